@@ -1,0 +1,438 @@
+"""Pydantic models of the data map (`lawful.yaml`), one class per section of DESIGN.md §1.
+
+The models check shape and values; cross-references and legal rules are checked by
+`lawful.datamap.checks`, which can point at the exact line of the offending value.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+CATEGORY_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+ENV_VAR_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
+# ISO 8601 durations as retention periods use them: years, months, weeks, days.
+DURATION_RE = re.compile(r"^P(?=\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+CategoryId = Annotated[str, Field(pattern=CATEGORY_PATTERN)]
+Country = Annotated[str, Field(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 code")]
+
+
+class Model(BaseModel):
+    """Base of every data-map model: unknown keys are errors, so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Sensitivity(StrEnum):
+    ordinary = "ordinary"
+    special = "special"  # GDPR Art. 9(1)
+    criminal = "criminal"  # GDPR Art. 10
+    sensitive_pi = "sensitive_pi"  # CPRA, Cal. Civ. Code §1798.140(ae)
+
+
+class LegalBasis(StrEnum):
+    """GDPR Art. 6(1)(a)–(f)."""
+
+    consent = "consent"
+    contract = "contract"
+    legal_obligation = "legal_obligation"
+    vital_interests = "vital_interests"
+    public_task = "public_task"
+    legitimate_interests = "legitimate_interests"
+
+
+class Jurisdiction(StrEnum):
+    gdpr = "gdpr"
+    ccpa = "ccpa"
+    fr = "fr"
+    gr = "gr"
+    de = "de"
+    es = "es"
+    it = "it"
+    uk = "uk"
+
+
+class Channel(StrEnum):
+    email = "email"
+    sms = "sms"
+    phone = "phone"
+    post = "post"
+    web = "web"
+    push = "push"
+
+
+class ConsentCapture(StrEnum):
+    """How a consent is collected (ISO/IEC TS 27560 collection method)."""
+
+    web_form = "web_form"
+    cookie_banner = "cookie_banner"
+    email = "email"
+    phone = "phone"
+    paper = "paper"
+    api = "api"
+    in_app = "in_app"
+
+
+class Address(Model):
+    street: str
+    city: str
+    postal_code: str | None = None
+    region: str | None = None
+    country: Country
+
+    def one_line(self) -> str:
+        parts = [self.street, " ".join(p for p in (self.postal_code, self.city) if p)]
+        if self.region:
+            parts.append(self.region)
+        parts.append(self.country)
+        return ", ".join(parts)
+
+
+class Contact(Model):
+    name: str | None = None
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = None
+    address: Address | None = None
+    url: str | None = None
+
+
+class Establishment(Model):
+    name: str
+    country: Country
+    address: Address | None = None
+    activities: str | None = None
+
+
+class Authority(Model):
+    name: str
+    country: Country
+    url: str | None = None
+    address: Address | None = None
+
+
+class RequestChannels(Model):
+    """Where people exercise their rights; shown in the notice and the access report."""
+
+    url: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    toll_free: str | None = Field(default=None, description="CCPA §1798.130(a)(1) toll-free number")
+    post: Address | None = None
+
+
+class NoticeInfo(Model):
+    version: str = "1"
+    last_updated: date | None = None
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+
+
+class Organization(Model):
+    name: str = Field(description="Legal name of the controller (Art. 30(1)(a))")
+    trading_name: str | None = None
+    registration: str | None = Field(default=None, description="Company registration number")
+    address: Address
+    contact: Contact
+    website: str | None = None
+    dpo: Contact | None = Field(default=None, description="Data protection officer (Art. 37–39)")
+    representative: Contact | None = Field(
+        default=None, description="EU representative when established outside the EU (Art. 27)"
+    )
+    establishments: list[Establishment] = Field(default_factory=list)
+    lead_authority: Authority | None = Field(
+        default=None, description="Lead supervisory authority (Art. 56)"
+    )
+    jurisdictions: list[Jurisdiction] = Field(min_length=1)
+    requests: RequestChannels | None = None
+    notice: NoticeInfo = Field(default_factory=NoticeInfo)
+    sells_personal_information: bool = Field(
+        default=False, description="Whether any purpose sells PI (CCPA §1798.120)"
+    )
+
+
+class Subject(Model):
+    name: str
+    description: str | None = None
+    type: Id | None = Field(default=None, description="Taxonomy subject type, e.g. applicant")
+    minimum_age: int | None = Field(default=None, ge=0, le=120)
+    sources: list[str] = Field(
+        default_factory=list, description="Where their data comes from (Art. 14(2)(f))"
+    )
+
+
+class Category(Model):
+    name: str
+    description: str | None = None
+    sensitivity: Sensitivity = Sensitivity.ordinary
+    ccpa: Id | None = Field(default=None, description="CCPA category, §1798.140(v)(1)")
+    dpv: str | None = Field(default=None, description="W3C DPV term, e.g. pd:EmailAddress")
+
+
+class ConsentSpec(Model):
+    capture: list[ConsentCapture] = Field(default_factory=list)
+    withdrawal: str | None = Field(default=None, description="How the person withdraws consent")
+    expires: str | None = Field(default=None, description="ISO 8601 duration a consent lasts")
+
+
+class Purpose(Model):
+    name: str
+    description: str | None = None
+    legal_basis: LegalBasis | None = Field(default=None, description="GDPR Art. 6(1)(a)–(f)")
+    legitimate_interest: str | None = Field(
+        default=None, description="The interest pursued, when the basis is Art. 6(1)(f)"
+    )
+    special_condition: Id | None = Field(
+        default=None, description="GDPR Art. 9(2) condition for special categories"
+    )
+    criminal_condition: Id | None = Field(
+        default=None, description="GDPR Art. 10 authorisation for criminal-record data"
+    )
+    subjects: list[Id] = Field(default_factory=list)
+    categories: list[CategoryId] = Field(default_factory=list)
+    recipients: list[Id] = Field(default_factory=list)
+    direct_marketing: bool = False
+    sale: bool = Field(default=False, description="Sells PI (CCPA §1798.140(ad))")
+    sharing: bool = Field(
+        default=False, description="Shares PI for cross-context ads (CCPA §1798.140(ah))"
+    )
+    channels: list[Channel] = Field(default_factory=list)
+    consent: ConsentSpec | None = None
+    automated_decisions: str | None = Field(
+        default=None, description="Automated decision-making and its logic (Art. 22, 15(1)(h))"
+    )
+    controller: str = Field(default="us", pattern=r"^(us|client:[a-z][a-z0-9_]*)$")
+    dpv: str | None = None
+
+
+class Connection(Model):
+    """How Lawful reaches a system. Secrets live in environment variables, never in YAML."""
+
+    type: Id = Field(description="Connector name: sqlite, postgresql, mysql, csv, jsonl, ...")
+    url_env: str | None = Field(default=None, pattern=ENV_VAR_PATTERN)
+    path: str | None = Field(default=None, description="File or directory for file connectors")
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class System(Model):
+    name: str
+    description: str | None = None
+    owner: str
+    location: Country = Field(description="Country where the data is stored")
+    vendor: Id | None = Field(default=None, description="Recipient id of the hosting processor")
+    connection: Connection | None = None
+
+
+class EraseStrategy(StrEnum):
+    nullify = "nullify"
+    replace_ = "replace"  # named so as not to shadow str.replace
+    hash = "hash"
+    random = "random"
+    truncate_date = "truncate_date"
+    keep = "keep"
+
+
+class EraseSpec(Model):
+    strategy: EraseStrategy
+    value: str | None = Field(default=None, description="Replacement value for `replace`")
+
+    @model_validator(mode="after")
+    def _replace_needs_value(self) -> EraseSpec:
+        if self.strategy is EraseStrategy.replace_ and self.value is None:
+            raise ValueError("the `replace` strategy needs a `value`")
+        return self
+
+
+class Reference(Model):
+    """This field holds values of another dataset's field (a foreign key)."""
+
+    to: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
+    direction: Literal["from", "to"] = Field(
+        default="from",
+        description="`from`: rows here are found from the referenced rows (parent → child); "
+        "`to`: the referenced rows are found from rows here (child → parent)",
+    )
+
+
+class DataField(Model):
+    category: CategoryId
+    erase: EraseStrategy | EraseSpec | None = None
+    references: Reference | None = None
+    provided_by_subject: bool = Field(default=True, description="Counts for portability (Art. 20)")
+    about_others: bool = Field(
+        default=False, description="Holds data about other people: redacted in access packages"
+    )
+    description: str | None = None
+
+    @field_validator("references", mode="before")
+    @classmethod
+    def _short_reference(cls, value: object) -> object:
+        return {"to": value} if isinstance(value, str) else value
+
+    def erase_spec(self) -> EraseSpec | None:
+        if isinstance(self.erase, EraseStrategy):
+            return EraseSpec(strategy=self.erase)
+        return self.erase
+
+
+class Dataset(Model):
+    system: Id
+    table: str | None = Field(default=None, description="Table, collection or file name")
+    description: str | None = None
+    subject: Id
+    controller: str = Field(default="us", pattern=r"^(us|client:[a-z][a-z0-9_]*)$")
+    primary_key: str = "id"
+    identities: dict[Id, str] = Field(
+        default_factory=dict, description="Identity type (email, phone, ani, ...) → field name"
+    )
+    fields: dict[str, DataField] = Field(min_length=1)
+    purposes: list[Id] = Field(default_factory=list)
+    events: dict[Id, str] = Field(
+        default_factory=dict, description="Event name → date field, for retention periods"
+    )
+    erase: Literal["mask", "delete"] = Field(
+        default="mask", description="Mask fields per strategy, or delete whole rows"
+    )
+    source: str | None = Field(default=None, description="Where the data came from")
+
+    def client_id(self) -> str | None:
+        return self.controller.removeprefix("client:") if self.controller != "us" else None
+
+
+class TransferMechanism(StrEnum):
+    adequacy = "adequacy"  # Art. 45
+    dpf = "dpf"  # EU-US Data Privacy Framework, adequacy decision of 10 July 2023
+    scc = "scc"  # Art. 46(2)(c)
+    bcr = "bcr"  # Art. 47
+    derogation = "derogation"  # Art. 49
+    privacy_shield = "privacy_shield"  # invalid since CJEU C-311/18 (16 July 2020)
+    none = "none"
+
+
+class Transfer(Model):
+    mechanism: TransferMechanism
+    note: str | None = None
+
+
+class RecipientRole(StrEnum):
+    processor = "processor"
+    sub_processor = "sub_processor"
+    controller = "controller"
+    joint_controller = "joint_controller"
+    authority = "authority"
+    partner = "partner"
+    client = "client"
+
+
+class Recipient(Model):
+    name: str
+    role: RecipientRole
+    country: Country
+    description: str | None = None
+    transfer: Transfer | None = None
+    purposes: list[Id] = Field(default_factory=list)
+    categories: list[CategoryId] = Field(default_factory=list)
+    sale: bool = False
+    sharing: bool = False
+    business_purpose: str | None = Field(default=None, description="CCPA §1798.140(e)")
+
+
+class RetentionScope(Model):
+    datasets: list[Id] = Field(default_factory=list)
+    subjects: list[Id] = Field(default_factory=list)
+    categories: list[CategoryId] = Field(default_factory=list)
+    purposes: list[Id] = Field(default_factory=list)
+
+
+class RetentionAction(StrEnum):
+    delete = "delete"
+    anonymize = "anonymize"
+    isolate = "isolate"
+
+
+class RetentionRule(Model):
+    description: str | None = None
+    applies_to: RetentionScope
+    period: str = Field(description="ISO 8601 duration, e.g. P3Y")
+    start: str = Field(description="Event name (dataset `events`) or date field it counts from")
+    action: RetentionAction = RetentionAction.delete
+    legal_basis: LegalBasis | None = None
+    legal_obligation: bool = Field(
+        default=False, description="Kept to comply with a law: survives erasure (Art. 17(3)(b))"
+    )
+    citation: str | None = None
+
+    @field_validator("period")
+    @classmethod
+    def _iso_duration(cls, value: str) -> str:
+        if not DURATION_RE.match(value):
+            raise ValueError(f"{value!r} is not an ISO 8601 duration like P3Y, P6M or P30D")
+        return value
+
+
+class ForwardMethod(StrEnum):
+    email = "email"
+    webhook = "webhook"
+    opendsr = "opendsr"
+
+
+class ClientForward(Model):
+    method: ForwardMethod
+    address: str = Field(description="Email address or URL")
+    secret_env: str | None = Field(default=None, pattern=ENV_VAR_PATTERN)
+
+
+class Client(Model):
+    name: str
+    contact: Contact
+    forward: ClientForward
+    residency: list[str] = Field(
+        min_length=1, description="Countries (ISO codes) where its data may be stored; EEA allowed"
+    )
+    services: str | None = Field(default=None, description="What we do for this client")
+
+
+class TrackerCategory(StrEnum):
+    strictly_necessary = "strictly_necessary"
+    audience_measurement = "audience_measurement"
+    personalisation = "personalisation"
+    advertising = "advertising"
+
+
+class Tracker(Model):
+    name: str
+    provider: str
+    category: TrackerCategory
+    lifetime: str = Field(description="ISO 8601 duration")
+    description: str | None = None
+    recipient: Id | None = None
+    cnil_exempt: bool = Field(default=False, description="CNIL-exempt audience measurement")
+
+
+class Checks(Model):
+    ignore: list[str] = Field(default_factory=list, description="Check codes to skip")
+
+
+class DataMap(Model):
+    """The whole data map, after includes are merged."""
+
+    version: Literal[1] = 1
+    organization: Organization
+    subjects: dict[Id, Subject] = Field(default_factory=dict)
+    categories: dict[CategoryId, Category] = Field(
+        default_factory=dict, description="Additions to the default taxonomy"
+    )
+    purposes: dict[Id, Purpose] = Field(default_factory=dict)
+    systems: dict[Id, System] = Field(default_factory=dict)
+    datasets: dict[Id, Dataset] = Field(default_factory=dict)
+    recipients: dict[Id, Recipient] = Field(default_factory=dict)
+    retention: dict[Id, RetentionRule] = Field(default_factory=dict)
+    clients: dict[Id, Client] = Field(default_factory=dict)
+    trackers: dict[Id, Tracker] = Field(default_factory=dict)
+    checks: Checks = Field(default_factory=Checks)

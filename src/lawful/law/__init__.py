@@ -1,0 +1,1 @@
+"""The law as data: each number cites its article."""

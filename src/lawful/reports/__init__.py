@@ -1,0 +1,1 @@
+"""Documents generated from the data map: RoPA, privacy notice."""

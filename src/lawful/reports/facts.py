@@ -1,0 +1,391 @@
+"""Facts the generated documents share, derived once from the data map.
+
+The RoPA (GDPR Art. 30) and the privacy notice (Art. 13–14, CCPA §1798.100–.130) say the
+same things to different readers: which data about whom, why, to whom, where, for how long.
+Every derivation lives here so the two documents can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lawful.datamap.models import (
+    DURATION_RE,
+    Address,
+    Contact,
+    DataMap,
+    Dataset,
+    LegalBasis,
+    Purpose,
+    Recipient,
+    RecipientRole,
+    RetentionAction,
+    RetentionRule,
+    RetentionScope,
+    TransferMechanism,
+)
+from lawful.datamap.taxonomy import all_categories, legal_bases, special_conditions
+from lawful.law.transfers import VALID_MECHANISMS, in_eea, is_adequate
+
+US = "us"
+NOT_DECLARED = "(not declared in the data map)"
+
+_MECHANISMS = {
+    TransferMechanism.adequacy: "adequacy decision (GDPR Art. 45)",
+    TransferMechanism.dpf: "EU-US Data Privacy Framework (GDPR Art. 45, decision of 10 July 2023)",
+    TransferMechanism.scc: "standard contractual clauses (GDPR Art. 46(2)(c))",
+    TransferMechanism.bcr: "binding corporate rules (GDPR Art. 47)",
+    TransferMechanism.derogation: "derogation for a specific situation (GDPR Art. 49)",
+    TransferMechanism.privacy_shield: "EU-US Privacy Shield",
+    TransferMechanism.none: "no safeguard",
+}
+
+_ROLES = {
+    RecipientRole.processor: "processor",
+    RecipientRole.sub_processor: "sub-processor",
+    RecipientRole.controller: "independent controller",
+    RecipientRole.joint_controller: "joint controller",
+    RecipientRole.authority: "public authority",
+    RecipientRole.partner: "partner",
+    RecipientRole.client: "client",
+}
+
+_ACTIONS = {
+    RetentionAction.delete: "deleted",
+    RetentionAction.anonymize: "anonymised",
+    RetentionAction.isolate: "set aside in restricted storage",
+}
+
+_UNITS = ("year", "month", "week", "day")
+
+
+# --- words -------------------------------------------------------------------------------------
+
+
+def human_duration(period: str) -> str:
+    """An ISO 8601 period in words: P3Y → "3 years", P1Y6M → "1 year and 6 months"."""
+    match = DURATION_RE.match(period)
+    if match is None:
+        return period
+    parts = [
+        f"{int(count)} {unit}{'' if int(count) == 1 else 's'}"
+        for count, unit in zip(match.groups(), _UNITS, strict=True)
+        if count is not None
+    ]
+    return join_words(parts)
+
+
+def join_words(items: list[str]) -> str:
+    """["a", "b", "c"] → "a, b and c"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def words(identifier: str) -> str:
+    """An id or event name in words: `last_contact` → "last contact"."""
+    return identifier.replace("_", " ").replace(".", " ")
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    """Items in first-seen order, without repeats."""
+    return list(dict.fromkeys(items))
+
+
+def address_line(address: Address | None) -> str | None:
+    return address.one_line() if address else None
+
+
+def contact_lines(contact: Contact | None) -> list[str]:
+    """A contact as lines (name, email, phone, address, web), empty when there is none."""
+    if contact is None:
+        return []
+    values = (contact.name, contact.email, contact.phone, address_line(contact.address))
+    return [value for value in (*values, contact.url) if value]
+
+
+# --- names of things ---------------------------------------------------------------------------
+
+
+def category_name(datamap: DataMap, category_id: str) -> str:
+    category = all_categories(datamap).get(category_id)
+    return category.name if category else words(category_id)
+
+
+def subject_name(datamap: DataMap, subject_id: str) -> str:
+    subject = datamap.subjects.get(subject_id)
+    return subject.name if subject else words(subject_id)
+
+
+def purpose_name(datamap: DataMap, purpose_id: str) -> str:
+    purpose = datamap.purposes.get(purpose_id)
+    return purpose.name if purpose else words(purpose_id)
+
+
+def recipient_name(datamap: DataMap, recipient_id: str) -> str:
+    recipient = datamap.recipients.get(recipient_id)
+    return recipient.name if recipient else words(recipient_id)
+
+
+def role_name(role: RecipientRole) -> str:
+    return _ROLES[role]
+
+
+def legal_basis_name(basis: LegalBasis | None) -> str:
+    """The Art. 6(1) basis in words with its article, e.g. "Consent (GDPR Art. 6(1)(a))"."""
+    if basis is None:
+        return NOT_DECLARED
+    term = legal_bases().get(basis.value)
+    if term is None:
+        return words(basis.value).capitalize()
+    return f"{term.name} ({term.article})" if term.article else term.name
+
+
+def special_condition_name(condition: str) -> str:
+    """The Art. 9(2) condition in words with its article."""
+    term = special_conditions().get(condition)
+    if term is None:
+        return words(condition)
+    return f"{term.name} ({term.article})" if term.article else term.name
+
+
+# --- what each purpose covers ------------------------------------------------------------------
+
+
+def controlled_by_us(datamap: DataMap) -> dict[str, Purpose]:
+    """The purposes we decide on as controller (GDPR Art. 4(7))."""
+    return {pid: p for pid, p in datamap.purposes.items() if p.controller == US}
+
+
+def purpose_datasets(datamap: DataMap, purpose_id: str) -> dict[str, Dataset]:
+    return {did: d for did, d in datamap.datasets.items() if purpose_id in d.purposes}
+
+
+def purpose_subjects(datamap: DataMap, purpose_id: str) -> list[str]:
+    """Subjects the purpose names, then those of the datasets used for it."""
+    declared = datamap.purposes[purpose_id].subjects
+    used = [d.subject for d in purpose_datasets(datamap, purpose_id).values()]
+    return unique([*declared, *used])
+
+
+def purpose_categories(datamap: DataMap, purpose_id: str) -> list[str]:
+    """Categories the purpose names, then those of the fields of datasets used for it."""
+    declared = datamap.purposes[purpose_id].categories
+    used = [
+        field.category
+        for dataset in purpose_datasets(datamap, purpose_id).values()
+        for field in dataset.fields.values()
+    ]
+    return unique([*declared, *used])
+
+
+def purpose_recipients(datamap: DataMap, purpose_id: str) -> list[str]:
+    """Recipients the purpose names, then those that name the purpose."""
+    declared = datamap.purposes[purpose_id].recipients
+    naming = [rid for rid, r in datamap.recipients.items() if purpose_id in r.purposes]
+    return unique(rid for rid in [*declared, *naming] if rid in datamap.recipients)
+
+
+def recipient_purposes(datamap: DataMap, recipient_id: str) -> list[str]:
+    """Purposes a recipient serves, from both sides of the link."""
+    return [pid for pid in datamap.purposes if recipient_id in purpose_recipients(datamap, pid)]
+
+
+def recipient_categories(datamap: DataMap, recipient_id: str) -> list[str]:
+    """Categories disclosed to a recipient: as declared, else all those of its purposes."""
+    declared = datamap.recipients[recipient_id].categories
+    if declared:
+        return list(declared)
+    purposes = recipient_purposes(datamap, recipient_id)
+    return unique(c for pid in purposes for c in purpose_categories(datamap, pid))
+
+
+def serves_us(datamap: DataMap, recipient_id: str) -> bool:
+    """Whether the recipient receives data we control (or is tied to no purpose at all)."""
+    purposes = recipient_purposes(datamap, recipient_id)
+    return not purposes or any(datamap.purposes[pid].controller == US for pid in purposes)
+
+
+def is_legitimate_interest(purpose: Purpose) -> bool:
+    return purpose.legal_basis is LegalBasis.legitimate_interests
+
+
+# --- international transfers (GDPR Chapter V) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransferFact:
+    """Data leaving the EEA: to whom, where, on which safeguard, and whether it holds."""
+
+    to: str
+    country: str
+    mechanism: str
+    safeguard: str
+    valid: bool
+    problem: str | None = None
+    note: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.to} ({self.country}): {self.safeguard}"
+        if self.note:
+            text += f" — {self.note}"
+        if not self.valid:
+            text += f" — INVALID: {self.problem}"
+        return text
+
+
+def recipient_transfer(recipient: Recipient) -> TransferFact | None:
+    """The transfer a recipient outside the EEA implies, or None inside the EEA (Art. 44)."""
+    return _transfer(
+        to=recipient.name,
+        country=recipient.country,
+        mechanism=recipient.transfer.mechanism if recipient.transfer else None,
+        note=recipient.transfer.note if recipient.transfer else None,
+    )
+
+
+def system_transfer(datamap: DataMap, system_id: str) -> TransferFact | None:
+    """Storage outside the EEA is a transfer too: to the hosting vendor, on its safeguard."""
+    system = datamap.systems.get(system_id)
+    if system is None or in_eea(system.location):
+        return None
+    vendor = datamap.recipients.get(system.vendor or "")
+    host = f"{system.name}, hosted by {vendor.name}" if vendor else f"{system.name} (storage)"
+    transfer = vendor.transfer if vendor else None
+    return _transfer(
+        to=host,
+        country=system.location,
+        mechanism=transfer.mechanism if transfer else None,
+        note=transfer.note if transfer else None,
+    )
+
+
+def _transfer(
+    *, to: str, country: str, mechanism: TransferMechanism | None, note: str | None
+) -> TransferFact | None:
+    if in_eea(country):
+        return None
+    if mechanism is None:
+        mechanism = TransferMechanism.adequacy if is_adequate(country) else TransferMechanism.none
+    problem = _mechanism_problem(mechanism, country)
+    return TransferFact(
+        to=to,
+        country=country,
+        mechanism=mechanism.value,
+        safeguard=_MECHANISMS[mechanism],
+        valid=problem is None,
+        problem=problem,
+        note=note,
+    )
+
+
+def _mechanism_problem(mechanism: TransferMechanism, country: str) -> str | None:
+    """Why a mechanism does not cover a transfer to `country`, or None when it does."""
+    if mechanism is TransferMechanism.privacy_shield:
+        return "Privacy Shield was invalidated on 16 July 2020 (CJEU C-311/18)"
+    if mechanism not in VALID_MECHANISMS:
+        return "no safeguard declared for a country without adequacy (GDPR Art. 44)"
+    if mechanism is TransferMechanism.adequacy and not is_adequate(country):
+        return f"no adequacy decision covers {country} (GDPR Art. 45)"
+    if mechanism is TransferMechanism.dpf and country != "US":
+        return f"the Data Privacy Framework covers only the United States, not {country}"
+    return None
+
+
+def transfers_for(
+    datamap: DataMap, *, recipients: Iterable[str], datasets: Iterable[Dataset]
+) -> list[TransferFact]:
+    """Transfers out of the EEA by the given recipients and by the systems holding the datasets."""
+    found = [recipient_transfer(datamap.recipients[rid]) for rid in recipients]
+    found += [system_transfer(datamap, sid) for sid in unique(d.system for d in datasets)]
+    return list({(t.to, t.country, t.mechanism): t for t in found if t is not None}.values())
+
+
+def purpose_transfers(datamap: DataMap, purpose_id: str) -> list[TransferFact]:
+    return transfers_for(
+        datamap,
+        recipients=purpose_recipients(datamap, purpose_id),
+        datasets=purpose_datasets(datamap, purpose_id).values(),
+    )
+
+
+# --- retention (GDPR Art. 5(1)(e), 13(2)(a), 30(1)(f)) -----------------------------------------
+
+
+def rule_covers_dataset(scope: RetentionScope, dataset_id: str, dataset: Dataset) -> bool:
+    """Same reading as the data-map checks: named datasets win; otherwise every listed
+    dimension (subjects, purposes, categories) must match; an empty scope covers nothing."""
+    if scope.datasets:
+        return dataset_id in scope.datasets
+    matches = []
+    if scope.subjects:
+        matches.append(dataset.subject in scope.subjects)
+    if scope.purposes:
+        matches.append(bool(set(scope.purposes) & set(dataset.purposes)))
+    if scope.categories:
+        matches.append(any(f.category in scope.categories for f in dataset.fields.values()))
+    return bool(matches) and all(matches)
+
+
+def rule_datasets(datamap: DataMap, rule: RetentionRule) -> dict[str, Dataset]:
+    return {
+        did: d
+        for did, d in datamap.datasets.items()
+        if rule_covers_dataset(rule.applies_to, did, d)
+    }
+
+
+def purpose_retention(datamap: DataMap, purpose_id: str) -> dict[str, RetentionRule]:
+    """Rules that set a time limit on data used for the purpose: those covering one of its
+    datasets, or naming the purpose itself."""
+    datasets = purpose_datasets(datamap, purpose_id)
+    return {
+        rid: rule
+        for rid, rule in datamap.retention.items()
+        if purpose_id in rule.applies_to.purposes
+        or any(rule_covers_dataset(rule.applies_to, did, d) for did, d in datasets.items())
+    }
+
+
+def rule_concerns_us(datamap: DataMap, rule: RetentionRule) -> bool:
+    """Whether a rule applies to data we control (rules only about clients' data do not)."""
+    covered = rule_datasets(datamap, rule)
+    if covered:
+        return any(d.controller == US for d in covered.values())
+    return not rule.applies_to.purposes or any(
+        datamap.purposes[pid].controller == US
+        for pid in rule.applies_to.purposes
+        if pid in datamap.purposes
+    )
+
+
+def retention_scope(datamap: DataMap, rule: RetentionRule) -> str:
+    """What a rule covers, in words: its description, else its scope."""
+    if rule.description:
+        return rule.description
+    scope = rule.applies_to
+    parts = [
+        *(datamap.datasets[d].description or words(d) for d in scope.datasets if d in datamap.datasets),
+        *(subject_name(datamap, s) for s in scope.subjects),
+        *(category_name(datamap, c) for c in scope.categories),
+        *(purpose_name(datamap, p) for p in scope.purposes),
+    ]
+    return join_words(parts) or NOT_DECLARED
+
+
+def retention_period(rule: RetentionRule) -> str:
+    """How long, from when: "3 years from last contact"."""
+    return f"{human_duration(rule.period)} from {words(rule.start)}"
+
+
+def retention_end(rule: RetentionRule) -> str:
+    return _ACTIONS[rule.action]
+
+
+def retention_limit(datamap: DataMap, rule: RetentionRule) -> str:
+    """One line for a record: scope, period, what happens, and the legal ground if any."""
+    text = f"{retention_scope(datamap, rule)}: {retention_period(rule)}, then {retention_end(rule)}"
+    if rule.citation:
+        text += f" ({rule.citation})"
+    return text

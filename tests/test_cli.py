@@ -1,0 +1,56 @@
+"""The `lawful` command as a person uses it: exit codes and one line per problem."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from lawful.cli import app
+
+runner = CliRunner()
+FIXTURES = Path(__file__).parent / "datamap" / "fixtures"
+
+
+def test_check_exits_zero_on_a_clean_map() -> None:
+    result = runner.invoke(app, ["check", "-m", str(FIXTURES / "base.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
+
+
+def test_check_prints_one_line_per_problem_and_exits_one(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text((FIXTURES / "base.yaml").read_text())
+    case = tmp_path / "case.yaml"
+    case.write_text("include: [base.yaml]\nsubjects:\n  prospect: {name: Prospects}\n")
+    result = runner.invoke(app, ["check", "-m", str(case)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "L011" in line]
+    assert len(lines) == 1
+    assert lines[0].endswith("— add e.g. `minimum_age: 16` (GDPR Art. 8)") or "minimum_age" in lines[0]
+    assert "case.yaml:3:13: L011 subject `prospect` has no minimum age" in lines[0]
+
+
+def test_malformed_yaml_gives_no_traceback(tmp_path: Path) -> None:
+    broken = tmp_path / "lawful.yaml"
+    broken.write_text("organization:\n  name: [unclosed\n")
+    result = runner.invoke(app, ["check", "-m", str(broken)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "Y001" in result.output
+
+
+def test_a_missing_map_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["check", "-m", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert "Y002 file not found: nope.yaml" in result.output
+
+
+def test_schema_prints_a_json_schema_covering_every_section() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    sections = set(schema["properties"])
+    assert {"organization", "subjects", "categories", "purposes", "systems", "datasets"} <= sections
+    assert {"recipients", "retention", "clients"} <= sections
+    assert schema["$schema"].endswith("2020-12/schema")
