@@ -34,7 +34,7 @@ def test_a_purpose_without_legal_basis_is_reported_at_the_purpose(write_case: Wr
             subjects: [applicant]
         """
     )
-    assert found(path) == ["case.yaml:4:5 L001"]
+    assert found(path) == ["case.yaml:3:3 L001"]
 
 
 def test_special_category_data_without_an_art_9_condition_is_reported(
@@ -49,7 +49,7 @@ def test_special_category_data_without_an_art_9_condition_is_reported(
             categories: [special.racial_ethnic_origin]
         """
     )
-    assert found(path) == ["case.yaml:6:19 L002"]
+    assert found(path) == ["case.yaml:6:18 L002"]
 
 
 def test_a_special_category_field_needs_a_purpose_with_a_condition(write_case: WriteCase) -> None:
@@ -60,12 +60,14 @@ def test_a_special_category_field_needs_a_purpose_with_a_condition(write_case: W
             system: ats
             subject: applicant
             purposes: [recruitment]
+            events: {last_contact: seen_at}
             fields:
               id: {category: identifier.internal, references: candidates.id}
+              seen_at: {category: record.timestamp}
               disability: {category: special.health}
         """
     )
-    assert found(path) == ["case.yaml:9:31 L002"]
+    assert found(path) == ["case.yaml:11:30 L002"]
 
 
 def test_criminal_records_without_an_art_10_authorisation_are_reported(
@@ -78,10 +80,10 @@ def test_criminal_records_without_an_art_10_authorisation_are_reported(
             name: Background checks
             legal_basis: legitimate_interests
             legitimate_interest: Protect clients' customers from fraud
-            categories: [criminal.convictions]
+            categories: [criminal.record]
         """
     )
-    assert found(path) == ["case.yaml:7:19 L003"]
+    assert found(path) == ["case.yaml:7:18 L003"]
 
 
 def test_a_condition_silences_the_special_category_rule(write_case: WriteCase) -> None:
@@ -175,10 +177,10 @@ def test_a_dataset_without_a_retention_rule_is_reported(write_case: WriteCase) -
             identities: {ip: ip}
             fields:
               id: {category: identifier.internal}
-              ip: {category: online.ip_address}
+              ip: {category: identifier.ip_address}
         """
     )
-    assert found(path) == ["case.yaml:5:5 L007"]
+    assert found(path) == ["case.yaml:5:3 L007"]
 
 
 def test_an_unknown_category_is_reported_with_a_suggestion(write_case: WriteCase) -> None:
@@ -188,14 +190,16 @@ def test_an_unknown_category_is_reported_with_a_suggestion(write_case: WriteCase
           notes:
             system: ats
             subject: applicant
+            events: {last_contact: seen_at}
             fields:
               id: {category: identifier.internal, references: candidates.id}
+              seen_at: {category: record.timestamp}
               text: {category: contact.emial}
         """
     )
     problems = check_datamap(load_datamap(path))
     assert [f"{p.position.line}:{p.position.col} {p.code}" for p in problems if p.position] == [
-        "8:23 R001"
+        "10:24 R001"
     ]
     assert "contact.email" in problems[0].hint
 
@@ -207,13 +211,14 @@ def test_a_reference_to_an_unknown_dataset_or_field_is_reported(write_case: Writ
           interviews:
             system: ats
             subject: applicant
+            events: {last_contact: id}
             fields:
               id: {category: identifier.internal}
               application_id: {category: identifier.internal, references: applicatons.id}
               candidate_id: {category: identifier.internal, references: candidates.uid}
         """
     )
-    assert found(path) == ["case.yaml:8:57 R002", "case.yaml:9:55 R003"]
+    assert found(path) == ["case.yaml:9:67 R002", "case.yaml:10:65 R003"]
 
 
 def test_an_identity_naming_a_missing_field_is_reported(write_case: WriteCase) -> None:
@@ -224,6 +229,7 @@ def test_an_identity_naming_a_missing_field_is_reported(write_case: WriteCase) -
             system: ats
             subject: applicant
             identities: {email: referee_email}
+            events: {last_contact: id}
             fields:
               id: {category: identifier.internal, references: candidates.id}
               email: {category: contact.email}
@@ -239,18 +245,20 @@ def test_a_reference_cycle_is_reported_where_it_closes(write_case: WriteCase) ->
           left:
             system: ats
             subject: applicant
+            events: {last_contact: id}
             fields:
               id: {category: identifier.internal, references: candidates.id}
               right_id: {category: identifier.internal, references: right.id}
           right:
             system: ats
             subject: applicant
+            events: {last_contact: id}
             fields:
               id: {category: identifier.internal}
               left_id: {category: identifier.internal, references: left.id}
         """
     )
-    assert found(path) == ["case.yaml:14:50 L009"]
+    assert found(path) == ["case.yaml:9:61 L009"]
 
 
 def test_a_dataset_unreachable_from_any_identity_is_reported(write_case: WriteCase) -> None:
@@ -260,12 +268,13 @@ def test_a_dataset_unreachable_from_any_identity_is_reported(write_case: WriteCa
           orphans:
             system: ats
             subject: applicant
+            events: {last_contact: id}
             fields:
               id: {category: identifier.internal}
               note: {category: name}
         """
     )
-    assert found(path) == ["case.yaml:3:5 L010"]
+    assert found(path) == ["case.yaml:3:3 L010"]
 
 
 def test_a_subject_without_minimum_age_is_reported(write_case: WriteCase) -> None:
@@ -275,7 +284,7 @@ def test_a_subject_without_minimum_age_is_reported(write_case: WriteCase) -> Non
           prospect: {name: Prospects}
         """
     )
-    assert found(path) == ["case.yaml:3:13 L011"]
+    assert found(path) == ["case.yaml:3:3 L011"]
 
 
 def test_client_data_stored_outside_its_residency_is_reported(write_case: WriteCase) -> None:

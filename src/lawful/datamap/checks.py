@@ -49,7 +49,7 @@ def check_datamap(loaded: LoadedMap) -> list[Problem]:
     categories = all_categories(datamap)
     ignored = set(datamap.checks.ignore)
     problems = [
-        Problem(f.code, f.message, f.hint, loaded.sources.locate(f.at))
+        Problem(f.code, f.message, f.hint, loaded.sources.locate_entry(f.at))
         for rule in RULES
         for f in rule(datamap, categories)
         if f.code not in ignored

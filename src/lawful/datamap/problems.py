@@ -43,6 +43,7 @@ class SourceMap:
 
     values: dict[DataPath, Position] = field(default_factory=dict)
     keys: dict[DataPath, Position] = field(default_factory=dict)
+    _containers: set[DataPath] | None = field(default=None, repr=False, compare=False)
 
     def locate(self, path: DataPath) -> Position | None:
         """The position of the value at `path`, or of its nearest written ancestor."""
@@ -55,6 +56,18 @@ class SourceMap:
     def locate_key(self, path: DataPath) -> Position | None:
         """The position of the key that names `path` (for unknown or misplaced keys)."""
         return self.keys.get(path) or self.locate(path)
+
+    def locate_entry(self, path: DataPath) -> Position | None:
+        """Where to point for `path`: its key when it holds a block (a dataset, a purpose),
+        its value when it is a scalar (a category name, a country code)."""
+        if path in self.keys and self._is_container(path):
+            return self.keys[path]
+        return self.locate(path)
+
+    def _is_container(self, path: DataPath) -> bool:
+        if self._containers is None:
+            self._containers = {p[:-1] for p in self.values if p}
+        return path in self._containers
 
     def has(self, path: DataPath) -> bool:
         return path in self.values
