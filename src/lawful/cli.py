@@ -20,8 +20,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-demo_app = typer.Typer(help="The example contact-center company.", no_args_is_help=True)
+demo_app = typer.Typer(help="The example contact-center company.")
 app.add_typer(demo_app, name="demo")
+EXAMPLE_MAP = Path("examples/contact-center/lawful.yaml")
 
 out = Console()
 err = Console(stderr=True)
@@ -126,7 +127,33 @@ def import_fides(
         output.write_text(result.yaml_text, encoding="utf-8")
         out.print(f"wrote {output}: {result.dataset_count} datasets")
     for note in result.unmapped:
-        err.print(f"[yellow]not mapped[/]: {note}", markup=True, highlight=False)
+        err.print(f"not mapped: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
+@demo_app.callback(invoke_without_command=True)
+def demo(
+    ctx: typer.Context,
+    map_path: MapOption = EXAMPLE_MAP,
+    subjects: Annotated[int, typer.Option(min=1, max=10_000_000, help="People to create.")] = 1000,
+    out_dir: OutDir = Path("out"),
+) -> None:
+    """Generate the example company, check its map, and write its RoPA and privacy notice."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from lawful.demo.generate import generate_company
+    from lawful.reports.notice import write_notice
+    from lawful.reports.ropa import write_ropa
+
+    loaded = _load_checked(map_path)
+    out.rule("Data map")
+    check(map_path)
+    out.rule("Example databases")
+    data_dir = out_dir / "demo-data"
+    out.print(generate_company(subjects=subjects, out_dir=data_dir, seed=2026, console=out).summary())
+    out.rule("Documents")
+    for path in [*write_ropa(loaded, out_dir=out_dir / "ropa"), *write_notice(loaded, out_dir=out_dir / "notice")]:
+        out.print(f"wrote {path}")
+    out.print(f"\nOpen [bold]{out_dir / 'notice' / 'privacy-notice.html'}[/] in a browser to read the notice.")
 
 
 @demo_app.command("generate")

@@ -22,7 +22,7 @@ import yaml
 from lawful.datamap.models import ID_PATTERN, Sensitivity
 from lawful.datamap.problems import DataMapError, DataPath, Position, Problem, SourceMap
 from lawful.datamap.taxonomy import default_categories
-from lawful.datamap.yamlsource import _convert_mapping, _parse_file
+from lawful.datamap.yamlsource import convert_mapping, parse_yaml_file
 
 # --- the category mapping -------------------------------------------------------------------
 
@@ -118,6 +118,8 @@ INTERNAL_ID_CATEGORY = "identifier.internal"
 # The category given to an identity field Fides left unlabelled, by Lawful identity type.
 IDENTITY_CATEGORIES = {"email": "contact.email", "phone": "contact.phone"}
 OTHER_IDENTITY_CATEGORY = "identifier.customer"
+# Keys in these categories are kept on erasure: they only point at rows of our own systems.
+_LINK_CATEGORIES = frozenset({INTERNAL_ID_CATEGORY, "identifier.customer"})
 
 # fideslang 1.x wrote `user.provided.identifiable.contact.email`; 2.x writes
 # `user.contact.email`. Older keys are rewritten to the newer form before the look-up.
@@ -261,6 +263,7 @@ class FidesCollection:
     name: str
     description: str | None
     fields: tuple[FidesField, ...]
+    summary_categories: tuple[str, ...]
     after: tuple[str, ...]
     skip_processing: bool
     position: Position | None
@@ -269,7 +272,6 @@ class FidesCollection:
 @dataclass(frozen=True)
 class FidesDataset:
     key: str
-    description: str | None
     collections: tuple[FidesCollection, ...]
     summary_categories: tuple[str, ...]
     after: tuple[str, ...]
@@ -298,7 +300,7 @@ def read_fides_file(path: Path, problems: list[Problem]) -> list[FidesDataset]:
             Problem("F001", f"file not found: {path}", "check the path", Position(path, 1, 1))
         )
         return []
-    parsed = _parse_file(path, problems, None)
+    parsed = parse_yaml_file(path, problems, None)
     if parsed is None:
         return []
     node, loader = parsed
@@ -307,11 +309,12 @@ def read_fides_file(path: Path, problems: list[Problem]) -> list[FidesDataset]:
     if not isinstance(node, yaml.MappingNode):
         problems.append(Problem("F002", f"{path.name} is not a fideslang dataset file", hint, top))
         return []
-    data, sources = _convert_mapping(node, loader, path, (), problems)
+    data, sources = convert_mapping(node, loader, path, (), problems)
     source = _Source(path, sources, problems)
     if "dataset" not in data:
-        found = ", ".join(f"`{key}`" for key in data) or "nothing"
-        problems.append(Problem("F002", f"no `dataset:` key (found {found})", hint, top))
+        found = ", ".join(f"`{key}:`" for key in data) or "nothing"
+        where = sources.keys.get((next(iter(data)),), top) if data else top
+        problems.append(Problem("F002", f"no `dataset:` key (found {found})", hint, where))
         return []
     items = _list(source, data["dataset"], ("dataset",), "`dataset`") or []
     datasets = [_read_dataset(source, item, ("dataset", i)) for i, item in enumerate(items)]
@@ -325,14 +328,15 @@ def _read_dataset(source: _Source, value: object, at: DataPath) -> FidesDataset 
     key = _required_text(source, entry, "fides_key", at, "the dataset")
     meta, meta_at = _meta(source, entry, at)
     collections_at = (*at, "collections")
+    label = f"dataset `{key}`" if key else "the dataset"
     if "collections" not in entry:
-        source.report("F003", f"dataset `{key}` has no `collections`", "add `collections:`", at)
+        source.report("F003", f"{label} has no `collections`", "add `collections:`", at)
         return None
     items = _list(source, entry["collections"], collections_at, "`collections`") or []
     if not items:
         source.report(
             "F004",
-            f"dataset `{key}` has no collections",
+            f"{label} has no collections",
             "list its tables under `collections:`, or leave the file out",
             collections_at,
         )
@@ -343,7 +347,6 @@ def _read_dataset(source: _Source, value: object, at: DataPath) -> FidesDataset 
         return None
     return FidesDataset(
         key=key,
-        description=_optional_text(source, entry, "description", at),
         collections=tuple(c for c in collections if c is not None),
         summary_categories=_text_list(source, entry, "data_categories", at),
         after=_text_list(source, meta, "after", meta_at),
@@ -358,14 +361,16 @@ def _read_collection(source: _Source, value: object, at: DataPath) -> FidesColle
     name = _required_text(source, entry, "name", at, "the collection")
     meta, meta_at = _meta(source, entry, at)
     fields_at = (*at, "fields")
-    items = _list(source, entry.get("fields"), fields_at, "`fields`") if "fields" in entry else None
-    if not items:
+    if not entry.get("fields"):
         source.report(
             "F004",
-            f"collection `{name}` has no fields",
+            f"collection `{name}` has no fields" if name else "the collection has no fields",
             "list its fields under `fields:`; a collection without fields cannot be traversed",
             fields_at if "fields" in entry else at,
         )
+        return None
+    items = _list(source, entry["fields"], fields_at, "`fields`")
+    if items is None:
         return None
     fields = _read_fields(source, items, fields_at, prefix="")
     _report_duplicate_fields(source, fields)
@@ -375,6 +380,7 @@ def _read_collection(source: _Source, value: object, at: DataPath) -> FidesColle
         name=name,
         description=_optional_text(source, entry, "description", at),
         fields=tuple(fields),
+        summary_categories=_text_list(source, entry, "data_categories", at),
         after=_text_list(source, meta, "after", meta_at),
         skip_processing=_flag(source, meta, "skip_processing", meta_at),
         position=source.where(at),
@@ -469,7 +475,7 @@ def _read_references(source: _Source, items: list[Any], at: DataPath) -> Iterato
         if dataset is None or target is None:
             continue
         collection, _, name = target.partition(".")
-        yield FidesReference(dataset, collection, name, direction, source.where(here))
+        yield FidesReference(dataset, collection, name, direction, source.where((*here, "field")))
 
 
 def _meta(source: _Source, entry: dict[str, Any], at: DataPath) -> tuple[dict[str, Any], DataPath]:
@@ -585,42 +591,49 @@ class _Converter:
                 continue
             self._note_dataset(dataset)
             for collection in dataset.collections:
-                lawful_id = _identifier(f"{dataset.key}_{collection.name}")
-                clash = ids.setdefault(lawful_id, (dataset.key, collection.name))
-                if clash != (dataset.key, collection.name):
-                    what = (
-                        "is listed twice"
-                        if clash[0] == dataset.key and clash[1] == collection.name
-                        else f"gets the Lawful id `{lawful_id}`, like `{clash[0]}.{clash[1]}`"
-                    )
-                    self._problem(
-                        "F005",
-                        f"collection `{dataset.key}.{collection.name}` {what}",
-                        "rename one of them",
-                        collection.position,
-                    )
-                    continue
-                self.targets[(dataset.key, collection.name)] = _Target(
-                    dataset, collection, lawful_id
-                )
-                self._mark_keys(dataset.key, collection)
+                self._index_collection(dataset, collection, ids)
+
+    def _index_collection(
+        self, dataset: FidesDataset, collection: FidesCollection, ids: dict[str, tuple[str, str]]
+    ) -> None:
+        pair = (dataset.key, collection.name)
+        lawful_id = _identifier(f"{dataset.key}_{collection.name}")
+        clash = ids.setdefault(lawful_id, pair)
+        if pair in self.targets or clash != pair:
+            what = (
+                "is listed twice"
+                if clash == pair
+                else f"gets the Lawful id `{lawful_id}`, like `{clash[0]}.{clash[1]}`"
+            )
+            where = f"{dataset.key}.{collection.name}"
+            self._problem(
+                "F005", f"collection `{where}` {what}", "rename or remove one", collection.position
+            )
+            return
+        self.targets[pair] = _Target(dataset, collection, lawful_id)
+        self._mark_keys(dataset.key, collection)
 
     def _mark_keys(self, dataset_key: str, collection: FidesCollection) -> None:
         for item in collection.fields:
-            if item.identity or item.name == _primary_key(collection):
+            if item.identity or item.primary_key or item.name == _primary_key(collection):
                 self.keys.add((dataset_key, collection.name, item.name))
 
     def _note_dataset(self, dataset: FidesDataset) -> None:
-        if dataset.summary_categories:
+        self._note_summary(dataset.key, "dataset", dataset.summary_categories, dataset.after)
+
+    def _note_summary(
+        self, where: str, level: str, categories: tuple[str, ...], after: tuple[str, ...]
+    ) -> None:
+        if categories:
             self._note(
-                dataset.key,
-                "dataset-level data_categories were not copied to the fields; "
+                where,
+                f"{level}-level data_categories were not copied to the fields; "
                 "each field keeps the labels written on it",
             )
-        if dataset.after:
+        if after:
             self._note(
-                dataset.key,
-                f"fides_meta.after ({', '.join(dataset.after)}) has no Lawful equivalent; "
+                where,
+                f"fides_meta.after ({', '.join(after)}) has no Lawful equivalent; "
                 "Lawful orders its work by references",
             )
 
@@ -747,12 +760,7 @@ class _Converter:
                 f"composite primary key ({', '.join(keys)}); Lawful takes one field: "
                 f"used `{keys[0]}`, check that it identifies a row",
             )
-        if collection.after:
-            self._note(
-                where,
-                f"fides_meta.after ({', '.join(collection.after)}) has no Lawful equivalent; "
-                "Lawful orders its work by references",
-            )
+        self._note_summary(where, "collection", collection.summary_categories, collection.after)
         if collection.skip_processing:
             self._note(
                 where,
@@ -790,12 +798,7 @@ class _Converter:
         if category is None and key not in self.keys:
             return None
         entry: dict[str, Any] = {"category": category or INTERNAL_ID_CATEGORY}
-        entry["erase"] = self._erase(
-            where,
-            item,
-            personal=category is not None,
-            primary=item.name == _primary_key(collection),
-        )
+        entry["erase"] = self._erase(where, item, category=entry["category"], key=key in self.keys)
         if key in self.references:
             entry["references"] = self.references[key]
         if item.description:
@@ -831,9 +834,12 @@ class _Converter:
             )
         return chosen
 
-    def _erase(self, where: str, item: FidesField, *, personal: bool, primary: bool) -> str:
-        if not personal:
-            return "keep"  # a bare internal key: masking it would cut the links the engine follows
+    def _erase(self, where: str, item: FidesField, *, category: str, key: bool) -> str:
+        """How erasure masks the field (docs/fides.md, "Erase strategies")."""
+        if key and item.identity is None and category in _LINK_CATEGORIES:
+            # A bare key only links rows of our own systems; masking it would cut the links
+            # the engine follows and break foreign keys.
+            return "keep"
         if item.read_only:
             self._note(
                 where,
@@ -841,7 +847,7 @@ class _Converter:
                 "make sure the value is erased where it is written",
             )
             return "keep"
-        if item.identity is not None or primary:
+        if item.identity is not None or key:
             return "hash"  # still unique and joinable, no longer readable
         return "nullify"
 
@@ -872,6 +878,4 @@ def _identity_type(fides_identity: str) -> str:
 
 def _rank(category: str) -> int:
     known = default_categories().get(category)
-    return (
-        _SENSITIVITY_RANK[known.sensitivity] if known else _SENSITIVITY_RANK[Sensitivity.ordinary]
-    )
+    return _SENSITIVITY_RANK[known.sensitivity if known else Sensitivity.ordinary]

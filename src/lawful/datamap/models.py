@@ -152,6 +152,10 @@ class Organization(Model):
     jurisdictions: list[Jurisdiction] = Field(min_length=1)
     requests: RequestChannels | None = None
     notice: NoticeInfo = Field(default_factory=NoticeInfo)
+    security_measures: list[str] = Field(
+        default_factory=list,
+        description="Technical and organisational security measures (Art. 30(1)(g), Art. 32)",
+    )
     sells_personal_information: bool = Field(
         default=False, description="Whether any purpose sells PI (CCPA §1798.120)"
     )

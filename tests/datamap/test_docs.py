@@ -1,0 +1,21 @@
+"""Every code a check can emit is documented in docs/checks.md, and nothing more."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import lawful.datamap
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def codes_in_source() -> set[str]:
+    package = Path(lawful.datamap.__file__).parent
+    text = "\n".join(p.read_text() for p in package.glob("*.py"))
+    return set(re.findall(r'"([YSRL]\d{3})"', text))
+
+
+def test_every_check_code_is_documented() -> None:
+    documented = set(re.findall(r"^\| ([YSRL]\d{3}) \|", (ROOT / "docs" / "checks.md").read_text(), re.M))
+    assert codes_in_source() == documented
