@@ -17,5 +17,7 @@ def codes_in_source() -> set[str]:
 
 
 def test_every_check_code_is_documented() -> None:
-    documented = set(re.findall(r"^\| ([YSRL]\d{3}) \|", (ROOT / "docs" / "checks.md").read_text(), re.M))
+    documented = set(
+        re.findall(r"^\| ([YSRL]\d{3}) \|", (ROOT / "docs" / "checks.md").read_text(), re.M)
+    )
     assert codes_in_source() == documented

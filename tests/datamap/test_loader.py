@@ -29,12 +29,25 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def problem_lines(path: Path) -> list[str]:
     with pytest.raises(DataMapError) as caught:
         load_datamap(path)
-    return [f"{p.position.file.name}:{p.position.line}:{p.position.col} {p.code}" for p in caught.value.problems if p.position]
+    return [
+        f"{p.position.file.name}:{p.position.line}:{p.position.col} {p.code}"
+        for p in caught.value.problems
+        if p.position
+    ]
 
 
 def test_includes_are_merged_section_by_section(tmp_path: Path) -> None:
-    write(tmp_path, "parts/subjects.yaml", "subjects:\n  customer: {name: Customers, minimum_age: 16}\n")
-    main = write(tmp_path, "lawful.yaml", ORG + "include: [parts/subjects.yaml]\nsubjects:\n  prospect: {name: Prospects, minimum_age: 16}\n")
+    write(
+        tmp_path,
+        "parts/subjects.yaml",
+        "subjects:\n  customer: {name: Customers, minimum_age: 16}\n",
+    )
+    main = write(
+        tmp_path,
+        "lawful.yaml",
+        ORG
+        + "include: [parts/subjects.yaml]\nsubjects:\n  prospect: {name: Prospects, minimum_age: 16}\n",
+    )
     loaded = load_datamap(main)
     assert set(loaded.datamap.subjects) == {"customer", "prospect"}
     position = loaded.sources.locate(("subjects", "customer", "minimum_age"))
@@ -43,12 +56,18 @@ def test_includes_are_merged_section_by_section(tmp_path: Path) -> None:
 
 
 def test_bad_indentation_is_one_line_with_its_position(tmp_path: Path) -> None:
-    path = write(tmp_path, "lawful.yaml", ORG + "subjects:\n  customer:\n    name: Customers\n   minimum_age: 16\n")
+    path = write(
+        tmp_path,
+        "lawful.yaml",
+        ORG + "subjects:\n  customer:\n    name: Customers\n   minimum_age: 16\n",
+    )
     assert problem_lines(path) == ["lawful.yaml:9:4 Y001"]
 
 
 def test_an_unknown_key_is_reported_with_a_suggestion(tmp_path: Path) -> None:
-    path = write(tmp_path, "lawful.yaml", ORG + "subjects:\n  customer: {name: Customers, minimun_age: 16}\n")
+    path = write(
+        tmp_path, "lawful.yaml", ORG + "subjects:\n  customer: {name: Customers, minimun_age: 16}\n"
+    )
     with pytest.raises(DataMapError) as caught:
         load_datamap(path)
     [problem] = caught.value.problems
@@ -57,7 +76,11 @@ def test_an_unknown_key_is_reported_with_a_suggestion(tmp_path: Path) -> None:
 
 
 def test_a_wrong_type_is_reported_at_the_value(tmp_path: Path) -> None:
-    path = write(tmp_path, "lawful.yaml", ORG + "subjects:\n  customer: {name: Customers, minimum_age: sixteen}\n")
+    path = write(
+        tmp_path,
+        "lawful.yaml",
+        ORG + "subjects:\n  customer: {name: Customers, minimum_age: sixteen}\n",
+    )
     assert problem_lines(path) == ["lawful.yaml:7:44 S002"]
 
 
@@ -79,7 +102,11 @@ def test_an_include_cycle_is_reported(tmp_path: Path) -> None:
 
 def test_an_entry_defined_in_two_files_is_reported(tmp_path: Path) -> None:
     write(tmp_path, "more.yaml", "subjects:\n  customer: {name: Clients, minimum_age: 16}\n")
-    path = write(tmp_path, "lawful.yaml", ORG + "include: [more.yaml]\nsubjects:\n  customer: {name: Customers, minimum_age: 16}\n")
+    path = write(
+        tmp_path,
+        "lawful.yaml",
+        ORG + "include: [more.yaml]\nsubjects:\n  customer: {name: Customers, minimum_age: 16}\n",
+    )
     assert problem_lines(path) == ["more.yaml:2:3 Y005"]
 
 

@@ -9,10 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel, ValidationError
 
 Row = dict[str, Any]
+OptionsT = TypeVar("OptionsT", bound=BaseModel)
 
 
 class ConnectorError(Exception):
@@ -44,9 +49,12 @@ class ConnectionSpec:
 
     system: str
     type: str
-    url: str | None = None  # from the env var named by `url_env`; holds any secret
+    # From the env var named by `url_env`; it holds any password, so it stays out of repr().
+    url: str | None = field(default=None, repr=False)
     path: Path | None = None  # for file connectors, resolved against the map's data folder
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Env var name → value, for every option named `*_env` (tokens, passwords); never printed.
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
 @runtime_checkable
@@ -76,7 +84,11 @@ class Connector(Protocol):
         """Keyset pagination: up to `limit` rows with `key > after`, ordered by `key`."""
 
     def columns(self, table: str) -> list[str]:
-        """The columns the live store has for `table` (to catch a map out of step with the store)."""
+        """The columns the live store has for `table` (to catch a map out of step with the store).
+
+        An empty list means the store cannot tell (a schemaless store such as an empty JSONL
+        file, or an HTTP API whose table declares no `columns`): skip the check then.
+        """
 
     def transaction(self) -> AbstractContextManager[None]:
         """Group changes atomically where the store supports it (a no-op context otherwise)."""
@@ -89,3 +101,39 @@ def batched(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     """Split `values` into slices of at most `size` (for IN lists and executemany)."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def parse_options(model: type[OptionsT], spec: ConnectionSpec) -> OptionsT:
+    """Validate `connection.options` against a connector's Pydantic model (typos are errors)."""
+    try:
+        return model.model_validate(dict(spec.options))
+    except ValidationError as err:
+        problems = "; ".join(
+            f"`{'.'.join(str(p) for p in e['loc']) or 'options'}`: {e['msg']}" for e in err.errors()
+        )
+        raise ConnectorError(
+            f"malformed connection options for a `{spec.type}` connector: {problems}",
+            system=spec.system,
+        ) from None
+
+
+def order_key(value: Any) -> tuple[int, Any]:
+    """A total order over mixed key types (numbers, then text, then the rest as text).
+
+    For stores that page in Python (files, HTTP): keyset pagination needs every pair of keys
+    to compare, even when a JSON file mixes `7` and `"7a"`.
+    """
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return (0, value)
+    if isinstance(value, str):
+        return (1, value)
+    return (2, value.isoformat() if isinstance(value, date | time) else str(value))
+
+
+def json_default(value: object) -> object:
+    """`json.dumps(default=...)` for the values SQL stores hand out: dates and decimals."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be written as JSON")

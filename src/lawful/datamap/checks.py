@@ -15,7 +15,6 @@ from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import (
     Category,
     DataMap,
-    Dataset,
     LegalBasis,
     Sensitivity,
     TransferMechanism,
@@ -217,6 +216,8 @@ def legal_bases(datamap: DataMap, categories: dict[str, Category]) -> Iterator[F
     """L001, L004, L013: every purpose needs a lawful basis (GDPR Art. 6(1)) that holds up."""
     for pid, purpose in datamap.purposes.items():
         at = ("purposes", pid)
+        if purpose.controller != "us":
+            continue  # a processor acts on the controller's ground (GDPR Art. 28(3)(a))
         if purpose.legal_basis is None:
             yield Finding(
                 "L001",
@@ -377,39 +378,7 @@ def client_residency(datamap: DataMap, categories: dict[str, Category]) -> Itera
 
 def _datasets_in_scope(datamap: DataMap, rule_id: str) -> list[str]:
     scope = datamap.retention[rule_id].applies_to
-    return [
-        did
-        for did, dataset in datamap.datasets.items()
-        if _covers(
-            scope_datasets=scope.datasets,
-            scope_subjects=scope.subjects,
-            scope_purposes=scope.purposes,
-            scope_categories=scope.categories,
-            did=did,
-            dataset=dataset,
-        )
-    ]
-
-
-def _covers(
-    *,
-    scope_datasets: list[str],
-    scope_subjects: list[str],
-    scope_purposes: list[str],
-    scope_categories: list[str],
-    did: str,
-    dataset: Dataset,
-) -> bool:
-    if scope_datasets:
-        return did in scope_datasets
-    matches = []
-    if scope_subjects:
-        matches.append(dataset.subject in scope_subjects)
-    if scope_purposes:
-        matches.append(bool(set(scope_purposes) & set(dataset.purposes)))
-    if scope_categories:
-        matches.append(any(f.category in scope_categories for f in dataset.fields.values()))
-    return bool(matches) and all(matches)
+    return [did for did, dataset in datamap.datasets.items() if scope.covers(did, dataset)]
 
 
 def retention_coverage(datamap: DataMap, categories: dict[str, Category]) -> Iterator[Finding]:

@@ -353,6 +353,20 @@ class RetentionScope(Model):
     categories: list[CategoryId] = Field(default_factory=list)
     purposes: list[Id] = Field(default_factory=list)
 
+    def covers(self, dataset_id: str, dataset: Dataset) -> bool:
+        """Named datasets win; otherwise every listed dimension (subjects, purposes,
+        categories) must match the dataset. An empty scope covers nothing."""
+        if self.datasets:
+            return dataset_id in self.datasets
+        matches = []
+        if self.subjects:
+            matches.append(dataset.subject in self.subjects)
+        if self.purposes:
+            matches.append(bool(set(self.purposes) & set(dataset.purposes)))
+        if self.categories:
+            matches.append(any(f.category in self.categories for f in dataset.fields.values()))
+        return bool(matches) and all(matches)
+
 
 class RetentionAction(StrEnum):
     delete = "delete"
@@ -395,6 +409,10 @@ class ClientForward(Model):
 class Client(Model):
     name: str
     contact: Contact
+    dpo: Contact | None = Field(default=None, description="The client's DPO (Art. 30(2)(a))")
+    representative: Contact | None = Field(
+        default=None, description="The client's EU representative (Art. 27, 30(2)(a))"
+    )
     forward: ClientForward
     residency: list[str] = Field(
         min_length=1, description="Countries (ISO codes) where its data may be stored; EEA allowed"

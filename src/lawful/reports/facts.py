@@ -16,6 +16,7 @@ from lawful.datamap.models import (
     Contact,
     DataMap,
     Dataset,
+    Jurisdiction,
     LegalBasis,
     Purpose,
     Recipient,
@@ -23,9 +24,17 @@ from lawful.datamap.models import (
     RetentionAction,
     RetentionRule,
     RetentionScope,
+    Sensitivity,
     TransferMechanism,
 )
-from lawful.datamap.taxonomy import all_categories, legal_bases, special_conditions
+from lawful.datamap.taxonomy import (
+    Term,
+    all_categories,
+    criminal_conditions,
+    legal_bases,
+    special_conditions,
+    subject_types,
+)
 from lawful.law.transfers import VALID_MECHANISMS, in_eea, is_adequate
 
 US = "us"
@@ -57,6 +66,12 @@ _ACTIONS = {
     RetentionAction.isolate: "set aside in restricted storage",
 }
 
+_SENSITIVITY = {
+    Sensitivity.special: "special category, GDPR Art. 9",
+    Sensitivity.criminal: "criminal-offence data, GDPR Art. 10",
+    Sensitivity.sensitive_pi: "sensitive personal information, CCPA §1798.140(ae)",
+}
+
 _UNITS = ("year", "month", "week", "day")
 
 
@@ -83,6 +98,17 @@ def join_words(items: list[str]) -> str:
     return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+def sentence(text: str) -> str:
+    """Text ending in exactly one full stop (or the ! or ? it already has)."""
+    text = text.strip()
+    return text if text.endswith(("!", "?")) else text.rstrip(".") + "."
+
+
+def capitalised(text: str) -> str:
+    """The text with its first letter in upper case, the rest untouched."""
+    return text[:1].upper() + text[1:]
+
+
 def words(identifier: str) -> str:
     """An id or event name in words: `last_contact` → "last contact"."""
     return identifier.replace("_", " ").replace(".", " ")
@@ -91,6 +117,11 @@ def words(identifier: str) -> str:
 def unique(items: Iterable[str]) -> list[str]:
     """Items in first-seen order, without repeats."""
     return list(dict.fromkeys(items))
+
+
+def dial(phone: str) -> str:
+    """A phone number as a `tel:` link wants it: digits and a leading plus."""
+    return "".join(c for c in phone if c.isdigit() or c == "+")
 
 
 def address_line(address: Address | None) -> str | None:
@@ -111,6 +142,19 @@ def contact_lines(contact: Contact | None) -> list[str]:
 def category_name(datamap: DataMap, category_id: str) -> str:
     category = all_categories(datamap).get(category_id)
     return category.name if category else words(category_id)
+
+
+def category_label(datamap: DataMap, category_id: str) -> str:
+    """The category's name, marked when the law treats it apart (special, criminal, SPI)."""
+    category = all_categories(datamap).get(category_id)
+    marker = _SENSITIVITY.get(category.sensitivity) if category else None
+    name = category_name(datamap, category_id)
+    return f"{name} ({marker})" if marker else name
+
+
+def sensitivity(datamap: DataMap, category_id: str) -> Sensitivity:
+    category = all_categories(datamap).get(category_id)
+    return category.sensitivity if category else Sensitivity.ordinary
 
 
 def subject_name(datamap: DataMap, subject_id: str) -> str:
@@ -144,9 +188,18 @@ def legal_basis_name(basis: LegalBasis | None) -> str:
 
 def special_condition_name(condition: str) -> str:
     """The Art. 9(2) condition in words with its article."""
-    term = special_conditions().get(condition)
+    return _term_name(special_conditions(), condition)
+
+
+def criminal_condition_name(condition: str) -> str:
+    """The Art. 10 authorisation in words with its article."""
+    return _term_name(criminal_conditions(), condition)
+
+
+def _term_name(terms: dict[str, Term], key: str) -> str:
+    term = terms.get(key)
     if term is None:
-        return words(condition)
+        return words(key)
     return f"{term.name} ({term.article})" if term.article else term.name
 
 
@@ -181,10 +234,17 @@ def purpose_categories(datamap: DataMap, purpose_id: str) -> list[str]:
 
 
 def purpose_recipients(datamap: DataMap, purpose_id: str) -> list[str]:
-    """Recipients the purpose names, then those that name the purpose."""
+    """Recipients the purpose names, those that name the purpose, and the vendors hosting
+    the systems its datasets live in (a host receives the data too)."""
     declared = datamap.purposes[purpose_id].recipients
     naming = [rid for rid, r in datamap.recipients.items() if purpose_id in r.purposes]
-    return unique(rid for rid in [*declared, *naming] if rid in datamap.recipients)
+    hosts = _vendors(datamap, purpose_datasets(datamap, purpose_id).values())
+    return unique(rid for rid in [*declared, *naming, *hosts] if rid in datamap.recipients)
+
+
+def _vendors(datamap: DataMap, datasets: Iterable[Dataset]) -> list[str]:
+    systems = (datamap.systems.get(d.system) for d in datasets)
+    return [s.vendor for s in systems if s is not None and s.vendor is not None]
 
 
 def recipient_purposes(datamap: DataMap, recipient_id: str) -> list[str]:
@@ -296,9 +356,16 @@ def _mechanism_problem(mechanism: TransferMechanism, country: str) -> str | None
 def transfers_for(
     datamap: DataMap, *, recipients: Iterable[str], datasets: Iterable[Dataset]
 ) -> list[TransferFact]:
-    """Transfers out of the EEA by the given recipients and by the systems holding the datasets."""
-    found = [recipient_transfer(datamap.recipients[rid]) for rid in recipients]
-    found += [system_transfer(datamap, sid) for sid in unique(d.system for d in datasets)]
+    """Transfers out of the EEA by the given recipients and by the systems holding the
+    datasets (a system whose vendor is among the recipients is that vendor's transfer)."""
+    counted = unique(recipients)
+    found = [recipient_transfer(datamap.recipients[rid]) for rid in counted]
+    systems = unique(d.system for d in datasets)
+    found += [
+        system_transfer(datamap, sid)
+        for sid in systems
+        if sid in datamap.systems and datamap.systems[sid].vendor not in counted
+    ]
     return list({(t.to, t.country, t.mechanism): t for t in found if t is not None}.values())
 
 
@@ -313,27 +380,8 @@ def purpose_transfers(datamap: DataMap, purpose_id: str) -> list[TransferFact]:
 # --- retention (GDPR Art. 5(1)(e), 13(2)(a), 30(1)(f)) -----------------------------------------
 
 
-def rule_covers_dataset(scope: RetentionScope, dataset_id: str, dataset: Dataset) -> bool:
-    """Same reading as the data-map checks: named datasets win; otherwise every listed
-    dimension (subjects, purposes, categories) must match; an empty scope covers nothing."""
-    if scope.datasets:
-        return dataset_id in scope.datasets
-    matches = []
-    if scope.subjects:
-        matches.append(dataset.subject in scope.subjects)
-    if scope.purposes:
-        matches.append(bool(set(scope.purposes) & set(dataset.purposes)))
-    if scope.categories:
-        matches.append(any(f.category in scope.categories for f in dataset.fields.values()))
-    return bool(matches) and all(matches)
-
-
 def rule_datasets(datamap: DataMap, rule: RetentionRule) -> dict[str, Dataset]:
-    return {
-        did: d
-        for did, d in datamap.datasets.items()
-        if rule_covers_dataset(rule.applies_to, did, d)
-    }
+    return {did: d for did, d in datamap.datasets.items() if rule.applies_to.covers(did, d)}
 
 
 def purpose_retention(datamap: DataMap, purpose_id: str) -> dict[str, RetentionRule]:
@@ -344,7 +392,7 @@ def purpose_retention(datamap: DataMap, purpose_id: str) -> dict[str, RetentionR
         rid: rule
         for rid, rule in datamap.retention.items()
         if purpose_id in rule.applies_to.purposes
-        or any(rule_covers_dataset(rule.applies_to, did, d) for did, d in datasets.items())
+        or any(rule.applies_to.covers(did, d) for did, d in datasets.items())
     }
 
 
@@ -361,22 +409,26 @@ def rule_concerns_us(datamap: DataMap, rule: RetentionRule) -> bool:
 
 
 def retention_scope(datamap: DataMap, rule: RetentionRule) -> str:
-    """What a rule covers, in words: its description, else its scope."""
+    """What a rule covers, in words: its description, else its scope; no final full stop."""
     if rule.description:
-        return rule.description
+        return capitalised(rule.description.strip().rstrip("."))
     scope = rule.applies_to
     parts = [
-        *(datamap.datasets[d].description or words(d) for d in scope.datasets if d in datamap.datasets),
+        *(
+            datamap.datasets[d].description or words(d)
+            for d in scope.datasets
+            if d in datamap.datasets
+        ),
         *(subject_name(datamap, s) for s in scope.subjects),
         *(category_name(datamap, c) for c in scope.categories),
         *(purpose_name(datamap, p) for p in scope.purposes),
     ]
-    return join_words(parts) or NOT_DECLARED
+    return capitalised(join_words(parts)) or NOT_DECLARED
 
 
 def retention_period(rule: RetentionRule) -> str:
-    """How long, from when: "3 years from last contact"."""
-    return f"{human_duration(rule.period)} from {words(rule.start)}"
+    """How long, from when: "3 years, counted from last contact"."""
+    return f"{human_duration(rule.period)}, counted from {words(rule.start)}"
 
 
 def retention_end(rule: RetentionRule) -> str:
@@ -389,3 +441,75 @@ def retention_limit(datamap: DataMap, rule: RetentionRule) -> str:
     if rule.citation:
         text += f" ({rule.citation})"
     return text
+
+
+# --- people (GDPR Art. 13(1), 14(1)(d), 14(2)(f)) ----------------------------------------------
+
+
+def our_datasets(datamap: DataMap) -> dict[str, Dataset]:
+    """Datasets we control; those held for clients are theirs to describe."""
+    return {did: d for did, d in datamap.datasets.items() if d.controller == US}
+
+
+def our_subjects(datamap: DataMap) -> list[str]:
+    """Kinds of people whose data we control, in map order."""
+    used = {d.subject for d in our_datasets(datamap).values()}
+    used |= {s for p in controlled_by_us(datamap).values() for s in p.subjects}
+    return [sid for sid in datamap.subjects if sid in used]
+
+
+def subject_categories(datamap: DataMap, subject_id: str) -> list[str]:
+    """Categories we hold about a kind of person: fields of their datasets, then those of the
+    purposes that name them."""
+    held = [
+        f.category
+        for d in our_datasets(datamap).values()
+        if d.subject == subject_id
+        for f in d.fields.values()
+    ]
+    named = [
+        c
+        for p in controlled_by_us(datamap).values()
+        if subject_id in p.subjects
+        for c in p.categories
+    ]
+    return unique([*held, *named])
+
+
+def subject_sources(datamap: DataMap, subject_id: str) -> list[str]:
+    """Where their data comes from: the subject's sources, then those of their datasets."""
+    subject = datamap.subjects[subject_id]
+    held = [
+        d.source for d in our_datasets(datamap).values() if d.subject == subject_id and d.source
+    ]
+    return unique([*subject.sources, *held])
+
+
+def minimum_age(datamap: DataMap, subject_id: str) -> int | None:
+    """The subject's declared minimum age, else the default of its taxonomy type."""
+    subject = datamap.subjects[subject_id]
+    if subject.minimum_age is not None:
+        return subject.minimum_age
+    term = subject_types().get(subject.type or "")
+    return term.default_minimum_age if term else None
+
+
+# --- CCPA categories (Cal. Civ. Code §1798.140(v)(1)) ------------------------------------------
+
+
+def ccpa_category(datamap: DataMap, category_id: str) -> str | None:
+    """The CCPA category of a data category, inherited from its nearest parent if unset."""
+    categories = all_categories(datamap)
+    parts = category_id.split(".")
+    for end in range(len(parts), 0, -1):
+        found = categories.get(".".join(parts[:end]))
+        if found is not None and found.ccpa:
+            return found.ccpa
+    return None
+
+
+def is_sensitive_pi(datamap: DataMap, category_id: str) -> bool:
+    """CPRA sensitive personal information (§1798.140(ae)); GDPR special categories are too."""
+    return ccpa_category(datamap, category_id) == "sensitive_pi" or sensitivity(
+        datamap, category_id
+    ) in (Sensitivity.special, Sensitivity.sensitive_pi)

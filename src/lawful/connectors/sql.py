@@ -1,0 +1,496 @@
+"""SQL databases through SQLAlchemy Core: SQLite, PostgreSQL (psycopg 3), MySQL/MariaDB (PyMySQL).
+
+Tables are reflected from the live database on first use, so a table or column named by
+the map but missing from the database is an error before anything runs. Identifiers are
+only ever looked up in that reflection; values always travel as bound parameters.
+
+Outside `transaction()` every call commits on its own; inside it, calls share one
+connection and commit or roll back together. A connector is for one thread at a time.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+
+from lawful.connectors.base import ConnectionSpec, ConnectorError, Row, batched, parse_options
+
+_INTEGER = re.compile(r"[+-]?\d+")
+_NO_MATCH = object()  # a value that cannot equal anything in the column (e.g. "abc" for an int)
+
+
+class SQLOptions(BaseModel):
+    """`connection.options` a SQL system accepts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    connect_timeout: int = Field(default=5, ge=1, le=300, description="Seconds to connect")
+    # Values per IN list and per executemany chunk: far below every driver's parameter limit
+    # (SQLite 32766, PostgreSQL 65535, MySQL 65535) and small enough for fast plans.
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+
+
+class SQLConnector:
+    """A database reached through SQLAlchemy Core. Subclasses fix the dialect and driver."""
+
+    label: ClassVar[str] = "SQL"
+    backends: ClassVar[frozenset[str]] = frozenset()
+    driver: ClassVar[str] = ""
+
+    def __init__(self, spec: ConnectionSpec) -> None:
+        self.spec = spec
+        self.options = parse_options(SQLOptions, spec)
+        self._tables: dict[str, sa.Table] = {}
+        self._conn: sa.Connection | None = None
+        self._engine = self._create_engine()
+
+    # -- the Connector protocol ------------------------------------------------------------
+
+    def test_connection(self) -> None:
+        """Connect and run `SELECT 1` (checks the server, the database and the credentials)."""
+        with self._session("") as conn:
+            conn.execute(sa.select(sa.literal(1)))
+
+    def fetch(
+        self, table: str, *, where: Mapping[str, Sequence[Any]], columns: Sequence[str]
+    ) -> list[Row]:
+        """Rows where any `field IN values`, each row once, with the requested columns.
+
+        Rows are told apart by the primary key; in a table without one, identical rows
+        matched through different fields are returned once.
+        """
+        with self._session(table) as conn:
+            t = self._table(conn, table)
+            return self._matching(conn, t, where, _unique(columns))
+
+    def update(self, table: str, *, key: str, rows: Sequence[Row]) -> int:
+        """Set each row's non-key columns where `key` matches; returns the rows matched."""
+        if any(key not in row for row in rows):
+            raise self._error(f"every row to update needs its key `{key}`", table)
+        with self._session(table) as conn:
+            t = self._table(conn, table)
+            key_col = self._column(t, key)
+            return sum(
+                self._update_group(conn, t, key_col, names, group)
+                for names, group in _group_by_columns(rows, key).items()
+            )
+
+    def delete(self, table: str, *, key: str, keys: Sequence[Any]) -> int:
+        """Delete the rows whose `key` is in `keys`, in batches; returns the rows deleted."""
+        with self._session(table) as conn:
+            t = self._table(conn, table)
+            key_col = self._column(t, key)
+            values = _bind_values(key_col, keys)
+            return sum(
+                conn.execute(sa.delete(t).where(key_col.in_(batch))).rowcount
+                for batch in batched(values, self.options.batch_size)
+            )
+
+    def count(self, table: str, *, where: Mapping[str, Sequence[Any]] | None = None) -> int:
+        """Count all rows, or the rows `fetch` would return for `where`."""
+        with self._session(table) as conn:
+            t = self._table(conn, table)
+            if where is None:
+                return int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+            conditions = self._conditions(t, where)
+            if len(conditions) <= 1:
+                where_clause = [cond for _, cond in conditions] or [sa.false()]
+                query = sa.select(sa.func.count()).select_from(t).where(*where_clause)
+                return int(conn.execute(query).scalar_one())
+            # Across batches a row may match twice (several fields; MySQL's case-blind
+            # collations), so count the distinct rows.
+            identity = [c.name for c in t.primary_key.columns] or list(t.columns.keys())
+            return len(self._matching(conn, t, where, identity))
+
+    def scan(
+        self, table: str, *, key: str, columns: Sequence[str], after: Any = None, limit: int = 1000
+    ) -> list[Row]:
+        """Up to `limit` rows with `key > after`, ordered by `key` (always among the columns).
+
+        `key` must be unique (use the primary key); rows whose key is NULL are never returned.
+        """
+        if limit < 1:
+            raise self._error("scan needs a limit of at least 1", table)
+        with self._session(table) as conn:
+            t = self._table(conn, table)
+            key_col = self._column(t, key)
+            selected = [self._column(t, name) for name in _unique([key, *columns])]
+            query = sa.select(*selected).where(key_col.is_not(None))
+            if after is not None:
+                start = _bind_value(key_col, after)
+                if start is _NO_MATCH:
+                    return []
+                query = query.where(key_col > start)
+            result = conn.execute(query.order_by(key_col).limit(limit))
+            return [dict(row._mapping) for row in result]
+
+    def columns(self, table: str) -> list[str]:
+        """The table's columns as the live database has them."""
+        with self._session(table) as conn:
+            return list(self._table(conn, table).columns.keys())
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the calls inside on one connection, committed together or not at all.
+
+        An exception inside rolls everything back and propagates. Nested use joins the
+        outer transaction.
+        """
+        if self._conn is not None:
+            yield
+            return
+        with self._errors(""), self._engine.begin() as conn:
+            self._conn = conn
+            try:
+                yield
+            finally:
+                self._conn = None
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    # -- engine and errors ----------------------------------------------------------------
+
+    def _create_engine(self) -> sa.Engine:
+        url = self._url()
+        return sa.create_engine(
+            url,
+            pool_pre_ping=True,
+            hide_parameters=True,  # error messages never carry values: they are personal data
+            connect_args={"connect_timeout": self.options.connect_timeout},
+        )
+
+    def _url(self) -> sa.URL:
+        if not self.spec.url:
+            raise ConnectorError(
+                f"a {self.label} system needs `url_env` in its connection, naming the env var "
+                f"that holds its URL (like {self.driver.split('+')[0]}://user:password@host/db)",
+                system=self.spec.system,
+            )
+        try:
+            url = sa.make_url(self.spec.url)
+        except sa_exc.ArgumentError:
+            # Never echo the URL: it holds the password.
+            raise ConnectorError(
+                f"the connection URL is not a valid database URL (expected like "
+                f"{self.driver.split('+')[0]}://user:password@host/db)",
+                system=self.spec.system,
+            ) from None
+        if url.get_backend_name() not in self.backends:
+            raise ConnectorError(
+                f"a `{self.spec.type}` system needs a {self.label} URL, but its URL is for "
+                f"`{url.get_backend_name()}`",
+                system=self.spec.system,
+            )
+        return url.set(drivername=self.driver)
+
+    def _location(self) -> str:
+        url = self._engine.url
+        return (
+            f"{self.label} database `{url.database}` on {url.host}:{url.port or '(default port)'}"
+        )
+
+    def _permanent(self, orig: BaseException) -> bool:
+        """Whether a connection-level error will not go away by waiting (auth, unknown db)."""
+        return False
+
+    def _describe(self, orig: BaseException) -> str:
+        """The driver's message, first line only (later lines may quote values)."""
+        return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+
+    @contextmanager
+    def _session(self, table: str) -> Iterator[sa.Connection]:
+        """The open transaction's connection, or a fresh one committed on success."""
+        with self._errors(table):
+            if self._conn is not None:
+                yield self._conn
+            else:
+                with self._engine.begin() as conn:
+                    yield conn
+
+    @contextmanager
+    def _errors(self, table: str) -> Iterator[None]:
+        try:
+            yield
+        except sa_exc.NoSuchTableError:
+            raise self._error(
+                f"table `{table}` does not exist in the live {self._location()}", table
+            ) from None
+        except sa_exc.DBAPIError as err:
+            translated = self._translate(err, table)
+            if isinstance(err, sa_exc.IntegrityError | sa_exc.DataError):
+                # The driver's detail quotes the offending value, often personal data: it
+                # must not reach a log through the exception chain.
+                raise translated from None
+            raise translated from err
+        except sa_exc.TimeoutError as err:  # no free connection in the pool
+            raise self._error(f"{err}", table, retryable=True) from err
+
+    def _translate(self, err: sa_exc.DBAPIError, table: str) -> ConnectorError:
+        orig = err.orig if isinstance(err.orig, BaseException) else err
+        first = self._describe(orig)
+        if isinstance(err, sa_exc.OperationalError | sa_exc.InterfaceError) or (
+            err.connection_invalidated
+        ):
+            if self._permanent(orig):
+                return self._error(f"{self._location()} refused the connection: {first}", table)
+            return self._error(
+                f"{self._location()} is unreachable or busy ({first}); "
+                "check that it is running and reachable, then retry",
+                table,
+                retryable=True,
+            )
+        if isinstance(err, sa_exc.DataError):
+            # Messages like `invalid input syntax for type integer: "<value>"` quote the value.
+            return self._error(
+                f"the database rejected a value ({type(orig).__name__}; "
+                "the value is not shown as it may be personal data)",
+                table,
+            )
+        redacted = re.sub(r"Duplicate entry '.*' for", "Duplicate entry '…' for", first)
+        return self._error(f"the database refused: {redacted}", table)
+
+    def _error(self, message: str, table: str, *, retryable: bool = False) -> ConnectorError:
+        return ConnectorError(message, system=self.spec.system, dataset=table, retryable=retryable)
+
+    # -- reflection and statements -------------------------------------------------------------
+
+    def _table(self, conn: sa.Connection, name: str) -> sa.Table:
+        if name not in self._tables:
+            schema, _, bare = name.rpartition(".")
+            self._tables[name] = sa.Table(
+                bare, sa.MetaData(), schema=schema or None, autoload_with=conn, resolve_fks=False
+            )
+        return self._tables[name]
+
+    def _column(self, t: sa.Table, name: str) -> sa.Column[Any]:
+        if name not in t.columns:
+            raise ConnectorError(
+                f"column `{name}` does not exist in table `{t.fullname}` of the live database "
+                f"(it has: {', '.join(t.columns.keys())})",
+                system=self.spec.system,
+                dataset=t.fullname,
+            )
+        return t.columns[name]
+
+    def _conditions(
+        self, t: sa.Table, where: Mapping[str, Sequence[Any]]
+    ) -> list[tuple[sa.Column[Any], sa.ColumnElement[bool]]]:
+        """One `column IN (batch)` per batch of each field's values."""
+        conditions: list[tuple[sa.Column[Any], sa.ColumnElement[bool]]] = []
+        for name, values in where.items():
+            column = self._column(t, name)
+            for batch in batched(_bind_values(column, values), self.options.batch_size):
+                conditions.append((column, column.in_(batch)))
+        return conditions
+
+    def _matching(
+        self, conn: sa.Connection, t: sa.Table, where: Mapping[str, Sequence[Any]], names: list[str]
+    ) -> list[Row]:
+        wanted = [self._column(t, name) for name in names]
+        conditions = self._conditions(t, where)
+        if not wanted or not conditions:
+            return []
+        primary = [c for c in t.primary_key.columns if c.name not in names]
+        several_fields = len({column.name for column, _ in conditions}) > 1
+        seen: set[object] = set()
+        rows: list[Row] = []
+        for _, cond in conditions:
+            for record in conn.execute(sa.select(*wanted, *primary).where(cond)):
+                found = dict(record._mapping)
+                identity = _identity(found, t, several_fields)
+                if identity is not None and identity in seen:
+                    continue
+                seen.add(identity)
+                rows.append({name: found[name] for name in names})
+        return rows
+
+    def _update_group(
+        self,
+        conn: sa.Connection,
+        t: sa.Table,
+        key_col: sa.Column[Any],
+        names: tuple[str, ...],
+        rows: list[Row],
+    ) -> int:
+        targets = [self._column(t, name) for name in names]
+        # Bind names that no real column can clash with (SQLAlchemy reserves column names).
+        statement = (
+            sa.update(t)
+            .where(key_col == sa.bindparam("_lawful_key"))
+            .values({col: sa.bindparam(f"_lawful_{i}") for i, col in enumerate(targets)})
+        )
+        params = [
+            {"_lawful_key": bound, **{f"_lawful_{i}": row[n] for i, n in enumerate(names)}}
+            for row in rows
+            if (bound := _bind_value(key_col, row[key_col.name])) is not _NO_MATCH
+        ]
+        return sum(
+            conn.execute(statement, list(batch)).rowcount
+            for batch in batched(params, self.options.batch_size)
+        )
+
+
+class SQLiteConnector(SQLConnector):
+    """A SQLite file: `path` in the connection, or a `sqlite:///file.db` URL from `url_env`."""
+
+    label = "SQLite"
+    backends = frozenset({"sqlite"})
+    driver = "sqlite+pysqlite"
+
+    def _create_engine(self) -> sa.Engine:
+        self._file = self._database_file()
+        uri = f"file:{quote(str(self._file))}?mode=rw"  # never create a missing file
+        timeout = self.options.connect_timeout
+
+        def connect() -> sqlite3.Connection:
+            # isolation_level=None: SQLAlchemy emits BEGIN itself (below), so reads and writes
+            # inside a transaction really are one transaction (the sqlite3 default is not).
+            return sqlite3.connect(
+                uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+
+        engine = sa.create_engine(
+            "sqlite+pysqlite://", creator=connect, poolclass=sa.QueuePool, hide_parameters=True
+        )
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        return engine
+
+    def _database_file(self) -> Path:
+        if self.spec.path is not None:
+            return self.spec.path
+        database = self._url().database
+        if not database or database == ":memory:":
+            raise ConnectorError(
+                "a SQLite system needs a database file: set `path` (or a sqlite:///file.db URL)",
+                system=self.spec.system,
+            )
+        return Path(database)
+
+    def _location(self) -> str:
+        return f"SQLite file {self._file}"
+
+    def _permanent(self, orig: BaseException) -> bool:
+        text = str(orig).lower()
+        return "locked" not in text and "busy" not in text
+
+    def _translate(self, err: sa_exc.DBAPIError, table: str) -> ConnectorError:
+        if "unable to open database file" in str(err.orig):
+            return self._error(
+                f"the SQLite file {self._file} does not exist or cannot be opened "
+                "(check `path` in the system's connection)",
+                table,
+            )
+        return super()._translate(err, table)
+
+
+class PostgreSQLConnector(SQLConnector):
+    """PostgreSQL through psycopg 3, whatever driver the URL names."""
+
+    label = "PostgreSQL"
+    backends = frozenset({"postgresql", "postgres"})
+    driver = "postgresql+psycopg"
+
+    def _permanent(self, orig: BaseException) -> bool:
+        sqlstate = getattr(orig, "sqlstate", None)
+        if isinstance(sqlstate, str):
+            # Class 28: bad credentials; 3D: no such database; 42: no privilege.
+            return sqlstate[:2] in {"28", "3D", "42"}
+        text = str(orig)
+        return any(
+            sign in text
+            for sign in ("does not exist", "authentication failed", "pg_hba.conf", "denied")
+        )
+
+
+class MySQLConnector(SQLConnector):
+    """MySQL or MariaDB through PyMySQL."""
+
+    label = "MySQL/MariaDB"
+    backends = frozenset({"mysql", "mariadb"})
+    driver = "mysql+pymysql"
+    # Access denied (1044, 1045, 1698), unknown database (1049), command denied (1142).
+    PERMANENT_CODES: ClassVar[frozenset[int]] = frozenset({1044, 1045, 1049, 1142, 1698})
+
+    def _permanent(self, orig: BaseException) -> bool:
+        code = orig.args[0] if orig.args else None
+        return isinstance(code, int) and code in self.PERMANENT_CODES
+
+    def _describe(self, orig: BaseException) -> str:
+        if len(orig.args) == 2 and isinstance(orig.args[0], int):  # PyMySQL: (code, message)
+            return f"{orig.args[1]} (error {orig.args[0]})"
+        return super()._describe(orig)
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def _bind_values(column: sa.Column[Any], values: Sequence[Any]) -> list[Any]:
+    """The distinct values that can match `column`, converted to its type."""
+    bound = (_bind_value(column, value) for value in values)
+    return list(dict.fromkeys(v for v in bound if v is not _NO_MATCH))
+
+
+def _bind_value(column: sa.Column[Any], value: Any) -> Any:
+    """Identity values often arrive as text (from a form): convert them to the column's type.
+
+    A value that cannot be of that type can match nothing, so it is dropped rather than
+    sent (PostgreSQL would fail the whole statement on `'abc'::integer`).
+    """
+    kind = column.type
+    if value is None:
+        return _NO_MATCH  # NULL equals nothing in SQL
+    if isinstance(kind, sa.Integer) and isinstance(value, str):
+        text = value.strip()
+        return int(text) if _INTEGER.fullmatch(text) else _NO_MATCH
+    if (
+        isinstance(kind, sa.String)
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
+        return str(value)
+    if isinstance(kind, sa.Uuid) and isinstance(value, str):
+        try:
+            parsed = uuid.UUID(value)
+        except ValueError:
+            return _NO_MATCH
+        return parsed if kind.as_uuid else str(parsed)
+    return value
+
+
+def _group_by_columns(rows: Sequence[Row], key: str) -> dict[tuple[str, ...], list[Row]]:
+    """Rows setting the same columns share one UPDATE statement (run with executemany)."""
+    groups: dict[tuple[str, ...], list[Row]] = {}
+    for row in rows:
+        names = tuple(sorted(name for name in row if name != key))
+        if names:
+            groups.setdefault(names, []).append(row)
+    return groups
+
+
+def _identity(found: Row, t: sa.Table, several_fields: bool) -> object:
+    """What makes a fetched row the same row again, or None when no duplicate can occur."""
+    primary = [c.name for c in t.primary_key.columns]
+    if primary:
+        return tuple(found[name] for name in primary)
+    if not several_fields:
+        return None  # one field, distinct values: each row matches exactly one batch
+    values = tuple(found.values())
+    try:
+        hash(values)
+    except TypeError:
+        return repr(values)
+    return values

@@ -1,0 +1,135 @@
+"""The connectors a run uses, opened once per system and checked before anything changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+
+from lawful.connectors.base import Connector, ConnectorError
+from lawful.datamap.models import DataMap
+from lawful.engine.errors import EngineError, EngineProblem
+from lawful.engine.plan import Plan, PlanStep
+from lawful.engine.retry import RetryPolicy, with_retry
+
+ConnectorFactory = Callable[[str], Connector]
+"""Opens the connector of one system of the data map (by system id)."""
+
+
+def registry_factory(
+    datamap: DataMap, *, base_dir: Path, environ: Mapping[str, str]
+) -> ConnectorFactory:
+    """Open connectors through the installed connector registry (entry points)."""
+    from lawful.connectors.registry import open_connector
+
+    def open_system(system_id: str) -> Connector:
+        system = datamap.systems.get(system_id)
+        if system is None or system.connection is None:
+            raise ConnectorError("the system has no `connection` in the data map", system=system_id)
+        return open_connector(system_id, system.connection, base_dir=base_dir, environ=environ)
+
+    return open_system
+
+
+class Datastores:
+    """Open connectors by system, closed together. Use as a context manager."""
+
+    def __init__(self, factory: ConnectorFactory, *, retry: RetryPolicy | None = None) -> None:
+        self._factory = factory
+        self._open: dict[str, Connector] = {}
+        self.retry = retry or RetryPolicy()
+
+    def __enter__(self) -> Datastores:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def get(self, system: str) -> Connector:
+        """The system's connector, opened and tested on first use (with retries)."""
+        if system not in self._open:
+            connector = self._factory(system)
+            try:
+                with_retry(connector.test_connection, policy=self.retry)
+            except ConnectorError:
+                connector.close()
+                raise
+            self._open[system] = connector
+        return self._open[system]
+
+    def close(self) -> None:
+        for connector in self._open.values():
+            connector.close()
+        self._open.clear()
+
+
+def check_datastores(*, plan: Plan, datastores: Datastores) -> None:
+    """Before anything is read or changed: every system answers and every table and column
+    the map declares exists. Raises EngineError naming each system and dataset at fault."""
+    problems: list[EngineProblem] = []
+    broken: set[str] = set()
+    for step in plan.steps:
+        if step.system in broken:
+            problems.append(_unreachable(step, None))
+            continue
+        try:
+            connector = datastores.get(step.system)
+        except ConnectorError as error:
+            broken.add(step.system)
+            problems.append(_unreachable(step, error))
+            continue
+        problems += _schema_problems(step, _live_columns(connector, step, datastores.retry))
+    if problems:
+        raise EngineError(problems)
+
+
+def _live_columns(connector: Connector, step: PlanStep, retry: RetryPolicy) -> list[str]:
+    """The table's columns; none when the store says the table does not exist."""
+
+    def read() -> list[str]:
+        return connector.columns(step.table)
+
+    try:
+        return with_retry(read, policy=retry)
+    except ConnectorError as error:
+        if error.retryable:
+            raise
+        return []
+
+
+def _unreachable(step: PlanStep, error: ConnectorError | None) -> EngineProblem:
+    cause = error.args[0] if error is not None else "its system could not be reached (see above)"
+    return EngineProblem(
+        f"cannot be read: {cause}",
+        "check the system's connection settings and that the store is running; nothing was changed",
+        system=step.system,
+        dataset=step.dataset,
+    )
+
+
+def _schema_problems(step: PlanStep, live: list[str]) -> list[EngineProblem]:
+    if not live:
+        return [
+            EngineProblem(
+                f"table `{step.table}` does not exist in the live store",
+                "create it, or fix `table:` in the data map; nothing was changed",
+                system=step.system,
+                dataset=step.dataset,
+            )
+        ]
+    missing = [c for c in step.columns if c not in set(live)]
+    if not missing:
+        return []
+    return [
+        EngineProblem(
+            f"column(s) {', '.join(f'`{c}`' for c in missing)} missing from table `{step.table}`",
+            "the data map is out of step with the store: fix the field names; nothing was changed",
+            system=step.system,
+            dataset=step.dataset,
+        )
+    ]

@@ -1,0 +1,263 @@
+"""Erasure (GDPR Art. 17, CCPA §1798.105): mask or delete every record about the person.
+
+Planned in full before anything changes: per field strategy or row deletion per dataset,
+children before parents; records a legal obligation still requires are kept and the result
+says until when and why (Art. 17(3)(b)); restricted records are only stored (Art. 18(2));
+rows shared with other people are left alone; datasets held for a client are never touched
+and listed to forward. A keyed hash of each identity value joins the suppression list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from lawful.connectors.base import Row
+from lawful.datamap.models import DataMap, Dataset
+from lawful.engine import repository
+from lawful.engine.collect import Collected, Record
+from lawful.engine.datastores import Datastores
+from lawful.engine.holds import Hold, holds_on, legal_obligation_rules
+from lawful.engine.identity import Identity
+from lawful.engine.jobs import (
+    DEFAULT_BATCH,
+    Change,
+    Finisher,
+    JobReport,
+    Progress,
+    create_job,
+    open_identity,
+    run_job,
+    seal_identity,
+)
+from lawful.engine.person import find_records
+from lawful.engine.plan import Plan, change_order
+from lawful.engine.sharing import shared_keys
+from lawful.engine.strategies import erased_value, field_strategy
+from lawful.store.crypto import Keyring
+from lawful.store.models import Job, JobKind
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Records (or fields of them) erasure left in place, and why."""
+
+    dataset: str
+    records: int
+    reason: str  # legal_obligation, restricted, shared
+    why: str
+    until: str | None = None  # ISO date; the latest end among the records
+    fields: tuple[str, ...] = ()  # empty: the whole record
+
+
+@dataclass(frozen=True)
+class ErasurePlan:
+    plan: Plan
+    changes: list[Change]
+    kept: list[Kept]
+    found: dict[str, int]
+
+    def summary(self) -> dict[str, Any]:
+        """What the result says, without any personal data."""
+        return {
+            "found": self.found,
+            "planned": {c.dataset: {"action": c.action, "rows": len(c.rows)} for c in self.changes},
+            "kept": [asdict(k) for k in self.kept],
+            "forward": [asdict(f) for f in self.plan.forwards],
+            "manual": [asdict(m) for m in self.plan.manual],
+        }
+
+
+_RESTRICTED = "restricted (GDPR Art. 18): only stored until the restriction is lifted"
+_SHARED = "also about other people (a shared row): left as it is"
+
+
+def plan_erasure(
+    *,
+    datamap: DataMap,
+    collected: Collected,
+    datastores: Datastores,
+    keyring: Keyring,
+    today: date,
+) -> ErasurePlan:
+    """Every change erasure will make, and everything it keeps. Reads only."""
+    changes: list[Change] = []
+    kept: list[Kept] = []
+    for did in change_order(datamap=datamap, plan=collected.plan):
+        records = collected.of(did)
+        if not records:
+            continue
+        shared = shared_keys(
+            datamap=datamap, collected=collected, datastores=datastores, dataset=did
+        )
+        dataset_changes, dataset_kept = _dataset_erasure(
+            datamap, did, records, shared=shared, keyring=keyring, today=today
+        )
+        kept += dataset_kept
+        changes += dataset_changes
+    found = {did: len(collected.of(did)) for did in collected.plan.datasets()}
+    return ErasurePlan(collected.plan, changes, kept, found)
+
+
+def _dataset_erasure(
+    datamap: DataMap,
+    did: str,
+    records: list[Record],
+    *,
+    shared: set[Any],
+    keyring: Keyring,
+    today: date,
+) -> tuple[list[Change], list[Kept]]:
+    dataset = datamap.datasets[did]
+    rules = legal_obligation_rules(datamap, did)
+    restricted = [r for r in records if r.restricted]
+    sharing = [r for r in records if not r.restricted and r.key in shared]
+    kept = [Kept(did, len(restricted), "restricted", _RESTRICTED)] if restricted else []
+    kept += [Kept(did, len(sharing), "shared", _SHARED)] if sharing else []
+    updates: list[Row] = []
+    deletes: list[Row] = []
+    held: dict[tuple[str, frozenset[str] | None], list[Hold]] = {}
+    for record in records:
+        if record.restricted or record.key in shared:
+            continue
+        holds = holds_on(rules=rules, dataset=dataset, row=record.row, today=today)
+        for hold in holds:
+            held.setdefault((hold.rule, hold.fields), []).append(hold)
+        if dataset.erase == "delete" and not holds:
+            deletes.append({dataset.primary_key: record.key})
+        elif row := _masked_row(dataset, record, holds, keyring=keyring):
+            updates.append({dataset.primary_key: record.key, **row})
+    kept += [_kept(did, group) for group in held.values()]
+    return _changes(did, dataset, updates, deletes), kept
+
+
+def _masked_row(dataset: Dataset, record: Record, holds: list[Hold], *, keyring: Keyring) -> Row:
+    """The new values of the fields that change (empty when nothing does)."""
+    if any(h.fields is None for h in holds):
+        return {}  # the whole record is still required by law
+    keep = {name for h in holds for name in (h.fields or ())}
+    changed: Row = {}
+    for name, field in dataset.fields.items():
+        if name == dataset.primary_key or name in keep:
+            continue
+        spec = field_strategy(field, structural=field.references is not None)
+        old = record.row.get(name)
+        new = erased_value(spec, old, category=field.category, keyring=keyring)
+        if new != old:
+            changed[name] = new
+    return changed
+
+
+def _changes(did: str, dataset: Dataset, updates: list[Row], deletes: list[Row]) -> list[Change]:
+    """Masks, then deletions (a deleting dataset masks the records a hold keeps in part)."""
+    table, key = dataset.table or did, dataset.primary_key
+    found = [
+        Change(did, dataset.system, table, key, "update", tuple(updates)) if updates else None,
+        Change(did, dataset.system, table, key, "delete", tuple(deletes)) if deletes else None,
+    ]
+    return [c for c in found if c is not None]
+
+
+def _kept(did: str, holds: list[Hold]) -> Kept:
+    ends = [h.until for h in holds]
+    until = None if None in ends else max(e for e in ends if e is not None).isoformat()
+    first = holds[0]
+    return Kept(
+        did, len(holds), "legal_obligation", first.why, until, tuple(sorted(first.fields or ()))
+    )
+
+
+def run_erasure(
+    sessions: sessionmaker[Session],
+    *,
+    datamap: DataMap,
+    identity: Identity,
+    datastores: Datastores,
+    keyring: Keyring,
+    today: date,
+    batch_size: int = DEFAULT_BATCH,
+    progress: Progress | None = None,
+) -> JobReport:
+    """Erase the person everywhere the map reaches, as a durable job: an unfinished erasure
+    for the same person is resumed, never planned again. The runner owns the commits."""
+    with sessions() as session:
+        _, index = seal_identity(keyring, identity)
+        job = repository.unfinished_job(session, kind=JobKind.erase, identity_index=index)
+        resumed = job is not None
+        if job is None:
+            collected = find_records(
+                session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
+            )
+            erasure = plan_erasure(
+                datamap=datamap,
+                collected=collected,
+                datastores=datastores,
+                keyring=keyring,
+                today=today,
+            )
+            job = create_job(
+                session,
+                kind=JobKind.erase,
+                identity=identity,
+                keyring=keyring,
+                datamap=datamap,
+                changes=erasure.changes,
+                summary=erasure.summary(),
+                batch_size=batch_size,
+            )
+            session.commit()
+        job_id = job.id
+    return run_job(
+        sessions,
+        job_id=job_id,
+        keyring=keyring,
+        datastores=datastores,
+        resumed=resumed,
+        progress=progress,
+        finish=_suppress(keyring),
+    )
+
+
+def _suppress(keyring: Keyring) -> Finisher:
+    def finish(session: Session, job: Job) -> None:
+        identity = open_identity(keyring, job)
+        repository.add_suppressions(session, entries=suppression_entries(keyring, identity.values))
+
+    return finish
+
+
+def suppression_entries(
+    keyring: Keyring, values: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Keyed hashes of normalised identity values, so marketing can check before re-adding."""
+    return [(kind, keyring.suppression_hash(f"{kind}:{value}")) for kind, value in values]
+
+
+def is_suppressed(session: Session, *, keyring: Keyring, identity: Identity) -> bool:
+    """Whether any of the identity's values is on the suppression list."""
+    return any(
+        repository.is_suppressed(session, identity_type=kind, identity_hash=digest)
+        for kind, digest in suppression_entries(keyring, identity.values)
+    )
+
+
+def preview_erasure(
+    session: Session,
+    *,
+    datamap: DataMap,
+    identity: Identity,
+    datastores: Datastores,
+    keyring: Keyring,
+    today: date,
+) -> ErasurePlan:
+    """What an erasure would change and keep (`--dry-run`). Reads only; records no job."""
+    collected = find_records(
+        session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
+    )
+    return plan_erasure(
+        datamap=datamap, collected=collected, datastores=datastores, keyring=keyring, today=today
+    )

@@ -1,0 +1,38 @@
+"""Restriction markers (GDPR Art. 18): one blind-indexed marker per restricted record.
+
+Low-level look-ups shared by every run (and by sweeps); the restriction service is in
+`lawful.engine.restriction`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lawful.engine import repository
+from lawful.engine.collect import Collected
+from lawful.store.crypto import Keyring
+
+
+def record_index(keyring: Keyring, *, dataset: str, key: Any) -> str:
+    """Blind index of one record: the store keeps no key in clear next to the reason."""
+    return keyring.index(f"record\x00{dataset}\x00{key}")
+
+
+def restricted_keys(
+    session: Session, *, keyring: Keyring, dataset: str, keys: Iterable[Any]
+) -> set[Any]:
+    """Which of `keys` (primary-key values of `dataset`) are restricted — for sweeps."""
+    indexed = {record_index(keyring, dataset=dataset, key=k): k for k in keys}
+    found = repository.restricted_indexes(session, dataset=dataset, record_indexes=indexed)
+    return {indexed[i] for i in found}
+
+
+def mark_restricted(session: Session, *, keyring: Keyring, collected: Collected) -> None:
+    """Flag the collected records that carry a restriction marker."""
+    for dataset, records in collected.records.items():
+        hits = restricted_keys(session, keyring=keyring, dataset=dataset, keys=records)
+        for key in hits:
+            records[key].restricted = True

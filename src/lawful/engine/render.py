@@ -1,0 +1,113 @@
+"""What the `lawful dsr` commands print: plans, results and a progress bar (Rich)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console, RenderableType
+from rich.markup import escape
+from rich.progress import Progress as RichProgress
+from rich.table import Table
+
+from lawful.engine.access import AccessResult
+from lawful.engine.erasure import Kept
+from lawful.engine.jobs import Change, JobReport, Progress, StepEvent
+from lawful.engine.plan import Plan
+
+
+def plan_table(plan: Plan) -> list[RenderableType]:
+    """The read order, one dataset a row, with the keys each is searched by."""
+    table = Table(title="Datasets read, in order", title_justify="left")
+    for column in ("#", "dataset", "system", "table", "found by"):
+        table.add_column(column)
+    for number, step in enumerate(plan.steps, start=1):
+        lookups = "\n".join(escape(lookup.describe()) for lookup in step.lookups)
+        table.add_row(str(number), step.dataset, step.system, step.table, lookups)
+    return [table, *forward_lines(_as_dicts(plan.forwards), _as_dicts(plan.manual))]
+
+
+def _as_dicts(items: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return [dict(item.__dict__) for item in items]
+
+
+def forward_lines(forwards: list[dict[str, Any]], manual: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        f"to forward to client {escape(f['client_name'])} ({f['method']} {escape(f['address'])}): "
+        f"dataset {f['dataset']} — never touched by us"
+        for f in forwards
+    ]
+    lines += [
+        f"check by hand: dataset {m['dataset']} in system {m['system']} ({escape(m['reason'])})"
+        for m in manual
+    ]
+    return lines
+
+
+def kept_lines(kept: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for item in kept:
+        fields = f" (fields {', '.join(item['fields'])})" if item.get("fields") else ""
+        until = f" until {item['until']}" if item.get("until") else ""
+        if item["reason"] == "legal_obligation" and not item.get("until"):
+            until = " (end date unknown: its start date is missing — review it)"
+        lines.append(
+            f"kept {item['records']} record(s) of {item['dataset']}{fields}{until}: {escape(item['why'])}"
+        )
+    return lines
+
+
+def access_lines(result: AccessResult, path: Path | None) -> list[str]:
+    counts = ", ".join(f"{d.labels.dataset} {len(d.rows)}" for d in result.datasets if d.rows)
+    head = f"found {result.total()} record(s)" + (f": {counts}" if counts else "")
+    written = [f"wrote {escape(str(path))}"] if path else ["dry run: no package written"]
+    return [head, *written, *forward_lines(_as_dicts(result.forwards), _as_dicts(result.manual))]
+
+
+def report_lines(report: JobReport) -> list[str]:
+    """A job's outcome per dataset, then what was kept, forwarded or left to do by hand."""
+    verb = "resumed" if report.resumed else "ran"
+    lines = [f"{verb} {report.kind.value} job {report.job_id}: {report.status.value}"]
+    for outcome in report.datasets:
+        error = f" — {escape(outcome.error)}" if outcome.error else ""
+        lines.append(
+            f"  {outcome.dataset}: {outcome.status}, {outcome.rows_changed} of "
+            f"{outcome.rows_planned} row(s) changed{error}"
+        )
+    if report.status.value != "done":
+        lines.append("not finished: fix the cause above and run the same command again to resume")
+    summary = report.summary
+    lines += kept_lines(summary.get("kept", []))
+    lines += forward_lines(summary.get("forward", []), summary.get("manual", []))
+    return lines
+
+
+def erasure_preview_lines(summary: dict[str, Any]) -> list[str]:
+    lines = ["dry run: nothing was changed"]
+    lines += [
+        f"  {did}: would {plan['action']} {plan['rows']} row(s)"
+        for did, plan in summary["planned"].items()
+    ]
+    lines += kept_lines(summary["kept"])
+    return lines + forward_lines(summary["forward"], summary["manual"])
+
+
+def changes_lines(changes: list[Change], kept: list[Kept]) -> list[str]:
+    lines = ["dry run: nothing was changed"]
+    lines += [f"  {c.dataset}: would {c.action} {len(c.rows)} row(s)" for c in changes]
+    return lines + kept_lines([k.__dict__ for k in kept])
+
+
+@contextmanager
+def step_progress(console: Console) -> Iterator[Progress]:
+    """A progress bar fed by the job runner after each step."""
+    with RichProgress(console=console, transient=True) as bar:
+        task = bar.add_task("applying", total=None)
+
+        def show(event: StepEvent) -> None:
+            description = f"{event.dataset} batch {event.batch}"
+            bar.update(task, total=event.total, completed=event.done, description=description)
+
+        yield show

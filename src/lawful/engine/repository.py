@@ -1,0 +1,98 @@
+"""Queries on the platform store for the engine (jobs, checkpoints, suppressions,
+restrictions). Nothing here commits: the caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from lawful.store.models import Job, JobKind, JobStatus, JobStep, Restriction, Suppression
+
+
+def unfinished_job(session: Session, *, kind: JobKind, identity_index: str) -> Job | None:
+    """The latest job of this kind for this person that did not finish (to resume it)."""
+    query = (
+        select(Job)
+        .where(Job.kind == kind, Job.identity_index == identity_index)
+        .where(Job.status != JobStatus.done)
+        .order_by(Job.created_at.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def get_job(session: Session, *, job_id: str) -> Job | None:
+    return session.get(Job, job_id)
+
+
+def job_steps(session: Session, *, job_id: str) -> list[JobStep]:
+    query = select(JobStep).where(JobStep.job_id == job_id).order_by(JobStep.position)
+    return list(session.scalars(query))
+
+
+def add_suppressions(session: Session, *, entries: Iterable[tuple[str, str]]) -> int:
+    """Add `(identity type, keyed hash)` entries not yet listed; returns how many were new."""
+    added = 0
+    for identity_type, identity_hash in entries:
+        if not is_suppressed(session, identity_type=identity_type, identity_hash=identity_hash):
+            session.add(Suppression(identity_type=identity_type, identity_hash=identity_hash))
+            added += 1
+    session.flush()
+    return added
+
+
+def is_suppressed(session: Session, *, identity_type: str, identity_hash: str) -> bool:
+    query = select(Suppression.id).where(
+        Suppression.identity_type == identity_type, Suppression.identity_hash == identity_hash
+    )
+    return session.scalars(query).first() is not None
+
+
+def restricted_indexes(
+    session: Session, *, dataset: str, record_indexes: Iterable[str]
+) -> set[str]:
+    wanted = list(record_indexes)
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        query = select(Restriction.record_index).where(
+            Restriction.dataset == dataset,
+            Restriction.record_index.in_(wanted[start : start + 500]),
+        )
+        found.update(session.scalars(query))
+    return found
+
+
+def add_restrictions(
+    session: Session, *, identity_index: str, reason: str, records: Iterable[tuple[str, str]]
+) -> int:
+    """Mark `(dataset, record index)` pairs as restricted; returns how many were new."""
+    pairs = list(records)
+    by_dataset: dict[str, list[str]] = {}
+    for dataset, index in pairs:
+        by_dataset.setdefault(dataset, []).append(index)
+    known = {
+        (dataset, index)
+        for dataset, indexes in by_dataset.items()
+        for index in restricted_indexes(session, dataset=dataset, record_indexes=indexes)
+    }
+    fresh = [p for p in dict.fromkeys(pairs) if p not in known]
+    session.add_all(
+        Restriction(identity_index=identity_index, dataset=d, record_index=i, reason=reason)
+        for d, i in fresh
+    )
+    session.flush()
+    return len(fresh)
+
+
+def remove_restrictions(session: Session, *, records: Iterable[tuple[str, str]]) -> int:
+    removed = 0
+    for dataset, index in records:
+        result = session.execute(
+            delete(Restriction).where(
+                Restriction.dataset == dataset, Restriction.record_index == index
+            )
+        )
+        removed += int(getattr(result, "rowcount", 0) or 0)
+    return removed

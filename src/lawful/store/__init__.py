@@ -1,0 +1,1 @@
+"""The platform's own database: engine and sessions, ORM models, migrations, keyed crypto."""

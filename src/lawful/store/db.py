@@ -1,0 +1,29 @@
+"""Engine and sessions of the platform store, made by functions (never at import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def create_store_engine(url: str, **options: Any) -> Engine:
+    """An engine for the platform store. SQLite gets WAL, foreign keys and a busy timeout,
+    so a CLI command and a worker can share the embedded database."""
+    engine = create_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after a commit (the runner commits per step)."""
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,60 @@
+"""Alembic, driven from the installed package: `lawful db upgrade` needs no alembic.ini."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from lawful.store.db import create_store_engine
+
+# Migrations are named YYYYMMDD_HHMM_<slug>.py (STYLE.md §11).
+FILE_TEMPLATE = "%(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d_%(slug)s"
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config pointing at the migrations shipped inside `lawful.store`."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("lawful.store") / "migrations"))
+    config.set_main_option("file_template", FILE_TEMPLATE.replace("%", "%%"))
+    config.attributes["url"] = url  # not a main option: a URL may hold `%`
+    return config
+
+
+def upgrade_database(*, url: str, revision: str = "head") -> None:
+    """Bring the platform store at `url` up to `revision` (creating the tables on first run)."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def head_revision() -> str | None:
+    """The newest migration shipped with this version of Lawful."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(*, url: str) -> str | None:
+    """The revision the store at `url` is at (None for an empty database)."""
+    engine = create_store_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+class StoreNotReadyError(Exception):
+    """The platform store is older than this version of Lawful."""
+
+
+def ensure_store(*, url: str, upgrade: bool) -> None:
+    """Make sure the store's schema is current: upgrade it (the embedded default does so on
+    first use) or refuse with the command that fixes it."""
+    if upgrade:
+        upgrade_database(url=url)
+        return
+    if current_revision(url=url) != head_revision():
+        raise StoreNotReadyError(
+            "the platform store is not at the current schema version: run `lawful db upgrade`"
+        )

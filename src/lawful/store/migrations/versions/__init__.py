@@ -1,0 +1,1 @@
+"""One module per migration, named YYYYMMDD_HHMM_<slug>.py."""

@@ -1,0 +1,182 @@
+"""kill -9 in the middle of an erasure on PostgreSQL: the re-run resumes and the database ends
+exactly as after one clean run, with no row written twice (counted by triggers in the store)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from lawful.store.migrate import upgrade_database
+
+LAWFUL = str(Path(sys.executable).parent / "lawful")
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+EXTRA_LINES = 300  # Alice's big order: 300 lines, each shipped, one checkpoint per row
+
+CHANGE_LOG = """
+CREATE TABLE IF NOT EXISTS change_log (n serial PRIMARY KEY, tbl text, row_id int, op text);
+CREATE OR REPLACE FUNCTION log_change() RETURNS trigger AS $$
+BEGIN INSERT INTO change_log (tbl, row_id, op) VALUES (TG_TABLE_NAME, OLD.id, TG_OP); RETURN NULL; END
+$$ LANGUAGE plpgsql;
+"""
+
+
+@pytest.fixture
+def store_url() -> Iterator[str]:
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"lawful_store_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    upgrade_database(url=url)
+    yield url
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _big_shop(shop: Any) -> None:
+    """The shop's rows plus Alice's big order, with a trigger logging every row changed."""
+    shop.reset()
+    lines = [
+        {"id": 2000 + i, "order_id": 11, "product": f"Part {i}", "quantity": 1}
+        for i in range(EXTRA_LINES)
+    ]
+    shipments = [
+        {"id": 5000 + i, "line_id": 2000 + i, "tracking": f"TRK-{i}"} for i in range(EXTRA_LINES)
+    ]
+    with shop.engine.begin() as conn:
+        conn.execute(sa.table("order_lines", *(sa.column(c) for c in lines[0])).insert(), lines)
+        conn.execute(
+            sa.table("shipments", *(sa.column(c) for c in shipments[0])).insert(), shipments
+        )
+        conn.exec_driver_sql(CHANGE_LOG)
+        conn.exec_driver_sql("TRUNCATE change_log")
+        for table in (
+            "people",
+            "cards",
+            "people_cards",
+            "orders",
+            "order_lines",
+            "shipments",
+            "invoices",
+            "addresses",
+        ):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER log_{table} AFTER UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION log_change()"
+            )
+
+
+def _changes(shop: Any) -> list[tuple[str, int, str]]:
+    with shop.engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                sa.text("SELECT tbl, row_id, op FROM change_log ORDER BY tbl, row_id")
+            )
+        ]
+
+
+def _command(shop: Any) -> list[str]:
+    return [
+        LAWFUL,
+        "dsr",
+        "erase",
+        "-m",
+        str(shop.map_path),
+        "-i",
+        "email=alice@example.org",
+        "--batch-size",
+        "1",
+    ]
+
+
+def _environment(shop: Any, store_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        **shop.environ,
+        "LAWFUL_DATABASE_URL": store_url,
+        "LAWFUL_ENCRYPTION_KEY": base64.b64encode(bytes(range(32))).decode(),
+    }
+
+
+def _steps(store: sa.Engine) -> dict[str, int]:
+    with store.connect() as conn:
+        rows = conn.execute(sa.text("SELECT status, count(*) FROM job_steps GROUP BY status"))
+        return {status: count for status, count in rows}
+
+
+def _kill_mid_run(shop: Any, store_url: str, store: sa.Engine) -> dict[str, int]:
+    process = subprocess.Popen(
+        _command(shop),
+        env=_environment(shop, store_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            steps = _steps(store)
+            if steps.get("done", 0) >= 40:
+                os.kill(process.pid, signal.SIGKILL)
+                break
+            time.sleep(0.005)
+    finally:
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL, (
+        process.returncode,
+        process.stderr.read() if process.stderr else "",
+    )
+    return _steps(store)
+
+
+def test_an_erasure_killed_mid_run_resumes_to_the_same_database_as_a_clean_run(
+    pg_shop: Any, store_url: str
+) -> None:
+    store = sa.create_engine(store_url)
+    _big_shop(pg_shop)
+    at_kill = _kill_mid_run(pg_shop, store_url, store)
+    assert at_kill.get("pending", 0) > 0  # really killed in the middle
+
+    rerun = subprocess.run(
+        _command(pg_shop),
+        env=_environment(pg_shop, store_url),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "resumed erase job" in rerun.stdout
+    resumed, resumed_changes = pg_shop.snapshot(), _changes(pg_shop)
+    assert len(resumed_changes) == len(set(resumed_changes))  # no row written twice
+    with store.connect() as conn:
+        assert conn.execute(sa.text("SELECT status FROM jobs")).scalars().all() == ["done"]
+        retried = conn.execute(
+            sa.text("SELECT count(*) FROM job_steps WHERE attempts > 1")
+        ).scalar_one()
+    assert retried <= 1  # at most the step in flight when the process died
+
+    _big_shop(pg_shop)  # the same starting point, erased by one clean run
+    clean = subprocess.run(
+        _command(pg_shop),
+        env=_environment(pg_shop, store_url),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "ran erase job" in clean.stdout
+    assert pg_shop.snapshot() == resumed
+    assert _changes(pg_shop) == resumed_changes
+    store.dispose()

@@ -1,0 +1,81 @@
+"""The platform store's schema comes from the migrations, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from lawful.store.migrate import (
+    StoreNotReadyError,
+    current_revision,
+    ensure_store,
+    head_revision,
+    upgrade_database,
+)
+from lawful.store.models import Base
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"lawful_store_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as error:
+        pytest.fail(f"PostgreSQL is not reachable ({error.orig}); start it with scripts/services")
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _differences(url: str) -> list[object]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    return list(diffs)
+
+
+def test_migrations_build_exactly_the_models_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'lawful.db'}"
+    upgrade_database(url=url)
+    assert current_revision(url=url) == head_revision()
+    assert _differences(url) == []
+
+
+def test_migrations_build_exactly_the_models_on_postgresql_and_go_back_down(pg_url: str) -> None:
+    upgrade_database(url=pg_url)
+    assert _differences(pg_url) == []
+    upgrade_database(url=pg_url)  # running it again changes nothing
+    from alembic import command
+
+    from lawful.store.migrate import alembic_config
+
+    command.downgrade(alembic_config(pg_url), "base")
+    engine = sa.create_engine(pg_url)
+    assert set(sa.inspect(engine).get_table_names()) == {"alembic_version"}
+    engine.dispose()
+
+
+def test_a_configured_store_that_was_not_upgraded_is_refused_with_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(StoreNotReadyError, match="lawful db upgrade"):
+        ensure_store(url=f"sqlite:///{tmp_path / 'empty.db'}", upgrade=False)
+
+
+def test_migration_files_are_named_by_date_time_and_slug() -> None:
+    versions = Path(__file__).parents[2] / "src" / "lawful" / "store" / "migrations" / "versions"
+    names = [p.name for p in versions.glob("*.py") if p.name != "__init__.py"]
+    assert names
+    for name in names:
+        assert re.fullmatch(r"\d{8}_\d{4}_[a-z0-9_]+\.py", name), name
