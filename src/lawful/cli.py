@@ -140,7 +140,6 @@ def demo(
     """Generate the example company, check its map, and write its RoPA and privacy notice."""
     if ctx.invoked_subcommand is not None:
         return
-    from lawful.demo.generate import generate_company
     from lawful.reports.notice import write_notice
     from lawful.reports.ropa import write_ropa
 
@@ -148,19 +147,15 @@ def demo(
     out.rule("Data map")
     check(map_path)
     out.rule("Example databases")
-    data_dir = out_dir / "demo-data"
-    out.print(
-        generate_company(subjects=subjects, out_dir=data_dir, seed=2026, console=out).summary()
-    )
+    _generate_or_exit(subjects=subjects, out_dir=out_dir / "demo-data", seed=2026)
     out.rule("Documents")
     for path in [
         *write_ropa(loaded, out_dir=out_dir / "ropa"),
         *write_notice(loaded, out_dir=out_dir / "notice"),
     ]:
         out.print(f"wrote {path}")
-    out.print(
-        f"\nOpen [bold]{out_dir / 'notice' / 'privacy-notice.html'}[/] in a browser to read the notice."
-    )
+    notice_page = out_dir / "notice" / "privacy-notice.html"
+    out.print(f"\nOpen [bold]{notice_page}[/] in a browser to read the notice.")
 
 
 @demo_app.command("generate")
@@ -170,9 +165,17 @@ def demo_generate(
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 2026,
 ) -> None:
     """Write SQLite databases for the example company, filled with deterministic fake data."""
-    from lawful.demo.generate import generate_company
+    _generate_or_exit(subjects=subjects, out_dir=out_dir, seed=seed)
 
-    result = generate_company(subjects=subjects, out_dir=out_dir, seed=seed, console=out)
+
+def _generate_or_exit(*, subjects: int, out_dir: Path, seed: int) -> None:
+    from lawful.demo.generate import DemoError, generate_company
+
+    try:
+        result = generate_company(subjects=subjects, out_dir=out_dir, seed=seed, console=out)
+    except DemoError as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     out.print(result.summary())
 
 

@@ -97,13 +97,22 @@ class Store:
             return [dict(row._mapping) for row in result]
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite"),
-        pytest.param("postgresql", marks=pytest.mark.postgresql),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ]
-)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Here rather than in @pytest.fixture(params=...): the markers above must be registered
+    # before `pytest.mark.postgresql` is looked up, and this module is imported before that.
+    if "store" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "store",
+            [
+                pytest.param("sqlite"),
+                pytest.param("postgresql", marks=pytest.mark.postgresql),
+                pytest.param("mariadb", marks=pytest.mark.mariadb),
+            ],
+            indirect=True,
+        )
+
+
+@pytest.fixture
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """Each SQL store in turn, emptied of tables before the test."""
     kind: str = request.param

@@ -251,6 +251,16 @@ def test_an_injected_table_name_is_only_ever_a_missing_table(
     assert len(store.rows("people")) == 2
 
 
+def test_an_injected_column_name_is_only_ever_a_missing_column(
+    store: Store, make_people: MakePeople
+) -> None:
+    make_people(2)
+    evil = "email) OR 1=1; DROP TABLE people; --"
+    with pytest.raises(ConnectorError, match="does not exist in table `people`"):
+        store.open().delete("people", key=evil, keys=["x"])
+    assert len(store.rows("people")) == 2
+
+
 def test_a_table_missing_from_the_live_database_is_named(
     store: Store, make_people: MakePeople
 ) -> None:

@@ -201,71 +201,49 @@ def run_job(
     progress: Progress | None = None,
     finish: Finisher | None = None,
 ) -> JobReport:
-    """Apply every step not yet done, committing after each; mark the job done only when all
+    """Apply every step not yet done, one commit per step; mark the job done only when all
     are. A step that fails after its retries stops the remaining steps of its system (their
     foreign keys may depend on it); other systems go on. Re-running resumes."""
-    with sessions() as session:
-        steps = [(s.id, s.status) for s in repository.job_steps(session, job_id=job_id)]
     failed_systems: set[str] = set()
-    for done, (step_id, status) in enumerate(steps, start=1):
-        if status is StepStatus.done:
-            continue
-        event = _run_step(
-            sessions,
-            step_id=step_id,
-            keyring=keyring,
-            datastores=datastores,
-            skip_systems=failed_systems,
-        )
-        if progress is not None and event is not None:
-            progress(StepEvent(event[0], event[1], event[2], done, len(steps)))
+    with sessions() as session:
+        steps = repository.job_steps(session, job_id=job_id)
+        for number, step in enumerate(steps, start=1):
+            if step.status is StepStatus.done:
+                continue
+            status = _run_step(
+                session, step, keyring=keyring, datastores=datastores, skip_systems=failed_systems
+            )
+            if progress is not None and status is not None:
+                progress(StepEvent(step.dataset, step.batch, status, number, len(steps)))
+        session.commit()
     return _close_job(sessions, job_id=job_id, keyring=keyring, resumed=resumed, finish=finish)
 
 
 def _run_step(
-    sessions: sessionmaker[Session],
+    session: Session,
+    step: JobStep,
     *,
-    step_id: int,
     keyring: Keyring,
     datastores: Datastores,
     skip_systems: set[str],
-) -> tuple[str, int, StepStatus] | None:
-    with sessions() as session:
-        step = session.get_one(JobStep, step_id)
-        payload = keyring.decrypt_json(step.payload_sealed or b"", context=PAYLOAD)
-        if payload["system"] in skip_systems:
-            return None
-        uncertain = step.status is StepStatus.running  # a crash may have hit after the change
-        step.status, step.attempts, step.started_at = (
-            StepStatus.running,
-            step.attempts + 1,
-            utcnow(),
-        )
-        step.error = None
-        session.commit()
-        name, batch = step.dataset, step.batch
+) -> StepStatus | None:
+    """Mark the step running and commit (with the previous step's outcome, so one commit per
+    step), send the change, then record the outcome for the next commit."""
+    payload = keyring.decrypt_json(step.payload_sealed or b"", context=PAYLOAD)
+    if payload["system"] in skip_systems:
+        return None
+    uncertain = step.status is StepStatus.running  # a crash may have hit after the change
+    step.status, step.attempts, step.started_at = StepStatus.running, step.attempts + 1, utcnow()
+    step.error = None
+    session.commit()
     try:
-        changed = _apply_once(datastores, payload, uncertain=uncertain)
+        step.rows_changed = _apply_once(datastores, payload, uncertain=uncertain)
+        step.status = StepStatus.done
     except ConnectorError as error:
         skip_systems.add(payload["system"])
-        _finish_step(sessions, step_id, StepStatus.failed, 0, _safe_message(error))
-        return name, batch, StepStatus.failed
-    _finish_step(sessions, step_id, StepStatus.done, changed, None)
-    return name, batch, StepStatus.done
-
-
-def _finish_step(
-    sessions: sessionmaker[Session],
-    step_id: int,
-    status: StepStatus,
-    changed: int,
-    error: str | None,
-) -> None:
-    with sessions() as session:
-        step = session.get_one(JobStep, step_id)
-        step.status, step.rows_changed, step.error = status, changed, error
-        step.finished_at = utcnow()
-        session.commit()
+        step.status, step.error = StepStatus.failed, _safe_message(error)
+    step.finished_at = utcnow()
+    return step.status
 
 
 def _apply_once(datastores: Datastores, payload: dict[str, Any], *, uncertain: bool) -> int:

@@ -52,7 +52,7 @@ def kept_lines(kept: list[dict[str, Any]]) -> list[str]:
         fields = f" (fields {', '.join(item['fields'])})" if item.get("fields") else ""
         until = f" until {item['until']}" if item.get("until") else ""
         if item["reason"] == "legal_obligation" and not item.get("until"):
-            until = " (end date unknown: its start date is missing — review it)"
+            until = " (its period has not started: the start date is not set yet)"
         lines.append(
             f"kept {item['records']} record(s) of {item['dataset']}{fields}{until}: {escape(item['why'])}"
         )
