@@ -117,8 +117,12 @@ def _on_server(datamap: DataMap, kind: str, urls: dict[str, str]) -> DataMap:
     return datamap.model_copy(update={"systems": systems})
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
-def example(request: pytest.FixtureRequest, generated: Path, tmp_path: Path) -> Iterator[Example]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
+def example(
+    request: pytest.FixtureRequest, generated: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Example]:
+    """Loaded once per backend: each test reads or erases different people (MIN / MAX ids)."""
+    tmp_path = tmp_path_factory.mktemp(request.param)
     datamap = load_datamap(EXAMPLE).datamap
     files = _systems(datamap)
     if request.param == "sqlite":
@@ -255,19 +259,19 @@ def test_access_follows_a_business_contact_to_contracts_and_invoices(
 PEOPLE = {
     "candidate": (
         "ats",
-        "SELECT email FROM candidates WHERE candidate_id = (SELECT MIN(candidate_id) FROM applications)",
+        "SELECT email FROM candidates WHERE candidate_id = (SELECT MAX(candidate_id) FROM applications)",
     ),
     "employee": (
         "hris",
-        "SELECT personal_email FROM employees WHERE employee_id = (SELECT MIN(employee_id) FROM payslips)",
+        "SELECT personal_email FROM employees WHERE employee_id = (SELECT MAX(employee_id) FROM payslips)",
     ),
     "contact": (
         "crm",
-        "SELECT email FROM contacts WHERE contact_id = (SELECT MIN(contact_id) + 1 FROM contacts)",
+        "SELECT email FROM contacts WHERE contact_id = (SELECT MAX(contact_id) FROM contacts)",
     ),
     "prospect": (
         "marketing",
-        "SELECT email FROM prospects WHERE prospect_id = (SELECT MIN(prospect_id) FROM campaign_sends)",
+        "SELECT email FROM prospects WHERE prospect_id = (SELECT MAX(prospect_id) FROM campaign_sends)",
     ),
 }
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from lawful.law.ages import DIGITAL_CONSENT_AGE
 from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import (
     Authority,
@@ -21,6 +20,7 @@ from lawful.datamap.models import (
     RecipientRole,
     TrackerCategory,
 )
+from lawful.law.ages import DIGITAL_CONSENT_AGE
 from lawful.reports import facts
 from lawful.reports.document import (
     Block,
