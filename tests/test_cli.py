@@ -56,3 +56,27 @@ def test_schema_prints_a_json_schema_covering_every_section() -> None:
     assert {"organization", "subjects", "categories", "purposes", "systems", "datasets"} <= sections
     assert {"recipients", "retention", "clients"} <= sections
     assert schema["$schema"].endswith("2020-12/schema")
+
+
+def test_check_takes_the_map_as_an_argument_too() -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "contact-center" / "lawful.yaml"
+    result = runner.invoke(app, ["check", str(example)])
+    assert result.exit_code == 0, result.output
+
+
+def test_ropa_refuses_a_map_that_fails_its_checks(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text((FIXTURES / "base.yaml").read_text())
+    case = tmp_path / "case.yaml"
+    case.write_text("include: [base.yaml]\npurposes:\n  sourcing: {name: Sourcing}\n")
+    result = runner.invoke(app, ["ropa", str(case), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "L001" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_published_schema_file_is_up_to_date() -> None:
+    published = Path(__file__).resolve().parents[1] / "docs" / "lawful.schema.json"
+    result = runner.invoke(app, ["schema"])
+    assert json.loads(published.read_text()) == json.loads(result.output), (
+        "regenerate it: lawful schema > docs/lawful.schema.json"
+    )

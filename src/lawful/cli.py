@@ -32,6 +32,9 @@ MapOption = Annotated[
     Path, typer.Option("--map", "-m", help="The data map to read.", show_default=True)
 ]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")]
+MapArgument = Annotated[
+    Path | None, typer.Argument(help="The data map (same as --map).", show_default=False)
+]
 
 
 def _print_problems(problems: list[Problem]) -> None:
@@ -60,8 +63,9 @@ def _load_checked(path: Path) -> LoadedMap:
 
 
 @app.command()
-def check(map_path: MapOption = DEFAULT_MAP) -> None:
+def check(map_file: MapArgument = None, map_path: MapOption = DEFAULT_MAP) -> None:
     """Validate the data map: one line `file:line:col: CODE message — hint` per problem."""
+    map_path = map_file or map_path
     loaded = _load_or_exit(map_path)
     problems = check_datamap(loaded)
     if problems:
@@ -85,21 +89,29 @@ def schema() -> None:
 
 
 @app.command()
-def ropa(map_path: MapOption = DEFAULT_MAP, out_dir: OutDir = Path("out/ropa")) -> None:
+def ropa(
+    map_file: MapArgument = None,
+    map_path: MapOption = DEFAULT_MAP,
+    out_dir: OutDir = Path("out/ropa"),
+) -> None:
     """Write the GDPR Art. 30 records (controller and processor) as CSV, XLSX, HTML and JSON."""
     from lawful.reports.ropa import write_ropa
 
-    written = write_ropa(_load_checked(map_path), out_dir=out_dir)
+    written = write_ropa(_load_checked(map_file or map_path), out_dir=out_dir)
     for path in written:
         out.print(f"wrote {path}")
 
 
 @app.command()
-def notice(map_path: MapOption = DEFAULT_MAP, out_dir: OutDir = Path("out/notice")) -> None:
+def notice(
+    map_file: MapArgument = None,
+    map_path: MapOption = DEFAULT_MAP,
+    out_dir: OutDir = Path("out/notice"),
+) -> None:
     """Write the privacy notice (HTML and Markdown) generated from the data map."""
     from lawful.reports.notice import write_notice
 
-    written = write_notice(_load_checked(map_path), out_dir=out_dir)
+    written = write_notice(_load_checked(map_file or map_path), out_dir=out_dir)
     for path in written:
         out.print(f"wrote {path}")
 
@@ -145,7 +157,7 @@ def demo(
 
     loaded = _load_checked(map_path)
     out.rule("Data map")
-    check(map_path)
+    check(map_path, map_path)
     out.rule("Example databases")
     _generate_or_exit(subjects=subjects, out_dir=out_dir / "demo-data", seed=2026)
     out.rule("Documents")
