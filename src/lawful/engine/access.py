@@ -58,9 +58,10 @@ def run_access(
     With `portability`, only the fields the person provided, from datasets used under consent
     or contract, are kept (GDPR Art. 20(1)).
     """
-    collected = find_records(
-        session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
-    )
+    with datastores.reading():
+        collected = find_records(
+            session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
+        )
     found: list[DatasetAccess] = []
     for step in collected.plan.steps:
         records = collected.of(step.dataset)
@@ -77,7 +78,6 @@ def run_access(
         identity=identity,
         keyring=keyring,
         datamap=datamap,
-        counts={d.labels.dataset: len(d.rows) for d in found},
         summary={"found": {d.labels.dataset: len(d.rows) for d in found}},
     )
     plan = collected.plan

@@ -16,7 +16,6 @@ from lawful.connectors.base import ConnectorError, Row
 from lawful.engine.datastores import Datastores
 from lawful.engine.errors import EngineError, EngineProblem
 from lawful.engine.plan import Plan, PlanStep
-from lawful.engine.retry import with_retry
 
 
 @dataclass
@@ -111,10 +110,8 @@ class _Traversal:
 
 def _fetch(datastores: Datastores, step: PlanStep, where: dict[str, list[Any]]) -> list[Row]:
     try:
-        connector = datastores.get(step.system)
-        return with_retry(
-            lambda: connector.fetch(step.table, where=where, columns=step.columns),
-            policy=datastores.retry,
+        return datastores.read(
+            step.system, lambda c: c.fetch(step.table, where=where, columns=step.columns)
         )
     except ConnectorError as error:
         raise EngineError(

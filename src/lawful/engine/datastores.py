@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 from lawful.connectors.base import Connector, ConnectorError
 from lawful.datamap.models import DataMap
@@ -12,6 +14,7 @@ from lawful.engine.errors import EngineError, EngineProblem
 from lawful.engine.plan import Plan, PlanStep
 from lawful.engine.retry import RetryPolicy, with_retry
 
+T = TypeVar("T")
 ConnectorFactory = Callable[[str], Connector]
 """Opens the connector of one system of the data map (by system id)."""
 
@@ -38,6 +41,10 @@ class Datastores:
         self._factory = factory
         self._open: dict[str, Connector] = {}
         self.retry = retry or RetryPolicy()
+        # Tables whose columns were found as the map declares them: a long-lived worker
+        # checks each once, not on every request (a connector caches what it reflects too).
+        self.checked: set[tuple[str, str, tuple[str, ...]]] = set()
+        self._reads: dict[str, AbstractContextManager[None]] | None = None
 
     def __enter__(self) -> Datastores:
         return self
@@ -51,7 +58,8 @@ class Datastores:
         self.close()
 
     def get(self, system: str) -> Connector:
-        """The system's connector, opened and tested on first use (with retries)."""
+        """The system's connector, opened and tested on first use (with retries); inside
+        `reading()`, with its read transaction begun."""
         if system not in self._open:
             connector = self._factory(system)
             try:
@@ -60,7 +68,48 @@ class Datastores:
                 connector.close()
                 raise
             self._open[system] = connector
+        if self._reads is not None and system not in self._reads:
+            self._begin_read(system)
         return self._open[system]
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Run a request's reads in one transaction per system: one connection and one
+        consistent view each, instead of a transaction per query. Nothing may be written
+        inside (a write would wait for the end of the block to commit)."""
+        self._reads = {}
+        try:
+            yield
+        finally:
+            reads, self._reads = self._reads, None
+            for transaction in reads.values():
+                with suppress(ConnectorError):  # only reads: nothing to lose if it fails
+                    transaction.__exit__(None, None, None)
+
+    def read(self, system: str, action: Callable[[Connector], T]) -> T:
+        """Run a read on the system's connector with retries (restarting a broken read
+        transaction between tries). ConnectorError after the last try."""
+        connector = self.get(system)
+        return with_retry(
+            lambda: action(connector),
+            policy=self.retry,
+            on_retry=lambda _attempt, _error: self.restart_read(system),
+        )
+
+    def restart_read(self, system: str) -> None:
+        """After an outage inside `reading()`: drop the broken transaction, begin a new one."""
+        if self._reads is None or system not in self._reads:
+            return
+        stale = self._reads.pop(system)
+        with suppress(ConnectorError):
+            stale.__exit__(ConnectorError, ConnectorError("restarting the read"), None)
+        self._begin_read(system)
+
+    def _begin_read(self, system: str) -> None:
+        assert self._reads is not None
+        transaction = self._open[system].transaction()
+        transaction.__enter__()
+        self._reads[system] = transaction
 
     def close(self) -> None:
         for connector in self._open.values():
@@ -74,28 +123,29 @@ def check_datastores(*, plan: Plan, datastores: Datastores) -> None:
     problems: list[EngineProblem] = []
     broken: set[str] = set()
     for step in plan.steps:
+        if (step.system, step.table, step.columns) in datastores.checked:
+            continue
         if step.system in broken:
             problems.append(_unreachable(step, None))
             continue
         try:
-            connector = datastores.get(step.system)
+            datastores.get(step.system)
         except ConnectorError as error:
             broken.add(step.system)
             problems.append(_unreachable(step, error))
             continue
-        problems += _schema_problems(step, _live_columns(connector, step, datastores.retry))
+        found = _schema_problems(step, _live_columns(datastores, step))
+        if not found:
+            datastores.checked.add((step.system, step.table, step.columns))
+        problems += found
     if problems:
         raise EngineError(problems)
 
 
-def _live_columns(connector: Connector, step: PlanStep, retry: RetryPolicy) -> list[str]:
+def _live_columns(datastores: Datastores, step: PlanStep) -> list[str]:
     """The table's columns; none when the store says the table does not exist."""
-
-    def read() -> list[str]:
-        return connector.columns(step.table)
-
     try:
-        return with_retry(read, policy=retry)
+        return datastores.read(step.system, lambda c: c.columns(step.table))
     except ConnectorError as error:
         if error.retryable:
             raise

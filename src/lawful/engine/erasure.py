@@ -189,12 +189,10 @@ def run_erasure(
         job = repository.unfinished_job(session, kind=JobKind.erase, identity_index=index)
         resumed = job is not None
         if job is None:
-            collected = find_records(
-                session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
-            )
-            erasure = plan_erasure(
+            erasure = preview_erasure(
+                session,
                 datamap=datamap,
-                collected=collected,
+                identity=identity,
                 datastores=datastores,
                 keyring=keyring,
                 today=today,
@@ -210,16 +208,15 @@ def run_erasure(
                 batch_size=batch_size,
             )
             session.commit()
-        job_id = job.id
-    return run_job(
-        sessions,
-        job_id=job_id,
-        keyring=keyring,
-        datastores=datastores,
-        resumed=resumed,
-        progress=progress,
-        finish=_suppress(keyring),
-    )
+        return run_job(
+            session,
+            job=job,
+            keyring=keyring,
+            datastores=datastores,
+            resumed=resumed,
+            progress=progress,
+            finish=_suppress(keyring),
+        )
 
 
 def _suppress(keyring: Keyring) -> Finisher:
@@ -254,10 +251,16 @@ def preview_erasure(
     keyring: Keyring,
     today: date,
 ) -> ErasurePlan:
-    """What an erasure would change and keep (`--dry-run`). Reads only; records no job."""
-    collected = find_records(
-        session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
-    )
-    return plan_erasure(
-        datamap=datamap, collected=collected, datastores=datastores, keyring=keyring, today=today
-    )
+    """What an erasure would change and keep (`--dry-run`, and the plan a job records).
+    Reads only, in one read transaction per system; records no job."""
+    with datastores.reading():
+        collected = find_records(
+            session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
+        )
+        return plan_erasure(
+            datamap=datamap,
+            collected=collected,
+            datastores=datastores,
+            keyring=keyring,
+            today=today,
+        )

@@ -1,10 +1,11 @@
 """Durable jobs: every change is planned first, checkpointed per dataset and batch in the
 platform store, then applied step by step, committing after each.
 
-A step is marked `running` (committed) before its change is sent and `done` (committed)
-after. A crash between the two leaves it `running`: on resume the runner reads the rows back
-and, when the change is already there, marks it done without sending it again. New values
-are computed at planning time, so no step can ever apply something different the second time.
+The plan (keys and new values, sealed) is committed before any datastore is touched. Each
+step is one transaction on its datastore, then one commit of its checkpoint. A crash between
+the two leaves the step unfinished although its change is in the store: a resumed run reads
+every unfinished step's rows back first and sends the change only when it is not there. New
+values are computed at planning time, so no step can ever apply something different twice.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from lawful.connectors.base import Connector, ConnectorError, Row, batched
 from lawful.datamap.models import DataMap
-from lawful.engine import repository
 from lawful.engine.datastores import Datastores
 from lawful.engine.identity import Identity
 from lawful.engine.retry import with_retry
@@ -77,8 +77,17 @@ class JobReport:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+_DIGESTS: dict[int, tuple[DataMap, str]] = {}
+
+
 def map_digest(datamap: DataMap) -> str:
-    return hashlib.sha256(datamap.model_dump_json().encode()).hexdigest()
+    """SHA-256 of the map a job was planned with (computed once per loaded map)."""
+    known = _DIGESTS.get(id(datamap))
+    if known is None or known[0] is not datamap:
+        known = (datamap, hashlib.sha256(datamap.model_dump_json().encode()).hexdigest())
+        _DIGESTS.clear()  # one map at a time in practice; never grows
+        _DIGESTS[id(datamap)] = known
+    return known[1]
 
 
 def seal_identity(keyring: Keyring, identity: Identity) -> tuple[bytes, str]:
@@ -103,7 +112,8 @@ def create_job(
     summary: dict[str, Any],
     batch_size: int = DEFAULT_BATCH,
 ) -> Job:
-    """Record a job and one pending step per batch of each change, in order. No commit."""
+    """Record a job and one pending step per batch of each change, in order. No commit: the
+    caller commits it before running it."""
     sealed, index = seal_identity(keyring, identity)
     job = Job(
         kind=kind, identity_sealed=sealed, identity_index=index, map_digest=map_digest(datamap)
@@ -118,7 +128,6 @@ def create_job(
             job.steps.append(_step(keyring, change, batch, position, rows))
             position += 1
     session.add(job)
-    session.flush()
     return job
 
 
@@ -152,36 +161,20 @@ def record_finished_job(
     identity: Identity,
     keyring: Keyring,
     datamap: DataMap,
-    counts: dict[str, int],
     summary: dict[str, Any],
 ) -> Job:
-    """A job that only read or only wrote to the platform store: recorded done at once."""
+    """A job that changed no datastore (a read, or markers in the platform store only):
+    recorded done at once; it has no steps to resume, its counts are in `result`."""
     sealed, index = seal_identity(keyring, identity)
-    now = utcnow()
     job = Job(
         kind=kind,
         identity_sealed=sealed,
         identity_index=index,
         map_digest=map_digest(datamap),
         status=JobStatus.done,
-        finished_at=now,
+        finished_at=utcnow(),
         result={"summary": summary},
     )
-    for position, (dataset, rows) in enumerate(counts.items()):
-        job.steps.append(
-            JobStep(
-                dataset=dataset,
-                batch=0,
-                position=position,
-                action="read",
-                status=StepStatus.done,
-                rows_planned=rows,
-                rows_changed=0,
-                attempts=1,
-                started_at=now,
-                finished_at=now,
-            )
-        )
     session.add(job)
     session.flush()
     return job
@@ -192,55 +185,54 @@ Finisher = Callable[[Session, Job], None]
 
 
 def run_job(
-    sessions: sessionmaker[Session],
+    session: Session,
     *,
-    job_id: str,
+    job: Job,
     keyring: Keyring,
     datastores: Datastores,
     resumed: bool = False,
     progress: Progress | None = None,
     finish: Finisher | None = None,
 ) -> JobReport:
-    """Apply every step not yet done, one commit per step; mark the job done only when all
-    are. A step that fails after its retries stops the remaining steps of its system (their
-    foreign keys may depend on it); other systems go on. Re-running resumes."""
+    """Apply every step not yet done, committing after each; mark the job done only when all
+    are (the last step's checkpoint and the job's end share one commit). A step that fails
+    after its retries stops the remaining steps of its system (their foreign keys may depend
+    on it); other systems go on. Re-running resumes.
+
+    A new job must be committed before it runs: the plan is what a resumed run follows.
+    """
     failed_systems: set[str] = set()
-    with sessions() as session:
-        steps = repository.job_steps(session, job_id=job_id)
-        for number, step in enumerate(steps, start=1):
-            if step.status is StepStatus.done:
-                continue
-            status = _run_step(
-                session, step, keyring=keyring, datastores=datastores, skip_systems=failed_systems
-            )
-            if progress is not None and status is not None:
-                progress(StepEvent(step.dataset, step.batch, status, number, len(steps)))
-        session.commit()
-    return _close_job(sessions, job_id=job_id, keyring=keyring, resumed=resumed, finish=finish)
+    steps = list(job.steps)
+    for number, step in enumerate(steps, start=1):
+        if step.status is StepStatus.done:
+            continue
+        status = _run_step(
+            step, keyring=keyring, datastores=datastores, skip=failed_systems, resumed=resumed
+        )
+        if status is None:
+            continue
+        if number < len(steps):
+            session.commit()
+        if progress is not None:
+            progress(StepEvent(step.dataset, step.batch, status, number, len(steps)))
+    return _close_job(session, job=job, keyring=keyring, resumed=resumed, finish=finish)
 
 
 def _run_step(
-    session: Session,
-    step: JobStep,
-    *,
-    keyring: Keyring,
-    datastores: Datastores,
-    skip_systems: set[str],
+    step: JobStep, *, keyring: Keyring, datastores: Datastores, skip: set[str], resumed: bool
 ) -> StepStatus | None:
-    """Mark the step running and commit (with the previous step's outcome, so one commit per
-    step), send the change, then record the outcome for the next commit."""
+    """Send one batch and record its outcome on the step (the caller commits)."""
     payload = keyring.decrypt_json(step.payload_sealed or b"", context=PAYLOAD)
-    if payload["system"] in skip_systems:
+    if payload["system"] in skip:
         return None
-    uncertain = step.status is StepStatus.running  # a crash may have hit after the change
-    step.status, step.attempts, step.started_at = StepStatus.running, step.attempts + 1, utcnow()
-    step.error = None
-    session.commit()
+    step.attempts, step.started_at, step.error = step.attempts + 1, utcnow(), None
     try:
-        step.rows_changed = _apply_once(datastores, payload, uncertain=uncertain)
+        # On a resumed run any unfinished step may have reached the store just before the
+        # crash: it is read back first and sent only if its change is not there.
+        step.rows_changed = _apply_once(datastores, payload, uncertain=resumed)
         step.status = StepStatus.done
     except ConnectorError as error:
-        skip_systems.add(payload["system"])
+        skip.add(payload["system"])
         step.status, step.error = StepStatus.failed, _safe_message(error)
     step.finished_at = utcnow()
     return step.status
@@ -290,26 +282,19 @@ def _safe_message(error: ConnectorError) -> str:
 
 
 def _close_job(
-    sessions: sessionmaker[Session],
-    *,
-    job_id: str,
-    keyring: Keyring,
-    resumed: bool,
-    finish: Finisher | None,
+    session: Session, *, job: Job, keyring: Keyring, resumed: bool, finish: Finisher | None
 ) -> JobReport:
-    with sessions() as session:
-        job = session.get_one(Job, job_id)
-        steps = repository.job_steps(session, job_id=job_id)
-        complete = all(s.status is StepStatus.done for s in steps)
-        if complete and finish is not None and job.status is not JobStatus.done:
-            finish(session, job)
-        job.status = JobStatus.done if complete else JobStatus.failed
-        job.finished_at = utcnow() if complete else None
-        outcomes = _outcomes(steps, keyring)
-        job.result = {**(job.result or {}), "datasets": [o.__dict__ for o in outcomes]}
-        session.commit()
-        summary = dict((job.result or {}).get("summary", {}))
-        return JobReport(job.id, job.kind, job.status, resumed, outcomes, summary)
+    steps = list(job.steps)
+    complete = all(s.status is StepStatus.done for s in steps)
+    if complete and finish is not None and job.status is not JobStatus.done:
+        finish(session, job)
+    job.status = JobStatus.done if complete else JobStatus.failed
+    job.finished_at = utcnow() if complete else None
+    outcomes = _outcomes(steps, keyring)
+    job.result = {**(job.result or {}), "datasets": [o.__dict__ for o in outcomes]}
+    session.commit()
+    summary = dict((job.result or {}).get("summary", {}))
+    return JobReport(job.id, job.kind, job.status, resumed, outcomes, summary)
 
 
 def _outcomes(steps: list[JobStep], keyring: Keyring) -> list[DatasetOutcome]:
@@ -343,12 +328,3 @@ def _outcomes(steps: list[JobStep], keyring: Keyring) -> list[DatasetOutcome]:
             )
         )
     return outcomes
-
-
-def job_report(sessions: sessionmaker[Session], *, job_id: str, keyring: Keyring) -> JobReport:
-    """The current state of a job, without running anything."""
-    with sessions() as session:
-        job = session.get_one(Job, job_id)
-        outcomes = _outcomes(repository.job_steps(session, job_id=job_id), keyring)
-        summary = dict((job.result or {}).get("summary", {}))
-        return JobReport(job.id, job.kind, job.status, False, outcomes, summary)

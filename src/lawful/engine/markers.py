@@ -31,8 +31,14 @@ def restricted_keys(
 
 
 def mark_restricted(session: Session, *, keyring: Keyring, collected: Collected) -> None:
-    """Flag the collected records that carry a restriction marker."""
-    for dataset, records in collected.records.items():
-        hits = restricted_keys(session, keyring=keyring, dataset=dataset, keys=records)
-        for key in hits:
-            records[key].restricted = True
+    """Flag the collected records that carry a restriction marker (one look-up in all: a
+    record index already binds its dataset)."""
+    indexed = {
+        record_index(keyring, dataset=dataset, key=key): record
+        for dataset, records in collected.records.items()
+        for key, record in records.items()
+    }
+    if not indexed:
+        return
+    for index in repository.restricted_indexes(session, record_indexes=indexed):
+        indexed[index].restricted = True

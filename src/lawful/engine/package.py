@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 import zipfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -119,13 +120,7 @@ def _cell(value: Any) -> Any:
 
 def render_report(result: AccessResult, datamap: DataMap) -> str:
     """The human-readable report (Art. 15(1)(a)–(h), 15(2)), autoescaped HTML."""
-    environment = Environment(
-        loader=PackageLoader("lawful.engine", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    template = environment.get_template("access_report.html.j2")
+    template = _templates().get_template("access_report.html.j2")
     org = datamap.organization
     automated = facts.unique(
         p.automated_decisions
@@ -144,6 +139,17 @@ def render_report(result: AccessResult, datamap: DataMap) -> str:
         transfers=facts.unique(t for d in _with_records(result) for t in d.labels.transfers),
         datasets=[(d, redacted_rows(d)) for d in _with_records(result)],
         redacted=any(REDACTED in row.values() for d in result.datasets for row in redacted_rows(d)),
+    )
+
+
+@cache
+def _templates() -> Environment:
+    """Built once: Jinja compiles and caches each template on first use."""
+    return Environment(
+        loader=PackageLoader("lawful.engine", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
 
 

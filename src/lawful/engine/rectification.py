@@ -191,11 +191,13 @@ def run_rectification(
             )
         resumed = job is not None
         if job is None:
-            collected = find_records(
-                session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
-            )
-            changes, kept = plan_rectification(
-                datamap=datamap, collected=collected, datastores=datastores, corrections=corrections
+            changes, kept = preview_rectification(
+                session,
+                datamap=datamap,
+                identity=identity,
+                corrections=corrections,
+                datastores=datastores,
+                keyring=keyring,
             )
             summary = {
                 "corrections": digest,
@@ -213,15 +215,14 @@ def run_rectification(
                 batch_size=batch_size,
             )
             session.commit()
-        job_id = job.id
-    return run_job(
-        sessions,
-        job_id=job_id,
-        keyring=keyring,
-        datastores=datastores,
-        resumed=resumed,
-        progress=progress,
-    )
+        return run_job(
+            session,
+            job=job,
+            keyring=keyring,
+            datastores=datastores,
+            resumed=resumed,
+            progress=progress,
+        )
 
 
 def preview_rectification(
@@ -233,10 +234,12 @@ def preview_rectification(
     datastores: Datastores,
     keyring: Keyring,
 ) -> tuple[list[Change], list[Kept]]:
-    """What a rectification would change (`--dry-run`). Reads only; records no job."""
-    collected = find_records(
-        session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
-    )
-    return plan_rectification(
-        datamap=datamap, collected=collected, datastores=datastores, corrections=corrections
-    )
+    """What a rectification would change (`--dry-run`, and the plan a job records). Reads
+    only, in one read transaction per system; records no job."""
+    with datastores.reading():
+        collected = find_records(
+            session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
+        )
+        return plan_rectification(
+            datamap=datamap, collected=collected, datastores=datastores, corrections=corrections
+        )

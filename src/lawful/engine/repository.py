@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from lawful.store.models import Job, JobKind, JobStatus, JobStep, Restriction, Suppression
+from lawful.store.models import Job, JobKind, JobStatus, Restriction, Suppression
 
 
 def unfinished_job(session: Session, *, kind: JobKind, identity_index: str) -> Job | None:
@@ -21,15 +21,6 @@ def unfinished_job(session: Session, *, kind: JobKind, identity_index: str) -> J
         .limit(1)
     )
     return session.scalars(query).first()
-
-
-def get_job(session: Session, *, job_id: str) -> Job | None:
-    return session.get(Job, job_id)
-
-
-def job_steps(session: Session, *, job_id: str) -> list[JobStep]:
-    query = select(JobStep).where(JobStep.job_id == job_id).order_by(JobStep.position)
-    return list(session.scalars(query))
 
 
 def add_suppressions(session: Session, *, entries: Iterable[tuple[str, str]]) -> int:
@@ -51,15 +42,17 @@ def is_suppressed(session: Session, *, identity_type: str, identity_hash: str) -
 
 
 def restricted_indexes(
-    session: Session, *, dataset: str, record_indexes: Iterable[str]
+    session: Session, *, record_indexes: Iterable[str], dataset: str | None = None
 ) -> set[str]:
+    """Which of the record indexes carry a restriction marker."""
     wanted = list(record_indexes)
     found: set[str] = set()
     for start in range(0, len(wanted), 500):
         query = select(Restriction.record_index).where(
-            Restriction.dataset == dataset,
-            Restriction.record_index.in_(wanted[start : start + 500]),
+            Restriction.record_index.in_(wanted[start : start + 500])
         )
+        if dataset is not None:
+            query = query.where(Restriction.dataset == dataset)
         found.update(session.scalars(query))
     return found
 

@@ -88,23 +88,22 @@ def run_restriction(
 ) -> RestrictionResult:
     """Restrict (or lift the restriction of) every record about the person. Writes only to
     the platform store, in the caller's transaction (no commit)."""
-    collected = find_records(
-        session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
-    )
+    with datastores.reading():
+        collected = find_records(
+            session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
+        )
     if lift:
         changed = lift_restrictions(session, keyring=keyring, collected=collected)
     else:
         changed = restrict_records(
             session, keyring=keyring, collected=collected, identity=identity, reason=reason
         )
-    counts = {did: len(collected.of(did)) for did in collected.plan.datasets()}
     job = record_finished_job(
         session,
         kind=JobKind.restrict,
         identity=identity,
         keyring=keyring,
         datamap=datamap,
-        counts=counts,
         summary={"lifted": lift, "reason": reason.value, "changed": changed},
     )
     return RestrictionResult(job.id, lift, collected.total(), sum(changed.values()), changed)

@@ -14,7 +14,6 @@ from lawful.datamap.models import DataMap
 from lawful.engine.collect import Collected, Record
 from lawful.engine.datastores import Datastores
 from lawful.engine.errors import EngineError, EngineProblem
-from lawful.engine.retry import with_retry
 
 
 def shared_keys(
@@ -67,14 +66,13 @@ def _other_referrers(
         return {_value_key(v) for v in values}
     mine = set(collected.records.get(owner, {}))
     try:
-        connector = datastores.get(dataset.system)
-        rows = with_retry(
-            lambda: connector.fetch(
+        rows = datastores.read(
+            dataset.system,
+            lambda c: c.fetch(
                 dataset.table or owner,
                 where={owner_field: values},
                 columns=[dataset.primary_key, owner_field],
             ),
-            policy=datastores.retry,
         )
     except ConnectorError as error:
         raise EngineError(

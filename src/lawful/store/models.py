@@ -84,8 +84,7 @@ class JobStatus(StrEnum):
 
 
 class StepStatus(StrEnum):
-    pending = "pending"
-    running = "running"  # started; a crash here is resolved by checking the store on resume
+    pending = "pending"  # not applied, or applied just before a crash: checked on resume
     done = "done"
     failed = "failed"
 
@@ -159,7 +158,8 @@ class Restriction(Base):
 
     __tablename__ = "restrictions"
     __table_args__ = (
-        UniqueConstraint("dataset", "record_index"),
+        # The record index binds the dataset and the key: unique on its own, found on its own.
+        UniqueConstraint("record_index"),
         Index("ix_restrictions_identity_index", "identity_index"),
     )
 

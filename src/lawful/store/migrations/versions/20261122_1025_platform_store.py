@@ -65,9 +65,7 @@ def upgrade() -> None:
             "position", sa.Integer(), nullable=False, comment="Execution order within the job"
         ),
         sa.Column("action", sa.String(16), nullable=False, comment="read, update or delete"),
-        sa.Column(
-            "status", _enum("stepstatus", "pending", "running", "done", "failed"), nullable=False
-        ),
+        sa.Column("status", _enum("stepstatus", "pending", "done", "failed"), nullable=False),
         sa.Column(
             "payload_sealed",
             sa.LargeBinary(),
@@ -111,9 +109,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(32), nullable=False, comment="Art. 18(1)(a)–(d)"),
         _when("created_at", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_restrictions")),
-        sa.UniqueConstraint(
-            "dataset", "record_index", name=op.f("uq_restrictions_dataset_record_index")
-        ),
+        sa.UniqueConstraint("record_index", name=op.f("uq_restrictions_record_index")),
     )
     op.create_index("ix_restrictions_identity_index", "restrictions", ["identity_index"])
 

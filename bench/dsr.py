@@ -1,0 +1,386 @@
+"""Time rights requests on the example company: one access, one erasure, 1,000 erasures.
+
+    .venv/bin/python bench/dsr.py                                   # 1,000,000 subjects, both
+    .venv/bin/python bench/dsr.py --subjects 20000 --backend sqlite  # a quick look
+
+The example company is generated once into `--data` (kept for the next run). For PostgreSQL
+it is copied into the database `lawful_bench` (one schema per system, with the demo's
+indexes); the platform store is PostgreSQL too (`lawful_bench_store`), as in production. For
+SQLite, the engine works on the generated files and the store is the embedded SQLite default.
+
+Each request is timed end to end as `lawful dsr` runs it, with one long-lived set of
+connectors (as a worker keeps them): plan, check the stores, read, label or plan the
+changes, record the job and its checkpoints, apply, commit. People are drawn at random
+among those with an email address we control (candidates, employees, business contacts,
+prospects); each erasure is of a different person.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from lawful.datamap.loader import load_datamap
+from lawful.datamap.models import Connection, DataMap
+from lawful.demo.generate import generate_company
+from lawful.engine.access import run_access
+from lawful.engine.datastores import Datastores, registry_factory
+from lawful.engine.erasure import run_erasure
+from lawful.engine.identity import Identity, parse_identity
+from lawful.engine.package import write_access_package
+from lawful.store.crypto import Keyring
+from lawful.store.db import create_store_engine, session_factory
+from lawful.store.migrate import upgrade_database
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "contact-center" / "lawful.yaml"
+PG = "postgresql://postgres@127.0.0.1:5432"
+BENCH_DB, STORE_DB = "lawful_bench", "lawful_bench_store"
+# Where people with an email address we control live: (system, table, key, email column).
+PEOPLE = (
+    ("ats", "candidates", "candidate_id", "email"),
+    ("hris", "employees", "employee_id", "personal_email"),
+    ("crm", "contacts", "contact_id", "email"),
+    ("marketing", "prospects", "prospect_id", "email"),
+)
+log = Console(stderr=True)
+
+
+@dataclass
+class Target:
+    """The example company on one backend, ready for the engine."""
+
+    backend: str
+    datamap: DataMap
+    base_dir: Path
+    environ: dict[str, str]
+    store_url: str
+    people: Callable[[int, random.Random], list[str]]
+
+
+def main() -> None:
+    args = _arguments()
+    data = _demo(args.data, args.subjects, args.seed)
+    results = []
+    for backend in args.backend:
+        with _target(backend, data, args.subjects) as target:
+            results.append(_measure(target, samples=args.samples, batch=args.batch, seed=args.seed))
+    Console().print(_table(results, subjects=args.subjects, batch=args.batch))
+    print(json.dumps(results, indent=2))
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subjects", type=int, default=1_000_000)
+    parser.add_argument(
+        "--backend", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "lawful-bench" / "dsr",
+        help="Where the generated company is kept between runs.",
+    )
+    parser.add_argument(
+        "--samples", type=int, default=200, help="Timed single requests of each kind."
+    )
+    parser.add_argument("--batch", type=int, default=1000, help="Erasures in the timed batch.")
+    parser.add_argument("--seed", type=int, default=2026)
+    return parser.parse_args()
+
+
+# --- the data ------------------------------------------------------------------------------------
+
+
+def _demo(folder: Path, subjects: int, seed: int) -> Path:
+    """The generated company, reused when the marker says it has the same size and seed."""
+    marker = folder / "generated.json"
+    wanted = {"subjects": subjects, "seed": seed}
+    if marker.exists() and json.loads(marker.read_text()) == wanted:
+        log.print(f"reusing the example company in {folder}")
+        return folder
+    log.print(f"generating {subjects:,} subjects into {folder} …")
+    started = time.perf_counter()
+    generate_company(subjects=subjects, out_dir=folder, seed=seed, console=Console(quiet=True))
+    marker.write_text(json.dumps(wanted))
+    log.print(f"generated in {time.perf_counter() - started:.0f} s")
+    return folder
+
+
+def _sqlite_files(datamap: DataMap) -> dict[str, str]:
+    return {
+        sid: s.connection.path
+        for sid, s in datamap.systems.items()
+        if s.connection is not None and s.connection.type == "sqlite" and s.connection.path
+    }
+
+
+@contextmanager
+def _target(backend: str, data: Path, subjects: int) -> Iterator[Target]:
+    datamap = load_datamap(EXAMPLE).datamap
+    with tempfile.TemporaryDirectory(prefix="lawful-bench-") as scratch:
+        if backend == "sqlite":
+            store = f"sqlite:///{Path(scratch) / 'lawful.db'}"
+            upgrade_database(url=store)
+            yield Target(backend, datamap, data, {}, store, _sqlite_people(data, datamap))
+            return
+        urls = _load_postgresql(data, datamap, subjects)
+        store = _fresh_pg_database(STORE_DB).replace("postgresql://", "postgresql+psycopg://")
+        upgrade_database(url=store)
+        systems = {
+            sid: s.model_copy(
+                update={"connection": Connection(type="postgresql", url_env=f"{sid.upper()}_URL")}
+            )
+            if sid in urls
+            else s
+            for sid, s in datamap.systems.items()
+        }
+        environ = {f"{sid.upper()}_URL": url for sid, url in urls.items()}
+        moved = datamap.model_copy(update={"systems": systems})
+        yield Target(backend, moved, data, environ, store, _pg_people())
+
+
+def _fresh_pg_database(name: str) -> str:
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{PG}/{name}"
+
+
+def _load_postgresql(data: Path, datamap: DataMap, subjects: int) -> dict[str, str]:
+    """Copy every system's SQLite file into its own schema of `lawful_bench` (COPY, then the
+    same indexes, then ANALYZE); skipped when the database already holds this size."""
+    files = _sqlite_files(datamap)
+    urls = {sid: f"{PG}/{BENCH_DB}?options=-csearch_path%3D{sid}" for sid in files}
+    marker = json.dumps({"subjects": subjects, "data": str(data)})
+    if _pg_marker() == marker:
+        log.print("reusing the PostgreSQL copy")
+        return urls
+    started = time.perf_counter()
+    _fresh_pg_database(BENCH_DB)
+    with psycopg.connect(f"{PG}/{BENCH_DB}", autocommit=True) as conn:
+        for sid, file in files.items():
+            log.print(f"copying {file} into PostgreSQL schema {sid} …")
+            conn.execute(f'CREATE SCHEMA "{sid}"')
+            _copy_schema(conn, data / file, sid)
+        conn.execute("ANALYZE")
+        conn.execute("CREATE TABLE public.bench_marker (value text)")
+        conn.execute("INSERT INTO public.bench_marker VALUES (%s)", (marker,))
+    log.print(f"loaded PostgreSQL in {time.perf_counter() - started:.0f} s")
+    return urls
+
+
+def _pg_marker() -> str | None:
+    try:
+        with psycopg.connect(f"{PG}/{BENCH_DB}") as conn:
+            row = conn.execute("SELECT value FROM public.bench_marker").fetchone()
+    except psycopg.Error:
+        return None
+    return row[0] if row else None
+
+
+_PG_TYPES = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text", "BLOB": "bytea"}
+
+
+def _copy_schema(conn: psycopg.Connection[Any], file: Path, schema: str) -> None:
+    with closing(sqlite3.connect(file)) as source:
+        tables = [
+            r[0] for r in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        for table in tables:
+            columns = source.execute(f'PRAGMA table_info("{table}")').fetchall()
+            ddl = ", ".join(
+                f'"{c[1]}" {_PG_TYPES.get(c[2].upper(), "text")}{" PRIMARY KEY" if c[5] else ""}'
+                for c in columns
+            )
+            conn.execute(f'CREATE TABLE "{schema}"."{table}" ({ddl})')
+            names = ", ".join(f'"{c[1]}"' for c in columns)
+            with conn.cursor().copy(f'COPY "{schema}"."{table}" ({names}) FROM STDIN') as copy:
+                for row in source.execute(f'SELECT {names} FROM "{table}"'):
+                    copy.write_row(row)
+        for name, table in source.execute(
+            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        ):
+            columns = [r[2] for r in source.execute(f'PRAGMA index_info("{name}")')]
+            conn.execute(f'CREATE INDEX "{name}" ON "{schema}"."{table}" ({", ".join(columns)})')
+
+
+def _sqlite_people(data: Path, datamap: DataMap) -> Callable[[int, random.Random], list[str]]:
+    files = _sqlite_files(datamap)
+
+    def fetch(system: str, query: str) -> list[Any]:
+        with closing(sqlite3.connect(data / files[system])) as conn:
+            return [r[0] for r in conn.execute(query)]
+
+    return lambda count, rng: _draw(fetch, count, rng)
+
+
+def _pg_people() -> Callable[[int, random.Random], list[str]]:
+    def fetch(system: str, query: str) -> list[Any]:
+        with psycopg.connect(f"{PG}/{BENCH_DB}", options=f"-csearch_path={system}") as conn:
+            return [r[0] for r in conn.execute(query)]
+
+    return lambda count, rng: _draw(fetch, count, rng)
+
+
+def _draw(fetch: Callable[[str, str], list[Any]], count: int, rng: random.Random) -> list[str]:
+    """`count` distinct emails of people not erased yet, each table weighted by its size."""
+    sizes = {p: fetch(p[0], f"SELECT max({p[2]}) FROM {p[1]}")[0] or 0 for p in PEOPLE}
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        wanted = count - len(chosen)
+        picks: dict[tuple[str, str, str, str], set[int]] = {}
+        for _ in range(wanted * 2):
+            person = rng.choices(list(sizes), weights=list(sizes.values()))[0]
+            picks.setdefault(person, set()).add(rng.randint(1, sizes[person]))
+        for (system, table, key, email), ids in picks.items():
+            query = f"SELECT {email} FROM {table} WHERE {key} IN ({','.join(map(str, ids))}) AND {email} LIKE '%@%'"
+            chosen.update(fetch(system, query))
+    return sorted(chosen)[:count] if len(chosen) > count else list(chosen)
+
+
+# --- the measurements ---------------------------------------------------------------------------
+
+
+def _measure(target: Target, *, samples: int, batch: int, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    # Different people for each measurement, so no request finds another's rows in a cache.
+    sizes = {"access": samples + 10, "package": 55, "erasure": samples + 10, "batch": batch}
+    drawn = target.people(sum(sizes.values()), rng)
+    rng.shuffle(drawn)
+    groups: dict[str, list[str]] = {}
+    for name, size in sizes.items():
+        groups[name], drawn = drawn[:size], drawn[size:]
+    keyring = Keyring.from_master(os.urandom(32))
+    engine = create_store_engine(target.store_url)
+    sessions = session_factory(engine)
+    factory = registry_factory(target.datamap, base_dir=target.base_dir, environ=target.environ)
+    with Datastores(factory) as datastores, tempfile.TemporaryDirectory() as scratch:
+        identity = _identities(target.datamap)
+        access = [
+            _time(lambda p=p: _access(sessions, target, datastores, keyring, identity(p)))
+            for p in groups["access"]
+        ]
+        package = [
+            _time(
+                lambda p=p: _access(
+                    sessions, target, datastores, keyring, identity(p), Path(scratch) / "p.zip"
+                )
+            )
+            for p in groups["package"]
+        ]
+        erasure = [
+            _time(lambda p=p: _erase(sessions, target, datastores, keyring, identity(p)))
+            for p in groups["erasure"]
+        ]
+        log.print(f"{target.backend}: {batch:,} erasures in a row …")
+        started = time.perf_counter()
+        for person in groups["batch"]:
+            _erase(sessions, target, datastores, keyring, identity(person))
+        batch_seconds = time.perf_counter() - started
+    engine.dispose()
+    return {
+        "backend": target.backend,
+        "access_ms": _stats(access[10:]),
+        "access_with_package_ms": _stats(package[5:]),
+        "erasure_ms": _stats(erasure[10:]),
+        "batch_erasures": len(groups["batch"]),
+        "batch_seconds": round(batch_seconds, 1),
+    }
+
+
+def _identities(datamap: DataMap) -> Callable[[str], Identity]:
+    return lambda email: parse_identity([f"email={email}"], datamap=datamap)
+
+
+def _access(
+    sessions: sessionmaker[Session],
+    target: Target,
+    datastores: Datastores,
+    keyring: Keyring,
+    person: Identity,
+    package: Path | None = None,
+) -> None:
+    with sessions() as session:
+        result = run_access(
+            session, datamap=target.datamap, identity=person, datastores=datastores, keyring=keyring
+        )
+        if package is not None:
+            write_access_package(result=result, datamap=target.datamap, path=package)
+        session.commit()
+
+
+def _erase(
+    sessions: sessionmaker[Session],
+    target: Target,
+    datastores: Datastores,
+    keyring: Keyring,
+    person: Identity,
+) -> None:
+    report = run_erasure(
+        sessions,
+        datamap=target.datamap,
+        identity=person,
+        datastores=datastores,
+        keyring=keyring,
+        today=date.today(),
+    )
+    if report.status != "done":
+        raise RuntimeError(f"erasure job {report.job_id} ended {report.status}")
+
+
+def _time(action: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {"n": len(ordered), "p50": round(statistics.median(ordered), 1), "p99": round(p99, 1)}
+
+
+def _table(results: list[dict[str, Any]], *, subjects: int, batch: int) -> Table:
+    table = Table(
+        title=f"Rights requests, example company, {subjects:,} subjects ({platform.python_version()})"
+    )
+    for column in (
+        "backend",
+        "access p50 / p99 ms",
+        "access + package p50 / p99 ms",
+        "erasure p50 / p99 ms",
+        f"{batch:,} erasures s",
+    ):
+        table.add_column(column, justify="right")
+    for r in results:
+        table.add_row(
+            r["backend"],
+            f"{r['access_ms']['p50']} / {r['access_ms']['p99']}",
+            f"{r['access_with_package_ms']['p50']} / {r['access_with_package_ms']['p99']}",
+            f"{r['erasure_ms']['p50']} / {r['erasure_ms']['p99']}",
+            str(r["batch_seconds"]),
+        )
+    return table
+
+
+if __name__ == "__main__":
+    main()
