@@ -438,7 +438,7 @@ def db_upgrade() -> None:
     from sqlalchemy import make_url
 
     from lawful.config import load_settings
-    from lawful.store.migrate import head_revision, upgrade_database
+    from lawful.store.migrate import head_revisions, upgrade_database
 
     settings = load_settings()
     if settings.database_url is None:
@@ -446,4 +446,31 @@ def db_upgrade() -> None:
     url = settings.store_url()
     upgrade_database(url=url)
     shown = make_url(url).render_as_string(hide_password=True)
-    out.print(f"[green]ok[/] platform store {shown} is at revision {head_revision()}")
+    revisions = ", ".join(sorted(head_revisions()))
+    out.print(f"[green]ok[/] platform store {shown} is at revision {revisions}")
+
+
+# --- audit trail ------------------------------------------------------------------------------
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the whole audit trail: exit 1 if any entry was edited, removed or reordered."""
+    from lawful.config import load_settings
+    from lawful.store.audit import AuditEntry, verify_chain
+    from lawful.store.db import create_store_engine, session_factory
+
+    engine = create_store_engine(load_settings().store_url())
+    try:
+        with session_factory(engine)() as session:
+            breaks = verify_chain(session)
+            count = session.query(AuditEntry).count()
+    finally:
+        engine.dispose()
+    for chain_break in breaks:
+        err.print(f"audit trail broken at {chain_break}", markup=False, highlight=False)
+    if breaks:
+        raise typer.Exit(1)
+    out.print(f"[green]ok[/] audit trail intact: {count} entries")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lawful.datamap.loader import load_datamap
 from lawful.engine.erasure import is_suppressed, preview_erasure, run_erasure
 from lawful.engine.jobs import JobReport
 from lawful.store.crypto import Keyring
@@ -151,3 +152,54 @@ def test_a_dry_run_changes_nothing_and_records_no_job(
         assert session.scalar(select(func.count()).select_from(Job)) == 0
     assert preview.summary()["planned"]["order_lines"] == {"action": "delete", "rows": 3}
     assert sqlite_shop.snapshot() == before
+
+
+def test_a_file_system_is_erased_in_the_same_job_as_the_databases(
+    sqlite_shop: Any, sessions: sessionmaker[Session], keyring: Keyring, tmp_path: Any
+) -> None:
+    (tmp_path / "newsletter").mkdir()
+    (tmp_path / "newsletter" / "subscribers.csv").write_text(
+        "id,email,name\n1,alice@example.org,Alice\n2,bob@example.org,Bob\n"
+    )
+    case = tmp_path / "case.yaml"
+    case.write_text(
+        "include: [lawful.yaml]\n"
+        "systems:\n  newsletter: {name: Newsletter, owner: Marketing, location: FR, connection: {type: csv, path: newsletter}}\n"
+        "datasets:\n  subscribers:\n    system: newsletter\n    subject: customer\n    identities: {email: email}\n"
+        "    erase: delete\n    fields:\n      id: {category: identifier.internal}\n"
+        "      email: {category: contact.email}\n      name: {category: name}\n"
+    )
+    sqlite_shop.datamap = load_datamap(case).datamap
+    before = sqlite_shop.snapshot()
+    report = _erase(sqlite_shop, sessions, keyring, "email=alice@example.org")
+    assert report.status == "done"
+    assert (
+        tmp_path / "newsletter" / "subscribers.csv"
+    ).read_text() == "id,email,name\n2,bob@example.org,Bob\n"
+    assert sqlite_shop.snapshot() == alice_erased(before, keyring)
+
+
+def test_a_hold_on_some_categories_keeps_those_fields_and_erases_the_rest(
+    sqlite_shop: Any, sessions: sessionmaker[Session], keyring: Keyring, tmp_path: Any
+) -> None:
+    text = (
+        (tmp_path / "lawful.yaml")
+        .read_text()
+        .replace(
+            "applies_to: {datasets: [invoices]}",
+            "applies_to: {datasets: [invoices], categories: [commercial.billing]}",
+        )
+    )
+    (tmp_path / "lawful.yaml").write_text(text)
+    sqlite_shop.datamap = load_datamap(tmp_path / "lawful.yaml").datamap
+    before = sqlite_shop.snapshot()
+    report = _erase(sqlite_shop, sessions, keyring, "email=alice@example.org")
+    after = sqlite_shop.snapshot()
+    # Invoice 501 is within its 10 years: its amount stays, the name on it goes.
+    assert after["invoices"][501] == {**before["invoices"][501], "billing_name": None}
+    hold = next(k for k in report.summary["kept"] if k["reason"] == "legal_obligation")
+    assert (hold["dataset"], hold["fields"], hold["until"]) == (
+        "invoices",
+        ["amount"],
+        "2034-03-01",
+    )

@@ -12,14 +12,14 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from lawful.store.metadata import load_metadata
 from lawful.store.migrate import (
     StoreNotReadyError,
-    current_revision,
+    current_revisions,
     ensure_store,
-    head_revision,
+    head_revisions,
     upgrade_database,
 )
-from lawful.store.models import Base
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -42,7 +42,7 @@ def pg_url() -> Iterator[str]:
 def _differences(url: str) -> list[object]:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diffs = compare_metadata(MigrationContext.configure(conn), load_metadata())
     engine.dispose()
     return list(diffs)
 
@@ -50,7 +50,7 @@ def _differences(url: str) -> list[object]:
 def test_migrations_build_exactly_the_models_on_sqlite(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'lawful.db'}"
     upgrade_database(url=url)
-    assert current_revision(url=url) == head_revision()
+    assert current_revisions(url=url) == head_revisions()
     assert _differences(url) == []
 
 

@@ -53,6 +53,9 @@ class Kept:
     until: str | None = None  # ISO date; the latest end among the records
     fields: tuple[str, ...] = ()  # empty: the whole record
 
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "fields": list(self.fields)}
+
 
 @dataclass(frozen=True)
 class ErasurePlan:
@@ -66,7 +69,7 @@ class ErasurePlan:
         return {
             "found": self.found,
             "planned": {c.dataset: {"action": c.action, "rows": len(c.rows)} for c in self.changes},
-            "kept": [asdict(k) for k in self.kept],
+            "kept": [k.as_json() for k in self.kept],
             "forward": [asdict(f) for f in self.plan.forwards],
             "manual": [asdict(m) for m in self.plan.manual],
         }

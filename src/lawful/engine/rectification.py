@@ -201,7 +201,7 @@ def run_rectification(
             )
             summary = {
                 "corrections": digest,
-                "kept": [asdict(k) for k in kept],
+                "kept": [k.as_json() for k in kept],
                 "planned": {c.dataset: {"action": c.action, "rows": len(c.rows)} for c in changes},
             }
             job = create_job(

@@ -24,22 +24,22 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade_database(*, url: str, revision: str = "head") -> None:
+def upgrade_database(*, url: str, revision: str = "heads") -> None:
     """Bring the platform store at `url` up to `revision` (creating the tables on first run)."""
     command.upgrade(alembic_config(url), revision)
 
 
-def head_revision() -> str | None:
-    """The newest migration shipped with this version of Lawful."""
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+def head_revisions() -> frozenset[str]:
+    """The newest migration(s) shipped with this version of Lawful (one per domain branch)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
-def current_revision(*, url: str) -> str | None:
-    """The revision the store at `url` is at (None for an empty database)."""
+def current_revisions(*, url: str) -> frozenset[str]:
+    """The revisions the store at `url` is at (empty for an empty database)."""
     engine = create_store_engine(url)
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return frozenset(MigrationContext.configure(connection).get_current_heads())
     finally:
         engine.dispose()
 
@@ -54,7 +54,7 @@ def ensure_store(*, url: str, upgrade: bool) -> None:
     if upgrade:
         upgrade_database(url=url)
         return
-    if current_revision(url=url) != head_revision():
+    if current_revisions(url=url) != head_revisions():
         raise StoreNotReadyError(
             "the platform store is not at the current schema version: run `lawful db upgrade`"
         )

@@ -1,0 +1,23 @@
+"""All ORM model modules, so that `Base.metadata` knows every table (Alembic, tests).
+
+A domain that adds tables adds its module here: one line.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import MetaData
+
+from lawful.store.models import Base
+
+MODEL_MODULES: tuple[str, ...] = (
+    "lawful.store.models",
+    "lawful.store.audit",
+)
+
+
+def load_metadata() -> MetaData:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    return Base.metadata
