@@ -82,7 +82,14 @@ def main() -> None:
     results = []
     for backend in args.backend:
         with _target(backend, data, args.subjects) as target:
-            results.append(_measure(target, samples=args.samples, batch=args.batch, seed=args.seed))
+            results.append(
+                _measure(
+                    target,
+                    samples=args.samples,
+                    batch=args.batch,
+                    seed=args.seed,
+                )
+            )
     Console().print(_table(results, subjects=args.subjects, batch=args.batch))
     print(json.dumps(results, indent=2))
 
@@ -263,7 +270,12 @@ def _draw(fetch: Callable[[str, str], list[Any]], count: int, rng: random.Random
 def _measure(target: Target, *, samples: int, batch: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     # Different people for each measurement, so no request finds another's rows in a cache.
-    sizes = {"access": samples + 10, "package": 55, "erasure": samples + 10, "batch": batch}
+    sizes = {
+        "access": samples + 10,
+        "package": 55,
+        "erasure": samples + 10,
+        "batch": batch,
+    }
     drawn = target.people(sum(sizes.values()), rng)
     rng.shuffle(drawn)
     groups: dict[str, list[str]] = {}

@@ -52,6 +52,137 @@ class Settings(BaseSettings):
         "`database_url` is set; otherwise generated into `<data_dir>/encryption.key`.",
     )
 
+    # --- web: server, staff sign-in, public endpoints (lawful.web) ---------------------------
+    map_path: Path | None = Field(
+        default=None,
+        description="The data map the server reads (request types, privacy notice, engine "
+        "runs). `lawful serve --map FILE` sets it.",
+    )
+    datastore_dir: Path | None = Field(
+        default=None,
+        description="Folder that relative `connection.path`s of the map's systems are read "
+        "from. Default: the map's own folder.",
+    )
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="Mark session cookies `Secure`. Default: when the request came over "
+        "HTTPS (behind a reverse proxy, run uvicorn with `--proxy-headers`).",
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=1440, description="A staff session ends after this long unused."
+    )
+    session_max_hours: int = Field(
+        default=12, ge=1, le=168, description="A staff session ends this long after sign-in."
+    )
+    sign_in_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Wrong passwords for one email before sign-in is refused for a while.",
+    )
+    sign_in_lockout_minutes: int = Field(
+        default=15, ge=1, le=1440, description="How long sign-in stays refused after that."
+    )
+    rate_limit_per_minute: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Requests per minute one client IP may make to each public form or "
+        "endpoint (in memory, per process; a multi-process deployment needs a shared limiter).",
+    )
+    rate_limit_burst: int = Field(
+        default=10,
+        ge=1,
+        le=100_000,
+        description="Requests a client may make at once before the per-minute rate applies.",
+    )
+
+    # --- rights requests: mail, verification, delivery (lawful.requests) ---------------------
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server that sends mail to people (receipts, codes, answers) and to "
+        "clients (forwarded requests). Unset: mail is kept in memory, not sent (demo only).",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_user: str | None = Field(
+        default=None, description="User name for SMTP login; unset: no login."
+    )
+    smtp_password: SecretStr | None = Field(default=None, description="Password for SMTP login.")
+    smtp_from: str = Field(
+        default="privacy@localhost",
+        description="The From address of every mail Lawful sends, e.g. privacy@example.com.",
+    )
+    smtp_starttls: bool = Field(
+        default=True,
+        description="Upgrade the SMTP connection with STARTTLS before login and sending.",
+    )
+    public_url: str = Field(
+        default="http://localhost:8000",
+        description="Where people reach this server; links in mail start with it.",
+    )
+    timezone: str | None = Field(
+        default=None,
+        description="IANA time zone in which request deadlines are counted, e.g. "
+        "Europe/Paris. Default: the zone of the organisation's country, else UTC.",
+    )
+    verification_levels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Stronger proof per request type, as JSON: "
+        '{"erasure": "data_points", "access": "id_document"}. Levels: email_code, '
+        "data_points, id_document. The law's own level is the floor.",
+    )
+    verification_data_points: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="Details (phone, name, address, customer number) that must match the "
+        "records held, for the `data_points` level.",
+    )
+    auto_approve: list[str] = Field(
+        default_factory=lambda: [
+            "objection_direct_marketing",
+            "consent_withdrawal",
+            "opt_out_sale_sharing",
+        ],
+        description="Request types approved without staff once verified. Default: the "
+        "absolute rights (GDPR Art. 21(3), Art. 7(3); 11 CCR §7026).",
+    )
+    unverified_request_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="A request whose proof of identity is still missing after this many days "
+        "expires.",
+    )
+    download_link_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=1440,
+        description="How long a download link for an access package works (once).",
+    )
+    package_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="How long an access or portability package is kept for download.",
+    )
+
+    # --- retention sweeps (lawful.retention) ---------------------------------------------------
+    retention_interval_hours: float = Field(
+        default=0,
+        ge=0,
+        le=24 * 366,
+        description="Hours between scheduled retention sweeps run by `lawful serve` or "
+        "`lawful retention schedule`; 0 turns scheduled sweeps off (run `lawful retention run` "
+        "from cron instead).",
+    )
+    retention_batch_size: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="Records per checkpointed step of a scheduled retention sweep.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

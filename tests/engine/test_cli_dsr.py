@@ -129,3 +129,27 @@ def test_a_configured_store_is_upgraded_by_db_upgrade_first(
     works = _lawful(sqlite_shop, "dsr", "access", "-i", "email=alice@example.org", "--dry-run")
     assert works.exit_code == 0, works.output
     assert not (tmp_path / "platform").exists()  # the configured store was used, not the default
+
+
+def test_datastore_files_are_found_in_the_data_folder_given(
+    sqlite_shop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "stores").mkdir()
+    (tmp_path / "shop.sqlite").rename(tmp_path / "stores" / "shop.sqlite")
+    missing = _lawful(sqlite_shop, "dsr", "access", "-i", "email=alice@example.org", "--dry-run")
+    assert missing.exit_code == 1
+    assert "system `shop`, dataset `people`: cannot be read" in missing.output
+    given = _lawful(
+        sqlite_shop,
+        "dsr",
+        "access",
+        "-i",
+        "email=alice@example.org",
+        "--dry-run",
+        "--data",
+        str(tmp_path / "stores"),
+    )
+    assert "found 15 record(s)" in given.output
+    monkeypatch.setenv("LAWFUL_DATASTORE_DIR", str(tmp_path / "stores"))
+    from_env = _lawful(sqlite_shop, "dsr", "access", "-i", "email=alice@example.org", "--dry-run")
+    assert "found 15 record(s)" in from_env.output

@@ -21,7 +21,7 @@ from lawful.store.migrate import upgrade_database
 
 LAWFUL = str(Path(sys.executable).parent / "lawful")
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-EXTRA_LINES = 120  # Alice's big order: 120 lines, each shipped, one checkpoint per row
+EXTRA_LINES = 60  # Alice's big order: 60 lines, each shipped, one checkpoint per row
 
 CHANGE_LOG = """
 CREATE TABLE IF NOT EXISTS change_log (n serial PRIMARY KEY, tbl text, row_id int, op text);
@@ -118,7 +118,7 @@ def _steps(store: sa.Engine) -> dict[str, int]:
 
 
 def _kill_mid_run(shop: Any, store_url: str, store: sa.Engine, log: Path) -> dict[str, int]:
-    """Start the erasure, SIGKILL it once 40 steps are checkpointed; the steps at that moment."""
+    """Start the erasure, SIGKILL it once 25 steps are checkpointed; the steps at that moment."""
     with log.open("w") as stderr:
         process = subprocess.Popen(
             _command(shop),
@@ -129,7 +129,7 @@ def _kill_mid_run(shop: Any, store_url: str, store: sa.Engine, log: Path) -> dic
         deadline = time.monotonic() + 60
         try:
             while time.monotonic() < deadline and process.poll() is None:
-                if _steps(store).get("done", 0) >= 40:
+                if _steps(store).get("done", 0) >= 25:
                     os.kill(process.pid, signal.SIGKILL)
                     break
                 time.sleep(0.005)

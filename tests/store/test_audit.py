@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -114,3 +114,41 @@ def test_audit_verify_command_fails_on_a_changed_row(
     broken = runner.invoke(app, ["audit", "verify"])
     assert broken.exit_code == 1
     assert "entry 1: its content was changed" in broken.output
+
+
+def test_concurrent_writers_on_postgresql_keep_one_unbroken_chain(
+    pg_database_factory: Callable[[str], str],
+) -> None:
+    import threading
+
+    url = pg_database_factory("audit")
+    upgrade_database(url=url)
+    engine = create_store_engine(url)
+    make = session_factory(engine)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(10):
+                with make() as session:
+                    record_event(
+                        session,
+                        actor=f"writer:{n}",
+                        action="test.write",
+                        subject_type="test",
+                        subject_id=f"{n}-{i}",
+                    )
+                    session.commit()
+        except BaseException as error:  # reported below, with the thread's failure
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with make() as session:
+        assert errors == []
+        assert session.query(AuditEntry).count() == 40
+        assert verify_chain(session) == []
+    engine.dispose()

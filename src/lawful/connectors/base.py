@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -18,6 +18,12 @@ from pydantic import BaseModel, ValidationError
 
 Row = dict[str, Any]
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
+Before = tuple[str, date]
+"""`(field, cutoff)`: only rows whose `field` holds a date or date-time earlier than `cutoff`.
+
+A `date` cutoff means midnight at its start, so a row is selected when its day is earlier;
+a `datetime` cutoff is exact. Rows where the field is empty are never selected (a retention
+period whose start event has not happened has not started)."""
 
 
 class ConnectorError(Exception):
@@ -75,13 +81,31 @@ class Connector(Protocol):
     def delete(self, table: str, *, key: str, keys: Sequence[Any]) -> int:
         """Delete the rows whose `key` is in `keys`. Returns rows deleted."""
 
-    def count(self, table: str, *, where: Mapping[str, Sequence[Any]] | None = None) -> int:
-        """Count rows, optionally restricted like `fetch`."""
+    def count(
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Sequence[Any]] | None = None,
+        before: Before | None = None,
+    ) -> int:
+        """Count rows, optionally restricted like `fetch` and to rows dated before a cutoff."""
 
     def scan(
-        self, table: str, *, key: str, columns: Sequence[str], after: Any = None, limit: int = 1000
+        self,
+        table: str,
+        *,
+        key: str,
+        columns: Sequence[str],
+        after: Any = None,
+        limit: int = 1000,
+        before: Before | None = None,
     ) -> list[Row]:
-        """Keyset pagination: up to `limit` rows with `key > after`, ordered by `key`."""
+        """Keyset pagination: up to `limit` rows with `key > after`, ordered by `key`.
+
+        With `before=(field, cutoff)`, only the rows whose `field` is earlier than `cutoff`
+        (see `Before`): what a retention sweep pages through. A store that cannot compare
+        dates raises ConnectorError saying so.
+        """
 
     def columns(self, table: str) -> list[str]:
         """The columns the live store has for `table` (to catch a map out of step with the store).
@@ -128,6 +152,35 @@ def order_key(value: Any) -> tuple[int, Any]:
     if isinstance(value, str):
         return (1, value)
     return (2, value.isoformat() if isinstance(value, date | time) else str(value))
+
+
+def as_when(value: Any) -> date | None:
+    """A stored value as a date or date-time (ISO 8601 text is parsed); None when it is not one."""
+    if isinstance(value, date):  # a datetime is a date too
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def is_before(value: Any, cutoff: date) -> bool:
+    """Whether a stored value is a date earlier than `cutoff` (the rule of `Before`), for
+    stores that filter in Python. Naive date-times are taken as UTC."""
+    when = as_when(value)
+    if when is None:
+        return False
+    return _instant(when) < _instant(cutoff)
+
+
+def _instant(when: date) -> datetime:
+    """A date as its midnight, a date-time as itself, both aware (naive ones taken as UTC)."""
+    if not isinstance(when, datetime):
+        return datetime.combine(when, time.min, tzinfo=UTC)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def json_default(value: object) -> object:

@@ -31,9 +31,11 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from lawful.connectors.base import (
+    Before,
     ConnectionSpec,
     ConnectorError,
     Row,
+    is_before,
     json_default,
     order_key,
     parse_options,
@@ -118,33 +120,53 @@ class FileConnector:
 
         return self._rewrite(table, path, change) if doomed else 0
 
-    def count(self, table: str, *, where: Mapping[str, Sequence[Any]] | None = None) -> int:
-        """Count all rows, or the rows `fetch` would return for `where`."""
+    def count(
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Sequence[Any]] | None = None,
+        before: Before | None = None,
+    ) -> int:
+        """Count all rows, or the rows `fetch` would return for `where`; with `before`, only
+        those dated before the cutoff (dates in ISO 8601 text, or typed in JSONL/Parquet)."""
         path = self._file(table)
-        if where is None:
+        if where is None and before is None:
             with self._reading(table, path):
                 return self._count(path)
-        self._check_columns(path, table, list(where))
-        wanted = self._wanted(where)
+        names = [*(where or {}), *([before[0]] if before else [])]
+        self._check_columns(path, table, names)
+        wanted = self._wanted(where) if where is not None else None
         with self._reading(table, path):
-            return sum(1 for row in self._read(path, list(where)) if self._matches(row, wanted))
+            return sum(
+                1
+                for row in self._read(path, names)
+                if (wanted is None or self._matches(row, wanted)) and _dated(row, before)
+            )
 
     def scan(
-        self, table: str, *, key: str, columns: Sequence[str], after: Any = None, limit: int = 1000
+        self,
+        table: str,
+        *,
+        key: str,
+        columns: Sequence[str],
+        after: Any = None,
+        limit: int = 1000,
+        before: Before | None = None,
     ) -> list[Row]:
-        """Up to `limit` rows with `key > after` in key order.
+        """Up to `limit` rows with `key > after` in key order; with `before`, only the rows
+        dated before the cutoff.
 
         The first page reads the file once and keeps its key-ordered rows (the requested
-        columns only) until the file changes, so paging through it costs one read, not one
-        per page. `key` must be unique; rows without a key are never returned. CSV keys
-        order as text.
+        columns only, and only the dated ones with `before`) until the file changes, so
+        paging through it costs one read, not one per page. `key` must be unique; rows
+        without a key are never returned. CSV keys order as text.
         """
         if limit < 1:
             raise self._error("scan needs a limit of at least 1", table)
         path = self._file(table)
         names = _unique([key, *columns])
-        self._check_columns(path, table, names)
-        positions, rows = self._ordered(table, path, key, names)
+        self._check_columns(path, table, [*names, *([before[0]] if before else [])])
+        positions, rows = self._ordered(table, path, key, names, before)
         first = 0 if after is None else bisect_right(positions, order_key(self._sort_form(after)))
         return [dict(row) for row in rows[first : first + limit]]
 
@@ -202,17 +224,19 @@ class FileConnector:
         )
 
     def _ordered(
-        self, table: str, path: Path, key: str, names: list[str]
+        self, table: str, path: Path, key: str, names: list[str], before: Before | None
     ) -> tuple[list[tuple[int, Any]], list[Row]]:
-        """The file's rows with a key, in key order, and their positions (cached per file)."""
+        """The file's rows with a key (and dated before the cutoff, if one is given), in key
+        order, and their positions (cached per file)."""
         with self._reading(table, path):
-            wanted = (path, _signature(path), key, tuple(names))
+            wanted = (path, _signature(path), key, tuple(names), before)
         if self._scan_cache is None or self._scan_cache[0] != wanted:
+            read = _unique([*names, *([before[0]] if before else [])])
             with self._reading(table, path):
                 rows = [
                     {n: row.get(n) for n in names}
-                    for row in self._read(path, names)
-                    if row.get(key) is not None
+                    for row in self._read(path, read)
+                    if row.get(key) is not None and _dated(row, before)
                 ]
             rows.sort(key=lambda row: order_key(self._sort_form(row[key])))
             positions = [order_key(self._sort_form(row[key])) for row in rows]
@@ -489,6 +513,11 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def _dated(row: Row, before: Before | None) -> bool:
+    """Whether the row passes a `before` filter (always, without one)."""
+    return before is None or is_before(row.get(before[0]), before[1])
 
 
 def _hashable(value: Any) -> Any:

@@ -40,6 +40,7 @@ import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from lawful.connectors.base import (
+    Before,
     ConnectionSpec,
     ConnectorError,
     Row,
@@ -258,8 +259,18 @@ class HTTPConnector:
             "delete", list(dict.fromkeys(k for k in keys if k is not None)), send
         )
 
-    def count(self, table: str, *, where: Mapping[str, Sequence[Any]] | None = None) -> int:
-        """Count the records a look-up finds, or every record by paging with `scan`."""
+    def count(
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Sequence[Any]] | None = None,
+        before: Before | None = None,
+    ) -> int:
+        """Count the records a look-up finds, or every record by paging with `scan`.
+
+        `before` is refused: an API has no date filter Lawful can rely on.
+        """
+        self._refuse_dates(table, before)
         spec = self._table(table)
         if where is not None:
             return len(self.fetch(table, where=where, columns=[spec.key]))
@@ -270,12 +281,21 @@ class HTTPConnector:
         return total
 
     def scan(
-        self, table: str, *, key: str, columns: Sequence[str], after: Any = None, limit: int = 1000
+        self,
+        table: str,
+        *,
+        key: str,
+        columns: Sequence[str],
+        after: Any = None,
+        limit: int = 1000,
+        before: Before | None = None,
     ) -> list[Row]:
         """One `scan` request; rows past `after` in key order, at most `limit`.
 
-        The API must honour `{after}` (records with a greater key) and `{limit}`.
+        The API must honour `{after}` (records with a greater key) and `{limit}`. `before`
+        is refused: an API has no date filter Lawful can rely on.
         """
+        self._refuse_dates(table, before)
         if limit < 1:
             raise self._error("scan needs a limit of at least 1", table)
         template = self._required(table, "scan")
@@ -290,6 +310,15 @@ class HTTPConnector:
         ]
         rows.sort(key=lambda row: order_key(row[key]))
         return [{name: row.get(name) for name in names} for row in rows[:limit]]
+
+    def _refuse_dates(self, table: str, before: Before | None) -> None:
+        if before is not None:
+            raise self._error(
+                "an HTTP API cannot be asked for records dated before a cutoff, so retention "
+                "rules cannot be swept here: use the tool's own retention settings, or sync "
+                "it to a database Lawful can sweep",
+                table,
+            )
 
     def columns(self, table: str) -> list[str]:
         """The table's declared `columns` (an API cannot list them: empty when undeclared)."""

@@ -166,6 +166,12 @@ class Subject(Model):
     description: str | None = None
     type: Id | None = Field(default=None, description="Taxonomy subject type, e.g. applicant")
     minimum_age: int | None = Field(default=None, ge=0, le=120)
+    below_minimum_age: Literal["flag", "delete", "anonymize", "isolate"] = Field(
+        default="flag",
+        description="What retention sweeps do with the records of people younger than "
+        "`minimum_age` (from a `demographic.birth_date` field): `flag` lists them for review; "
+        "`delete`, `anonymize` or `isolate` apply that end action",
+    )
     sources: list[str] = Field(
         default_factory=list, description="Where their data comes from (Art. 14(2)(f))"
     )

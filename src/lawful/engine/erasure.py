@@ -21,7 +21,13 @@ from lawful.datamap.models import DataMap, Dataset
 from lawful.engine import repository
 from lawful.engine.collect import Collected, Record
 from lawful.engine.datastores import Datastores
-from lawful.engine.holds import Hold, holds_on, legal_obligation_rules
+from lawful.engine.holds import (
+    Hold,
+    LegalHolds,
+    holds_on,
+    legal_holds_on,
+    legal_obligation_rules,
+)
 from lawful.engine.identity import Identity
 from lawful.engine.jobs import (
     DEFAULT_BATCH,
@@ -48,7 +54,7 @@ class Kept:
 
     dataset: str
     records: int
-    reason: str  # legal_obligation, restricted, shared
+    reason: str  # legal_hold, legal_obligation, restricted, shared
     why: str
     until: str | None = None  # ISO date; the latest end among the records
     fields: tuple[str, ...] = ()  # empty: the whole record
@@ -86,12 +92,17 @@ def plan_erasure(
     datastores: Datastores,
     keyring: Keyring,
     today: date,
+    legal_holds: LegalHolds | None = None,
 ) -> ErasurePlan:
     """Every change erasure will make, and everything it keeps. Reads only."""
     changes: list[Change] = []
     kept: list[Kept] = []
     for did in change_order(datamap=datamap, plan=collected.plan):
         records = collected.of(did)
+        held = (legal_holds or LegalHolds()).records.get(did, {})
+        if held:
+            kept += _kept_by_legal_holds(did, held)
+            records = [r for r in records if r.key not in held]
         if not records:
             continue
         shared = shared_keys(
@@ -104,6 +115,13 @@ def plan_erasure(
         changes += dataset_changes
     found = {did: len(collected.of(did)) for did in collected.plan.datasets()}
     return ErasurePlan(collected.plan, changes, kept, found)
+
+
+def _kept_by_legal_holds(did: str, held: dict[Any, str]) -> list[Kept]:
+    by_why: dict[str, int] = {}
+    for why in held.values():
+        by_why[why] = by_why.get(why, 0) + 1
+    return [Kept(did, count, "legal_hold", why) for why, count in by_why.items()]
 
 
 def _dataset_erasure(
@@ -266,4 +284,7 @@ def preview_erasure(
             datastores=datastores,
             keyring=keyring,
             today=today,
+            legal_holds=legal_holds_on(
+                session, keyring=keyring, identity=identity, collected=collected
+            ),
         )

@@ -2,7 +2,8 @@
 platform store, then applied step by step, committing after each.
 
 The plan (keys and new values, sealed) is committed before any datastore is touched. Each
-step is one transaction on its datastore, then one commit of its checkpoint. A crash between
+step is one transaction on its datastore, then one commit of its checkpoint (which, on
+PostgreSQL, does not wait for the disk: see `commit_checkpoint`). A crash between
 the two leaves the step unfinished although its change is in the store: a resumed run reads
 every unfinished step's rows back first and sends the change only when it is not there. New
 values are computed at planning time, so no step can ever apply something different twice.
@@ -24,6 +25,7 @@ from lawful.engine.identity import Identity
 from lawful.engine.retry import with_retry
 from lawful.engine.values import decode, encode, same
 from lawful.store.crypto import Keyring
+from lawful.store.db import commit_checkpoint
 from lawful.store.models import Job, JobKind, JobStatus, JobStep, StepStatus, utcnow
 
 PAYLOAD = "job_step.payload"
@@ -212,7 +214,7 @@ def run_job(
         if status is None:
             continue
         if number < len(steps):
-            session.commit()
+            commit_checkpoint(session)
         if progress is not None:
             progress(StepEvent(step.dataset, step.batch, status, number, len(steps)))
     return _close_job(session, job=job, keyring=keyring, resumed=resumed, finish=finish)

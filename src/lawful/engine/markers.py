@@ -15,6 +15,11 @@ from lawful.engine import repository
 from lawful.engine.collect import Collected
 from lawful.store.crypto import Keyring
 
+# A record a retention rule isolated at the end of its period (`action: isolate`): kept apart
+# from further processing, but not restricted at the person's request, so erasure and
+# rectification still reach it; only sweeps read this reason.
+ISOLATED = "retention_isolated"
+
 
 def record_index(keyring: Keyring, *, dataset: str, key: Any) -> str:
     """Blind index of one record: the store keeps no key in clear next to the reason."""
@@ -40,5 +45,8 @@ def mark_restricted(session: Session, *, keyring: Keyring, collected: Collected)
     }
     if not indexed:
         return
-    for index in repository.restricted_indexes(session, record_indexes=indexed):
+    found = repository.restricted_indexes(
+        session, record_indexes=indexed, exclude_reasons=(ISOLATED,)
+    )
+    for index in found:
         indexed[index].restricted = True

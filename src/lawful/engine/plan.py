@@ -86,10 +86,24 @@ class Plan:
         return list(dict.fromkeys(s.system for s in self.steps))
 
 
+_EDGES: dict[int, tuple[DataMap, list[Edge]]] = {}
+
+
+def map_edges(datamap: DataMap) -> list[Edge]:
+    """`reference_edges(datamap)`, computed once per loaded map (a worker plans many runs)."""
+    known = _EDGES.get(id(datamap))
+    if known is None or known[0] is not datamap:
+        known = (datamap, reference_edges(datamap))
+        _EDGES.clear()  # one map at a time in practice; never grows
+        _EDGES[id(datamap)] = known
+    return known[1]
+
+
 def build_plan(*, datamap: DataMap, identity: Identity) -> Plan:
     """Plan the traversal for `identity` over the datasets of `datamap`."""
-    edges = reference_edges(datamap)
+    edges = map_edges(datamap)
     depth = _reach(datamap, edges, identity)
+    readable = {d for d in depth if _readable(datamap, datamap.datasets[d])}
     steps, forwards, manual = [], [], []
     for did in sorted(depth, key=lambda d: (depth[d], list(datamap.datasets).index(d))):
         dataset = datamap.datasets[did]
@@ -98,7 +112,7 @@ def build_plan(*, datamap: DataMap, identity: Identity) -> Plan:
         elif _connection_missing(datamap, dataset):
             manual.append(Manual(did, dataset.system, "its system has no `connection`"))
         else:
-            lookups = _lookups(did, dataset, edges, identity, readable=set(depth))
+            lookups = _lookups(did, dataset, edges, identity, readable=readable)
             steps.append(_step(did, dataset, lookups, depth[did]))
     return Plan(identity, tuple(steps), tuple(forwards), tuple(manual))
 
@@ -112,8 +126,7 @@ def _reach(datamap: DataMap, edges: list[Edge], identity: Identity) -> dict[str,
     queue = deque(starts)
     while queue:
         current = queue.popleft()
-        dataset = datamap.datasets[current]
-        if dataset.client_id() is not None or _connection_missing(datamap, dataset):
+        if not _readable(datamap, datamap.datasets[current]):
             continue
         for edge in edges:
             if edge.source == current and edge.target not in depth:
@@ -156,6 +169,11 @@ def _step(did: str, dataset: Dataset, lookups: tuple[Lookup, ...], depth: int) -
     )
 
 
+def _readable(datamap: DataMap, dataset: Dataset) -> bool:
+    """Ours and connected: the engine reads it (a client's dataset is never touched)."""
+    return dataset.client_id() is None and not _connection_missing(datamap, dataset)
+
+
 def _connection_missing(datamap: DataMap, dataset: Dataset) -> bool:
     system = datamap.systems.get(dataset.system)
     return system is None or system.connection is None
@@ -179,7 +197,7 @@ def change_order(*, datamap: DataMap, plan: Plan) -> list[str]:
     Within a reference cycle, deeper datasets go first."""
     planned = {s.dataset: s.depth for s in plan.steps}
     holds: dict[str, set[str]] = {d: set() for d in planned}  # parent → children
-    for edge in reference_edges(datamap):
+    for edge in map_edges(datamap):
         parent = edge.target if edge.owner == edge.source else edge.source
         if edge.owner in planned and parent in planned and parent != edge.owner:
             holds[parent].add(edge.owner)

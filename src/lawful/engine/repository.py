@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from lawful.retention.models import LegalHold, LegalHoldPerson, LegalHoldRecord
 from lawful.store.models import Job, JobKind, JobStatus, Restriction, Suppression
 
 
@@ -42,10 +43,15 @@ def is_suppressed(session: Session, *, identity_type: str, identity_hash: str) -
 
 
 def restricted_indexes(
-    session: Session, *, record_indexes: Iterable[str], dataset: str | None = None
+    session: Session,
+    *,
+    record_indexes: Iterable[str],
+    dataset: str | None = None,
+    exclude_reasons: Iterable[str] = (),
 ) -> set[str]:
-    """Which of the record indexes carry a restriction marker."""
+    """Which of the record indexes carry a restriction marker (other than those reasons)."""
     wanted = list(record_indexes)
+    skipped = list(exclude_reasons)
     found: set[str] = set()
     for start in range(0, len(wanted), 500):
         query = select(Restriction.record_index).where(
@@ -53,6 +59,8 @@ def restricted_indexes(
         )
         if dataset is not None:
             query = query.where(Restriction.dataset == dataset)
+        if skipped:
+            query = query.where(Restriction.reason.not_in(skipped))
         found.update(session.scalars(query))
     return found
 
@@ -89,3 +97,30 @@ def remove_restrictions(session: Session, *, records: Iterable[tuple[str, str]])
         )
         removed += int(getattr(result, "rowcount", 0) or 0)
     return removed
+
+
+# --- legal holds (tables of the retention domain; erasure must honour them) ----------------
+
+
+def active_legal_holds(session: Session) -> list[LegalHold]:
+    """Every hold not yet released, with its people."""
+    query = select(LegalHold).where(LegalHold.released_at.is_(None)).order_by(LegalHold.id)
+    return list(session.scalars(query))
+
+
+def holds_with_records(session: Session, *, record_indexes: Iterable[str]) -> dict[str, LegalHold]:
+    """Record index → the active hold whose person it belongs to, for the given records."""
+    wanted = list(record_indexes)
+    found: dict[str, LegalHold] = {}
+    for start in range(0, len(wanted), 500):
+        query = (
+            select(LegalHoldRecord.record_index, LegalHold)
+            .join(LegalHoldPerson, LegalHoldRecord.person_id == LegalHoldPerson.id)
+            .join(LegalHold, LegalHoldPerson.hold_id == LegalHold.id)
+            .where(
+                LegalHold.released_at.is_(None),
+                LegalHoldRecord.record_index.in_(wanted[start : start + 500]),
+            )
+        )
+        found.update({index: hold for index, hold in session.execute(query)})
+    return found

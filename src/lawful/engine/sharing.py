@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from lawful.connectors.base import ConnectorError
-from lawful.datamap.graph import reference_edges
 from lawful.datamap.models import DataMap
 from lawful.engine.collect import Collected, Record
 from lawful.engine.datastores import Datastores
 from lawful.engine.errors import EngineError, EngineProblem
+from lawful.engine.plan import map_edges
 
 
 def shared_keys(
@@ -46,7 +46,7 @@ def _referrers(datamap: DataMap, dataset: str) -> list[tuple[str, str, str]]:
     and make it no one else's."""
     return [
         (edge.owner, edge.source_field, edge.target_field)
-        for edge in reference_edges(datamap)
+        for edge in map_edges(datamap)
         if edge.owner == edge.source and edge.target == dataset
     ]
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, select
+from sqlalchemy import JSON, Integer, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lawful.store.models import Base, UTCDateTime, utcnow
 
 GENESIS = "0" * 64
+AUDIT_LOCK_KEY = 0x4C41_5746  # "LAWF": the advisory lock that serialises audit writers
 
 
 class AuditEntry(Base):
@@ -64,13 +65,15 @@ def record_event(
 ) -> AuditEntry:
     """Append one entry, chained to the last. The caller's transaction commits it.
 
-    On PostgreSQL the last entry is locked, so two writers queue instead of forking the chain;
-    on SQLite the database-level write lock does the same.
+    On PostgreSQL a transaction-scoped advisory lock makes writers queue, so two transactions
+    never chain onto the same entry (a row lock is not enough under READ COMMITTED: the second
+    writer would read the same last entry once the first commits). On SQLite the database's
+    single writer does the same.
     """
     when = (at or utcnow()).astimezone(UTC)
-    last = session.scalars(
-        select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1).with_for_update()
-    ).first()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+    last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
     entry = AuditEntry(
         seq=(last.seq + 1) if last else 1,
         at=when,

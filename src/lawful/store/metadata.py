@@ -14,6 +14,11 @@ from lawful.store.models import Base
 MODEL_MODULES: tuple[str, ...] = (
     "lawful.store.models",
     "lawful.store.audit",
+    "lawful.consent.models",
+    "lawful.auth.models",
+    "lawful.requests.models",
+    "lawful.retention.models",
+    "lawful.breach.models",
 )
 
 

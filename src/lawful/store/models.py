@@ -75,6 +75,7 @@ class JobKind(StrEnum):
     erase = "erase"
     rectify = "rectify"
     restrict = "restrict"
+    retention = "retention"  # a retention sweep (lawful.retention.sweep)
 
 
 class JobStatus(StrEnum):

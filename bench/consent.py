@@ -1,0 +1,418 @@
+"""Time consent checks over HTTP and the filtering of a 1,000,000-contact audience.
+
+    .venv/bin/python bench/consent.py                          # both parts, SQLite and PostgreSQL
+    .venv/bin/python bench/consent.py --part check --workers 1 2 --backend sqlite
+    .venv/bin/python bench/consent.py --part filter --contacts 1000000
+
+The ledger is seeded with `--people` people (consents, withdrawals, channel opt-outs, erased
+people on the suppression list), written straight into a store built by the migrations.
+
+Checks: `lawful.web.app:create_app` under uvicorn in its own process(es) on 127.0.0.1, asked
+`GET /api/v1/consent/check` with an API token by a small keep-alive HTTP/1.1 load generator
+(asyncio, raw sockets, in this process) over `--connections` connections: a bounded number
+of requests (`--requests`, after a warm-up), stopping after `--seconds` whatever happens.
+Subjects are drawn at random: some consented, some withdrew, some unknown.
+
+Filter: `lawful.consent.audience.filter_audience` in this process on `--contacts` contacts
+(every seeded person plus unknown ones, addresses in mixed case, some with a phone number).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import platform
+import random
+import resource
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from rich.console import Console
+from rich.table import Table
+
+from lawful.auth.models import ApiToken
+from lawful.auth.service import token_digest
+from lawful.consent.audience import filter_audience
+from lawful.consent.models import ConsentEvent
+from lawful.consent.service import SUBJECT_CONTEXT
+from lawful.datamap.loader import load_datamap
+from lawful.store.crypto import Keyring
+from lawful.store.db import create_store_engine, session_factory
+from lawful.store.migrate import upgrade_database
+from lawful.store.models import Suppression
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "contact-center" / "lawful.yaml"
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+PURPOSE, CHANNEL = "email_marketing", "email"
+MASTER = bytes(range(32))
+log = Console(stderr=True)
+
+
+def main() -> None:
+    args = _arguments()
+    results: list[dict[str, Any]] = []
+    for backend in args.backend:
+        with _store(backend, args) as store:
+            if "check" in args.part:
+                for workers in args.workers:
+                    results.append(_check_run(store, args, workers))
+            if "filter" in args.part:
+                results.append(_filter_run(store, args))
+    Console().print(_table(results))
+    print(json.dumps({"machine": _machine(), "results": results}, indent=2))
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--part", nargs="+", choices=["check", "filter"], default=["check", "filter"]
+    )
+    parser.add_argument(
+        "--backend", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
+    )
+    parser.add_argument("--people", type=int, default=200_000, help="People in the ledger.")
+    parser.add_argument("--requests", type=int, default=20_000, help="Timed checks per run.")
+    parser.add_argument("--warmup", type=int, default=2_000)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, nargs="+", default=[2], help="uvicorn processes.")
+    parser.add_argument("--seconds", type=float, default=60.0, help="Hard stop for one run.")
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="Filter runs (the median counts).")
+    parser.add_argument("--seed", type=int, default=2026)
+    return parser.parse_args()
+
+
+# --- the store and its ledger --------------------------------------------------------------------
+
+
+@dataclass
+class Store:
+    backend: str
+    url: str
+    data_dir: Path
+    token: str
+    people: int
+
+
+@contextmanager
+def _store(backend: str, args: argparse.Namespace) -> Iterator[Store]:
+    with tempfile.TemporaryDirectory(prefix="lawful-bench-consent-") as folder:
+        data_dir = Path(folder)
+        if backend == "sqlite":
+            url = f"sqlite:///{data_dir / 'lawful.db'}"
+            yield _seeded(backend, url, data_dir, args)
+            return
+        name = f"lawful_bench_consent_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            yield _seeded(backend, f"{PG}/{name}", data_dir, args)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
+
+
+def _seeded(backend: str, url: str, data_dir: Path, args: argparse.Namespace) -> Store:
+    started = time.perf_counter()
+    upgrade_database(url=url)
+    keyring, rng = Keyring.from_master(MASTER), random.Random(args.seed)
+    engine = create_store_engine(url)
+    token = "lawful_bench_" + secrets.token_urlsafe(24)
+    with session_factory(engine)() as db:
+        db.add(ApiToken(name="bench", token_hash=token_digest(token), prefix=token[:16],
+                        scopes=["consent:read"], expires_at=datetime.now(UTC) + timedelta(days=1)))  # fmt: skip
+        for start in range(0, args.people, 20_000):
+            rows, erased = _ledger_rows(
+                keyring, rng, range(start, min(start + 20_000, args.people))
+            )
+            db.execute(sa.insert(ConsentEvent), rows)
+            if erased:
+                db.execute(sa.insert(Suppression), erased)
+        db.commit()
+    engine.dispose()
+    log.print(
+        f"{backend}: ledger of {args.people:,} people seeded in {time.perf_counter() - started:.0f} s"
+    )
+    return Store(backend, url, data_dir, token, args.people)
+
+
+def _ledger_rows(
+    keyring: Keyring, rng: random.Random, people: range
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """~60% consented, a sixth of them withdrew later, ~5% switched email off, ~2% erased."""
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    rows: list[dict[str, Any]] = []
+    erased: list[dict[str, Any]] = []
+    for n in people:
+        key = f"email:person{n}@example.org"
+        common = {"subject_index": keyring.index(key), "subject_type": "email",
+                  "subject_sealed": keyring.encrypt(key.encode(), context=SUBJECT_CONTEXT),
+                  "notice_version": "1", "notice_sha256": "0" * 64, "channel": "web_form",
+                  "language": "en", "actor": "subject", "cookie_category": None}  # fmt: skip
+        at = base + timedelta(minutes=n)
+        draw = rng.random()
+        if draw < 0.6:
+            rows.append(_row(common, at, "given", PURPOSE, None, "checkbox"))
+            if draw < 0.1:
+                rows.append(
+                    _row(
+                        common,
+                        at + timedelta(days=30),
+                        "withdrawn",
+                        PURPOSE,
+                        None,
+                        "one_click_unsubscribe",
+                    )
+                )
+        elif draw < 0.65:
+            rows.append(_row(common, at, "withdrawn", None, CHANNEL, "preference_center"))
+        elif draw < 0.67:
+            erased.append({"identity_type": "email", "created_at": at,
+                           "identity_hash": keyring.suppression_hash(f"email:person{n}@example.org")})  # fmt: skip
+    return rows, erased
+
+
+def _row(common: dict[str, Any], at: datetime, state: str, purpose: str | None,
+         contact_channel: str | None, method: str) -> dict[str, Any]:  # fmt: skip
+    return {**common, "uid": uuid.uuid4().hex, "at": at, "recorded_at": at, "state": state,
+            "purpose": purpose, "contact_channel": contact_channel, "method": method,
+            "expires_at": None, "evidence_sealed": None}  # fmt: skip
+
+
+# --- checks over HTTP ----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Running:
+    pid: int
+    port: int
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and all its descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+            times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {pid}, True
+    while grew:
+        found = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= found
+        grew = bool(found)
+    return sum(times.get(p, 0.0) for p in tree)
+
+
+@contextmanager
+def _server(store: Store, workers: int) -> Iterator[Running]:
+    port = _free_port()
+    env = {**os.environ, "LAWFUL_MAP_PATH": str(EXAMPLE), "LAWFUL_DATA_DIR": str(store.data_dir),
+           "LAWFUL_ENCRYPTION_KEY": base64.b64encode(MASTER).decode(),
+           "LAWFUL_PUBLIC_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
+    if store.backend == "postgresql":
+        env["LAWFUL_DATABASE_URL"] = store.url
+    command = [sys.executable, "-m", "uvicorn", "lawful.web.app:create_app", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+               "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    process = subprocess.Popen(command, env=env, cwd=store.data_dir)
+    try:
+        _wait_ready(port, process)
+        yield Running(process.pid, port)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("the server stopped while starting; see its log above")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not answer /healthz within 60 s")
+
+
+def _check_requests(store: Store, count: int, rng: random.Random) -> list[bytes]:
+    """Raw HTTP/1.1 requests: mostly people in the ledger, a fifth unknown."""
+    made = []
+    for _ in range(count):
+        n = rng.randrange(int(store.people * 1.25))
+        query = urllib.parse.urlencode(
+            {"subject": f"person{n}@example.org", "purpose": PURPOSE, "channel": CHANNEL}
+        )
+        made.append((f"GET /api/v1/consent/check?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     f"Authorization: Bearer {store.token}\r\n\r\n").encode())  # fmt: skip
+    return made
+
+
+async def _load(
+    port: int, requests: list[bytes], connections: int, seconds: float
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    allowed = 0
+    queue = iter(requests)
+    deadline = time.perf_counter() + seconds
+
+    async def connection() -> None:
+        nonlocal allowed
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for request in queue:
+            if time.perf_counter() > deadline:
+                break
+            sent = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            body = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - sent)
+            status = head[9:12].decode()
+            statuses[status] = statuses.get(status, 0) + 1
+            allowed += body.startswith(b'{"allowed":true')
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(connections)))
+    return {
+        "elapsed": time.perf_counter() - started,
+        "latencies": latencies,
+        "statuses": statuses,
+        "allowed": allowed,
+    }
+
+
+def _check_run(store: Store, args: argparse.Namespace, workers: int) -> dict[str, Any]:
+    rng = random.Random(args.seed + workers)
+    with _server(store, workers) as server:
+        port = server.port
+        warmup = _check_requests(store, args.warmup, rng)
+        asyncio.run(_load(port, warmup, args.connections, args.seconds))
+        cpu, server_cpu = resource.getrusage(resource.RUSAGE_SELF), _tree_cpu(server.pid)
+        timed = _check_requests(store, args.requests, rng)
+        run = asyncio.run(_load(port, timed, args.connections, args.seconds))
+        client_cpu = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(cpu)
+        server_cpu = _tree_cpu(server.pid) - server_cpu
+    latencies = sorted(run["latencies"])
+    done = len(latencies)
+    return {
+        "part": "check", "backend": store.backend, "workers": workers, "connections": args.connections,
+        "requests": done, "statuses": run["statuses"], "allowed": run["allowed"],
+        "per_second": round(done / run["elapsed"]),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(latencies[min(done - 1, int(done * 0.99))] * 1000, 2),
+        "max_ms": round(latencies[-1] * 1000, 2),
+        "load_generator_cpu_share": round(client_cpu / run["elapsed"], 2),
+        # CPU the server spent per check: what 2 idle cores could serve, at most
+        "server_cpu_ms_per_check": round(server_cpu / done * 1000, 3),
+        "capacity_on_2_idle_cores": round(2 * done / server_cpu) if server_cpu else None,
+    }  # fmt: skip
+
+
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+# --- filtering an audience -----------------------------------------------------------------------
+
+
+def _contacts(count: int, rng: random.Random) -> list[dict[str, str]]:
+    """Made in a random order (as a list read from JSON is laid out in memory in its own
+    order): every seeded person and unknown ones, a seventh in mixed case, a tenth with a
+    phone number too."""
+    order = list(range(count))
+    rng.shuffle(order)
+    contacts = []
+    for n in order:
+        email = f"Person{n}@Example.org" if n % 7 == 0 else f"person{n}@example.org"
+        contact = {"email": email, "id": str(n)}
+        if n % 10 == 0:
+            contact["phone"] = f"+3361{n:07d}"
+        contacts.append(contact)
+    return contacts
+
+
+def _filter_run(store: Store, args: argparse.Namespace) -> dict[str, Any]:
+    datamap = load_datamap(EXAMPLE).datamap
+    keyring = Keyring.from_master(MASTER)
+    contacts = _contacts(args.contacts, random.Random(args.seed))
+    engine = create_store_engine(store.url)
+    times, cpu, result = [], [], None
+    for _ in range(args.repeat):
+        with session_factory(engine)() as db:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            result = filter_audience(db, datamap=datamap, keyring=keyring, contacts=contacts,
+                                     purpose=PURPOSE, channel=CHANNEL)  # fmt: skip
+            times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
+    engine.dispose()
+    assert result is not None
+    return {
+        "part": "filter", "backend": store.backend, "contacts": args.contacts,
+        "allowed": len(result.allowed), "excluded": result.excluded,
+        "seconds_median": round(statistics.median(times), 2), "seconds_all": [round(t, 2) for t in times],
+        "cpu_seconds_median": round(statistics.median(cpu), 2),
+    }  # fmt: skip
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+def _machine() -> dict[str, Any]:
+    return {"python": platform.python_version(), "cpus": os.cpu_count(),
+            "load_average": os.getloadavg(), "when": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
+
+
+def _table(results: list[dict[str, Any]]) -> Table:
+    table = Table(title="Consent benchmark")
+    for column in ("part", "backend", "setting", "result", "latency (p50 / p99)"):
+        table.add_column(column)
+    for r in results:
+        if r["part"] == "check":
+            table.add_row("check", r["backend"], f"{r['workers']} worker(s), {r['connections']} conn.",
+                          f"{r['per_second']:,} req/s ({r['requests']:,} requests, {r['statuses']})",
+                          f"{r['p50_ms']} / {r['p99_ms']} ms")  # fmt: skip
+        else:
+            table.add_row("filter", r["backend"], f"{r['contacts']:,} contacts",
+                          f"{r['seconds_median']} s ({r['allowed']:,} allowed)", "")  # fmt: skip
+    return table
+
+
+if __name__ == "__main__":
+    main()

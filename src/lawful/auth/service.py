@@ -1,0 +1,304 @@
+"""Staff accounts, sign-in, sessions and API tokens. Functions never commit: the caller's
+request or command owns the transaction. Every change is written to the audit trail, with
+ids and blind indexes only."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from lawful.auth import repository
+from lawful.auth.errors import InvalidStaffInputError, StaffExistsError, TokenNotFoundError
+from lawful.auth.models import ApiToken, Role, SignInThrottle, StaffSession, StaffUser
+from lawful.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from lawful.auth.roles import API_SCOPES
+from lawful.store.audit import record_event
+from lawful.store.crypto import Keyring
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+_EMAIL_CONTEXT = "staff_user.email"
+TOKEN_PREFIX = "lawful_"  # noqa: S105 — a visible prefix, not a secret
+MAX_TOKEN_LIFETIME = timedelta(days=366)
+_TOUCH_EVERY = timedelta(minutes=1)  # a busy session is not rewritten on every page
+
+
+def token_digest(secret: str) -> str:
+    """SHA-256 of a session or API token: enough for 256-bit random secrets (no dictionary
+    to guess from), and what the store keeps instead of the secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_index(keyring: Keyring, email: str) -> str:
+    return keyring.index(f"staff.email={normalise_email(email)}")
+
+
+def user_email(keyring: Keyring, user: StaffUser) -> str:
+    return keyring.decrypt(user.email_sealed, context=_EMAIL_CONTEXT).decode()
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+def create_user(
+    session: Session,
+    *,
+    keyring: Keyring,
+    email: str,
+    name: str,
+    role: Role,
+    password: str,
+    actor: str,
+) -> StaffUser:
+    """A new staff account; refuses a malformed email, a weak password or a taken email."""
+    address = _checked_email(email)
+    if not name.strip() or len(name.strip()) > 200:
+        raise InvalidStaffInputError(
+            "Give the person's name (at most 200 characters).", field="name"
+        )
+    if problem := password_problem(password):
+        raise InvalidStaffInputError(problem, field="password")
+    index = email_index(keyring, address)
+    if repository.user_by_email_index(session, index) is not None:
+        raise StaffExistsError("A staff account with this email already exists.", field="email")
+    user = StaffUser(
+        email_index=index,
+        email_sealed=keyring.encrypt(address.encode(), context=_EMAIL_CONTEXT),
+        name=name.strip(),
+        role=role,
+        password_hash=hash_password(password),
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    _audit(session, actor, "staff.user_created", user.id, {"role": role.value})
+    return user
+
+
+def _checked_email(email: str) -> str:
+    address = normalise_email(email)
+    if len(address) > 320 or not _EMAIL.match(address):
+        raise InvalidStaffInputError(
+            f"{email.strip()!r} is not an email address; write it like name@example.org.",
+            field="email",
+        )
+    return address
+
+
+# --- sign-in -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    max_failures: int
+    lockout: timedelta
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in attempt: the user, or why not (and for how long)."""
+
+    user: StaffUser | None
+    retry_after: timedelta | None = None
+
+    @property
+    def throttled(self) -> bool:
+        return self.retry_after is not None
+
+
+def authenticate(
+    session: Session,
+    *,
+    keyring: Keyring,
+    email: str,
+    password: str,
+    policy: SignInPolicy,
+    now: datetime,
+) -> SignIn:
+    """Check an email and password. After `policy.max_failures` wrong tries within
+    `policy.lockout`, that email is refused for `policy.lockout`, whether it has an account or
+    not (OWASP ASVS 2.2.1). Failures are written here: the caller commits them."""
+    index = email_index(keyring, email)
+    throttle = session.get(SignInThrottle, index)
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        return SignIn(None, retry_after=throttle.locked_until - now)
+    user = repository.user_by_email_index(session, index)
+    usable = user if user is not None and user.active else None
+    if not verify_password(usable.password_hash if usable else None, password) or usable is None:
+        return _failed(session, index=index, throttle=throttle, policy=policy, now=now)
+    if throttle is not None:
+        session.delete(throttle)
+    if needs_rehash(usable.password_hash):
+        usable.password_hash = hash_password(password)
+    usable.last_sign_in_at = now
+    return SignIn(usable)
+
+
+def _failed(
+    session: Session,
+    *,
+    index: str,
+    throttle: SignInThrottle | None,
+    policy: SignInPolicy,
+    now: datetime,
+) -> SignIn:
+    if throttle is None:
+        throttle = SignInThrottle(email_index=index, failures=0, first_failure_at=now)
+        session.add(throttle)
+    elif throttle.first_failure_at + policy.lockout <= now:
+        throttle.failures, throttle.first_failure_at, throttle.locked_until = 0, now, None
+    throttle.failures += 1
+    if throttle.failures < policy.max_failures:
+        session.flush()
+        return SignIn(None)
+    throttle.locked_until = now + policy.lockout
+    session.flush()
+    _audit(session, "anonymous", "staff.sign_in_locked", index, {"failures": throttle.failures})
+    return SignIn(None, retry_after=policy.lockout)
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewSession:
+    record: StaffSession
+    secret: str  # goes into the signed cookie; only its digest is stored
+
+
+def start_session(
+    session: Session, *, user: StaffUser, lifetime: timedelta, now: datetime
+) -> NewSession:
+    secret = secrets.token_urlsafe(32)
+    record = StaffSession(
+        token_hash=token_digest(secret),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + lifetime,
+    )
+    session.add(record)
+    session.flush()
+    _audit(session, f"staff:{user.id}", "staff.signed_in", user.id, {"session": record.id})
+    return NewSession(record, secret)
+
+
+def resume_session(
+    session: Session, *, secret: str, idle: timedelta, now: datetime
+) -> StaffSession | None:
+    """The live session for a cookie's secret, or None if it ended, expired, sat idle too
+    long, or its user was deactivated."""
+    record = repository.session_by_token_hash(session, token_digest(secret))
+    if record is None or record.ended_at is not None or not record.user.active:
+        return None
+    if record.expires_at <= now or record.last_seen_at + idle <= now:
+        return None
+    if now - record.last_seen_at >= _TOUCH_EVERY:
+        record.last_seen_at = now
+    return record
+
+
+def end_session(session: Session, *, record: StaffSession, now: datetime) -> None:
+    """Sign out: the session is over on the server, whatever the browser keeps."""
+    if record.ended_at is None:
+        record.ended_at = now
+        actor = f"staff:{record.user_id}"
+        _audit(session, actor, "staff.signed_out", record.user_id, {"session": record.id})
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: ApiToken
+    secret: str  # shown once to the person who made it; only its digest is stored
+
+
+def create_token(
+    session: Session,
+    *,
+    name: str,
+    scopes: Iterable[str],
+    expires_at: datetime,
+    created_by: StaffUser,
+    now: datetime,
+) -> NewToken:
+    """A bearer token for the JSON API with the given scopes, valid until `expires_at`."""
+    wanted = sorted(set(scopes))
+    _check_token_request(name, wanted, expires_at, now)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name.strip(),
+        token_hash=token_digest(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 4],
+        scopes=wanted,
+        created_by=created_by.id,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    session.add(token)
+    session.flush()
+    details: dict[str, object] = {"scopes": wanted, "expires_at": expires_at.isoformat()}
+    _audit(session, f"staff:{created_by.id}", "api_token.created", token.id, details)
+    return NewToken(token, secret)
+
+
+def _check_token_request(name: str, scopes: list[str], expires_at: datetime, now: datetime) -> None:
+    if not name.strip() or len(name.strip()) > 100:
+        raise InvalidStaffInputError("Name the token (at most 100 characters).", field="name")
+    unknown = [scope for scope in scopes if scope not in API_SCOPES]
+    if unknown or not scopes:
+        raise InvalidStaffInputError(
+            f"Choose scopes among: {', '.join(API_SCOPES)}"
+            + (f" (unknown: {', '.join(unknown)})." if unknown else "."),
+            field="scopes",
+        )
+    if not now < expires_at <= now + MAX_TOKEN_LIFETIME:
+        raise InvalidStaffInputError(
+            f"A token must expire in the future and within {MAX_TOKEN_LIFETIME.days} days.",
+            field="expires_at",
+        )
+
+
+def check_token(session: Session, *, secret: str, now: datetime) -> ApiToken | None:
+    """The live token for a bearer secret, or None (unknown, revoked or expired)."""
+    token = repository.token_by_hash(session, token_digest(secret))
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    token.last_used_at = now
+    return token
+
+
+def revoke_token(session: Session, *, token_id: str, actor: str, now: datetime) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise TokenNotFoundError("There is no API token with this id.")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        _audit(session, actor, "api_token.revoked", token.id, {})
+    return token
+
+
+def _audit(
+    session: Session, actor: str, action: str, subject_id: str, details: dict[str, object]
+) -> None:
+    subject_type = action.split(".")[0]
+    record_event(
+        session,
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        details=dict(details),
+    )

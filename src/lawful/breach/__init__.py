@@ -1,0 +1,1 @@
+"""Breach register: incidents, the 72-hour clock, people affected, notification drafts."""

@@ -1,0 +1,74 @@
+"""Admin pages for the breach register: every incident on its clock, one incident with its
+Art. 33(3) items, who must be told (Art. 33–34) and its phases, and its drafts to download.
+Every staff role may read them; incidents are opened and updated with `lawful breach`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+
+from lawful.breach.assessment import assess
+from lawful.breach.drafts import AUDIENCES, DraftError, make_draft, render_draft
+from lawful.breach.errors import InvalidIncidentError
+from lawful.breach.service import get_incident, incident_clock, list_incidents
+from lawful.store.models import utcnow
+from lawful.web.deps import CurrentStaff, DbSession, PlatformDep
+from lawful.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+MEDIA = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
+
+
+@router.get("/admin/breaches", response_class=HTMLResponse)
+def register(request: Request, db: DbSession, staff: CurrentStaff) -> HTMLResponse:
+    now = utcnow()
+    rows = [(i, incident_clock(i, now=now)) for i in list_incidents(db)]
+    return render(request, "breach/register.html.j2", {"active": "breaches", "rows": rows})
+
+
+@router.get("/admin/breaches/{reference}", response_class=HTMLResponse)
+def incident_page(
+    request: Request, db: DbSession, platform: PlatformDep, staff: CurrentStaff, reference: str
+) -> HTMLResponse:
+    incident = get_incident(db, reference=reference)
+    datamap, now = platform.datamap, utcnow()
+    clients = sorted({c for d in incident.datasets if (c := datamap.datasets[d].client_id())})
+    decision = assess(risk=incident.risk, exemptions=incident.exemptions, role=incident.our_role,
+                      categories=incident.categories, clients=clients, people=incident.people_count)  # fmt: skip
+    draft = make_draft(incident=incident, datamap=datamap, audience="authority", now=now)
+    context: dict[str, Any] = {
+        "active": "breaches",
+        "incident": incident,
+        "clock": incident_clock(incident, now=now),
+        "decision": decision,
+        "clients": clients,
+        "preview": render_draft(draft, kind="md"),
+        "pending": draft.pending,
+        "audiences": [a for a in AUDIENCES if a != "client" or clients],
+    }
+    return render(request, "breach/incident.html.j2", context)
+
+
+@router.get("/admin/breaches/{reference}/drafts/{audience}.{kind}")
+def download_draft(
+    db: DbSession,
+    platform: PlatformDep,
+    staff: CurrentStaff,
+    reference: str,
+    audience: Annotated[str, Path(pattern="^(authority|people|public|client)$")],
+    kind: Literal["md", "html"],
+) -> Response:
+    incident = get_incident(db, reference=reference)
+    try:
+        draft = make_draft(incident=incident, datamap=platform.datamap, audience=audience,  # type: ignore[arg-type]
+                           now=utcnow())  # fmt: skip
+    except DraftError as error:
+        raise InvalidIncidentError(str(error), field="client") from None
+    name = f"{incident.reference}-{audience}.{kind}"
+    return Response(
+        render_draft(draft, kind=kind),
+        media_type=MEDIA[kind],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

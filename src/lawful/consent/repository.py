@@ -1,0 +1,309 @@
+"""Queries on the consent ledger. Nothing here commits: the caller owns the transaction.
+
+Reads return light `EventFact` tuples rather than ORM objects where they feed decisions, so a
+check or a million-contact filter costs one query and no object loading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from lawful.consent.models import ConsentEvent, NoticePurpose, NoticeVersion
+from lawful.store.models import Suppression
+
+
+class EventFact(NamedTuple):
+    """What a decision needs from one event; `order` sorts events as they happened."""
+
+    at: datetime
+    id: int
+    uid: str
+    state: str
+    expires_at: datetime | None
+    purpose: str | None
+    contact_channel: str | None
+
+    @property
+    def order(self) -> tuple[datetime, int]:
+        return (self.at, self.id)
+
+
+_FACT_COLUMNS = (
+    ConsentEvent.at,
+    ConsentEvent.id,
+    ConsentEvent.uid,
+    ConsentEvent.state,
+    ConsentEvent.expires_at,
+    ConsentEvent.purpose,
+    ConsentEvent.contact_channel,
+)
+
+
+def _relevant(purpose: str, channel: str) -> ColumnElement[bool]:
+    """Events about the purpose (on any or this channel), and global preferences for the
+    channel (e.g. "no marketing email at all")."""
+    return or_(
+        and_(
+            ConsentEvent.purpose == purpose,
+            or_(ConsentEvent.contact_channel.is_(None), ConsentEvent.contact_channel == channel),
+        ),
+        and_(ConsentEvent.purpose.is_(None), ConsentEvent.contact_channel == channel),
+    )
+
+
+def subject_facts(
+    session: Session, *, indexes: Sequence[str], purpose: str, channel: str
+) -> list[tuple[str, EventFact]]:
+    """The events deciding `purpose` on `channel` for these subjects, oldest first."""
+    query = (
+        select(ConsentEvent.subject_index, *_FACT_COLUMNS)
+        .where(ConsentEvent.subject_index.in_(indexes), _relevant(purpose, channel))
+        .order_by(ConsentEvent.at, ConsentEvent.id)
+    )
+    return [(row[0], EventFact(*row[1:])) for row in session.execute(query)]
+
+
+def channel_preference(session: Session, *, index: str, channel: str) -> EventFact | None:
+    """The subject's latest choice about a channel as a whole (no purpose named)."""
+    query = (
+        select(*_FACT_COLUMNS)
+        .where(ConsentEvent.subject_index == index, ConsentEvent.purpose.is_(None))
+        .where(ConsentEvent.contact_channel == channel)
+        .order_by(ConsentEvent.at.desc(), ConsentEvent.id.desc())
+        .limit(1)
+    )
+    row = session.execute(query).first()
+    return EventFact(*row) if row is not None else None
+
+
+_AUDIENCE_SQL = """
+    SELECT subject_index, at, id, uid, state, expires_at, purpose, contact_channel
+      FROM consent_events
+     WHERE (purpose = :purpose AND (contact_channel IS NULL OR contact_channel = :channel))
+        OR (purpose IS NULL AND contact_channel = :channel)
+     ORDER BY at, id
+"""
+
+
+def latest_audience_events(
+    session: Session, *, purpose: str, channel: str
+) -> tuple[dict[str, Sequence[Any]], dict[str, Sequence[Any]]]:
+    """For everyone at once (one query): each subject's latest event about the purpose and
+    latest preference for the channel as a whole, as raw rows (`fact_of` turns one into an
+    EventFact). Straight from the driver: a large audience meets hundreds of thousands of
+    events, and most are never looked at again."""
+    purposes: dict[str, Sequence[Any]] = {}
+    channels: dict[str, Sequence[Any]] = {}
+    params = {"purpose": purpose, "channel": channel}
+    for rows in _driver_rows(session, _AUDIENCE_SQL, params):
+        for row in rows:  # oldest first: the last one kept is the latest
+            (channels if row[6] is None else purposes)[row[0]] = row
+    return purposes, channels
+
+
+def fact_of(row: Sequence[Any]) -> EventFact:
+    """An `_AUDIENCE_SQL` row as an EventFact."""
+    _, at, event_id, uid, state, expires, purpose, contact_channel = row
+    return EventFact(
+        _moment(at), event_id, uid, state, _optional_moment(expires), purpose, contact_channel
+    )
+
+
+def is_suppressed(session: Session, *, entries: Sequence[tuple[str, str]]) -> bool:
+    """Whether any `(identity type, keyed hash)` is on the suppression list."""
+    if not entries:
+        return False
+    matches = [
+        and_(Suppression.identity_type == kind, Suppression.identity_hash == digest)
+        for kind, digest in entries
+    ]
+    return session.scalars(select(Suppression.id).where(or_(*matches)).limit(1)).first() is not None
+
+
+def suppressed_hashes(session: Session, *, identity_types: Iterable[str]) -> dict[str, set[str]]:
+    """Identity type → every keyed hash on the suppression list for it (for a filter)."""
+    wanted = list(identity_types)
+    found: dict[str, set[str]] = {}
+    if not wanted:
+        return found
+    query = select(Suppression.identity_type, Suppression.identity_hash).where(
+        Suppression.identity_type.in_(wanted)
+    )
+    for kind, digest in session.execute(query):
+        found.setdefault(kind, set()).add(digest)
+    return found
+
+
+def reconsent_after(session: Session, *, purpose: str) -> datetime | None:
+    """When the latest material notice change affecting the purpose was published."""
+    query = (
+        select(func.max(NoticeVersion.published_at))
+        .join(NoticePurpose, NoticePurpose.notice_id == NoticeVersion.id)
+        .where(NoticeVersion.material.is_(True), NoticePurpose.purpose == purpose)
+    )
+    return session.scalars(query).first()
+
+
+def latest_notice(session: Session) -> NoticeVersion | None:
+    query = select(NoticeVersion).order_by(
+        NoticeVersion.published_at.desc(), NoticeVersion.id.desc()
+    )
+    return session.scalars(query.limit(1)).first()
+
+
+def notice_by_version(session: Session, *, version: str) -> NoticeVersion | None:
+    return session.scalars(select(NoticeVersion).where(NoticeVersion.version == version)).first()
+
+
+def notice_versions(session: Session) -> list[NoticeVersion]:
+    query = select(NoticeVersion).order_by(NoticeVersion.published_at, NoticeVersion.id)
+    return list(session.scalars(query))
+
+
+def notice_purposes(session: Session, *, notice_id: int) -> list[str]:
+    query = select(NoticePurpose.purpose).where(NoticePurpose.notice_id == notice_id)
+    return sorted(session.scalars(query))
+
+
+def event_by_uid(session: Session, *, uid: str) -> ConsentEvent | None:
+    return session.scalars(select(ConsentEvent).where(ConsentEvent.uid == uid)).first()
+
+
+def subject_events(
+    session: Session, *, index: str, purpose: str | None = None
+) -> list[ConsentEvent]:
+    """A subject's events (for one purpose, or all), oldest first."""
+    query = select(ConsentEvent).where(ConsentEvent.subject_index == index)
+    if purpose is not None:
+        query = query.where(ConsentEvent.purpose == purpose)
+    return list(session.scalars(query.order_by(ConsentEvent.at, ConsentEvent.id)))
+
+
+def purpose_consents(session: Session, *, purpose: str) -> list[ConsentEvent]:
+    """Every purpose-level event (not a channel preference) of a purpose, oldest first."""
+    query = (
+        select(ConsentEvent)
+        .where(ConsentEvent.purpose == purpose)
+        .order_by(ConsentEvent.at, ConsentEvent.id)
+    )
+    return list(session.scalars(query))
+
+
+def cookie_choice(session: Session, *, index: str, category: str) -> str | None:
+    """The state of a browser's latest choice about a cookie category, if it made one."""
+    query = (
+        select(ConsentEvent.state)
+        .where(ConsentEvent.subject_index == index, ConsentEvent.cookie_category == category)
+        .order_by(ConsentEvent.at.desc(), ConsentEvent.id.desc())
+        .limit(1)
+    )
+    state = session.scalars(query).first()
+    return state.value if state is not None else None
+
+
+class CheckFacts(NamedTuple):
+    events: list[EventFact]
+    suppressed: bool
+    reconsent_after: datetime | None
+
+
+# One round trip for a check: the deciding events, the suppression list and the latest
+# material notice change. Sent straight to the driver: a check is the API's hot path, and
+# this skips SQLAlchemy's statement building (values are still bound parameters).
+_SUPPRESSION_SLOTS = 4  # identity types of one kind looked up in the same statement
+_CHECK_SQL = """
+    SELECT 'e', at, id, uid, state, expires_at, purpose, contact_channel
+      FROM consent_events
+     WHERE subject_index = :index
+       AND ((purpose = :purpose AND (contact_channel IS NULL OR contact_channel = :channel))
+            OR (purpose IS NULL AND contact_channel = :channel))
+    UNION ALL
+    SELECT 's', NULL, id, NULL, NULL, NULL, NULL, NULL
+      FROM suppressions
+     WHERE identity_type IN (:t0, :t1, :t2, :t3) AND identity_hash IN (:h0, :h1, :h2, :h3)
+    UNION ALL
+    SELECT 'n', MAX(v.published_at), 0, NULL, NULL, NULL, NULL, NULL
+      FROM consent_notice_versions v
+      JOIN consent_notice_purposes p ON p.notice_id = v.id
+     WHERE v.material = :material AND p.purpose = :purpose
+"""
+_PARAMETER = re.compile(r":([a-z0-9]+)")
+
+
+@cache
+def _for_driver(sql: str, dialect: str) -> str:
+    """sqlite3 takes `:name` parameters as written; psycopg wants `%(name)s`."""
+    return sql if dialect == "sqlite" else _PARAMETER.sub(r"%(\1)s", sql)
+
+
+def _driver_rows(
+    session: Session, sql: str, params: Mapping[str, object], *, batch: int = 20_000
+) -> Iterator[Sequence[Any]]:
+    """Rows of a plain SQL statement, in batches, from the session's own connection."""
+    connection = session.connection()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(_for_driver(sql, connection.dialect.name), params)
+        while rows := cursor.fetchmany(batch):
+            yield rows
+    finally:
+        cursor.close()
+
+
+def _moment(value: object) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite gives text, PostgreSQL a datetime)."""
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _optional_moment(value: object) -> datetime | None:
+    return None if value is None else _moment(value)
+
+
+def check_facts(
+    session: Session,
+    *,
+    index: str,
+    purpose: str,
+    channel: str,
+    suppression: Sequence[tuple[str, str]],
+) -> CheckFacts:
+    """Everything a single check needs, oldest event first."""
+    if len(suppression) > _SUPPRESSION_SLOTS:
+        found = check_facts(session, index=index, purpose=purpose, channel=channel, suppression=())
+        return found._replace(suppressed=is_suppressed(session, entries=suppression))
+    slots = [*suppression, *[("", "")] * (_SUPPRESSION_SLOTS - len(suppression))]
+    params: dict[str, object] = {
+        "index": index,
+        "purpose": purpose,
+        "channel": channel,
+        "material": True,
+    }
+    for n, (kind, digest) in enumerate(slots):
+        params[f"t{n}"], params[f"h{n}"] = kind, digest
+    return _facts([row for rows in _driver_rows(session, _CHECK_SQL, params) for row in rows])
+
+
+def _facts(rows: Sequence[Sequence[Any]]) -> CheckFacts:
+    events: list[EventFact] = []
+    suppressed, changed = False, None
+    for kind, at, *rest in rows:
+        if kind == "e":
+            event_id, uid, state, expires, purpose, channel = rest
+            fact = EventFact(
+                _moment(at), event_id, uid, state, _optional_moment(expires), purpose, channel
+            )
+            events.append(fact)
+        elif kind == "s":
+            suppressed = True
+        else:
+            changed = _optional_moment(at)
+    events.sort(key=lambda fact: fact.order)
+    return CheckFacts(events, suppressed, changed)

@@ -1,0 +1,242 @@
+"""The JSON API for rights requests, under /api/v1 (OpenAPI at /docs).
+
+A person: POST /requests (public, rate-limited), then /verify with the mailed code, then
+GET /requests/{reference}?token=… to follow it. Staff, with an API token: the queue and each
+request under /staff/requests, and the decisions (scopes requests:read, requests:write).
+Errors: `{"error": {"code", "message", "field"}}`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import JSONResponse
+
+from lawful.auth.models import ApiToken
+from lawful.requests import service, views
+from lawful.requests.errors import RequestError
+from lawful.requests.intake import Intake
+from lawful.requests.schemas import (
+    CodeIn,
+    CompleteIn,
+    ConfirmIn,
+    DenyIn,
+    DetailOut,
+    ExtendIn,
+    IntakeIn,
+    PageOut,
+    PersonStatusOut,
+    StatusOut,
+    SubmittedOut,
+    SummaryOut,
+    TokenIn,
+)
+from lawful.requests.verification import MAX_DOCUMENT_BYTES, Upload
+from lawful.store.models import utcnow
+from lawful.web.deps import DbSession, RateLimited, RequestsCtx, require_scopes, token_actor
+
+router = APIRouter(prefix="/api/v1", tags=["requests"])
+Reader = Annotated[ApiToken, Depends(require_scopes("requests:read"))]
+Writer = Annotated[ApiToken, Depends(require_scopes("requests:write"))]
+
+
+def refusal(error: RequestError) -> JSONResponse:
+    """An error answered without raising, so the session still commits (a wrong code counts)."""
+    body = {"error": {"code": error.code, "message": error.message, "field": error.field}}
+    return JSONResponse(body, status_code=error.http_status)
+
+
+@router.post("/requests", status_code=201, dependencies=[RateLimited], response_model=SubmittedOut)
+def submit(body: IntakeIn, db: DbSession, ctx: RequestsCtx) -> SubmittedOut:
+    """Make a request. Returns its reference and the status token (shown only here)."""
+    fields = body.model_dump()
+    intake = Intake(request_type=fields.pop("type"), channel="api", **fields)
+    done = service.submit_request(db, ctx=ctx, intake=intake)
+    found = done.request
+    return SubmittedOut(
+        reference=found.reference,
+        status_token=done.status_token,
+        status=found.status.value,
+        respond_by=found.respond_by,
+        verification=found.verification_level.value,
+    )
+
+
+@router.post("/requests/{reference}/verify", dependencies=[RateLimited], response_model=StatusOut)
+def verify(
+    reference: str, body: CodeIn, db: DbSession, ctx: RequestsCtx
+) -> StatusOut | JSONResponse:
+    """Enter the code mailed at intake; the fifth wrong code locks the request."""
+    found, outcome = service.verify_request(db, ctx=ctx, reference=reference, code=body.code)
+    if outcome.error is not None:
+        return refusal(outcome.error)
+    return StatusOut(reference=found.reference, status=found.status.value)
+
+
+@router.post("/requests/{reference}/code", dependencies=[RateLimited], response_model=StatusOut)
+def resend(reference: str, db: DbSession, ctx: RequestsCtx) -> StatusOut:
+    """Send a new code to the address given (the previous one stops working)."""
+    found = service.resend_code(db, ctx=ctx, reference=reference)
+    return StatusOut(reference=found.reference, status=found.status.value)
+
+
+@router.get("/requests/{reference}", dependencies=[RateLimited], response_model=PersonStatusOut)
+def status(
+    reference: str,
+    db: DbSession,
+    ctx: RequestsCtx,
+    token: Annotated[str, Query(max_length=100, description="The status token given at intake")],
+) -> PersonStatusOut:
+    """Where the request stands, for the person who made it."""
+    view = views.person_status(db, ctx=ctx, reference=reference, status_token=token)
+    return PersonStatusOut.of(view)
+
+
+@router.post("/requests/{reference}/cancel", dependencies=[RateLimited], response_model=StatusOut)
+def cancel_own(reference: str, body: TokenIn, db: DbSession, ctx: RequestsCtx) -> StatusOut:
+    """Withdraw one's own request before it runs."""
+    found = service.cancel_request(
+        db, ctx=ctx, reference=reference, actor="person", status_token=body.token
+    )
+    return StatusOut(reference=found.reference, status=found.status.value)
+
+
+@router.post(
+    "/requests/{reference}/document",
+    status_code=201,
+    dependencies=[RateLimited],
+    response_model=StatusOut,
+)
+async def document(
+    reference: str,
+    db: DbSession,
+    ctx: RequestsCtx,
+    token: Annotated[str, Form(max_length=100)],
+    file: Annotated[UploadFile, File()],
+) -> StatusOut:
+    """An ID document (PDF, JPEG or PNG, at most 5 MB), when the request asks for one."""
+    data = await file.read(MAX_DOCUMENT_BYTES + 1)
+    upload = Upload(data, file.filename or "", file.content_type or "")
+    service.attach_document(db, ctx=ctx, reference=reference, status_token=token, upload=upload)
+    found = service.get_request(db, reference=reference)
+    return StatusOut(reference=found.reference, status=found.status.value)
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+@router.get("/staff/requests", response_model=PageOut)
+def queue(
+    db: DbSession,
+    ctx: RequestsCtx,
+    token: Reader,
+    status: Annotated[list[str] | None, Query(description="Filter by status (repeatable)")] = None,
+    kinds: Annotated[
+        list[str] | None, Query(alias="type", description="Filter by request type (repeatable)")
+    ] = None,
+    due: Annotated[str | None, Query(description="due, soon (within 7 days) or overdue")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PageOut:
+    """The requests, earliest answer date first."""
+    page = views.list_requests(
+        db, ctx=ctx, statuses=status, types=kinds, due=due, limit=limit, offset=offset
+    )
+    return PageOut(
+        items=[SummaryOut.of(i) for i in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/staff/requests/{reference}", response_model=DetailOut)
+def detail(reference: str, db: DbSession, ctx: RequestsCtx, token: Reader) -> DetailOut:
+    """One request: who asked, its deadlines, its timeline, its result."""
+    return DetailOut.of_detail(views.request_detail(db, ctx=ctx, reference=reference))
+
+
+def _summary(db: DbSession, ctx: RequestsCtx, reference: str) -> SummaryOut:
+    found = service.get_request(db, reference=reference)
+    return SummaryOut.of(views.summarize(ctx, found, utcnow()))
+
+
+@router.post("/staff/requests/{reference}/approve", response_model=SummaryOut)
+def approve(reference: str, db: DbSession, ctx: RequestsCtx, token: Writer) -> SummaryOut:
+    """Approve: the request runs through the engine once the answer is sent."""
+    service.approve_request(db, ctx=ctx, reference=reference, actor=token_actor(token))
+    return _summary(db, ctx, reference)
+
+
+@router.post("/staff/requests/{reference}/deny", response_model=SummaryOut)
+def deny(
+    reference: str, body: DenyIn, db: DbSession, ctx: RequestsCtx, token: Writer
+) -> SummaryOut:
+    """Refuse, with a reason the law allows for this request; the person is told why."""
+    service.deny_request(
+        db,
+        ctx=ctx,
+        reference=reference,
+        reason=body.reason,
+        note=body.note,
+        actor=token_actor(token),
+    )
+    return _summary(db, ctx, reference)
+
+
+@router.post("/staff/requests/{reference}/extend", response_model=SummaryOut)
+def extend(
+    reference: str, body: ExtendIn, db: DbSession, ctx: RequestsCtx, token: Writer
+) -> SummaryOut:
+    """Put the answer off, with reasons told to the person now (GDPR Art. 12(3))."""
+    service.extend_request(
+        db,
+        ctx=ctx,
+        reference=reference,
+        amount=body.amount,
+        reason=body.reason,
+        actor=token_actor(token),
+    )
+    return _summary(db, ctx, reference)
+
+
+@router.post("/staff/requests/{reference}/cancel", response_model=SummaryOut)
+def cancel(reference: str, db: DbSession, ctx: RequestsCtx, token: Writer) -> SummaryOut:
+    """Close a request before it runs (e.g. a duplicate)."""
+    service.cancel_request(db, ctx=ctx, reference=reference, actor=token_actor(token))
+    return _summary(db, ctx, reference)
+
+
+@router.post("/staff/requests/{reference}/confirm-identity", response_model=SummaryOut)
+def confirm(
+    reference: str, body: ConfirmIn, db: DbSession, ctx: RequestsCtx, token: Writer
+) -> SummaryOut:
+    """Confirm who the person is (an ID document seen, a call back)."""
+    service.confirm_identity(
+        db, ctx=ctx, reference=reference, how=body.how, actor=token_actor(token)
+    )
+    return _summary(db, ctx, reference)
+
+
+@router.post("/staff/requests/{reference}/complete", response_model=SummaryOut)
+def complete(
+    reference: str, body: CompleteIn, db: DbSession, ctx: RequestsCtx, token: Writer
+) -> SummaryOut:
+    """Close a request staff carried out themselves (an objection to one purpose, a complaint)."""
+    service.complete_request(
+        db,
+        ctx=ctx,
+        reference=reference,
+        partial=body.partial,
+        note=body.note,
+        actor=token_actor(token),
+    )
+    return _summary(db, ctx, reference)
+
+
+@router.post("/staff/requests/{reference}/retry", response_model=SummaryOut)
+def retry(reference: str, db: DbSession, ctx: RequestsCtx, token: Writer) -> SummaryOut:
+    """Run again a request whose execution stopped; the engine resumes where it stopped."""
+    service.retry_execution(db, ctx=ctx, reference=reference, actor=token_actor(token))
+    return _summary(db, ctx, reference)

@@ -1,0 +1,159 @@
+"""Queries on the rights-request tables. Nothing here commits: the caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from lawful.law.requests import RequestType
+from lawful.requests.models import (
+    CodePurpose,
+    DownloadLink,
+    IdentityDocument,
+    RequestPackage,
+    RightsRequest,
+    VerificationCode,
+)
+from lawful.requests.states import OPEN, RequestStatus
+
+
+def by_reference(session: Session, *, reference: str) -> RightsRequest | None:
+    query = select(RightsRequest).where(RightsRequest.reference == reference)
+    return session.scalars(query).first()
+
+
+def by_id(session: Session, *, request_id: str) -> RightsRequest | None:
+    return session.get(RightsRequest, request_id)
+
+
+def reference_taken(session: Session, *, reference: str) -> bool:
+    query = select(RightsRequest.id).where(RightsRequest.reference == reference)
+    return session.scalars(query).first() is not None
+
+
+def codes(session: Session, *, request_id: str, purpose: CodePurpose) -> list[VerificationCode]:
+    query = (
+        select(VerificationCode)
+        .where(VerificationCode.request_id == request_id, VerificationCode.purpose == purpose)
+        .order_by(VerificationCode.id)
+    )
+    return list(session.scalars(query))
+
+
+def latest_code(
+    session: Session, *, request_id: str, purpose: CodePurpose
+) -> VerificationCode | None:
+    query = (
+        select(VerificationCode)
+        .where(VerificationCode.request_id == request_id, VerificationCode.purpose == purpose)
+        .order_by(VerificationCode.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def documents(session: Session, *, request_id: str) -> list[IdentityDocument]:
+    query = select(IdentityDocument).where(IdentityDocument.request_id == request_id)
+    return list(session.scalars(query.order_by(IdentityDocument.uploaded_at)))
+
+
+def delete_documents(session: Session, *, request_id: str) -> int:
+    result = session.execute(
+        delete(IdentityDocument).where(IdentityDocument.request_id == request_id)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def latest_package(session: Session, *, request_id: str) -> RequestPackage | None:
+    query = (
+        select(RequestPackage)
+        .where(RequestPackage.request_id == request_id)
+        .order_by(RequestPackage.created_at.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def link_by_token(session: Session, *, token_hash: str) -> DownloadLink | None:
+    query = select(DownloadLink).where(DownloadLink.token_hash == token_hash)
+    return session.scalars(query).first()
+
+
+def expired_packages(session: Session, *, now: datetime) -> list[RequestPackage]:
+    query = select(RequestPackage).where(RequestPackage.expires_at < now)
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """Filters of the staff queue; `today` is the organisation's date, for due/overdue."""
+
+    statuses: Sequence[RequestStatus] = ()
+    types: Sequence[RequestType] = ()
+    due: str | None = None  # "open" (due, not overdue), "overdue", "soon" (within 7 days)
+    today: date | None = None
+    soon_days: int = 7
+    email_index: str | None = None
+
+
+def _filtered(
+    query: Select[tuple[RightsRequest]], wanted: RequestFilter
+) -> Select[tuple[RightsRequest]]:
+    if wanted.statuses:
+        query = query.where(RightsRequest.status.in_(list(wanted.statuses)))
+    if wanted.types:
+        query = query.where(RightsRequest.request_type.in_(list(wanted.types)))
+    if wanted.email_index:
+        query = query.where(RightsRequest.email_index == wanted.email_index)
+    if wanted.due is not None and wanted.today is not None:
+        query = query.where(RightsRequest.status.in_(list(OPEN)))
+        if wanted.due == "overdue":
+            query = query.where(RightsRequest.respond_by < wanted.today)
+        elif wanted.due == "soon":
+            last = date.fromordinal(wanted.today.toordinal() + wanted.soon_days)
+            query = query.where(RightsRequest.respond_by.between(wanted.today, last))
+        else:
+            query = query.where(RightsRequest.respond_by >= wanted.today)
+    return query
+
+
+def list_requests(
+    session: Session, *, wanted: RequestFilter, limit: int, offset: int
+) -> tuple[list[RightsRequest], int]:
+    """A page of requests, earliest answer date first, and how many match in all."""
+    query = _filtered(select(RightsRequest), wanted)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = query.order_by(RightsRequest.respond_by, RightsRequest.received_at)
+    return list(session.scalars(page.limit(limit).offset(offset))), int(total)
+
+
+def unverified_since(session: Session, *, before: datetime) -> list[RightsRequest]:
+    """Requests still waiting for proof of identity, received before `before`."""
+    query = select(RightsRequest).where(
+        RightsRequest.status.in_([RequestStatus.received, RequestStatus.verifying]),
+        RightsRequest.received_at < before,
+    )
+    return list(session.scalars(query))
+
+
+def past_keeping(session: Session, *, now: datetime) -> list[RightsRequest]:
+    """Closed requests whose keeping period (11 CCR §7101) is over."""
+    query = select(RightsRequest).where(
+        RightsRequest.keep_until.is_not(None), RightsRequest.keep_until < now
+    )
+    return list(session.scalars(query))
+
+
+def claim_link(session: Session, *, link_id: int, now: datetime) -> bool:
+    """Mark a download link used, atomically: of two concurrent uses, only one wins."""
+    result = session.execute(
+        update(DownloadLink)
+        .where(DownloadLink.id == link_id, DownloadLink.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1

@@ -1,0 +1,635 @@
+"""The rights-request workflow (DESIGN.md §3): intake, verification, approval, denial,
+extension, cancellation, the execution's outcome, and the records' end of life.
+
+Keyword-only services on a session they never commit. Mail and engine runs are deferred to
+after the commit (`lawful.requests.jobs`). Every change is a transition of the state machine
+(`states.py`), written to the request's timeline and to the audit trail (`timeline.py`).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lawful.datamap.models import Jurisdiction
+from lawful.law.deadlines import DeadlineError
+from lawful.law.denials import DenialError, DenialGround, DenialReason, check_denial
+from lawful.requests import repository
+from lawful.requests.clock import at_receipt, extended, store_deadlines, write_deadlines
+from lawful.requests.context import RequestsContext
+from lawful.requests.errors import ConflictError, InvalidInputError, RequestNotFoundError
+from lawful.requests.identity import seal_details, seal_identity
+from lawful.requests.intake import CheckedIntake, Intake, check_intake
+from lawful.requests.jobs import defer_job
+from lawful.requests.lookup import get_request as get_request
+from lawful.requests.lookup import request_for_person as request_for_person
+from lawful.requests.lookup import seal_status_token
+from lawful.requests.lookup import status_token as status_token
+from lawful.requests.models import (
+    CodePurpose,
+    IdentityDocument,
+    RightsRequest,
+    VerificationLevel,
+)
+from lawful.requests.notify import EXECUTE_JOB, MATCH_JOB
+from lawful.requests.notify import queue_mail as queue_mail
+from lawful.requests.records import close_request
+from lawful.requests.states import RequestStatus
+from lawful.requests.timeline import PERSON as PERSON
+from lawful.requests.timeline import POLICY as POLICY
+from lawful.requests.timeline import record, transition
+from lawful.requests.verification import (
+    CodeOutcome,
+    Upload,
+    check_code,
+    check_document,
+    issue_code,
+    required_level,
+)
+from lawful.store.models import new_id, utcnow
+
+S = RequestStatus
+REFERENCE_LENGTH = 10  # base32: 50 random bits, not guessable
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request: RightsRequest
+    status_token: str  # shown once to the person, with the reference; stored only hashed
+
+
+def submit_request(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    intake: Intake,
+    actor: str = PERSON,
+    now: datetime | None = None,
+) -> Submitted:
+    """Check and store a new request, compute its deadlines at receipt, ask for proof of
+    identity (or approve at once where the law needs none and policy says so), and queue the
+    receipt and code mails. Raises InvalidInputError / UploadRejectedError before storing anything."""
+    now = now or utcnow()
+    checked = check_intake(intake, datamap=ctx.datamap)
+    request, token = _new_request(session, ctx=ctx, checked=checked, now=now)
+    record(
+        session,
+        request=request,
+        actor=actor,
+        action="received",
+        now=now,
+        details={
+            "channel": checked.channel,
+            "jurisdictions": request.jurisdictions,
+            "respond_by": request.respond_by.isoformat(),
+            "verification": request.verification_level.value,
+        },
+    )
+    if checked.document is not None:
+        _store_document(session, ctx=ctx, request=request, document=checked.document, now=now)
+    queue_mail(session, ctx=ctx, request=request, kind="receipt")
+    _ask_for_proof(session, ctx=ctx, request=request, actor=actor, now=now)
+    return Submitted(request, token)
+
+
+def _new_request(
+    session: Session, *, ctx: RequestsContext, checked: CheckedIntake, now: datetime
+) -> tuple[RightsRequest, str]:
+    tz = ctx.zone()
+    org = ctx.datamap.organization
+    receipt = at_receipt(
+        organization=org,
+        request_type=checked.request_type,
+        country=checked.country,
+        region=checked.region,
+        received_at=now,
+        tz=tz,
+    )
+    deciding = receipt.deadlines.jurisdiction if receipt.deadlines else None
+    token = secrets.token_urlsafe(24)
+    request = RightsRequest(
+        id=new_id(),
+        reference=_new_reference(session),
+        request_type=checked.request_type,
+        status=S.received,
+        channel=checked.channel,
+        residence_country=checked.country,
+        residence_region=checked.region,
+        timezone=str(tz),
+        received_at=now,
+        extensions=[],
+        verification_level=required_level(
+            checked.request_type, deciding, ctx.policy.verification_levels
+        ),
+        created_at=now,
+        updated_at=now,
+    )
+    seal_status_token(ctx, request, token)
+    seal_identity(ctx.keyring, request, checked.person)
+    seal_details(ctx.keyring, request, checked.details)
+    store_deadlines(request, receipt, organization=org, tz=tz)
+    session.add(request)
+    session.flush()
+    return request, token
+
+
+def _new_reference(session: Session) -> str:
+    while True:
+        reference = base64.b32encode(secrets.token_bytes(8)).decode()[:REFERENCE_LENGTH]
+        if not repository.reference_taken(session, reference=reference):
+            return reference
+
+
+def _ask_for_proof(
+    session: Session, *, ctx: RequestsContext, request: RightsRequest, actor: str, now: datetime
+) -> None:
+    if request.verification_level is VerificationLevel.none:
+        _verified(session, ctx=ctx, request=request, actor=POLICY, now=now, how="none needed")
+        return
+    code = issue_code(
+        session, keyring=ctx.keyring, request=request, purpose=CodePurpose.verify, now=now
+    )
+    transition(session, request=request, to=S.verifying, actor=actor, action="code_sent", now=now)
+    queue_mail(session, ctx=ctx, request=request, kind="verification_code", secret={"code": code})
+
+
+def _verified(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    request: RightsRequest,
+    actor: str,
+    now: datetime,
+    how: str,
+) -> None:
+    request.verified_at = now
+    transition(
+        session,
+        request=request,
+        to=S.verified,
+        actor=actor,
+        action="verified",
+        now=now,
+        details={"level": request.verification_level.value, "how": how},
+    )
+    if request.request_type in ctx.policy.auto_approve:
+        _approve(session, ctx=ctx, request=request, actor=POLICY, now=now)
+
+
+# --- verification -----------------------------------------------------------------------------
+
+
+def verify_request(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    reference: str,
+    code: str,
+    now: datetime | None = None,
+) -> tuple[RightsRequest, CodeOutcome]:
+    """Check the code sent at intake. A wrong try is recorded: commit even when the outcome
+    carries an error, then report it (the fifth wrong try locks the request)."""
+    now = now or utcnow()
+    request = get_request(session, reference=reference)
+    if request.status is not S.verifying:
+        raise ConflictError(_not_waiting(request), field="code")
+    outcome = check_code(
+        session,
+        keyring=ctx.keyring,
+        request=request,
+        purpose=CodePurpose.verify,
+        code=code,
+        now=now,
+    )
+    if outcome.error is not None:
+        action = "code_locked" if outcome.locked_now else "code_rejected"
+        record(session, request=request, actor=PERSON, action=action, now=now)
+        return request, outcome
+    _code_accepted(session, ctx=ctx, request=request, now=now)
+    return request, outcome
+
+
+def _not_waiting(request: RightsRequest) -> str:
+    if request.verified_at is not None:
+        return "This request is already verified: there is no code to enter."
+    return f"This request is {request.status.value}: it is not waiting for a code."
+
+
+def _code_accepted(
+    session: Session, *, ctx: RequestsContext, request: RightsRequest, now: datetime
+) -> None:
+    level = request.verification_level
+    if level is VerificationLevel.email_code:
+        _verified(session, ctx=ctx, request=request, actor=PERSON, now=now, how="email code")
+        return
+    record(session, request=request, actor=PERSON, action="code_accepted", now=now)
+    if level is VerificationLevel.data_points:
+        defer_job(session, queue=ctx.jobs, kind=MATCH_JOB, payload={"request_id": request.id})
+    # id_document: staff look at the document and confirm (`confirm_identity`).
+
+
+def resend_code(
+    session: Session, *, ctx: RequestsContext, reference: str, now: datetime | None = None
+) -> RightsRequest:
+    """A fresh verification code to the address given (the old one stops working)."""
+    now = now or utcnow()
+    request = get_request(session, reference=reference)
+    if request.status is not S.verifying or _code_was_accepted(request):
+        raise ConflictError(_not_waiting(request), field="code")
+    code = issue_code(
+        session, keyring=ctx.keyring, request=request, purpose=CodePurpose.verify, now=now
+    )
+    record(session, request=request, actor=PERSON, action="code_sent", now=now)
+    queue_mail(session, ctx=ctx, request=request, kind="verification_code", secret={"code": code})
+    return request
+
+
+def _code_was_accepted(request: RightsRequest) -> bool:
+    return any(e.action == "code_accepted" for e in request.events)
+
+
+def record_data_point_match(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    request: RightsRequest,
+    matched: int,
+    needed: int,
+    now: datetime | None = None,
+) -> None:
+    """The outcome of matching the person's details against the records held: verified when
+    enough match, otherwise left for staff to decide (confirm, or deny as not verified)."""
+    now = now or utcnow()
+    details = {"matched": matched, "needed": needed}
+    if matched >= needed and request.status is S.verifying:
+        record(
+            session,
+            request=request,
+            actor=POLICY,
+            action="data_points_matched",
+            now=now,
+            details=details,
+        )
+        _verified(session, ctx=ctx, request=request, actor=POLICY, now=now, how="data points")
+        return
+    record(
+        session, request=request, actor=POLICY, action="data_points_short", now=now, details=details
+    )
+
+
+def attach_document(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    reference: str,
+    status_token: str,
+    upload: Upload,
+    now: datetime | None = None,
+) -> IdentityDocument:
+    """An ID document for a request still being verified: checked, then sealed."""
+    now = now or utcnow()
+    request = request_for_person(session, ctx=ctx, reference=reference, status_token=status_token)
+    if request.status not in (S.received, S.verifying):
+        raise ConflictError(_not_waiting(request), field="document")
+    content_type = check_document(upload)
+    return _store_document(
+        session, ctx=ctx, request=request, document=(content_type, upload.data), now=now
+    )
+
+
+def _store_document(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    request: RightsRequest,
+    document: tuple[str, bytes],
+    now: datetime,
+) -> IdentityDocument:
+    content_type, data = document
+    stored = IdentityDocument(
+        id=new_id(),
+        request_id=request.id,
+        content_type=content_type,
+        size=len(data),
+        uploaded_at=now,
+    )
+    stored.sealed = ctx.keyring.encrypt(data, context=f"request_document:{stored.id}")
+    session.add(stored)
+    record(
+        session,
+        request=request,
+        actor=PERSON,
+        action="document_received",
+        now=now,
+        details={"document": stored.id, "content_type": content_type, "size": len(data)},
+    )
+    return stored
+
+
+def read_document(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    reference: str,
+    document_id: str,
+    actor: str,
+    now: datetime | None = None,
+) -> tuple[str, bytes]:
+    """Staff open an ID document (content type, bytes); the opening is audited."""
+    request = get_request(session, reference=reference)
+    found = [d for d in repository.documents(session, request_id=request.id) if d.id == document_id]
+    if not found:
+        raise RequestNotFoundError("No such document on this request (it is deleted once closed).")
+    data = ctx.keyring.decrypt(found[0].sealed, context=f"request_document:{document_id}")
+    record(
+        session,
+        request=request,
+        actor=actor,
+        action="document_viewed",
+        now=now or utcnow(),
+        details={"document": document_id},
+    )
+    return found[0].content_type, data
+
+
+def confirm_identity(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    reference: str,
+    actor: str,
+    how: str = "checked by staff",
+    now: datetime | None = None,
+) -> RightsRequest:
+    """Staff confirm who the person is (an ID document seen, a call back, enough details)."""
+    now = now or utcnow()
+    request = get_request(session, reference=reference)
+    how = " ".join(how.split())[:200] or "checked by staff"
+    _verified(session, ctx=ctx, request=request, actor=actor, now=now, how=how)
+    return request
+
+
+# --- decisions ---------------------------------------------------------------------------------
+
+
+def approve_request(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    reference: str,
+    actor: str,
+    now: datetime | None = None,
+) -> RightsRequest:
+    """Staff say go: the request runs through the engine once this transaction commits."""
+    request = get_request(session, reference=reference)
+    _approve(session, ctx=ctx, request=request, actor=actor, now=now or utcnow())
+    return request
+
+
+def _approve(
+    session: Session, *, ctx: RequestsContext, request: RightsRequest, actor: str, now: datetime
+) -> None:
+    transition(session, request=request, to=S.approved, actor=actor, action="approved", now=now)
+    defer_job(session, queue=ctx.jobs, kind=EXECUTE_JOB, payload={"request_id": request.id})
+
+
+def deny_request(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    reference: str,
+    reason: str,
+    actor: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> RightsRequest:
+    """Refuse, for a reason from the fixed list that the law allows for this request
+    (`lawful.law.denials`); the person is told why and how to complain (GDPR Art. 12(4))."""
+    now = now or utcnow()
+    request = get_request(session, reference=reference)
+    ground = _denial_ground(request, reason)
+    request.denial_reason = ground.reason.value
+    transition(
+        session,
+        request=request,
+        to=S.denied,
+        actor=actor,
+        action="denied",
+        now=now,
+        details={"reason": ground.reason.value},
+    )
+    close_request(session, ctx=ctx, request=request, now=now)
+    queue_mail(
+        session, ctx=ctx, request=request, kind="denial", secret={"note": note.strip()[:2000]}
+    )
+    return request
+
+
+def _denial_ground(request: RightsRequest, reason: str) -> DenialGround:
+    try:
+        wanted = DenialReason(reason)
+    except ValueError:
+        raise InvalidInputError(
+            f"{reason!r} is not a denial reason; pick one from the list.", field="reason"
+        ) from None
+    jurisdiction = Jurisdiction(request.jurisdiction) if request.jurisdiction else None
+    try:
+        return check_denial(
+            reason=wanted, request_type=request.request_type, jurisdiction=jurisdiction
+        )
+    except DenialError as error:
+        raise InvalidInputError(str(error), field="reason") from None
+
+
+def extend_request(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    reference: str,
+    amount: int,
+    reason: str,
+    actor: str,
+    now: datetime | None = None,
+) -> RightsRequest:
+    """Put the answer off (GDPR Art. 12(3): up to two more months, told within the first
+    month, with reasons; CCPA: once, 45 days, told within the first 45). The person is told
+    now, by mail: `now` is the time of telling the law checks."""
+    now = now or utcnow()
+    request = get_request(session, reference=reference)
+    if request.status not in _EXTENDABLE:
+        raise ConflictError(
+            f"A request that is {request.status.value} cannot be extended.", field="status"
+        )
+    try:
+        deadlines = extended(
+            request, ctx.datamap.organization, amount=amount, reason=reason, now=now
+        )
+    except DeadlineError as error:
+        raise InvalidInputError(str(error), field=_extension_field(str(error), reason)) from None
+    done = deadlines.extensions[-1]
+    request.extensions = [
+        *request.extensions,
+        {
+            "amount": done.amount,
+            "unit": done.unit.value,
+            "reason": done.reason,
+            "told_at": now.astimezone(UTC).isoformat(),
+            "previous": done.previous.day.isoformat(),
+        },
+    ]
+    write_deadlines(request, deadlines)
+    request.updated_at = now
+    record(
+        session,
+        request=request,
+        actor=actor,
+        action="extended",
+        now=now,
+        details={
+            "amount": done.amount,
+            "unit": done.unit.value,
+            "respond_by": request.respond_by.isoformat(),
+        },
+    )
+    queue_mail(session, ctx=ctx, request=request, kind="extension")
+    return request
+
+
+def _extension_field(message: str, reason: str) -> str | None:
+    """Which input the law's refusal is about: the reasons, the length, or neither (time)."""
+    if not reason.strip():
+        return "reason"
+    return "amount" if message.startswith("An extension") else None
+
+
+_EXTENDABLE = frozenset({S.received, S.verifying, S.verified, S.approved, S.running})
+
+
+def cancel_request(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    reference: str,
+    actor: str,
+    status_token: str | None = None,
+    now: datetime | None = None,
+) -> RightsRequest:
+    """Withdrawn by the person (with their status token) or closed by staff, before running."""
+    now = now or utcnow()
+    if status_token is not None:
+        request = request_for_person(
+            session, ctx=ctx, reference=reference, status_token=status_token
+        )
+    else:
+        request = get_request(session, reference=reference)
+    transition(session, request=request, to=S.cancelled, actor=actor, action="cancelled", now=now)
+    close_request(session, ctx=ctx, request=request, now=now)
+    queue_mail(session, ctx=ctx, request=request, kind="cancelled")
+    return request
+
+
+# --- execution outcome (called by the job bodies in tasks.py) ----------------------------------
+
+
+def start_running(session: Session, *, request: RightsRequest, now: datetime | None = None) -> None:
+    transition(
+        session, request=request, to=S.running, actor=POLICY, action="running", now=now or utcnow()
+    )
+
+
+def finish_request(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    request: RightsRequest,
+    outcome: RequestStatus,
+    result: dict[str, Any],
+    actor: str = POLICY,
+    now: datetime | None = None,
+) -> None:
+    """Attach the result (no personal data), close the request, tell the person."""
+    now = now or utcnow()
+    request.result = {**(request.result or {}), **result}
+    transition(
+        session,
+        request=request,
+        to=outcome,
+        actor=actor,
+        action=outcome.value,
+        now=now,
+        details={"summary": _summary(result)},
+    )
+    close_request(session, ctx=ctx, request=request, now=now)
+    queue_mail(session, ctx=ctx, request=request, kind="completion")
+
+
+def _summary(result: dict[str, Any]) -> dict[str, Any]:
+    keys = ("records", "changed", "kept", "forwarded", "manual", "failed")
+    return {k: result[k] for k in keys if k in result and isinstance(result[k], int)}
+
+
+def complete_request(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    reference: str,
+    actor: str,
+    partial: bool = False,
+    note: str = "",
+    now: datetime | None = None,
+) -> RightsRequest:
+    """Staff close a request the engine cannot carry out alone (an objection to one purpose,
+    a complaint, post-mortem directions), saying what was done."""
+    request = get_request(session, reference=reference)
+    outcome = S.partially_completed if partial else S.completed
+    result = {"handled_by_staff": True, "note": " ".join(note.split())[:2000]}
+    finish_request(
+        session, ctx=ctx, request=request, outcome=outcome, result=result, actor=actor, now=now
+    )
+    return request
+
+
+def note_execution_problem(
+    session: Session,
+    *,
+    request: RightsRequest,
+    problems: list[str],
+    now: datetime | None = None,
+) -> None:
+    """The engine could not finish: the request stays running, staff see why and retry.
+    The problems (which may quote a datastore) stay in the timeline, out of the audit trail."""
+    record(
+        session,
+        request=request,
+        actor=POLICY,
+        action="execution_failed",
+        now=now or utcnow(),
+        details={"problems": len(problems)},
+        staff_only={"problems": [p[:300] for p in problems[:20]]},
+    )
+
+
+def retry_execution(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    reference: str,
+    actor: str,
+    now: datetime | None = None,
+) -> RightsRequest:
+    """Run a request again whose execution stopped; the engine resumes, never repeats."""
+    request = get_request(session, reference=reference)
+    if request.status is not S.running:
+        raise ConflictError(
+            f"Only a running request can be retried; this one is {request.status.value}."
+        )
+    record(session, request=request, actor=actor, action="retried", now=now or utcnow())
+    defer_job(
+        session, queue=ctx.jobs, kind=EXECUTE_JOB, payload={"request_id": request.id, "retry": True}
+    )
+    return request

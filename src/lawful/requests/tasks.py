@@ -1,0 +1,365 @@
+"""The job bodies of the workflow — send a mail, run an approved request, match data
+points — and the runtime they run in. Each opens its own session and commits its own work;
+the queue (`lawful.requests.jobs`) hands them over only after the commit that asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from lawful.config import Settings
+from lawful.datamap.models import DataMap
+from lawful.engine.datastores import ConnectorFactory
+from lawful.engine.errors import EngineError
+from lawful.requests import repository
+from lawful.requests.context import RequestPolicy, RequestsContext
+from lawful.requests.delivery import store_package
+from lawful.requests.execution import (
+    EngineEnv,
+    EngineOutcome,
+    RunOrder,
+    match_data_points,
+    run_request,
+)
+from lawful.requests.forwarding import ForwardedRequest, ForwardResult, forward_to_client
+from lawful.requests.identity import engine_identity, open_details, open_identity
+from lawful.requests.jobs import Handler, InProcessQueue, Payload
+from lawful.requests.mail import Mailer, MailError, mailer_from_settings, render_mail
+from lawful.requests.models import RightsRequest
+from lawful.requests.notices import mail_context
+from lawful.requests.notify import EXECUTE_JOB, MAIL_JOB, MATCH_JOB, open_sealed
+from lawful.requests.service import (
+    POLICY,
+    finish_request,
+    note_execution_problem,
+    record_data_point_match,
+    start_running,
+    status_token,
+)
+from lawful.requests.states import RequestStatus
+from lawful.requests.timeline import record
+from lawful.store.crypto import Keyring
+from lawful.store.models import utcnow
+
+logger = logging.getLogger(__name__)
+S = RequestStatus
+
+
+@dataclass(frozen=True)
+class RequestsRuntime:
+    """Everything a job needs: the services' context, the stores, the mailer, a clock."""
+
+    ctx: RequestsContext
+    engine: EngineEnv
+    mailer: Mailer
+    environ: Mapping[str, str]
+    http: Callable[[], httpx.Client] = httpx.Client
+    clock: Callable[[], datetime] = utcnow
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.engine.sessions
+
+
+def handler(runtime: RequestsRuntime) -> Handler:
+    """The function the queue calls for each job."""
+    bodies: dict[str, Callable[[RequestsRuntime, Payload], None]] = {
+        MAIL_JOB: send_request_mail,
+        EXECUTE_JOB: execute_request,
+        MATCH_JOB: match_request_data_points,
+    }
+
+    def run(kind: str, payload: Payload) -> None:
+        body = bodies.get(kind)
+        if body is None:
+            logger.error("unknown job kind %s", kind)
+            return
+        body(runtime, payload)
+
+    return run
+
+
+# --- mail ------------------------------------------------------------------------------------
+
+
+def send_request_mail(runtime: RequestsRuntime, payload: Payload) -> None:
+    """Render and send one mail to the person; the timeline says whether it went."""
+    kind = str(payload["mail"])
+    ctx = runtime.ctx
+    with runtime.sessions() as session:
+        request = repository.by_id(session, request_id=str(payload["request_id"]))
+        if request is None:  # purged meanwhile
+            return
+        person = open_identity(ctx.keyring, request)
+        package = repository.latest_package(session, request_id=request.id)
+        facts = mail_context(
+            ctx,
+            request,
+            token=status_token(ctx, request),
+            package=package,
+            secret=open_sealed(ctx, payload),
+        )
+        now = runtime.clock()
+        try:
+            runtime.mailer.send(render_mail(kind, to=person.email, context=facts))
+        except MailError:
+            record(
+                session,
+                request=request,
+                actor=POLICY,
+                action="mail_failed",
+                now=now,
+                details={"mail": kind},
+            )
+            session.commit()
+            return
+        if kind == "receipt" and request.acknowledged_at is None:
+            request.acknowledged_at = now  # 11 CCR §7021(a): receipt confirmed
+        record(
+            session,
+            request=request,
+            actor=POLICY,
+            action="mail_sent",
+            now=now,
+            details={"mail": kind},
+        )
+        session.commit()
+
+
+# --- execution -------------------------------------------------------------------------------
+
+
+def execute_request(runtime: RequestsRuntime, payload: Payload) -> None:
+    """Run an approved request through the engine, forward what clients control, store the
+    package, and close the request with its result. A failure leaves it running, with the
+    reasons in its timeline, for staff to retry (the engine resumes, never repeats)."""
+    with runtime.sessions() as session:
+        request = repository.by_id(session, request_id=str(payload["request_id"]))
+        if request is None or request.status not in (S.approved, S.running):
+            return  # cancelled or already finished
+        if request.status is S.approved:
+            start_running(session, request=request, now=runtime.clock())
+            session.commit()
+        outcome = _run(runtime, session, request)
+        if outcome is None:
+            session.commit()
+            return
+        _finish(runtime, session, request, outcome)
+        session.commit()
+
+
+def _run(
+    runtime: RequestsRuntime, session: Session, request: RightsRequest
+) -> EngineOutcome | None:
+    ctx = runtime.ctx
+    now = runtime.clock()
+    try:
+        identity = engine_identity(open_identity(ctx.keyring, request), ctx.datamap)
+        order = RunOrder(
+            request.reference,
+            request.request_type,
+            identity,
+            request.channel,
+            open_details(ctx.keyring, request),
+            now.astimezone(ZoneInfo(request.timezone)).date(),
+            now,
+        )
+        outcome = run_request(runtime.engine, order)
+    except EngineError as error:
+        note_execution_problem(
+            session, request=request, problems=[str(p) for p in error.problems], now=now
+        )
+        return None
+    except Exception as error:
+        # The class only: a driver's message can quote personal data.
+        problem = f"unexpected {type(error).__name__}; see the server log, then retry"
+        logger.error("request %s: execution failed: %s", request.reference, type(error).__name__)
+        note_execution_problem(session, request=request, problems=[problem], now=now)
+        return None
+    if outcome is None:
+        if not any(e.action == "awaiting_staff" for e in request.events):
+            record(session, request=request, actor=POLICY, action="awaiting_staff", now=now)
+        return None
+    if not outcome.done:
+        note_execution_problem(session, request=request, problems=outcome.problems, now=now)
+        return None
+    return outcome
+
+
+def _finish(
+    runtime: RequestsRuntime, session: Session, request: RightsRequest, outcome: EngineOutcome
+) -> None:
+    ctx = runtime.ctx
+    now = runtime.clock()
+    forwards = _forward(runtime, request, outcome, now)
+    if outcome.package is not None:
+        kind = request.request_type.value
+        store_package(
+            session,
+            ctx=ctx,
+            request=request,
+            content=outcome.package,
+            file_name=f"{kind}-{request.reference}.zip",
+            now=now,
+        )
+    result = {
+        **outcome.result,
+        "forwards": [f.as_json() for f in forwards],
+        "forwarded": sum(1 for f in forwards if f.status == "sent"),
+    }
+    finish_request(
+        session,
+        ctx=ctx,
+        request=request,
+        outcome=final_status(outcome, forwards),
+        result=result,
+        now=now,
+    )
+
+
+def final_status(outcome: EngineOutcome, forwards: list[ForwardResult]) -> RequestStatus:
+    """Forwarded when the person's data is only a client's; done in part when something was
+    kept, left to staff, or not sent on; completed otherwise."""
+    sent = [f for f in forwards if f.status == "sent"]
+    if outcome.own_records == 0 and sent and len(sent) == len(forwards) and not outcome.partial:
+        return S.forwarded
+    if outcome.partial or len(sent) < len(forwards):
+        return S.partially_completed
+    return S.completed
+
+
+def _forward(
+    runtime: RequestsRuntime, request: RightsRequest, outcome: EngineOutcome, now: datetime
+) -> list[ForwardResult]:
+    if not outcome.shares:
+        return []
+    ctx = runtime.ctx
+    org = ctx.datamap.organization
+    facts = ForwardedRequest(
+        request.reference,
+        request.request_type.value,
+        request.received_at.isoformat(),
+        request.respond_by.isoformat(),
+        org.name,
+    )
+    with runtime.http() as http:
+        return [
+            forward_to_client(
+                share,
+                datamap=ctx.datamap,
+                request=facts,
+                mailer=runtime.mailer,
+                environ=runtime.environ,
+                http=http,
+                now=now,
+            )
+            for share in outcome.shares
+        ]
+
+
+# --- stronger verification -------------------------------------------------------------------
+
+
+def match_request_data_points(runtime: RequestsRuntime, payload: Payload) -> None:
+    ctx = runtime.ctx
+    with runtime.sessions() as session:
+        request = repository.by_id(session, request_id=str(payload["request_id"]))
+        if request is None or request.status is not S.verifying:
+            return
+        person = open_identity(ctx.keyring, request)
+        try:
+            identity = engine_identity(person, ctx.datamap)
+            matched = match_data_points(runtime.engine, person=person, identity=identity)
+        except EngineError as error:
+            note_execution_problem(
+                session,
+                request=request,
+                problems=[str(p) for p in error.problems],
+                now=runtime.clock(),
+            )
+            session.commit()
+            return
+        record_data_point_match(
+            session,
+            ctx=ctx,
+            request=request,
+            matched=matched,
+            needed=ctx.policy.data_points,
+            now=runtime.clock(),
+        )
+        session.commit()
+
+
+# --- wiring ----------------------------------------------------------------------------------
+
+
+def build_runtime(
+    *,
+    settings: Settings,
+    datamap: DataMap,
+    keyring: Keyring,
+    sessions: sessionmaker[Session],
+    connectors: ConnectorFactory,
+    environ: Mapping[str, str],
+    queue: InProcessQueue | None = None,
+    mailer: Mailer | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    http: Callable[[], httpx.Client] = httpx.Client,
+) -> RequestsRuntime:
+    """The runtime, with its queue bound to the job bodies (inline unless `queue` says)."""
+    jobs = queue or InProcessQueue()
+    ctx = RequestsContext(datamap, keyring, RequestPolicy.from_settings(settings), jobs)
+    runtime = RequestsRuntime(
+        ctx=ctx,
+        engine=EngineEnv(datamap, keyring, sessions, connectors),
+        mailer=mailer or mailer_from_settings(settings),
+        environ=environ,
+        http=http,
+        clock=clock,
+    )
+    jobs.bind(handler(runtime))
+    return runtime
+
+
+class PlatformLike(Protocol):
+    """What the web app's platform offers (`lawful.web.platform.Platform`)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+    @property
+    def keyring(self) -> Keyring: ...
+    @property
+    def datamap(self) -> DataMap: ...
+    @property
+    def connectors(self) -> ConnectorFactory: ...
+    @property
+    def requests(self) -> RequestsContext: ...
+
+
+@contextmanager
+def job_runner(platform: PlatformLike) -> Iterator[None]:
+    """For the app's SERVICES: bind the job bodies to the platform's queue while it runs."""
+    ctx = platform.requests
+    runtime = RequestsRuntime(
+        ctx=ctx,
+        engine=EngineEnv(
+            platform.datamap, platform.keyring, platform.sessions, platform.connectors
+        ),
+        mailer=mailer_from_settings(platform.settings),
+        environ=os.environ,
+    )
+    if isinstance(ctx.jobs, InProcessQueue):
+        ctx.jobs.bind(handler(runtime))
+    yield

@@ -1,0 +1,113 @@
+"""Admin pages for legal holds: the list (reason, owner, what each covers), placing one, and
+releasing one with a note. Placing and releasing are legal judgments, kept to privacy
+officers and administrators; everyone else reads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from lawful.auth.models import StaffUser
+from lawful.auth.roles import REQUEST_DECIDERS
+from lawful.engine.errors import EngineError
+from lawful.engine.identity import parse_identity
+from lawful.retention.errors import InvalidHoldError, RetentionError
+from lawful.retention.models import HoldScope
+from lawful.retention.service import (
+    add_legal_hold,
+    list_legal_holds,
+    release_legal_hold,
+    view_hold,
+)
+from lawful.web.deps import (
+    CurrentStaff,
+    DbSession,
+    PlatformDep,
+    StaffForm,
+    require_role,
+    staff_actor,
+)
+from lawful.web.platform import Platform
+from lawful.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Decider = Annotated[StaffUser, Depends(require_role(*REQUEST_DECIDERS))]
+
+
+@router.get("/admin/holds", response_class=HTMLResponse)
+def holds(
+    request: Request,
+    db: DbSession,
+    platform: PlatformDep,
+    staff: CurrentStaff,
+    released: Annotated[bool, Query(alias="all")] = False,
+) -> HTMLResponse:
+    return render(request, "retention/holds.html.j2", _context(db, platform, staff, released))
+
+
+@router.post("/admin/holds", response_class=HTMLResponse, dependencies=[StaffForm])
+def place_hold(
+    request: Request,
+    db: DbSession,
+    platform: PlatformDep,
+    staff: Decider,
+    scope: Annotated[str, Form()],
+    reason: Annotated[str, Form(max_length=2000)],
+    owner: Annotated[str, Form(max_length=200)],
+    reference: Annotated[str, Form(max_length=200)] = "",
+    identity: Annotated[str, Form(max_length=2000)] = "",
+    datasets: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Place a hold; the person's records are found at the next sweep (their identity values
+    already stop erasure)."""
+    try:
+        people = _people(identity, platform)
+        add_legal_hold(db, keyring=platform.keyring, datamap=platform.datamap,
+                       scope=_scope(scope), reason=reason, owner=owner, actor=staff_actor(staff),
+                       people=people, datasets=datasets or [], reference=reference)  # fmt: skip
+    except RetentionError as error:
+        db.rollback()
+        context = _context(db, platform, staff, False) | {"error": error.message}
+        return render(request, "retention/holds.html.j2", context, status_code=error.http_status)
+    return RedirectResponse("/admin/holds", status_code=303)
+
+
+@router.post("/admin/holds/{hold_id}/release", dependencies=[StaffForm])
+def release_hold(
+    db: DbSession, staff: Decider, hold_id: str, note: Annotated[str, Form(max_length=2000)]
+) -> RedirectResponse:
+    release_legal_hold(db, hold_id=hold_id, actor=staff_actor(staff), note=note)
+    return RedirectResponse("/admin/holds?all=true", status_code=303)
+
+
+def _scope(value: str) -> HoldScope:
+    if value not in HoldScope.__members__:
+        raise InvalidHoldError(
+            "Choose what the hold covers: a person, datasets or a case.", field="scope"
+        )
+    return HoldScope(value)
+
+
+def _people(text: str, platform: Platform) -> list[Any]:
+    pairs = [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+    if not pairs:
+        return []
+    try:
+        return [parse_identity(pairs, datamap=platform.datamap)]
+    except EngineError as error:
+        raise InvalidHoldError(str(error.problems[0]), field="identity") from None
+
+
+def _context(db: Session, platform: Platform, staff: StaffUser, released: bool) -> dict[str, Any]:
+    found = list_legal_holds(db, include_released=released)
+    return {
+        "active": "holds",
+        "holds": [view_hold(platform.keyring, h, datamap=platform.datamap) for h in found],
+        "show_released": released,
+        "datasets": list(platform.datamap.datasets),
+        "can_decide": staff.role in REQUEST_DECIDERS,
+        "error": None,
+    }

@@ -1,0 +1,181 @@
+"""Queries on the platform store for retention: legal holds, held records, anonymisation
+marks, restriction markers by reason, unfinished sweeps. Nothing here commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from lawful.requests.models import RightsRequest
+from lawful.requests.states import OPEN
+from lawful.retention.models import (
+    LegalHold,
+    LegalHoldPerson,
+    LegalHoldRecord,
+    RetentionMark,
+)
+from lawful.store.models import Job, JobKind, JobStatus, Restriction
+
+CHUNK = 500  # values per IN list
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def get_hold(session: Session, *, hold_id: str) -> LegalHold | None:
+    return session.get(LegalHold, hold_id, options=[selectinload(LegalHold.people)])
+
+
+def list_holds(session: Session, *, include_released: bool = False) -> list[LegalHold]:
+    """Holds, newest first; active ones only unless asked."""
+    query = select(LegalHold).options(selectinload(LegalHold.people))
+    if not include_released:
+        query = query.where(LegalHold.released_at.is_(None))
+    return list(session.scalars(query.order_by(LegalHold.created_at.desc(), LegalHold.id)))
+
+
+def held_people(session: Session) -> list[LegalHoldPerson]:
+    """Every person on an active hold."""
+    query = (
+        select(LegalHoldPerson)
+        .join(LegalHold)
+        .where(LegalHold.released_at.is_(None))
+        .order_by(LegalHoldPerson.id)
+    )
+    return list(session.scalars(query))
+
+
+def held_record_indexes(session: Session, *, record_indexes: Iterable[str]) -> set[str]:
+    """Which of the record indexes belong to a person on an active hold."""
+    wanted = list(dict.fromkeys(record_indexes))
+    found: set[str] = set()
+    for chunk in _chunks(wanted):
+        query = (
+            select(LegalHoldRecord.record_index)
+            .join(LegalHoldPerson)
+            .join(LegalHold)
+            .where(LegalHold.released_at.is_(None), LegalHoldRecord.record_index.in_(chunk))
+        )
+        found.update(session.scalars(query))
+    return found
+
+
+def all_held_record_indexes(session: Session) -> set[str]:
+    """The record indexes of every person on an active hold."""
+    query = (
+        select(LegalHoldRecord.record_index)
+        .join(LegalHoldPerson, LegalHoldRecord.person_id == LegalHoldPerson.id)
+        .join(LegalHold, LegalHoldPerson.hold_id == LegalHold.id)
+        .where(LegalHold.released_at.is_(None))
+    )
+    return set(session.scalars(query))
+
+
+def replace_held_records(
+    session: Session, *, person: LegalHoldPerson, records: Iterable[tuple[str, str]]
+) -> int:
+    """Set the `(dataset, record index)` pairs of a held person to exactly these."""
+    session.execute(delete(LegalHoldRecord).where(LegalHoldRecord.person_id == person.id))
+    pairs = list(dict.fromkeys(records))
+    session.add_all(
+        LegalHoldRecord(person_id=person.id, dataset=dataset, record_index=index)
+        for dataset, index in pairs
+    )
+    session.flush()
+    return len(pairs)
+
+
+def marked_indexes(session: Session, *, dataset: str, record_indexes: Iterable[str]) -> set[str]:
+    """Which records of the dataset a sweep already anonymised (under any rule)."""
+    wanted = list(dict.fromkeys(record_indexes))
+    found: set[str] = set()
+    for chunk in _chunks(wanted):
+        query = select(RetentionMark.record_index).where(
+            RetentionMark.dataset == dataset, RetentionMark.record_index.in_(chunk)
+        )
+        found.update(session.scalars(query))
+    return found
+
+
+def add_marks(
+    session: Session, *, rule: str, dataset: str, job_id: str, record_indexes: Iterable[str]
+) -> int:
+    wanted = list(dict.fromkeys(record_indexes))
+    known = marked_indexes(session, dataset=dataset, record_indexes=wanted)
+    fresh = [index for index in wanted if index not in known]
+    session.add_all(
+        RetentionMark(rule=rule, dataset=dataset, record_index=index, job_id=job_id)
+        for index in fresh
+    )
+    session.flush()
+    return len(fresh)
+
+
+def has_any_mark(session: Session, *, dataset: str) -> bool:
+    return (
+        session.scalars(
+            select(RetentionMark.id).where(RetentionMark.dataset == dataset).limit(1)
+        ).first()
+        is not None
+    )
+
+
+def restriction_reasons(
+    session: Session, *, dataset: str, record_indexes: Iterable[str]
+) -> dict[str, str]:
+    """Record index → reason, for the records of `dataset` carrying a restriction marker."""
+    wanted = list(dict.fromkeys(record_indexes))
+    found: dict[str, str] = {}
+    for chunk in _chunks(wanted):
+        query = select(Restriction.record_index, Restriction.reason).where(
+            Restriction.dataset == dataset, Restriction.record_index.in_(chunk)
+        )
+        found.update({index: reason for index, reason in session.execute(query)})
+    return found
+
+
+def has_any_restriction(session: Session, *, dataset: str) -> bool:
+    query = select(Restriction.id).where(Restriction.dataset == dataset).limit(1)
+    return session.scalars(query).first() is not None
+
+
+def has_any_held_record(session: Session) -> bool:
+    query = (
+        select(LegalHoldRecord.id)
+        .join(LegalHoldPerson)
+        .join(LegalHold)
+        .where(LegalHold.released_at.is_(None))
+        .limit(1)
+    )
+    return session.scalars(query).first() is not None
+
+
+def unfinished_sweep(session: Session) -> Job | None:
+    """The latest retention sweep that did not finish (to resume it)."""
+    query = (
+        select(Job)
+        .where(Job.kind == JobKind.retention, Job.status != JobStatus.done)
+        .order_by(Job.created_at.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def recent_sweeps(session: Session, *, limit: int = 20) -> list[Job]:
+    query = (
+        select(Job)
+        .where(Job.kind == JobKind.retention)
+        .order_by(Job.created_at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def open_requests(session: Session) -> list[RightsRequest]:
+    """Rights requests not yet closed: their people's records are left alone by sweeps."""
+    query = select(RightsRequest).where(RightsRequest.status.in_(OPEN)).order_by(RightsRequest.id)
+    return list(session.scalars(query))

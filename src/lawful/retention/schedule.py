@@ -1,0 +1,117 @@
+"""Scheduled sweeps: an in-process loop that runs a retention sweep every
+`retention_interval_hours`, for `lawful retention schedule` and the web app's services.
+
+Deliberately small: one sweep at a time, in one thread; a failed sweep is logged and tried
+again at the next tick (an interrupted one is resumed by it). Several servers sharing one
+store would each sweep: run the schedule in one process only (or use cron and
+`lawful retention run`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lawful.datamap.models import DataMap
+from lawful.engine.datastores import Datastores, registry_factory
+from lawful.retention.requests_link import open_request_identities
+from lawful.retention.sweep import SweepReport, run_sweep
+from lawful.store.crypto import Keyring
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from lawful.web.platform import Platform
+
+log = logging.getLogger("lawful.retention")
+OPERATOR = "scheduler"
+
+
+def sweep_once(
+    sessions: sessionmaker[Session],
+    *,
+    datamap: DataMap,
+    keyring: Keyring,
+    base_dir: Path,
+    environ: Mapping[str, str],
+    batch_size: int,
+    today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+) -> SweepReport:
+    """One scheduled sweep, as of today, with fresh connectors."""
+    factory = registry_factory(datamap, base_dir=base_dir, environ=environ)
+    with Datastores(factory) as datastores:
+        return run_sweep(
+            sessions,
+            datamap=datamap,
+            datastores=datastores,
+            keyring=keyring,
+            as_of=today(),
+            operator=OPERATOR,
+            open_requests=open_request_identities(keyring=keyring, datamap=datamap),
+            batch_size=batch_size,
+        )
+
+
+def run_schedule(
+    sweep: Callable[[], SweepReport], *, interval_hours: float, stop: threading.Event
+) -> int:
+    """Sweep now, then every `interval_hours`, until `stop` is set. Returns sweeps run."""
+    runs = 0
+    while not stop.is_set():
+        try:
+            report = sweep()
+            runs += 1
+            acted = sum(o.get("acted", 0) for o in report.outcomes)
+            log.info(
+                "retention sweep %s: %s (%d records)",
+                report.job.job_id,
+                report.job.status.value,
+                acted,
+            )
+        except Exception:  # a failed sweep must not end the schedule: the next tick resumes it
+            log.exception("retention sweep failed; it is resumed at the next tick")
+        stop.wait(interval_hours * 3600)
+    return runs
+
+
+@contextmanager
+def scheduler_service(platform: Platform) -> Iterator[None]:
+    """The web app's service (`SERVICES` in `lawful.web.app`): scheduled sweeps on a thread
+    while the app runs, when `retention_interval_hours` is set."""
+    settings = platform.settings
+    if settings.retention_interval_hours <= 0:
+        yield
+        return
+    base_dir = settings.datastore_dir or platform.loaded_map.path.parent
+
+    def sweep() -> SweepReport:
+        return sweep_once(
+            platform.sessions,
+            datamap=platform.datamap,
+            keyring=platform.keyring,
+            base_dir=base_dir,
+            environ=os.environ,
+            batch_size=settings.retention_batch_size,
+        )
+
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_schedule,
+        args=(sweep,),
+        kwargs={"interval_hours": settings.retention_interval_hours, "stop": stop},
+        name="lawful-retention",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        # A sweep under way is not waited for: killed mid-way, it is resumed at next start.
+        thread.join(timeout=5)

@@ -1,0 +1,34 @@
+"""The audit trail over the JSON API, for auditors' tools (scope `audit:read`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from lawful.auth.models import ApiToken
+from lawful.store.audit import verify_chain
+from lawful.web.deps import DbSession, require_scopes
+from lawful.web.repository import audit_entries
+from lawful.web.schemas import AuditEntryOut, AuditPage, ChainCheck
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+AuditReader = Annotated[ApiToken, Depends(require_scopes("audit:read"))]
+
+
+@router.get("", response_model=AuditPage, summary="Audit-trail entries, newest first")
+def list_entries(
+    db: DbSession,
+    token: AuditReader,
+    subject_id: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AuditPage:
+    entries, total = audit_entries(db, subject_id=subject_id, limit=limit, offset=offset)
+    return AuditPage(entries=[AuditEntryOut.model_validate(e) for e in entries], total=total)
+
+
+@router.get("/verify", response_model=ChainCheck, summary="Check the hash chain end to end")
+def verify(db: DbSession, token: AuditReader) -> ChainCheck:
+    breaks = [str(chain_break) for chain_break in verify_chain(db)]
+    return ChainCheck(intact=not breaks, breaks=breaks)

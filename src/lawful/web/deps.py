@@ -1,0 +1,257 @@
+"""Dependencies shared by every router: the platform, a database session per request, the
+signed-in staff member and their role, API tokens with scopes, CSRF checks, rate limits.
+
+A domain router uses them like this:
+
+    @router.post("/things", dependencies=[RateLimited])
+    def create_thing(db: DbSession, token: Annotated[ApiToken, Depends(require_scopes("x:write"))]):
+        ...
+
+`DbSession` commits after the handler returns and rolls back if it raises, before the
+response is sent: a response that says "done" means the change is stored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from lawful.auth.models import ApiToken, Role, StaffSession, StaffUser
+from lawful.auth.roles import ROLE_TITLES
+from lawful.auth.service import check_token, resume_session
+from lawful.datamap.models import DataMap
+from lawful.errors import DomainError
+from lawful.requests.context import RequestsContext
+from lawful.store.crypto import Keyring
+from lawful.store.models import utcnow
+from lawful.web.auth import browser_session_id, check_csrf, platform_of, session_secret
+from lawful.web.platform import Platform
+
+
+class WebError(DomainError):
+    """An error raised by the web layer itself; rendered as JSON or an HTML page."""
+
+    http_status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.headers: dict[str, str] = {}
+
+
+class SignInRequiredError(WebError):
+    """No live staff session: pages send the browser to the sign-in form."""
+
+    http_status = 401
+    code = "sign_in_required"
+
+
+class PermissionDeniedError(WebError):
+    http_status = 403
+    code = "forbidden"
+
+
+class ApiTokenError(WebError):
+    http_status = 401
+    code = "invalid_token"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.headers = {"WWW-Authenticate": 'Bearer realm="lawful"'}
+
+
+class ScopeError(WebError):
+    http_status = 403
+    code = "insufficient_scope"
+
+
+class RateLimitedError(WebError):
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many requests: try again in {retry_after} seconds.")
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+# --- the platform and the store ------------------------------------------------------------------
+
+
+def get_platform(request: Request) -> Platform:
+    return platform_of(request)
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One session per request: committed after the handler succeeds, rolled back if it
+    raises. Used with scope="function", so the commit happens before the response is sent."""
+    session = platform_of(request).sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_keyring(request: Request) -> Keyring:
+    return platform_of(request).keyring
+
+
+def get_datamap(request: Request) -> DataMap:
+    return platform_of(request).datamap
+
+
+def get_requests_context(request: Request) -> RequestsContext:
+    return platform_of(request).requests
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+KeyringDep = Annotated[Keyring, Depends(get_keyring)]
+DataMapDep = Annotated[DataMap, Depends(get_datamap)]
+RequestsCtx = Annotated[RequestsContext, Depends(get_requests_context)]
+
+
+# --- staff -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """Who is signed in, as the page layout shows it."""
+
+    id: str
+    name: str
+    role: Role
+
+
+def staff_session(request: Request, db: DbSession) -> StaffSession | None:
+    """The signed-in staff member's live session, if the browser has one."""
+    secret = session_secret(request)
+    if secret is None:
+        return None
+    settings = platform_of(request).settings
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    record = resume_session(db, secret=secret, idle=idle, now=utcnow())
+    if record is not None:
+        # A plain copy for the layout: error pages render after the session is gone.
+        user = record.user
+        request.state.staff = StaffView(id=user.id, name=user.name, role=user.role)
+        request.state.staff_csrf = record.csrf_token
+    return record
+
+
+StaffSessionDep = Annotated[StaffSession | None, Depends(staff_session)]
+
+
+def current_staff(request: Request, record: StaffSessionDep) -> StaffUser:
+    """The signed-in staff member; pages without one send the browser to sign in."""
+    if record is None:
+        raise SignInRequiredError("Sign in to use the admin console.")
+    return record.user
+
+
+CurrentStaff = Annotated[StaffUser, Depends(current_staff)]
+
+
+def require_role(*roles: Role) -> Callable[[StaffUser], StaffUser]:
+    """A dependency that lets only `roles` through (403 for the others)."""
+    allowed = frozenset(roles)
+
+    def dependency(user: CurrentStaff) -> StaffUser:
+        if user.role not in allowed:
+            raise PermissionDeniedError(
+                f"Your role ({ROLE_TITLES[user.role]}) cannot do this; ask an administrator."
+            )
+        return user
+
+    return dependency
+
+
+# --- CSRF --------------------------------------------------------------------------------------------
+
+
+async def staff_form(request: Request, _record: StaffSessionDep) -> None:
+    """Check the CSRF token of an admin form (the staff session's token)."""
+    await check_csrf(request)
+
+
+async def public_form(request: Request) -> None:
+    """Check the CSRF token of a privacy-center or sign-in form (the visitor's token)."""
+    await check_csrf(request)
+
+
+StaffForm = Depends(staff_form)
+PublicForm = Depends(public_form)
+
+
+def browser_session(request: Request) -> str | None:
+    """This browser's session id (see `lawful.web.auth.browser_session_id`)."""
+    return browser_session_id(request)
+
+
+BrowserSession = Annotated[str | None, Depends(browser_session)]
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token made by an administrator in the admin console (API tokens).",
+)
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def require_scopes(
+    *scopes: str,
+) -> Callable[[Session, HTTPAuthorizationCredentials | None], ApiToken]:
+    """A dependency that needs `Authorization: Bearer <token>` with all of `scopes`:
+    401 without a live token, 403 when the token lacks a scope."""
+    needed = frozenset(scopes)
+
+    def dependency(db: DbSession, credentials: Bearer) -> ApiToken:
+        if credentials is None:
+            raise ApiTokenError("Send an API token: `Authorization: Bearer <token>`.")
+        token = check_token(db, secret=credentials.credentials, now=utcnow())
+        if token is None:
+            raise ApiTokenError("This API token is unknown, revoked or expired.")
+        missing = sorted(needed - set(token.scopes))
+        if missing:
+            raise ScopeError(f"This API token lacks the scope(s): {', '.join(missing)}.")
+        return token
+
+    return dependency
+
+
+def token_actor(token: ApiToken) -> str:
+    """How the audit trail names a change made with an API token."""
+    return f"token:{token.id}"
+
+
+def staff_actor(user: StaffUser) -> str:
+    """How the audit trail names a change made by a staff member."""
+    return f"staff:{user.id}"
+
+
+# --- rate limits -------------------------------------------------------------------------------------
+
+
+def rate_limited(request: Request) -> None:
+    """Count this request against the client's bucket for this route; 429 when empty."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
+    client = request.client.host if request.client else "unknown"
+    wait = platform_of(request).limiter.hit(f"{client} {request.method} {path}")
+    if wait is not None:
+        raise RateLimitedError(max(1, math.ceil(wait)))
+
+
+RateLimited = Depends(rate_limited)

@@ -1,0 +1,55 @@
+"""The audit trail, page by page, and a check of its hash chain (every role may read it)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from lawful.auth.repository import all_users
+from lawful.store.audit import verify_chain
+from lawful.web.deps import CurrentStaff, DbSession, StaffForm
+from lawful.web.repository import audit_entries
+from lawful.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_trail(
+    request: Request,
+    db: DbSession,
+    staff: CurrentStaff,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    subject: Annotated[str | None, Query(max_length=100)] = None,
+) -> HTMLResponse:
+    return render(request, "admin/audit.html.j2", _context(db, page=page, subject=subject))
+
+
+@router.post("/admin/audit/verify", response_class=HTMLResponse, dependencies=[StaffForm])
+def verify_trail(request: Request, db: DbSession, staff: CurrentStaff) -> HTMLResponse:
+    """Walk the whole chain: any edited, removed or reordered entry is listed."""
+    breaks = [str(chain_break) for chain_break in verify_chain(db)]
+    context = _context(db, page=1, subject=None) | {"verified": True, "breaks": breaks}
+    return render(request, "admin/audit.html.j2", context)
+
+
+def _context(db: Session, *, page: int, subject: str | None) -> dict[str, Any]:
+    entries, total = audit_entries(
+        db, subject_id=subject, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    names = {f"staff:{user.id}": f"{user.name} ({user.role.value})" for user in all_users(db)}
+    return {
+        "active": "audit",
+        "entries": entries,
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // PAGE_SIZE)),
+        "subject": subject,
+        "actor_names": names,
+        "verified": False,
+        "breaks": [],
+    }

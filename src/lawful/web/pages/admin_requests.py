@@ -1,0 +1,285 @@
+"""The request queue and a request's page: deadlines, timeline, results, and the decisions
+(approve, deny, extend, cancel, confirm identity, close). Auditors see everything and change
+nothing: the forms are not shown to them, and refused (403) if sent anyway."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from lawful.auth.models import StaffUser
+from lawful.auth.roles import REQUEST_DECIDERS, REQUEST_HANDLERS
+from lawful.datamap.models import Jurisdiction
+from lawful.law.denials import DENIAL_GROUNDS, DenialReason
+from lawful.law.requests import REQUEST_TYPES, RequestType
+from lawful.requests import views
+from lawful.requests.context import RequestsContext
+from lawful.requests.errors import RequestError
+from lawful.requests.models import RightsRequest
+from lawful.requests.service import (
+    approve_request,
+    cancel_request,
+    complete_request,
+    confirm_identity,
+    deny_request,
+    extend_request,
+    get_request,
+    read_document,
+    retry_execution,
+)
+from lawful.requests.states import OPEN, RequestStatus
+from lawful.web.deps import (
+    CurrentStaff,
+    DbSession,
+    RequestsCtx,
+    StaffForm,
+    require_role,
+    staff_actor,
+)
+from lawful.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Handler = Annotated[StaffUser, Depends(require_role(*REQUEST_HANDLERS))]
+Decider = Annotated[StaffUser, Depends(require_role(*REQUEST_DECIDERS))]
+PAGE_SIZE = 25
+DUE_FILTERS = {"soon": "Due within 7 days", "overdue": "Overdue", "due": "Not yet due"}
+S = RequestStatus
+_DENIABLE = frozenset({S.received, S.verifying, S.verified})
+_CANCELLABLE = frozenset({S.received, S.verifying, S.verified, S.approved})
+
+
+# --- the queue ---------------------------------------------------------------------------------------
+
+
+@router.get("/admin/requests", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    db: DbSession,
+    ctx: RequestsCtx,
+    staff: CurrentStaff,
+    status: Annotated[str, Query(max_length=24)] = "",
+    type: Annotated[str, Query(max_length=40)] = "",
+    due: Annotated[str, Query(max_length=10)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    """Earliest answer date first; filter by status, type, and what is due."""
+    found = views.list_requests(
+        db, ctx=ctx, statuses=[status] if status else None, types=[type] if type else None,
+        due=due or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+    )  # fmt: skip
+    context = {
+        "active": "requests", "rows": found.items, "total": found.total, "page": page,
+        "pages": max(1, -(-found.total // PAGE_SIZE)), "zone": str(ctx.zone()),
+        "filters": {"status": status, "type": type, "due": due},
+        "statuses": list(S), "types": list(RequestType), "due_filters": DUE_FILTERS,
+        "type_titles": {t: REQUEST_TYPES[t].title for t in RequestType},
+    }  # fmt: skip
+    return render(request, "admin/queue.html.j2", context)
+
+
+# --- one request -------------------------------------------------------------------------------------
+
+
+def detail_context(
+    db: Session, ctx: RequestsContext, staff: StaffUser, reference: str
+) -> dict[str, Any]:
+    detail = views.request_detail(db, ctx=ctx, reference=reference)
+    summary = detail.summary
+    jurisdiction = Jurisdiction(summary.jurisdiction) if summary.jurisdiction else None
+    handler, decider = staff.role in REQUEST_HANDLERS, staff.role in REQUEST_DECIDERS
+    return {
+        "active": "requests",
+        "d": detail,
+        "s": summary,
+        "request_id": get_request(db, reference=reference).id,  # for its audit-trail entries
+        "zone": str(ctx.zone()),
+        "type_title": REQUEST_TYPES[summary.request_type].title,
+        "documents": detail.documents if handler else [],
+        "jurisdiction": jurisdiction,
+        "reasons": [DENIAL_GROUNDS[DenialReason(r)] for r in detail.denial_reasons],
+        "extensions": _extension_choices(jurisdiction),
+        "can": _allowed_actions(summary.status, handler=handler, decider=decider),
+        "error": None,
+    }
+
+
+def _extension_choices(jurisdiction: Jurisdiction | None) -> list[tuple[int, str]]:
+    if jurisdiction is Jurisdiction.ccpa:
+        return [(45, "45 days")]  # 11 CCR §7021(b)
+    return [(1, "1 month"), (2, "2 months")]  # GDPR Art. 12(3)
+
+
+def _allowed_actions(status: RequestStatus, *, handler: bool, decider: bool) -> dict[str, bool]:
+    """Which forms to show: the role allows it and the request's state does."""
+    return {
+        "confirm": handler and status in (S.received, S.verifying),
+        "approve": handler and status is S.verified,
+        "extend": handler and status in OPEN,
+        "complete": handler and status is S.running,
+        "retry": handler and status is S.running,
+        "deny": decider and status in _DENIABLE,
+        "cancel": decider and status in _CANCELLABLE,
+    }
+
+
+@router.get("/admin/requests/{reference}", response_class=HTMLResponse)
+def request_detail(
+    request: Request, db: DbSession, ctx: RequestsCtx, staff: CurrentStaff, reference: str
+) -> HTMLResponse:
+    return render(request, "admin/request.html.j2", detail_context(db, ctx, staff, reference))
+
+
+@router.get("/admin/requests/{reference}/documents/{document_id}")
+def view_document(
+    db: DbSession, ctx: RequestsCtx, staff: Handler, reference: str, document_id: str
+) -> Response:
+    """An ID document, for staff checking identity; each opening is audited."""
+    content_type, data = read_document(
+        db, ctx=ctx, reference=reference, document_id=document_id, actor=staff_actor(staff)
+    )
+    headers = {"Content-Disposition": f'attachment; filename="id-document-{document_id[:8]}"'}
+    return Response(data, media_type=content_type, headers=headers)
+
+
+# --- decisions ---------------------------------------------------------------------------------------
+
+Act = Callable[..., RightsRequest]  # called with actor=
+
+
+def _act(
+    request: Request, db: Session, ctx: RequestsContext, staff: StaffUser, reference: str, act: Act
+) -> Response:
+    """Run one decision; on a refusal (wrong state, bad reason) show why on the request."""
+    try:
+        act(actor=staff_actor(staff))
+    except RequestError as error:
+        db.rollback()
+        context = detail_context(db, ctx, staff, reference) | {"error": error.message}
+        return render(request, "admin/request.html.j2", context, status_code=error.http_status)
+    return RedirectResponse(f"/admin/requests/{reference}", status_code=303)
+
+
+@router.post("/admin/requests/{reference}/approve", dependencies=[StaffForm])
+def approve(
+    request: Request, db: DbSession, ctx: RequestsCtx, staff: Handler, reference: str
+) -> Response:
+    return _act(
+        request,
+        db,
+        ctx,
+        staff,
+        reference,
+        partial(approve_request, db, ctx=ctx, reference=reference),
+    )
+
+
+@router.post("/admin/requests/{reference}/confirm-identity", dependencies=[StaffForm])
+def confirm(
+    request: Request,
+    db: DbSession,
+    ctx: RequestsCtx,
+    staff: Handler,
+    reference: str,
+    how: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    return _act(
+        request,
+        db,
+        ctx,
+        staff,
+        reference,
+        partial(confirm_identity, db, ctx=ctx, reference=reference, how=how),
+    )
+
+
+@router.post("/admin/requests/{reference}/deny", dependencies=[StaffForm])
+def deny(
+    request: Request,
+    db: DbSession,
+    ctx: RequestsCtx,
+    staff: Decider,
+    reference: str,
+    reason: Annotated[str, Form(max_length=40)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    return _act(
+        request,
+        db,
+        ctx,
+        staff,
+        reference,
+        partial(deny_request, db, ctx=ctx, reference=reference, reason=reason, note=note),
+    )
+
+
+@router.post("/admin/requests/{reference}/extend", dependencies=[StaffForm])
+def extend(
+    request: Request,
+    db: DbSession,
+    ctx: RequestsCtx,
+    staff: Handler,
+    reference: str,
+    amount: Annotated[int, Form(ge=1, le=90)] = 1,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    return _act(
+        request,
+        db,
+        ctx,
+        staff,
+        reference,
+        partial(extend_request, db, ctx=ctx, reference=reference, amount=amount, reason=reason),
+    )
+
+
+@router.post("/admin/requests/{reference}/cancel", dependencies=[StaffForm])
+def cancel(
+    request: Request, db: DbSession, ctx: RequestsCtx, staff: Decider, reference: str
+) -> Response:
+    return _act(
+        request,
+        db,
+        ctx,
+        staff,
+        reference,
+        partial(cancel_request, db, ctx=ctx, reference=reference),
+    )
+
+
+@router.post("/admin/requests/{reference}/complete", dependencies=[StaffForm])
+def complete(
+    request: Request,
+    db: DbSession,
+    ctx: RequestsCtx,
+    staff: Handler,
+    reference: str,
+    partly: Annotated[bool, Form(alias="partial")] = False,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    return _act(
+        request,
+        db,
+        ctx,
+        staff,
+        reference,
+        partial(complete_request, db, ctx=ctx, reference=reference, partial=partly, note=note),
+    )
+
+
+@router.post("/admin/requests/{reference}/retry", dependencies=[StaffForm])
+def retry(
+    request: Request, db: DbSession, ctx: RequestsCtx, staff: Handler, reference: str
+) -> Response:
+    return _act(
+        request,
+        db,
+        ctx,
+        staff,
+        reference,
+        partial(retry_execution, db, ctx=ctx, reference=reference),
+    )

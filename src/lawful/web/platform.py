@@ -1,0 +1,109 @@
+"""What the running app shares between requests, opened in the app's lifespan (never at
+import) and closed when it stops: settings, the platform store, the keyring, the data map."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from lawful.config import Settings, SettingsError, load_master_key
+from lawful.datamap.loader import LoadedMap, load_datamap
+from lawful.datamap.models import DataMap
+from lawful.engine.datastores import ConnectorFactory, registry_factory
+from lawful.requests.context import RequestPolicy, RequestsContext
+from lawful.requests.jobs import InProcessQueue
+from lawful.store.crypto import Keyring
+from lawful.store.db import create_store_engine, session_factory
+from lawful.store.migrate import ensure_store
+from lawful.web.ratelimit import RateLimiter
+
+
+@dataclass(frozen=True)
+class Platform:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    keyring: Keyring
+    loaded_map: LoadedMap
+    connectors: ConnectorFactory
+    limiter: RateLimiter
+    cookie_key: bytes  # signs the session and visitor cookies
+    key_generated_at: Path | None  # a new encryption key was just written here
+    jobs: InProcessQueue  # runs deferred jobs (mail, engine runs) on a background thread
+    requests: RequestsContext  # what the rights-request services need
+
+    @property
+    def datamap(self) -> DataMap:
+        return self.loaded_map.datamap
+
+
+def cookie_key(keyring: Keyring) -> bytes:
+    """A key for signing cookies, derived from the installation's key (HMAC as a PRF, with a
+    label no other use shares), so there is no second secret to manage."""
+    return hmac.new(keyring.blind_index, b"lawful/v1/web-cookies", hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class Store:
+    sessions: sessionmaker[Session]
+    keyring: Keyring
+    key_generated_at: Path | None
+
+
+@contextmanager
+def open_store(settings: Settings) -> Iterator[Store]:
+    """The platform store and the keyring. The embedded SQLite default is created or
+    upgraded here; a configured database must have been upgraded with `lawful db upgrade`."""
+    key = load_master_key(settings)
+    url = settings.store_url()
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_store(url=url, upgrade=settings.database_url is None)
+    engine = create_store_engine(url)
+    try:
+        yield Store(session_factory(engine), Keyring.from_master(key.secret), key.generated_at)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def open_platform(settings: Settings, *, loaded: LoadedMap | None = None) -> Iterator[Platform]:
+    """Read the data map (unless given, already loaded), open the store, and start the job
+    queue (closed in reverse order: queued jobs finish before the store goes away)."""
+    loaded = loaded or _load_map(settings)
+    base_dir = settings.datastore_dir or loaded.path.parent
+    jobs = InProcessQueue(background=True)
+    policy = RequestPolicy.from_settings(settings)
+    with open_store(settings) as store:
+        try:
+            yield Platform(
+                settings=settings,
+                sessions=store.sessions,
+                keyring=store.keyring,
+                loaded_map=loaded,
+                connectors=registry_factory(loaded.datamap, base_dir=base_dir, environ=os.environ),
+                limiter=RateLimiter(
+                    per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+                ),
+                cookie_key=cookie_key(store.keyring),
+                key_generated_at=store.key_generated_at,
+                jobs=jobs,
+                requests=RequestsContext(loaded.datamap, store.keyring, policy, jobs),
+            )
+        finally:
+            jobs.close()
+
+
+def _load_map(settings: Settings) -> LoadedMap:
+    if settings.map_path is None:
+        raise SettingsError(
+            "no data map: start the server with `lawful serve --map lawful.yaml`, "
+            "or set LAWFUL_MAP_PATH"
+        )
+    return load_datamap(settings.map_path)

@@ -1,0 +1,88 @@
+"""Server-rendered pages: one Jinja2 environment (HTML-escaped, strict about undefined
+names), templates from `lawful.web` and from each domain that ships a `templates/` folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from lawful.auth.roles import ROLE_TITLES
+from lawful.web.auth import csrf_token, platform_of, set_visitor_cookie
+from lawful.web.menu import MenuEntry
+
+
+def build_templates(packages: Iterable[str], *, menu: Sequence[MenuEntry] = ()) -> Jinja2Templates:
+    """Templates of `lawful.web` first, then of each package in `packages` that has a
+    `templates/` folder (a domain keeps its pages in `templates/<domain>/…`)."""
+    loaders: list[BaseLoader] = [PackageLoader("lawful.web", "templates")]
+    for package in dict.fromkeys(packages):
+        if package != "lawful.web" and _has_templates(package):
+            loaders.append(PackageLoader(package, "templates"))
+    environment = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(enabled_extensions=("html.j2", "html"), default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["when"] = format_datetime
+    environment.filters["day"] = format_date
+    environment.globals["role_titles"] = ROLE_TITLES
+    environment.globals["admin_menu"] = tuple(menu)
+    return Jinja2Templates(env=environment)
+
+
+def _has_templates(package: str) -> bool:
+    try:
+        return (resources.files(package) / "templates").is_dir()
+    except ModuleNotFoundError:
+        return False
+
+
+def format_datetime(value: datetime | None, zone: str = "UTC") -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def format_date(value: date | None) -> str:
+    return "—" if value is None else value.isoformat()
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a page with what every layout needs (the organisation, the signed-in staff
+    member, the CSRF token for its forms), and give a new visitor their cookie."""
+    platform = platform_of(request)
+    organization = platform.datamap.organization
+    page = {
+        "organization": organization.trading_name or organization.name,
+        "staff": getattr(request.state, "staff", None),
+        "csrf_token": csrf_token(request),
+        "active": "",  # which admin menu entry is current
+        **(context or {}),
+    }
+    templates: Jinja2Templates = request.app.state.templates
+    response = templates.TemplateResponse(request, template, page, status_code=status_code)
+    set_visitor_cookie(response, request)
+    return response

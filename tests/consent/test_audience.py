@@ -1,0 +1,289 @@
+"""Filtering an audience applies consent, preferences, objections and the suppression list,
+and always agrees with the single check."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lawful.consent.audience import filter_audience, hmac_sha256
+from lawful.consent.errors import ConsentInputError
+from lawful.consent.models import ConsentEvent, ConsentState
+from lawful.consent.service import ConsentEntry, check_consent, object_to_marketing, record_consent
+from lawful.engine.erasure import suppression_entries
+from lawful.engine.repository import add_suppressions
+
+from .conftest import NOW
+
+
+def record(db, shop, keyring, subject, state, at, **fields) -> None:
+    entry = ConsentEntry(
+        subject=subject, state=state, channel="web_form", method="checkbox", **fields
+    )
+    record_consent(db, datamap=shop, keyring=keyring, entry=entry, actor="staff:1", now=NOW + at)
+
+
+def test_the_filter_keeps_only_those_who_may_be_emailed_and_counts_the_others(
+    db, shop, keyring
+) -> None:
+    record(
+        db,
+        shop,
+        keyring,
+        "email:ann@example.org",
+        ConsentState.given,
+        timedelta(0),
+        purposes=("newsletter",),
+    )
+    record(
+        db,
+        shop,
+        keyring,
+        "email:bob@example.org",
+        ConsentState.given,
+        timedelta(0),
+        purposes=("newsletter",),
+    )
+    record(
+        db,
+        shop,
+        keyring,
+        "email:bob@example.org",
+        ConsentState.withdrawn,
+        timedelta(1),
+        purposes=("newsletter",),
+    )
+    record(
+        db,
+        shop,
+        keyring,
+        "email:cy@example.org",
+        ConsentState.given,
+        timedelta(0),
+        purposes=("newsletter",),
+    )
+    # Cy was erased since: the engine put her on the suppression list, the ledger says nothing
+    add_suppressions(db, entries=suppression_entries(keyring, [("email", "cy@example.org")]))
+    contacts = [
+        {"email": "ANN@example.org", "name": "kept as given"},
+        {"email": "bob@example.org"},
+        {"email": "cy@example.org"},
+        {"email": "dee@example.org"},
+        {"phone": "+33612345678"},
+    ]
+    result = filter_audience(
+        db,
+        datamap=shop,
+        keyring=keyring,
+        contacts=contacts,
+        purpose="newsletter",
+        channel="email",
+        now=NOW + timedelta(3),
+    )
+    assert result.allowed == [0]
+    assert result.excluded == {
+        "withdrawn": 1,
+        "suppressed": 1,
+        "no_consent": 1,
+        "no_address_for_channel": 1,
+    }
+
+
+def test_one_malformed_contact_refuses_the_whole_list_naming_each_position(
+    db, shop, keyring
+) -> None:
+    contacts = [{"email": "ok@example.org"}, {"email": "nope"}, {"name": "no identity"}, "text"]
+    with pytest.raises(ConsentInputError) as caught:
+        filter_audience(
+            db,
+            datamap=shop,
+            keyring=keyring,
+            contacts=contacts,
+            purpose="newsletter",
+            channel="email",
+            now=NOW,
+        )
+    message = caught.value.message
+    assert message.startswith("3 malformed contact(s), nothing was filtered")
+    assert "contact 1:" in message
+    assert "contact 2: no identity" in message
+    assert "contact 3:" in message
+    assert db.scalar(select(func.count()).select_from(ConsentEvent)) == 0
+
+
+def test_an_unknown_purpose_or_channel_is_refused(db, shop, keyring) -> None:
+    with pytest.raises(ConsentInputError, match="unknown purpose"):
+        filter_audience(
+            db, datamap=shop, keyring=keyring, contacts=[], purpose="x", channel="email"
+        )
+    with pytest.raises(ConsentInputError, match="unknown channel 'pigeon'"):
+        filter_audience(
+            db, datamap=shop, keyring=keyring, contacts=[], purpose="newsletter", channel="pigeon"
+        )
+
+
+@pytest.mark.parametrize(
+    ("purpose", "channel"), [("newsletter", "email"), ("newsletter", "sms"), ("calls", "phone")]
+)
+def test_the_filter_and_the_single_check_never_disagree(
+    db, shop, keyring, purpose, channel
+) -> None:
+    rng = random.Random(7)
+    people = [(f"email:p{i}@example.org", f"phone:+3361234{i:04d}") for i in range(40)]
+    states = list(ConsentState)
+    for step in range(120):
+        email, phone = rng.choice(people)
+        subject = rng.choice([email, phone])
+        scope = rng.choice(
+            [
+                {"purposes": (purpose,)},
+                {"purposes": (purpose,), "contact_channel": channel},
+                {"contact_channel": channel},
+            ]
+        )
+        record(db, shop, keyring, subject, rng.choice(states), timedelta(minutes=step), **scope)
+    object_to_marketing(
+        db,
+        datamap=shop,
+        keyring=keyring,
+        subject=people[3][1],
+        channel="api",
+        actor="staff:1",
+        now=NOW + timedelta(hours=5),
+    )
+    moment = NOW + timedelta(hours=6)
+    subjects = [s for pair in people for s in pair]
+    contacts = [{s.split(":")[0]: s.split(":")[1]} for s in subjects]
+    result = filter_audience(
+        db,
+        datamap=shop,
+        keyring=keyring,
+        contacts=contacts,
+        purpose=purpose,
+        channel=channel,
+        now=moment,
+    )
+    reachable = "email" if channel == "email" else "phone"
+    for position, subject in enumerate(subjects):
+        decision = check_consent(
+            db,
+            datamap=shop,
+            keyring=keyring,
+            subject=subject,
+            purpose=purpose,
+            channel=channel,
+            now=moment,
+        )
+        expected = decision.allowed and subject.startswith(reachable)
+        assert (position in result.allowed) == expected, (subject, decision.reason)
+
+
+def test_a_contact_with_two_identities_follows_the_latest_choice_made_under_either(
+    db, shop, keyring
+) -> None:
+    record(
+        db,
+        shop,
+        keyring,
+        "email:eve@example.org",
+        ConsentState.given,
+        timedelta(0),
+        purposes=("newsletter",),
+    )
+    record(
+        db,
+        shop,
+        keyring,
+        "phone:+33611112222",
+        ConsentState.withdrawn,
+        timedelta(1),
+        purposes=("newsletter",),
+    )
+    contacts = [
+        {"email": "eve@example.org", "mobile": "+33611112222"},
+        {"email": "eve@example.org"},
+    ]
+    result = filter_audience(
+        db,
+        datamap=shop,
+        keyring=keyring,
+        contacts=contacts,
+        purpose="newsletter",
+        channel="email",
+        now=NOW + timedelta(2),
+    )
+    assert result.allowed == [1]
+    assert result.excluded == {"withdrawn": 1}
+
+
+def test_an_objection_counts_as_a_withdrawal_before_the_suppression_list_is_consulted(
+    db, shop, keyring
+) -> None:
+    record(
+        db,
+        shop,
+        keyring,
+        "email:dan@example.org",
+        ConsentState.given,
+        timedelta(0),
+        purposes=("newsletter",),
+    )
+    object_to_marketing(
+        db,
+        datamap=shop,
+        keyring=keyring,
+        subject="email:dan@example.org",
+        channel="api",
+        actor="staff:1",
+        now=NOW + timedelta(1),
+    )
+    result = filter_audience(
+        db,
+        datamap=shop,
+        keyring=keyring,
+        contacts=[{"email": "dan@example.org"}],
+        purpose="newsletter",
+        channel="email",
+        now=NOW + timedelta(2),
+    )
+    assert result.allowed == []
+    assert result.excluded == {"withdrawn": 1}
+    calls = filter_audience(
+        db,
+        datamap=shop,
+        keyring=keyring,
+        contacts=[{"email": "dan@example.org"}],
+        purpose="calls",
+        channel="phone",
+        now=NOW + timedelta(2),
+    )
+    assert calls.excluded == {"no_address_for_channel": 1}
+
+
+def test_the_fast_hmac_equals_the_keyrings(keyring) -> None:
+    for text in ("email:ann@example.org", "", "phone:+33612345678" * 10):
+        assert hmac_sha256(keyring.blind_index)(text) == keyring.index(text)
+        assert hmac_sha256(keyring.suppression)(text) == keyring.suppression_hash(text)
+
+
+@pytest.mark.parametrize("column", [
+    ["Ann@Example.org", "  bob@x.co.uk ", "ΣΑΣ@Παράδειγμα.gr", "ǅ@x.io"],
+    ["a@b.c", "not-an-address"],
+    ["a@b.c\nd@e.f"],
+    ["a@b", "a @b.c"],
+    ["x" * 330 + "@y.z"],
+    ["İstanbul@Örnek.com.tr", "a.b+c@d-e.fg"],
+])  # fmt: skip
+def test_a_whole_column_of_addresses_is_normalised_exactly_as_one_address_is(column) -> None:
+    from lawful.consent.audience import _emails
+    from lawful.engine.identity import normalise_email
+
+    try:
+        expected = [normalise_email(v) for v in column]
+        expected = None if max(len(v.strip()) for v in column) > 320 else expected
+    except ValueError:
+        expected = None
+    assert _emails(column) == expected

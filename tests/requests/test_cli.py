@@ -1,0 +1,56 @@
+"""`lawful requests sweep`: the daily housekeeping of request records, from the command line."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from lawful.cli import app
+from lawful.requests import repository
+from lawful.requests.service import deny_request
+from lawful.requests.states import RequestStatus
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "contact-center" / "lawful.yaml"
+KEY = base64.b64encode(bytes(range(32))).decode()
+
+
+def test_the_sweep_expires_stale_requests_and_purges_old_records(
+    world_factory, sqlite_url, monkeypatch, tmp_path
+) -> None:
+    world = world_factory(sqlite_url)
+    world.clock.now -= timedelta(days=800)  # long ago: both are past their time today
+    stale = world.submit(request_type="access", email="stale@example.org", country="FR").request
+    closed = world.submit(request_type="access", email="closed@example.org", country="FR").request
+    with world.session() as session:
+        deny_request(
+            session,
+            ctx=world.ctx,
+            reference=closed.reference,
+            reason="excessive",
+            actor="staff:1",
+            now=world.clock.now,
+        )
+    monkeypatch.setenv("LAWFUL_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("LAWFUL_ENCRYPTION_KEY", KEY)
+    monkeypatch.setenv("LAWFUL_DATA_DIR", str(tmp_path / "lawful"))
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "requests",
+            "sweep",
+            "-m",
+            str(EXAMPLE),
+            "--data",
+            str(world.data_dir),
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "expired 1 unverified request(s); purged 1 request record(s)" in result.output
+    assert world.request(stale.reference).status is RequestStatus.expired
+    with world.sessions() as session:
+        assert repository.by_reference(session, reference=closed.reference) is None

@@ -1,0 +1,113 @@
+"""`lawful user create` and `lawful serve` as an administrator runs them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lawful.auth.models import Role
+from lawful.auth.service import SignInPolicy, authenticate
+from lawful.cli import app
+from lawful.config import load_settings
+from lawful.store.models import utcnow
+from lawful.web.demo import prepare_demo
+from lawful.web.platform import open_store
+
+from .conftest import EXAMPLE_MAP, KEY
+
+runner = CliRunner()
+POLICY = SignInPolicy(max_failures=5, lockout=timedelta(minutes=15))
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch, store_url: str, tmp_path: Path) -> None:
+    monkeypatch.setenv("LAWFUL_DATABASE_URL", store_url)
+    monkeypatch.setenv("LAWFUL_ENCRYPTION_KEY", KEY)
+    monkeypatch.setenv("LAWFUL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)  # no lawful.toml from the working tree
+
+
+def _create(*extra: str, password: str = "a long enough secret\n") -> object:
+    args = ["user", "create", "--email", "Pia@Staff.example", "--name", "Pia Officer", *extra]
+    return runner.invoke(app, args, input=password)
+
+
+@pytest.mark.usefixtures("environment")
+def test_user_create_makes_an_account_that_can_sign_in() -> None:
+    result = _create("--role", "privacy_officer", "--password-stdin")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "created Pia Officer (privacy_officer)" in result.output  # type: ignore[attr-defined]
+    with open_store(load_settings()) as store, store.sessions() as session:
+        signed = authenticate(session, keyring=store.keyring, email="pia@staff.example",
+                              password="a long enough secret", policy=POLICY, now=utcnow())  # fmt: skip
+        assert signed.user is not None
+        assert signed.user.role is Role.privacy_officer
+        assert b"pia@staff.example" not in signed.user.email_sealed
+
+
+@pytest.mark.usefixtures("environment")
+def test_user_create_asks_for_the_password_twice_when_not_piped() -> None:
+    result = _create("--role", "auditor", password="a long enough secret\na long enough secret\n")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "a long enough secret" not in result.output  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("environment")
+@pytest.mark.parametrize(
+    ("extra", "password", "message"),
+    [
+        (["--role", "boss"], "a long enough secret\n", "unknown role 'boss'"),
+        (["--role", "admin"], "short\n", "at least 12 characters"),
+    ],
+)
+def test_user_create_refuses_bad_input_with_a_reason(
+    extra: list[str], password: str, message: str
+) -> None:
+    result = _create(*extra, "--password-stdin", password=password)
+    assert result.exit_code == 1
+    assert message in result.output  # type: ignore[attr-defined]
+    assert "Traceback" not in result.output  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("environment")
+def test_user_create_refuses_an_email_that_already_has_an_account() -> None:
+    assert _create("--role", "admin", "--password-stdin").exit_code == 0  # type: ignore[attr-defined]
+    again = _create("--role", "analyst", "--password-stdin")
+    assert again.exit_code == 1  # type: ignore[attr-defined]
+    assert "already exists" in again.output  # type: ignore[attr-defined]
+
+
+def test_serve_without_a_map_says_how_to_give_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LAWFUL_MAP_PATH", raising=False)
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 1
+    assert "--map" in result.output
+
+
+def test_the_demo_server_starts_from_a_fresh_store_with_one_account_per_role(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for variable in ("LAWFUL_DATABASE_URL", "LAWFUL_ENCRYPTION_KEY", "LAWFUL_DATA_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    base = load_settings()
+    first = prepare_demo(base=base, map_path=EXAMPLE_MAP, data_dir=tmp_path / "data",
+                         store_dir=tmp_path / "store")  # fmt: skip
+    again = prepare_demo(base=base, map_path=EXAMPLE_MAP, data_dir=tmp_path / "data",
+                         store_dir=tmp_path / "store")  # fmt: skip
+    assert [a.role for a in again.accounts] == list(Role)
+    assert {a.password for a in first.accounts}.isdisjoint(a.password for a in again.accounts)
+    assert again.settings.datastore_dir == tmp_path / "data"
+    assert again.settings.database_url is None
+    with open_store(again.settings) as store, store.sessions() as session:
+        for account in again.accounts:
+            signed = authenticate(session, keyring=store.keyring, email=account.email,
+                                  password=account.password, policy=POLICY, now=utcnow())  # fmt: skip
+            assert signed.user is not None
+            assert signed.user.role is account.role
