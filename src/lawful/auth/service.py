@@ -276,7 +276,9 @@ def check_token(session: Session, *, secret: str, now: datetime) -> ApiToken | N
     token = repository.token_by_hash(session, token_digest(secret))
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
-    token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at >= _TOUCH_EVERY:
+        # At most once a minute: a busy integration must not cost a disk write per call.
+        token.last_used_at = now
     return token
 
 

@@ -8,7 +8,6 @@ browser's own cookie choices, and it is rate-limited.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,7 +15,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import ValidationError
-from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from lawful.auth.models import ApiToken
@@ -78,7 +76,6 @@ ReadToken = Annotated[ApiToken, Depends(_READ)]
 WriteToken = Annotated[ApiToken, Depends(require_scopes("consent:write"))]
 PUBLIC = {"Access-Control-Allow-Origin": "*"}  # the banner runs on the organisation's sites
 _MAX_BODY = 32_768
-_TOUCH = timedelta(minutes=1)
 Parsed = TypeVar("Parsed", ConsentEventIn, BannerChoiceIn)
 
 
@@ -127,7 +124,7 @@ def _check(
             purpose=purpose,
             channel=channel,
         )
-        if _last_use_is_news(token):
+        if token in db.dirty:  # its last use, stored at most once a minute
             db.commit()
     return json.dumps(_answer(decision), separators=(",", ":")).encode()
 
@@ -415,21 +412,6 @@ def reconsent(
         )
         for e in reconsent_list(db, datamap=datamap, keyring=keyring)
     ]
-
-
-def _last_use_is_news(token: ApiToken) -> bool:
-    """Whether to store the token's new `last_used_at`: at most once a minute, so that
-    thousands of checks a second do not each wait for a disk write (fsync)."""
-    previous = inspect(token).attrs.last_used_at.history.deleted
-    before = previous[0] if previous else None
-    return (
-        not isinstance(before, datetime)
-        or token.last_used_at is None
-        or token.last_used_at - before >= _TOUCH
-    )
-
-
-# --- the banner's files and configuration, and GPC --------------------------------------------
 
 
 @router.get("/consent/banner.js", include_in_schema=False)
