@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -81,9 +82,9 @@ input at fault), 429 when rate-limited (see `Retry-After`).
 DOCS_POLICY = "; ".join(
     [
         "default-src 'none'",
-        "script-src 'self' https://cdn.jsdelivr.net",
-        "style-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'",
-        "img-src 'self' data: https://cdn.jsdelivr.net",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",  # Swagger UI sets inline styles
+        "img-src 'self' data:",
         "connect-src 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",
@@ -114,6 +115,8 @@ def create_app(settings: Settings | None = None, *, loaded: LoadedMap | None = N
         app.include_router(router)
     app.include_router(_system_router())
     app.state.templates = build_templates(_packages(ROUTERS), menu=ADMIN_MENU)
+    # Swagger UI ships inside a Python package, so /docs works on a machine with no internet.
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.mount("/static", StaticFiles(packages=[("lawful.web", "static")]), name="static")
     app.add_middleware(BodyLimitMiddleware)  # innermost: its refusal is rendered as an error
     install_error_handlers(app)
