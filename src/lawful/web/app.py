@@ -19,9 +19,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from swagger_ui_bundle import swagger_ui_path
 
 from lawful import __version__
 from lawful.auth.roles import ADMINS, REQUEST_HANDLERS
