@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -53,6 +54,7 @@ from lawful.store.migrate import upgrade_database
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contact-center" / "lawful.yaml"
 PG = "postgresql://postgres@127.0.0.1:5432"
+BATCH_KEY = os.urandom(32)  # one key for all worker processes, as one deployment has
 BENCH_DB, STORE_DB = "lawful_bench", "lawful_bench_store"
 # Where people with an email address we control live: (system, table, key, email column).
 PEOPLE = (
@@ -88,6 +90,7 @@ def main() -> None:
                     samples=args.samples,
                     batch=args.batch,
                     seed=args.seed,
+                    workers=args.workers,
                 )
             )
     Console().print(_table(results, subjects=args.subjects, batch=args.batch))
@@ -110,6 +113,9 @@ def _arguments() -> argparse.Namespace:
         "--samples", type=int, default=200, help="Timed single requests of each kind."
     )
     parser.add_argument("--batch", type=int, default=1000, help="Erasures in the timed batch.")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="Processes sharing the batch (one per core: 2)."
+    )
     parser.add_argument("--seed", type=int, default=2026)
     return parser.parse_args()
 
@@ -267,7 +273,9 @@ def _draw(fetch: Callable[[str, str], list[Any]], count: int, rng: random.Random
 # --- the measurements ---------------------------------------------------------------------------
 
 
-def _measure(target: Target, *, samples: int, batch: int, seed: int) -> dict[str, Any]:
+def _measure(
+    target: Target, *, samples: int, batch: int, seed: int, workers: int
+) -> dict[str, Any]:
     rng = random.Random(seed)
     # Different people for each measurement, so no request finds another's rows in a cache.
     sizes = {
@@ -303,20 +311,45 @@ def _measure(target: Target, *, samples: int, batch: int, seed: int) -> dict[str
             _time(lambda p=p: _erase(sessions, target, datastores, keyring, identity(p)))
             for p in groups["erasure"]
         ]
-        log.print(f"{target.backend}: {batch:,} erasures in a row …")
-        started = time.perf_counter()
-        for person in groups["batch"]:
-            _erase(sessions, target, datastores, keyring, identity(person))
-        batch_seconds = time.perf_counter() - started
     engine.dispose()
+    log.print(f"{target.backend}: {batch:,} erasures by {workers} worker process(es) …")
+    batch_seconds = _erase_batch(target, groups["batch"], workers=workers)
     return {
         "backend": target.backend,
         "access_ms": _stats(access[10:]),
         "access_with_package_ms": _stats(package[5:]),
         "erasure_ms": _stats(erasure[10:]),
         "batch_erasures": len(groups["batch"]),
+        "batch_workers": workers,
         "batch_seconds": round(batch_seconds, 1),
     }
+
+
+def _erase_batch(target: Target, people: list[str], *, workers: int) -> float:
+    """Erase `people` one after the other in each of `workers` processes (as that many
+    `lawful worker` processes would), each with its own connections; the wall time of all."""
+    context = multiprocessing.get_context("fork")
+    slices = [people[n::workers] for n in range(workers)]
+    started = time.perf_counter()
+    processes = [context.Process(target=_erase_all, args=(target, part)) for part in slices]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    if any(process.exitcode != 0 for process in processes):
+        raise RuntimeError("a worker process failed: see its output above")
+    return time.perf_counter() - started
+
+
+def _erase_all(target: Target, people: list[str]) -> None:
+    keyring = Keyring.from_master(BATCH_KEY)
+    engine = create_store_engine(target.store_url)
+    factory = registry_factory(target.datamap, base_dir=target.base_dir, environ=target.environ)
+    identity = _identities(target.datamap)
+    with Datastores(factory) as datastores:
+        for person in people:
+            _erase(session_factory(engine), target, datastores, keyring, identity(person))
+    engine.dispose()
 
 
 def _identities(datamap: DataMap) -> Callable[[str], Identity]:
@@ -389,7 +422,7 @@ def _table(results: list[dict[str, Any]], *, subjects: int, batch: int) -> Table
             f"{r['access_ms']['p50']} / {r['access_ms']['p99']}",
             f"{r['access_with_package_ms']['p50']} / {r['access_with_package_ms']['p99']}",
             f"{r['erasure_ms']['p50']} / {r['erasure_ms']['p99']}",
-            str(r["batch_seconds"]),
+            f"{r['batch_seconds']} ({r['batch_workers']} worker(s))",
         )
     return table
 
