@@ -1,0 +1,203 @@
+"""The `lawful` command: parse arguments, call one service, print. No logic lives here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from lawful.datamap.checks import check_datamap
+from lawful.datamap.loader import LoadedMap, load_datamap
+from lawful.datamap.models import DataMap
+from lawful.datamap.problems import DataMapError, Problem
+
+app: typer.Typer = typer.Typer(
+    name="lawful",
+    help="Lawful: privacy operations driven by a data map kept as code.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+demo_app: typer.Typer = typer.Typer(help="The example contact-center company.")
+app.add_typer(demo_app, name="demo")
+EXAMPLE_MAP: Path = Path("examples/contact-center/lawful.yaml")
+
+out: Console = Console()
+err: Console = Console(stderr=True)
+
+DEFAULT_MAP: Path = Path("lawful.yaml")
+MapOption = Annotated[
+    Path, typer.Option("--map", "-m", help="The data map to read.", show_default=True)
+]
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")]
+MapArgument = Annotated[
+    Path | None, typer.Argument(help="The data map (same as --map).", show_default=False)
+]
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in sorted(problems, key=Problem.sort_key):
+        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+
+
+def _load_or_exit(path: Path) -> LoadedMap:
+    """Load the map; on problems print them (one line each) and exit 1."""
+    try:
+        return load_datamap(path)
+    except DataMapError as error:
+        _print_problems(error.problems)
+        raise typer.Exit(1) from None
+
+
+def _load_checked(path: Path) -> LoadedMap:
+    """Load the map and refuse to generate documents from a map that fails its checks."""
+    loaded = _load_or_exit(path)
+    problems = check_datamap(loaded)
+    if problems:
+        _print_problems(problems)
+        err.print(f"[red]{len(problems)} problem(s)[/]: fix them (see `lawful check`) first.")
+        raise typer.Exit(1)
+    return loaded
+
+
+@app.command()
+def check(map_file: MapArgument = None, map_path: MapOption = DEFAULT_MAP) -> None:
+    """Validate the data map: one line `file:line:col: CODE message — hint` per problem."""
+    map_path = map_file or map_path
+    loaded = _load_or_exit(map_path)
+    problems = check_datamap(loaded)
+    if problems:
+        _print_problems(problems)
+        err.print(f"[red]{len(problems)} problem(s)[/] in {map_path}")
+        raise typer.Exit(1)
+    datamap = loaded.datamap
+    out.print(
+        f"[green]ok[/] {map_path}: {len(datamap.datasets)} datasets, {len(datamap.purposes)} "
+        f"purposes, {len(datamap.recipients)} recipients, {len(datamap.retention)} retention rules"
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the data map, for editors to validate `lawful.yaml`."""
+    document = DataMap.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "Lawful data map"
+    print(json.dumps(document, indent=2))
+
+
+@app.command()
+def ropa(
+    map_file: MapArgument = None,
+    map_path: MapOption = DEFAULT_MAP,
+    out_dir: OutDir = Path("out/ropa"),
+) -> None:
+    """Write the GDPR Art. 30 records (controller and processor) as CSV, XLSX, HTML and JSON."""
+    from lawful.reports.ropa import write_ropa
+
+    written = write_ropa(_load_checked(map_file or map_path), out_dir=out_dir)
+    for path in written:
+        out.print(f"wrote {path}")
+
+
+@app.command()
+def notice(
+    map_file: MapArgument = None,
+    map_path: MapOption = DEFAULT_MAP,
+    out_dir: OutDir = Path("out/notice"),
+) -> None:
+    """Write the privacy notice (HTML and Markdown) generated from the data map."""
+    from lawful.reports.notice import write_notice
+
+    written = write_notice(_load_checked(map_file or map_path), out_dir=out_dir)
+    for path in written:
+        out.print(f"wrote {path}")
+
+
+@app.command("import-fides")
+def import_fides(
+    datasets: Annotated[list[Path], typer.Argument(help="fideslang dataset YAML files.")],
+    system: Annotated[str, typer.Option(help="System id the datasets belong to.")] = "imported",
+    subject: Annotated[str, typer.Option(help="Subject id the datasets describe.")] = "customer",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the datasets YAML here.")
+    ] = None,
+) -> None:
+    """Turn fideslang dataset YAML into Lawful datasets, reporting what could not be mapped."""
+    from lawful.datamap.fides import FidesImportError, import_fides_files
+
+    try:
+        result = import_fides_files(datasets, system=system, subject=subject)
+    except FidesImportError as error:
+        _print_problems(error.problems)
+        raise typer.Exit(1) from None
+    if output is None:
+        print(result.yaml_text, end="")
+    else:
+        output.write_text(result.yaml_text, encoding="utf-8")
+        out.print(f"wrote {output}: {result.dataset_count} datasets")
+    for note in result.unmapped:
+        err.print(f"not mapped: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
+@demo_app.callback(invoke_without_command=True)
+def demo(
+    ctx: typer.Context,
+    map_path: MapOption = EXAMPLE_MAP,
+    subjects: Annotated[int, typer.Option(min=1, max=10_000_000, help="People to create.")] = 1000,
+    out_dir: OutDir = Path("out"),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on.")] = 8000,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the server when done.")
+    ] = True,
+) -> None:
+    """Generate the example company, check its map, write its RoPA and privacy notice, then
+    serve its privacy center and admin console on 127.0.0.1 with demo staff accounts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from lawful.reports.notice import write_notice
+    from lawful.reports.ropa import write_ropa
+
+    loaded = _load_checked(map_path)
+    out.rule("Data map")
+    check(map_path, map_path)
+    out.rule("Example databases")
+    _generate_or_exit(subjects=subjects, out_dir=out_dir / "demo-data", seed=2026)
+    out.rule("Documents")
+    for path in [
+        *write_ropa(loaded, out_dir=out_dir / "ropa"),
+        *write_notice(loaded, out_dir=out_dir / "notice"),
+    ]:
+        out.print(f"wrote {path}")
+    notice_page = out_dir / "notice" / "privacy-notice.html"
+    out.print(f"\nOpen [bold]{notice_page}[/] in a browser to read the notice.")
+    if serve:
+        _serve_demo(map_path=map_path, out_dir=out_dir, port=port)
+
+
+@demo_app.command("generate")
+def demo_generate(
+    subjects: Annotated[int, typer.Option(min=1, max=10_000_000, help="People to create.")] = 1000,
+    out_dir: OutDir = Path("demo-data"),
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 2026,
+) -> None:
+    """Write SQLite databases for the example company, filled with deterministic fake data."""
+    _generate_or_exit(subjects=subjects, out_dir=out_dir, seed=seed)
+
+
+def _generate_or_exit(*, subjects: int, out_dir: Path, seed: int) -> None:
+    from lawful.demo.generate import DemoError, generate_company
+
+    try:
+        result = generate_company(subjects=subjects, out_dir=out_dir, seed=seed, console=out)
+    except DemoError as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    out.print(result.summary())
+
+
+# Each domain's commands live in their own module and register themselves on `app`.
+from lawful.cli import audit, breach, dsr, reports, requests, retention, web  # noqa: E402, F401
+from lawful.cli.web import _serve_demo  # noqa: E402

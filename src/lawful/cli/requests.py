@@ -1,0 +1,35 @@
+"""`lawful` commands: rights requests: housekeeping (lawful.requests)."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from lawful.cli import DEFAULT_MAP, MapOption, app, out
+from lawful.cli.dsr import DataOption, _dsr_errors, _dsr_runtime
+
+requests_app = typer.Typer(help="Rights requests: housekeeping.", no_args_is_help=True)
+app.add_typer(requests_app, name="requests")
+
+
+@requests_app.command("sweep")
+def requests_sweep(map_path: MapOption = DEFAULT_MAP, data_dir: DataOption = None) -> None:
+    """Expire requests never verified in time and purge request records kept past 24 months
+    (11 CCR §7101) and packages past their download period. Run it daily (cron, a timer)."""
+    from lawful.config import load_settings
+    from lawful.engine.datastores import registry_factory
+    from lawful.requests.records import expire_unverified_requests, purge_expired_records
+    from lawful.requests.tasks import build_runtime
+
+    with _dsr_errors(), _dsr_runtime(map_path, data_dir) as (datamap, runtime):
+        base = data_dir if data_dir is not None else map_path.resolve().parent
+        requests = build_runtime(settings=load_settings(), datamap=datamap, keyring=runtime.keyring,
+                                 sessions=runtime.sessions, environ=os.environ,
+                                 connectors=registry_factory(datamap, base_dir=base, environ=os.environ))  # fmt: skip
+        with runtime.sessions() as session:
+            expired = expire_unverified_requests(session, ctx=requests.ctx)
+            purged = purge_expired_records(session, ctx=requests.ctx)
+            session.commit()
+    out.print(f"expired {expired} unverified request(s); purged {purged.requests} request "
+              f"record(s) and {purged.packages} package(s)")  # fmt: skip

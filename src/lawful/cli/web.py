@@ -1,0 +1,153 @@
+"""`lawful` commands: web: serve, staff users, the demo server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from lawful.cli import _load_checked, app, err, out
+from lawful.cli.dsr import DataOption
+
+if TYPE_CHECKING:
+    from lawful.config import Settings
+
+user_app = typer.Typer(help="Staff accounts of the admin console.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+DEMO_HOST = "127.0.0.1"
+
+
+@contextmanager
+def _web_errors() -> Iterator[None]:
+    """Setting, store and map errors as one line each, no traceback, exit 1."""
+    from lawful.config import SettingsError
+    from lawful.store.migrate import StoreNotReadyError
+
+    try:
+        yield
+    except (SettingsError, StoreNotReadyError) as error:
+        err.print(f"[red]error[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def serve(
+    map_path: Annotated[
+        Path | None,
+        typer.Option("--map", "-m", help="The data map (or LAWFUL_MAP_PATH).", show_default=False),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    data_dir: DataOption = None,
+) -> None:
+    """Run the web server: privacy center (/privacy), admin console (/admin), API (/docs)."""
+    from lawful.config import load_settings
+
+    with _web_errors():
+        settings = load_settings()
+    chosen = map_path or settings.map_path
+    if chosen is None:
+        err.print("[red]error[/] no data map: pass --map lawful.yaml or set LAWFUL_MAP_PATH")
+        raise typer.Exit(1)
+    _load_checked(chosen)
+    update: dict[str, object] = {"map_path": chosen}
+    if data_dir is not None:
+        update["datastore_dir"] = data_dir
+    _run_server(settings.model_copy(update=update), host=host, port=port)
+
+
+def _run_server(settings: Settings, *, host: str, port: int) -> None:
+    import uvicorn
+
+    from lawful.web.app import create_app
+
+    with _web_errors():
+        # Behind a reverse proxy on this machine, X-Forwarded-* give the client's address and
+        # scheme (rate limits per person, Secure cookies over HTTPS).
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True)
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="Sign-in email.")],
+    name: Annotated[str, typer.Option(help="Full name, shown in the audit trail.")],
+    role: Annotated[
+        str, typer.Option(help="admin, privacy_officer, analyst or auditor (read-only).")
+    ],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a staff account; the password is asked for (never passed as an argument)."""
+    import sys
+
+    from lawful.auth.errors import AuthError
+    from lawful.auth.models import Role
+    from lawful.auth.service import create_user
+    from lawful.config import load_settings
+    from lawful.web.platform import open_store
+
+    if role not in Role.__members__:
+        err.print(f"[red]error[/] unknown role {role!r}: use one of {', '.join(Role)}")
+        raise typer.Exit(1)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _web_errors(), open_store(load_settings()) as store, store.sessions() as session:
+        try:
+            user = create_user(
+                session,
+                keyring=store.keyring,
+                email=email,
+                name=name,
+                role=Role(role),
+                password=password,
+                actor="cli",
+            )
+        except AuthError as error:
+            err.print(f"[red]error[/] {escape(error.message)}", highlight=False)
+            raise typer.Exit(1) from None
+        session.commit()
+    out.print(f"[green]ok[/] created {escape(name)} ({role}), id {user.id}")
+
+
+def _serve_demo(*, map_path: Path, out_dir: Path, port: int) -> None:
+    from lawful.config import load_settings
+    from lawful.web.demo import prepare_demo
+
+    out.rule("Privacy center and admin console")
+    with _web_errors():
+        demo = prepare_demo(
+            base=load_settings(),
+            map_path=map_path,
+            data_dir=out_dir / "demo-data",
+            store_dir=out_dir / "demo-platform",
+        )
+    for account in demo.accounts:
+        out.print(
+            f"  {account.role.value:<16} {account.email:<40} password: {account.password}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    base = f"http://{DEMO_HOST}:{port}"
+    out.print("These passwords are shown once; `lawful demo` makes new ones each run.\n")
+    out.print(
+        f"  privacy center  {base}/privacy\n  admin console   {base}/admin\n"
+        f"  API docs        {base}/docs",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if not demo.settings.smtp_host:
+        out.print(
+            "No mail server is set (LAWFUL_SMTP_HOST): mail to people goes to "
+            f"{out_dir / 'demo-platform' / 'outbox'} and the admin console's Outbox page.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    out.print("Press Ctrl+C to stop.")
+    _run_server(demo.settings, host=DEMO_HOST, port=port)
