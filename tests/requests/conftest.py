@@ -5,7 +5,6 @@ PostgreSQL, a real SMTP server (aiosmtpd) when a test reads its mail, and a fixe
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,13 +17,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.config import Settings
 from lawful.datamap.loader import load_datamap
 from lawful.datamap.models import Address, DataMap, Jurisdiction
-from lawful.demo.generate import generate_company
 from lawful.engine.datastores import registry_factory
 from lawful.requests import repository
 from lawful.requests.context import RequestsContext
@@ -37,6 +34,8 @@ from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
 from lawful.store.migrate import upgrade_database
 
+from ..conftest import code_in, free_port
+
 EXAMPLE = Path(__file__).parents[2] / "examples" / "contact-center" / "lawful.yaml"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 KEY = bytes(range(32))
@@ -48,14 +47,6 @@ KEY = bytes(range(32))
 @pytest.fixture(scope="session")
 def example_map() -> DataMap:
     return load_datamap(EXAMPLE).datamap
-
-
-@pytest.fixture(scope="session")
-def company(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example company's SQLite files, generated once; tests work on copies."""
-    out = tmp_path_factory.mktemp("company")
-    generate_company(subjects=1000, out_dir=out, seed=2026, console=Console(quiet=True))
-    return out
 
 
 @pytest.fixture
@@ -111,13 +102,6 @@ def store_url(request: pytest.FixtureRequest) -> str:
 # --- mail ----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class Inbox:
     """An aiosmtpd handler keeping every message it receives."""
 
@@ -156,14 +140,6 @@ def smtp_server() -> Iterator[SMTPServer]:
     controller.start()
     yield SMTPServer(inbox, port)
     controller.stop()
-
-
-def code_in(text: str) -> str:
-    """The 6-digit code of a code mail."""
-    for line in text.splitlines():
-        if line.strip().isdigit() and len(line.strip()) == 6:
-            return line.strip()
-    raise AssertionError(f"no code in mail:\n{text}")
 
 
 # --- the world a test runs in ----------------------------------------------------------------
