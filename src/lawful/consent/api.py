@@ -27,13 +27,13 @@ from lawful.consent.banner import (
     record_banner_choice,
     static_file,
 )
+from lawful.consent.check_path import check_answer
 from lawful.consent.errors import ConsentInputError
 from lawful.consent.links import LinkKind, issue_link, unsubscribe_headers
 from lawful.consent.models import ConsentEvent, NoticeVersion
 from lawful.consent.notices import publish_notice, reconsent_list
 from lawful.consent.policy import policy_for
 from lawful.consent.receipts import build_receipt
-from lawful.consent.rules import Decision
 from lawful.consent.schemas import (
     BannerChoiceIn,
     CheckAnswer,
@@ -96,8 +96,8 @@ async def check(
 ) -> Response:
     """Allowed or not for `purpose` on `channel`, with the reason and the deciding event.
 
-    The API's hot path: the token, the store and the decision are handled in one trip to
-    the thread pool rather than one per dependency."""
+    The common case is answered before it gets here (`lawful.consent.check_path`); this
+    route answers the others (no or bad token, bad input, a token's last use to store)."""
     platform = platform_of(request)
     body = await run_in_threadpool(_check, platform, credentials, subject, purpose, channel)
     return Response(body, media_type="application/json")
@@ -126,20 +126,7 @@ def _check(
         )
         if token in db.dirty:  # its last use, stored at most once a minute
             db.commit()
-    return json.dumps(_answer(decision), separators=(",", ":")).encode()
-
-
-def _answer(decision: Decision) -> dict[str, Any]:
-    event = decision.event
-    found = (
-        {"id": event.uid, "state": str(event.state), "at": event.at.isoformat()} if event else None
-    )
-    return {
-        "allowed": decision.allowed,
-        "reason": decision.reason,
-        "message": decision.message,
-        "event": found,
-    }
+    return check_answer(decision)
 
 
 @router.post("/api/v1/consent/filter", response_model=FilterAnswer, summary="Filter an audience")

@@ -23,6 +23,7 @@ from lawful.consent.errors import ConsentInputError
 from lawful.consent.models import ConsentEvent, ConsentState
 from lawful.consent.notices import current_notice
 from lawful.consent.policy import COOKIE_CHOICE_MONTHS, ConsentPolicy, PurposeRule, policy_for
+from lawful.consent.repository import CheckFacts
 from lawful.consent.rules import ALLOWED, Decision, reason_for, split_facts
 from lawful.consent.subjects import Subject, parse_subject
 from lawful.datamap.models import Channel, ConsentCapture, DataMap, TrackerCategory
@@ -321,6 +322,47 @@ def _audit(
 # --- deciding ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CheckQuestion:
+    """A check's input, validated and normalised: what `repository.check_facts` looks up."""
+
+    rule: PurposeRule
+    channel: str
+    index: str  # the subject's blind index
+    suppression: list[tuple[str, str]]  # (identity type, keyed hash), marketing purposes only
+
+
+def check_question(
+    *, datamap: DataMap, keyring: Keyring, subject: str, purpose: str, channel: str
+) -> CheckQuestion:
+    """Validate a check (no store needed); raises ConsentInputError when malformed."""
+    policy = policy_for(datamap)
+    rule = purpose_rule(policy, purpose)
+    contact_channel(channel)
+    person = parse_subject(subject, policy=policy)
+    return CheckQuestion(
+        rule=rule,
+        channel=channel,
+        index=keyring.index(person.key),
+        suppression=suppression_entries(policy, keyring, person) if rule.marketing else [],
+    )
+
+
+def decide_check(*, question: CheckQuestion, found: CheckFacts, now: datetime) -> Decision:
+    """The decision on the facts the store gave for `question`."""
+    purpose_event, channel_event = split_facts(found.events)
+    reason, event = reason_for(
+        question.rule,
+        channel=question.channel,
+        suppressed=found.suppressed,
+        purpose_event=purpose_event,
+        channel_event=channel_event,
+        reconsent_after=found.reconsent_after,
+        now=now,
+    )
+    return Decision(allowed=reason in ALLOWED, reason=reason, event=event)
+
+
 def check_consent(
     session: Session,
     *,
@@ -333,25 +375,14 @@ def check_consent(
 ) -> Decision:
     """May this person be contacted (or their data used) for the purpose on the channel?
     The answer names the reason and the event that decided it."""
-    policy = policy_for(datamap)
-    rule = purpose_rule(policy, purpose)
-    contact_channel(channel)
-    person = parse_subject(subject, policy=policy)
+    question = check_question(
+        datamap=datamap, keyring=keyring, subject=subject, purpose=purpose, channel=channel
+    )
     found = repository.check_facts(
         session,
-        index=keyring.index(person.key),
-        purpose=rule.id,
-        channel=channel,
-        suppression=suppression_entries(policy, keyring, person) if rule.marketing else [],
+        index=question.index,
+        purpose=question.rule.id,
+        channel=question.channel,
+        suppression=question.suppression,
     )
-    purpose_event, channel_event = split_facts(found.events)
-    reason, event = reason_for(
-        rule,
-        channel=channel,
-        suppressed=found.suppressed,
-        purpose_event=purpose_event,
-        channel_event=channel_event,
-        reconsent_after=found.reconsent_after,
-        now=now or utcnow(),
-    )
-    return Decision(allowed=reason in ALLOWED, reason=reason, event=event)
+    return decide_check(question=question, found=found, now=now or utcnow())

@@ -51,6 +51,9 @@ ROUTERS: tuple[str, ...] = (
     "lawful.reports.pages:router",
     "lawful.consent.pages:router",
 )
+# ASGI middlewares that answer a hot route's common case below the framework and hand every
+# other request on (see `lawful.consent.check_path`).
+FAST_PATHS: tuple[str, ...] = ("lawful.consent.check_path:ConsentCheckPath",)
 SERVICES: tuple[str, ...] = (
     "lawful.requests.tasks:job_runner",
     "lawful.retention.schedule:scheduler_service",
@@ -120,6 +123,8 @@ def create_app(settings: Settings | None = None, *, loaded: LoadedMap | None = N
     app.mount("/static", StaticFiles(packages=[("lawful.web", "static")]), name="static")
     app.add_middleware(BodyLimitMiddleware)  # innermost: its refusal is rendered as an error
     install_error_handlers(app)
+    for reference in FAST_PATHS:  # inside the security headers, outside the error handling
+        app.add_middleware(load_object(reference))
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: every answer gets the headers
     return app
 

@@ -1,0 +1,180 @@
+"""`GET /api/v1/consent/check` answered below the framework: the API's hot path.
+
+A plain ASGI layer in front of the FastAPI stack answers the common case — a well-formed
+check with a live API token that carries `consent:read` — with one indexed read on one
+connection kept by the process: the token's row and the deciding facts in a single
+statement, no ORM, no dependency injection, no thread hop. Every other case goes on to the
+FastAPI route, unchanged: no token, an unknown, revoked or expired one, a missing scope,
+malformed or missing parameters, a token whose last use is due to be stored (at most once
+a minute), a store error. So statuses and error bodies stay exactly those of the rest of
+the API. Nothing is cached: each answer reads the ledger and the token as committed, so a
+withdrawal, an unsubscribe or a revocation counts from the next check, in every process.
+
+The layer sits inside `SecurityHeadersMiddleware` (see `lawful.web.app`), so its answers
+carry the same headers as every other one. The route has no rate limit; neither has this.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl
+
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lawful.auth.service import token_digest
+from lawful.consent import repository
+from lawful.consent.errors import ConsentInputError
+from lawful.consent.repository import CheckFacts, TokenFacts
+from lawful.consent.rules import Decision
+from lawful.consent.service import CheckQuestion, check_question, decide_check
+from lawful.store.models import utcnow
+
+CHECK_PATH = "/api/v1/consent/check"
+SCOPE = "consent:read"
+# The route's `Query(max_length=…)`: longer values go to it, to be refused as it refuses them.
+LIMITS = {"subject": 400, "purpose": 100, "channel": 16}
+TOUCH_EVERY = timedelta(minutes=1)  # as `lawful.auth.service.check_token` stores last use
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+def check_answer(decision: Decision) -> bytes:
+    """The check's JSON answer (the route and this layer send the same bytes)."""
+    event = decision.event
+    found = (
+        {"id": event.uid, "state": str(event.state), "at": event.at.isoformat()} if event else None
+    )
+    answer = {
+        "allowed": decision.allowed,
+        "reason": decision.reason,
+        "message": decision.message,
+        "event": found,
+    }
+    return json.dumps(answer, separators=(",", ":")).encode()
+
+
+class ConsentCheckPath:
+    """ASGI middleware: answers the common consent check itself, hands on everything else."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.reader: LedgerReader | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, self._closing_on_shutdown(send))
+            return
+        if scope["type"] != "http" or scope["path"] != CHECK_PATH or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        body = self._answer(scope)
+        if body is None:
+            await self.app(scope, receive, send)
+            return
+        length = (b"content-length", str(len(body)).encode())
+        await send({"type": "http.response.start", "status": 200, "headers": [length, *_JSON_HEADERS]})  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
+
+    def _answer(self, scope: Scope) -> bytes | None:
+        """The answer, or None when the FastAPI route must give it."""
+        asked, secret = parameters(scope), bearer_secret(scope)
+        platform = getattr(scope["app"].state, "platform", None)
+        if asked is None or secret is None or platform is None:
+            return None
+        try:
+            question = check_question(datamap=platform.datamap, keyring=platform.keyring, **asked)
+        except ConsentInputError:
+            return None
+        if self.reader is None:
+            self.reader = LedgerReader(platform.sessions.kw["bind"])
+        found = self.reader.read(secret=secret, question=question)
+        now = utcnow()
+        if found is None or not token_allows(found[0], now=now):
+            return None
+        return check_answer(decide_check(question=question, found=found[1], now=now))
+
+    def _closing_on_shutdown(self, send: Send) -> Send:
+        async def closing(message: Message) -> None:
+            if message["type"].startswith("lifespan.shutdown") and self.reader is not None:
+                self.reader.close()
+                self.reader = None
+            await send(message)
+
+        return closing
+
+
+def parameters(scope: Scope) -> dict[str, str] | None:
+    """subject, purpose and channel, each given once and within the route's limits."""
+    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    asked: dict[str, str] = {}
+    for name, value in pairs:
+        if name in LIMITS:
+            if name in asked or len(value) > LIMITS[name]:
+                return None
+            asked[name] = value
+    return asked if len(asked) == len(LIMITS) else None
+
+
+def bearer_secret(scope: Scope) -> str | None:
+    """The secret of `Authorization: Bearer <secret>` (the first such header), or None."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, secret = value.decode("latin-1").partition(" ")
+            return secret if scheme.lower() == "bearer" and secret else None
+    return None
+
+
+def token_allows(token: TokenFacts | None, *, now: datetime) -> bool:
+    """Live (known, not revoked, not expired), with the scope, and no last use to store."""
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return False
+    if SCOPE not in token.scopes:
+        return False
+    return token.last_used_at is not None and now - token.last_used_at < TOUCH_EVERY
+
+
+class LedgerReader:
+    """One database connection of this process, used only by the event loop's thread, in
+    autocommit: each read sees every commit made before it, by any process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.dialect = engine, engine.dialect.name
+        self._errors: type[Exception] = engine.dialect.loaded_dbapi.Error
+        self._connection: Any = None
+
+    def read(
+        self, *, secret: str, question: CheckQuestion
+    ) -> tuple[TokenFacts | None, CheckFacts] | None:
+        """The token and the facts, or None if the store could not answer (the route then
+        tries, and reports the error as every route does)."""
+        try:
+            if self._connection is None:
+                self._connection = self._connect()
+            return repository.token_check_facts(
+                self._connection.driver_connection,
+                dialect=self.dialect,
+                token_hash=token_digest(secret),
+                index=question.index,
+                purpose=question.rule.id,
+                channel=question.channel,
+                suppression=question.suppression,
+            )
+        except self._errors:
+            self.close()
+            return None
+
+    def _connect(self) -> Any:
+        connection = self.engine.raw_connection()
+        driver: Any = connection.driver_connection
+        if self.dialect == "sqlite":
+            driver.isolation_level = None  # autocommit: no transaction is left open
+        else:
+            driver.autocommit = True
+        return connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.invalidate()  # closed, not handed back to the pool in autocommit
+            self._connection = None
