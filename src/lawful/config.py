@@ -183,6 +183,46 @@ class Settings(BaseSettings):
         description="Records per checkpointed step of a scheduled retention sweep.",
     )
 
+    # --- jobs: in-process by default, Celery workers with a broker (lawful.worker) ----------
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker, e.g. `redis://127.0.0.1:6379/0` or "
+        "`amqp://guest@127.0.0.1:5672//`. Set: jobs (request runs, mail, forwards, sweeps) run "
+        "on `lawful worker` processes. Unset: they run inside `lawful serve`.",
+    )
+    job_lease_seconds: float = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="A running job holds its task this long, extended while it runs; when a "
+        "worker dies, another takes the job over once the lease has lapsed.",
+    )
+    job_retry_seconds: float = Field(
+        default=30,
+        ge=0.1,
+        le=86_400,
+        description="Wait before the first retry of a failed job; each retry waits twice as "
+        "long as the one before, up to `job_retry_max_seconds`.",
+    )
+    job_retry_max_seconds: float = Field(
+        default=3600, ge=1, le=7 * 86_400, description="Longest wait between two retries."
+    )
+    job_poll_seconds: float = Field(
+        default=5,
+        ge=0.1,
+        le=3600,
+        description="How often a worker looks in the store for jobs to hand over: retries "
+        "that are due, jobs whose worker died, scheduled sweeps.",
+    )
+    job_republish_seconds: float = Field(
+        default=300,
+        ge=1,
+        le=86_400,
+        description="A job still waiting this long after it was handed over is handed over "
+        "again (its broker message may have been lost, e.g. a broker restarted without "
+        "persistence); running it twice is harmless, only one worker can claim it.",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

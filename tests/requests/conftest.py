@@ -29,10 +29,11 @@ from lawful.requests.intake import Intake
 from lawful.requests.mail import Mail, Mailer, MemoryMailer
 from lawful.requests.models import RightsRequest
 from lawful.requests.service import Submitted, submit_request
-from lawful.requests.tasks import RequestsRuntime, build_runtime
+from lawful.requests.tasks import RequestsRuntime
 from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
 from lawful.store.migrate import upgrade_database
+from lawful.worker.jobs import build_runtime
 
 from ..conftest import code_in, free_port
 

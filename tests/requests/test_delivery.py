@@ -25,9 +25,13 @@ def completed(world) -> str:
     _, email = world.candidate(offset=20)
     reference = world.submit(request_type="access", email=email, country="FR").request.reference
     with world.session() as session:
-        verify_request(session, ctx=world.ctx, reference=reference, code=world.code())
+        verify_request(
+            session, ctx=world.ctx, reference=reference, code=world.code(), now=world.clock.now
+        )
     with world.session() as session:
-        approve_request(session, ctx=world.ctx, reference=reference, actor="staff:1")
+        approve_request(
+            session, ctx=world.ctx, reference=reference, actor="staff:1", now=world.clock.now
+        )
     return reference
 
 
@@ -104,6 +108,7 @@ def test_a_wrong_download_code_counts_and_gives_no_link(world, completed) -> Non
             reference=completed,
             code=f"{(int(code) + 1) % 10**6:06d}",
             browser_session=MINE,
+            now=world.clock.now,
         )
     assert outcome.token is None
     assert outcome.code.error is not None

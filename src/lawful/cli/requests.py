@@ -20,7 +20,7 @@ def requests_sweep(map_path: MapOption = DEFAULT_MAP, data_dir: DataOption = Non
     from lawful.config import load_settings
     from lawful.engine.datastores import registry_factory
     from lawful.requests.records import expire_unverified_requests, purge_expired_records
-    from lawful.requests.tasks import build_runtime
+    from lawful.worker.jobs import build_runtime
 
     with _dsr_errors(), _dsr_runtime(map_path, data_dir) as (datamap, runtime):
         base = data_dir if data_dir is not None else map_path.resolve().parent

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from lawful.config import Settings, SettingsError
 from lawful.datamap.models import DataMap
 from lawful.law.requests import RequestType
-from lawful.requests.jobs import JobQueue
 from lawful.requests.models import VerificationLevel
 from lawful.store.crypto import Keyring
+from lawful.store.tasks import Dispatcher
 
 # The zone of an organisation's country, where the country has one zone; others set
 # LAWFUL_TIMEZONE (deadlines are counted in the organisation's days, docs/deadlines.md).
@@ -84,7 +84,7 @@ class RequestsContext:
     datamap: DataMap
     keyring: Keyring
     policy: RequestPolicy
-    jobs: JobQueue
+    jobs: Dispatcher
 
     def zone(self) -> tzinfo:
         """The organisation's time zone, in which a request's days are counted."""

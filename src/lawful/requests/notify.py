@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lawful.requests.context import RequestsContext
-from lawful.requests.jobs import defer_job
 from lawful.requests.models import RightsRequest
+from lawful.store.tasks import defer_job
 
 MAIL_JOB = "requests.mail"
 EXECUTE_JOB = "requests.execute"

@@ -25,7 +25,6 @@ from lawful.requests.context import RequestsContext
 from lawful.requests.errors import ConflictError, InvalidInputError, RequestNotFoundError
 from lawful.requests.identity import seal_details, seal_identity
 from lawful.requests.intake import CheckedIntake, Intake, check_intake
-from lawful.requests.jobs import defer_job
 from lawful.requests.lookup import get_request as get_request
 from lawful.requests.lookup import request_for_person as request_for_person
 from lawful.requests.lookup import seal_status_token
@@ -52,6 +51,7 @@ from lawful.requests.verification import (
     required_level,
 )
 from lawful.store.models import new_id, utcnow
+from lawful.store.tasks import defer_job
 
 S = RequestStatus
 REFERENCE_LENGTH = 10  # base32: 50 random bits, not guessable

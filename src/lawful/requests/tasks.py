@@ -1,28 +1,24 @@
 """The job bodies of the workflow — send a mail, run an approved request, match data
 points — and the runtime they run in. Each opens its own session and commits its own work;
-the queue (`lawful.requests.jobs`) hands them over only after the commit that asked.
+tasks (`lawful.store.tasks`) hand them over only after the commit that asked. A body raises
+`RetryLaterError` when something that may pass stopped it (the mail server, a datastore): the
+worker runs it again later, and tells the request's timeline when it gives up.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from lawful.config import Settings
-from lawful.datamap.models import DataMap
-from lawful.engine.datastores import ConnectorFactory
-from lawful.engine.errors import EngineError
+from lawful.engine.errors import EngineError, IdentityError
 from lawful.requests import repository
-from lawful.requests.context import RequestPolicy, RequestsContext
+from lawful.requests.context import RequestsContext
 from lawful.requests.delivery import store_package
 from lawful.requests.execution import (
     EngineEnv,
@@ -33,8 +29,7 @@ from lawful.requests.execution import (
 )
 from lawful.requests.forwarding import ForwardedRequest, ForwardResult, forward_to_client
 from lawful.requests.identity import engine_identity, open_details, open_identity
-from lawful.requests.jobs import Handler, InProcessQueue, Payload
-from lawful.requests.mail import Mailer, MailError, mailer_from_settings, render_mail
+from lawful.requests.mail import Mailer, MailError, render_mail
 from lawful.requests.models import RightsRequest
 from lawful.requests.notices import mail_context
 from lawful.requests.notify import EXECUTE_JOB, MAIL_JOB, MATCH_JOB, open_sealed
@@ -48,8 +43,8 @@ from lawful.requests.service import (
 )
 from lawful.requests.states import RequestStatus
 from lawful.requests.timeline import record
-from lawful.store.crypto import Keyring
 from lawful.store.models import utcnow
+from lawful.store.tasks import Payload, RetryLaterError
 
 logger = logging.getLogger(__name__)
 S = RequestStatus
@@ -71,22 +66,39 @@ class RequestsRuntime:
         return self.engine.sessions
 
 
-def handler(runtime: RequestsRuntime) -> Handler:
-    """The function the queue calls for each job."""
-    bodies: dict[str, Callable[[RequestsRuntime, Payload], None]] = {
-        MAIL_JOB: send_request_mail,
-        EXECUTE_JOB: execute_request,
-        MATCH_JOB: match_request_data_points,
+Body = Callable[[Payload], None]
+
+
+def job_bodies(runtime: RequestsRuntime) -> dict[str, Body]:
+    """The workflow's job kinds and the function that runs each."""
+    return {
+        MAIL_JOB: lambda payload: send_request_mail(runtime, payload),
+        EXECUTE_JOB: lambda payload: execute_request(runtime, payload),
+        MATCH_JOB: lambda payload: match_request_data_points(runtime, payload),
     }
 
-    def run(kind: str, payload: Payload) -> None:
-        body = bodies.get(kind)
-        if body is None:
-            logger.error("unknown job kind %s", kind)
-            return
-        body(runtime, payload)
 
-    return run
+def record_gave_up(runtime: RequestsRuntime, kind: str, payload: Payload, message: str) -> None:
+    """A job of a request kept failing: its timeline says so, for staff to act on."""
+    request_id = payload.get("request_id")
+    if not request_id:
+        return
+    with runtime.sessions() as session:
+        request = repository.by_id(session, request_id=str(request_id))
+        if request is None:
+            return
+        action = "mail_failed" if kind == MAIL_JOB else "job_failed"
+        details = {"job": kind, "mail": payload["mail"]} if kind == MAIL_JOB else {"job": kind}
+        record(
+            session,
+            request=request,
+            actor=POLICY,
+            action=action,
+            now=runtime.clock(),
+            details=details,
+            staff_only={"error": message[:300]},
+        )
+        session.commit()
 
 
 # --- mail ------------------------------------------------------------------------------------
@@ -112,17 +124,11 @@ def send_request_mail(runtime: RequestsRuntime, payload: Payload) -> None:
         now = runtime.clock()
         try:
             runtime.mailer.send(render_mail(kind, to=person.email, context=facts))
-        except MailError:
-            record(
-                session,
-                request=request,
-                actor=POLICY,
-                action="mail_failed",
-                now=now,
-                details={"mail": kind},
-            )
-            session.commit()
-            return
+        except MailError as error:
+            # The mail waits: sent again, later, until the server takes it.
+            raise RetryLaterError(
+                f"the mail server did not take the {kind} mail ({type(error).__name__})"
+            ) from None
         if kind == "receipt" and request.acknowledged_at is None:
             request.acknowledged_at = now  # 11 CCR §7021(a): receipt confirmed
         record(
@@ -150,9 +156,11 @@ def execute_request(runtime: RequestsRuntime, payload: Payload) -> None:
         if request.status is S.approved:
             start_running(session, request=request, now=runtime.clock())
             session.commit()
-        outcome = _run(runtime, session, request)
+        outcome, problem = _run(runtime, session, request)
+        session.commit()
+        if problem:  # a datastore down, a step failed: the engine resumes on the next attempt
+            raise RetryLaterError(problem)
         if outcome is None:
-            session.commit()
             return
         _finish(runtime, session, request, outcome)
         session.commit()
@@ -160,7 +168,8 @@ def execute_request(runtime: RequestsRuntime, payload: Payload) -> None:
 
 def _run(
     runtime: RequestsRuntime, session: Session, request: RightsRequest
-) -> EngineOutcome | None:
+) -> tuple[EngineOutcome | None, str]:
+    """The engine's outcome, or why the run must be tried again ("" when not)."""
     ctx = runtime.ctx
     now = runtime.clock()
     try:
@@ -175,25 +184,33 @@ def _run(
             now,
         )
         outcome = run_request(runtime.engine, order)
+    except IdentityError as error:  # will not pass by itself: staff must look
+        note_execution_problem(
+            session, request=request, problems=[str(p) for p in error.problems], now=now
+        )
+        return None, ""
     except EngineError as error:
         note_execution_problem(
             session, request=request, problems=[str(p) for p in error.problems], now=now
         )
-        return None
+        return (
+            None,
+            f"the engine could not start: {len(error.problems)} problem(s), see the request",
+        )
     except Exception as error:
         # The class only: a driver's message can quote personal data.
         problem = f"unexpected {type(error).__name__}; see the server log, then retry"
         logger.error("request %s: execution failed: %s", request.reference, type(error).__name__)
         note_execution_problem(session, request=request, problems=[problem], now=now)
-        return None
+        return None, problem
     if outcome is None:
         if not any(e.action == "awaiting_staff" for e in request.events):
             record(session, request=request, actor=POLICY, action="awaiting_staff", now=now)
-        return None
+        return None, ""
     if not outcome.done:
         note_execution_problem(session, request=request, problems=outcome.problems, now=now)
-        return None
-    return outcome
+        return None, f"{len(outcome.problems)} step(s) failed, see the request; the run resumes"
+    return outcome, ""
 
 
 def _finish(
@@ -298,68 +315,3 @@ def match_request_data_points(runtime: RequestsRuntime, payload: Payload) -> Non
             now=runtime.clock(),
         )
         session.commit()
-
-
-# --- wiring ----------------------------------------------------------------------------------
-
-
-def build_runtime(
-    *,
-    settings: Settings,
-    datamap: DataMap,
-    keyring: Keyring,
-    sessions: sessionmaker[Session],
-    connectors: ConnectorFactory,
-    environ: Mapping[str, str],
-    queue: InProcessQueue | None = None,
-    mailer: Mailer | None = None,
-    clock: Callable[[], datetime] = utcnow,
-    http: Callable[[], httpx.Client] = httpx.Client,
-) -> RequestsRuntime:
-    """The runtime, with its queue bound to the job bodies (inline unless `queue` says)."""
-    jobs = queue or InProcessQueue()
-    ctx = RequestsContext(datamap, keyring, RequestPolicy.from_settings(settings), jobs)
-    runtime = RequestsRuntime(
-        ctx=ctx,
-        engine=EngineEnv(datamap, keyring, sessions, connectors),
-        mailer=mailer or mailer_from_settings(settings),
-        environ=environ,
-        http=http,
-        clock=clock,
-    )
-    jobs.bind(handler(runtime))
-    return runtime
-
-
-class PlatformLike(Protocol):
-    """What the web app's platform offers (`lawful.web.platform.Platform`)."""
-
-    @property
-    def settings(self) -> Settings: ...
-    @property
-    def sessions(self) -> sessionmaker[Session]: ...
-    @property
-    def keyring(self) -> Keyring: ...
-    @property
-    def datamap(self) -> DataMap: ...
-    @property
-    def connectors(self) -> ConnectorFactory: ...
-    @property
-    def requests(self) -> RequestsContext: ...
-
-
-@contextmanager
-def job_runner(platform: PlatformLike) -> Iterator[None]:
-    """For the app's SERVICES: bind the job bodies to the platform's queue while it runs."""
-    ctx = platform.requests
-    runtime = RequestsRuntime(
-        ctx=ctx,
-        engine=EngineEnv(
-            platform.datamap, platform.keyring, platform.sessions, platform.connectors
-        ),
-        mailer=mailer_from_settings(platform.settings),
-        environ=os.environ,
-    )
-    if isinstance(ctx.jobs, InProcessQueue):
-        ctx.jobs.bind(handler(runtime))
-    yield

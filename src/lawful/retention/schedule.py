@@ -1,5 +1,6 @@
-"""Scheduled sweeps: an in-process loop that runs a retention sweep every
-`retention_interval_hours`, for `lawful retention schedule` and the web app's services.
+"""Scheduled sweeps: `sweep_once`, the body of a `retention.sweep` job (queued every
+`retention_interval_hours` by the worker's poller, `lawful.worker.poller`), and the loop of
+`lawful retention schedule` for installations that run sweeps as a command.
 
 Deliberately small: one sweep at a time, in one thread; a failed sweep is logged and tried
 again at the next tick (an interrupted one is resumed by it). Several servers sharing one
@@ -10,10 +11,8 @@ store would each sweep: run the schedule in one process only (or use cron and
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +26,6 @@ from lawful.store.crypto import Keyring
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from lawful.web.platform import Platform
 
 log = logging.getLogger("lawful.retention")
 OPERATOR = "scheduler"
@@ -78,40 +76,3 @@ def run_schedule(
             log.exception("retention sweep failed; it is resumed at the next tick")
         stop.wait(interval_hours * 3600)
     return runs
-
-
-@contextmanager
-def scheduler_service(platform: Platform) -> Iterator[None]:
-    """The web app's service (`SERVICES` in `lawful.web.app`): scheduled sweeps on a thread
-    while the app runs, when `retention_interval_hours` is set."""
-    settings = platform.settings
-    if settings.retention_interval_hours <= 0:
-        yield
-        return
-    base_dir = settings.datastore_dir or platform.loaded_map.path.parent
-
-    def sweep() -> SweepReport:
-        return sweep_once(
-            platform.sessions,
-            datamap=platform.datamap,
-            keyring=platform.keyring,
-            base_dir=base_dir,
-            environ=os.environ,
-            batch_size=settings.retention_batch_size,
-        )
-
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=run_schedule,
-        args=(sweep,),
-        kwargs={"interval_hours": settings.retention_interval_hours, "stop": stop},
-        name="lawful-retention",
-        daemon=True,
-    )
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        # A sweep under way is not waited for: killed mid-way, it is resumed at next start.
-        thread.join(timeout=5)

@@ -19,6 +19,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "lawful.requests.models",
     "lawful.retention.models",
     "lawful.breach.models",
+    "lawful.store.tasks",
 )
 
 

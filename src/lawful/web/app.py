@@ -54,10 +54,7 @@ ROUTERS: tuple[str, ...] = (
 # ASGI middlewares that answer a hot route's common case below the framework and hand every
 # other request on (see `lawful.consent.check_path`).
 FAST_PATHS: tuple[str, ...] = ("lawful.consent.check_path:ConsentCheckPath",)
-SERVICES: tuple[str, ...] = (
-    "lawful.requests.tasks:job_runner",
-    "lawful.retention.schedule:scheduler_service",
-)
+SERVICES: tuple[str, ...] = ("lawful.worker.jobs:worker_service",)
 ADMIN_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("dashboard", "Dashboard", "/admin/dashboard"),
     MenuEntry("requests", "Requests", "/admin/requests"),

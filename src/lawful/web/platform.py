@@ -18,11 +18,12 @@ from lawful.datamap.loader import LoadedMap, load_datamap
 from lawful.datamap.models import DataMap
 from lawful.engine.datastores import ConnectorFactory, registry_factory
 from lawful.requests.context import RequestPolicy, RequestsContext
-from lawful.requests.jobs import InProcessQueue
 from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
 from lawful.store.migrate import ensure_store
 from lawful.web.ratelimit import RateLimiter
+from lawful.worker.broker import CeleryDispatcher, make_celery
+from lawful.worker.inprocess import InProcessQueue
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class Platform:
     limiter: RateLimiter
     cookie_key: bytes  # signs the session and visitor cookies
     key_generated_at: Path | None  # a new encryption key was just written here
-    jobs: InProcessQueue  # runs deferred jobs (mail, engine runs) on a background thread
+    # Hands committed tasks over: to a background thread here, or to Celery workers.
+    jobs: InProcessQueue | CeleryDispatcher
     requests: RequestsContext  # what the rights-request services need
 
     @property
@@ -78,7 +80,7 @@ def open_platform(settings: Settings, *, loaded: LoadedMap | None = None) -> Ite
     queue (closed in reverse order: queued jobs finish before the store goes away)."""
     loaded = loaded or _load_map(settings)
     base_dir = settings.datastore_dir or loaded.path.parent
-    jobs = InProcessQueue(background=True)
+    jobs = job_dispatcher(settings)
     policy = RequestPolicy.from_settings(settings)
     with open_store(settings) as store:
         try:
@@ -98,6 +100,13 @@ def open_platform(settings: Settings, *, loaded: LoadedMap | None = None) -> Ite
             )
         finally:
             jobs.close()
+
+
+def job_dispatcher(settings: Settings) -> InProcessQueue | CeleryDispatcher:
+    """Celery when a broker is configured, else a background thread of this process."""
+    if settings.broker_url:
+        return CeleryDispatcher(make_celery(settings))
+    return InProcessQueue(background=True)
 
 
 def _load_map(settings: Settings) -> LoadedMap:

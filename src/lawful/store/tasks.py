@@ -1,0 +1,154 @@
+"""Deferred jobs as durable tasks: one row per job, written in the transaction that asked
+for it, handed over (to a thread of this process, or to Celery workers) only after commit.
+
+The row is the job's truth (the broker only carries its id): a job is handed over only once
+its row is committed, it is claimed under a lease before it runs, and a job whose broker
+message was lost, or whose worker died, is found again here and handed over once more.
+Payloads hold ids only; anything secret in them is sealed with the keyring first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlalchemy import JSON, Enum, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from lawful.store.models import Base, UTCDateTime, new_id, utcnow
+
+
+class TaskStatus(StrEnum):
+    queued = "queued"  # committed, waiting for a worker
+    running = "running"  # claimed by a worker under a lease
+    retrying = "retrying"  # failed; runs again at `run_after`
+    done = "done"
+    failed = "failed"  # kept failing: shown to staff, who can retry it
+
+
+OPEN = (TaskStatus.queued, TaskStatus.running, TaskStatus.retrying)
+
+
+def _enum(kind: type[StrEnum]) -> Enum:
+    return Enum(kind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Task(Base):
+    """A job to run at least once, whose effects happen at most once (its body checks)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_status_run_after", "status", "run_after"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(64), comment="requests.mail, retention.sweep, …")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, comment="Ids only; secrets sealed")
+    request_id: Mapped[str | None] = mapped_column(
+        String(32), nullable=True, index=True, comment="The rights request it works for"
+    )
+    dedupe_key: Mapped[str | None] = mapped_column(
+        String(200), nullable=True, unique=True, comment="Scheduled work: one task per slot"
+    )
+    status: Mapped[TaskStatus] = mapped_column(_enum(TaskStatus), default=TaskStatus.queued)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    run_after: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, comment="Last hand-over to a broker or thread"
+    )
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(
+        Text, nullable=True, comment="Error class and a message without personal data"
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Worker(Base):
+    """A `lawful worker` process, as last seen (its heartbeat), for `lawful status`."""
+
+    __tablename__ = "workers"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    tasks_done: Mapped[int] = mapped_column(Integer, default=0)
+    tasks_failed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- deferring a job ----------------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+Payload = dict[str, Any]
+Handler = Callable[[str, Payload], None]
+_PENDING = "lawful.tasks.pending"
+# How often a job is tried before staff are shown it failed (each retry waits longer).
+ATTEMPTS: dict[str, int] = {"requests.mail": 12, "requests.execute": 8}
+DEFAULT_ATTEMPTS = 5
+
+
+class RetryLaterError(Exception):
+    """A job could not finish for a reason that may pass (a datastore or the mail server
+    down): it runs again later. The message is shown to staff: no personal data in it."""
+
+
+class Dispatcher(Protocol):
+    def dispatch(self, task_ids: Sequence[str]) -> None:
+        """Hand committed tasks over to whatever runs them (never before the commit)."""
+
+
+def defer_job(
+    session: Session,
+    *,
+    queue: Dispatcher,
+    kind: str,
+    payload: Payload,
+    dedupe_key: str | None = None,
+) -> Task:
+    """Store a task for `kind` in this transaction; hand it over once the session commits.
+    A rollback drops it with the rest (so no mail goes out about a request never stored)."""
+    request_id = payload.get("request_id")
+    task = Task(
+        id=new_id(),
+        kind=kind,
+        payload=payload,
+        request_id=str(request_id) if request_id else None,
+        dedupe_key=dedupe_key,
+        status=TaskStatus.queued,
+        attempts=0,
+        max_attempts=ATTEMPTS.get(kind, DEFAULT_ATTEMPTS),
+        run_after=utcnow(),
+    )
+    session.add(task)
+    pending: list[tuple[Dispatcher, str]] | None = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = []
+        event.listen(session, "after_commit", _dispatch)
+        event.listen(session, "after_rollback", _discard)
+    pending.append((queue, task.id))
+    return task
+
+
+def _dispatch(session: Session) -> None:
+    pending: list[tuple[Dispatcher, str]] = session.info.get(_PENDING) or []
+    handed, pending[:] = list(pending), []
+    by_queue: dict[int, tuple[Dispatcher, list[str]]] = {}
+    for target, task_id in handed:
+        by_queue.setdefault(id(target), (target, []))[1].append(task_id)
+    for target, ids in by_queue.values():
+        try:
+            target.dispatch(ids)
+        except Exception as error:  # the rows are committed: the poller hands them over later
+            logger.warning("tasks not handed over yet (%s): %d", type(error).__name__, len(ids))
+
+
+def _discard(session: Session) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending.clear()

@@ -1,0 +1,84 @@
+"""Celery, when `LAWFUL_BROKER_URL` is set: the web app publishes task ids, `lawful worker`
+processes consume them. A message carries a task id only; the task row is the truth.
+
+Settings that make a lost worker harmless: a message is acknowledged only after its task
+ran (`task_acks_late`), and given back to the broker when the worker process dies
+(`task_reject_on_worker_lost`); each worker takes one message at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from celery import Celery
+from kombu.connection import Connection
+
+from lawful.config import Settings
+
+logger = logging.getLogger("lawful.worker")
+QUEUE = "lawful"
+RUN_TASK = "lawful.run_task"
+# Publishing happens after a commit, inside a web request: fail fast, the poller re-publishes.
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
+
+
+def make_celery(settings: Settings) -> Celery:
+    """The Celery app for this installation (no tasks: `lawful worker` registers its own)."""
+    app = Celery("lawful", broker=settings.broker_url, set_as_current=False)
+    app.conf.update(
+        task_default_queue=QUEUE,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=3,
+        # Redis: an unacknowledged message goes back to the queue after this long; the lease
+        # (lawful.worker.runner) protects a task still running when that happens.
+        broker_transport_options={"visibility_timeout": max(settings.job_republish_seconds, 60)},
+        task_publish_retry_policy=PUBLISH_RETRY,
+    )
+    return app
+
+
+class CeleryDispatcher:
+    """Publishes committed task ids to the broker."""
+
+    def __init__(self, app: Celery) -> None:
+        self.app = app
+
+    def dispatch(self, task_ids: Sequence[str]) -> None:
+        with self.app.producer_or_acquire() as producer:
+            for task_id in task_ids:
+                self.app.send_task(
+                    RUN_TASK,
+                    args=[task_id],
+                    queue=QUEUE,
+                    producer=producer,
+                    retry=True,
+                    retry_policy=PUBLISH_RETRY,
+                )
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def broker_health(url: str, *, timeout: float = 3.0) -> dict[str, Any]:
+    """Whether the broker answers, and how many messages wait in Lawful's queue."""
+    try:
+        options = {"max_retries": 0}
+        with Connection(url, connect_timeout=timeout, transport_options=options) as conn:  # type: ignore[no-untyped-call]
+            conn.ensure_connection(max_retries=1, timeout=timeout)
+            declared = conn.default_channel.queue_declare(queue=QUEUE, passive=True)
+            return {"status": "ok", "waiting": int(declared.message_count)}
+    except Exception as error:  # any failure is "down" here, named by its class
+        if "NOT_FOUND" in str(error):  # RabbitMQ: no queue yet, i.e. nothing published yet
+            return {"status": "ok", "waiting": 0}
+        return {"status": "unreachable", "error": type(error).__name__}

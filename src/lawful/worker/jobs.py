@@ -1,0 +1,221 @@
+"""Wiring: every domain's job kinds in one handler, a runner and a poller for a platform,
+and the service that runs them inside `lawful serve` when no broker is configured.
+
+One code path: `lawful serve` (in-process) and `lawful worker` (Celery) build the same
+handler from the same bodies here; they differ only in who hands the task ids over.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from lawful.config import Settings
+from lawful.datamap.models import DataMap
+from lawful.engine.datastores import ConnectorFactory
+from lawful.requests.context import RequestPolicy, RequestsContext
+from lawful.requests.execution import EngineEnv
+from lawful.requests.mail import Mailer, mailer_from_settings
+from lawful.requests.records import expire_unverified_requests, purge_expired_records
+from lawful.requests.tasks import RequestsRuntime, job_bodies, record_gave_up
+from lawful.retention.schedule import sweep_once
+from lawful.store.crypto import Keyring
+from lawful.store.models import JobStatus, utcnow
+from lawful.store.tasks import Dispatcher, Handler, Payload, RetryLaterError
+from lawful.worker.inprocess import InProcessQueue
+from lawful.worker.poller import Poller, Scheduled
+from lawful.worker.runner import FailedHook, RetryPolicy, TaskRunner
+
+if TYPE_CHECKING:
+    from lawful.web.platform import Platform
+
+logger = logging.getLogger("lawful.worker")
+Body = Callable[[Payload], None]
+RETENTION_SWEEP = "retention.sweep"
+REQUESTS_HOUSEKEEPING = "requests.housekeeping"
+
+
+class UnknownJobError(Exception):
+    """A task of a kind this version of Lawful does not know (a newer one queued it?)."""
+
+
+def compose(bodies: Mapping[str, Body]) -> Handler:
+    def run(kind: str, payload: Payload) -> None:
+        body = bodies.get(kind)
+        if body is None:
+            raise UnknownJobError(kind)
+        body(payload)
+
+    return run
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        timedelta(seconds=settings.job_retry_seconds),
+        timedelta(seconds=settings.job_retry_max_seconds),
+    )
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def build_runtime(
+    *,
+    settings: Settings,
+    datamap: DataMap,
+    keyring: Keyring,
+    sessions: sessionmaker[Session],
+    connectors: ConnectorFactory,
+    environ: Mapping[str, str],
+    queue: Dispatcher | None = None,
+    mailer: Mailer | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    http: Callable[[], httpx.Client] = httpx.Client,
+) -> RequestsRuntime:
+    """The requests runtime for a command or a test: jobs run inline unless `queue` says."""
+    jobs = queue or InProcessQueue()
+    ctx = RequestsContext(datamap, keyring, RequestPolicy.from_settings(settings), jobs)
+    runtime = RequestsRuntime(
+        ctx=ctx,
+        engine=EngineEnv(datamap, keyring, sessions, connectors),
+        mailer=mailer or mailer_from_settings(settings),
+        environ=environ,
+        http=http,
+        clock=clock,
+    )
+    if isinstance(jobs, InProcessQueue):
+        jobs.bind(
+            TaskRunner(
+                sessions,
+                compose(job_bodies(runtime)),
+                name=worker_name(),
+                lease=timedelta(seconds=settings.job_lease_seconds),
+                retry=retry_policy(settings),
+                on_failed=_gave_up(runtime),
+                clock=clock,
+            )
+        )
+    return runtime
+
+
+def _gave_up(runtime: RequestsRuntime) -> FailedHook:
+    def hook(kind: str, payload: Payload, message: str) -> None:
+        record_gave_up(runtime, kind, payload, message)
+
+    return hook
+
+
+# --- a platform's jobs (the web app, a worker) ------------------------------------------------
+
+
+def platform_runtime(platform: Platform) -> RequestsRuntime:
+    return RequestsRuntime(
+        ctx=platform.requests,
+        engine=EngineEnv(
+            platform.datamap, platform.keyring, platform.sessions, platform.connectors
+        ),
+        mailer=mailer_from_settings(platform.settings),
+        environ=os.environ,
+    )
+
+
+def platform_bodies(platform: Platform, runtime: RequestsRuntime) -> dict[str, Body]:
+    """Every job kind a platform runs: the workflow's, sweeps and housekeeping."""
+    return {
+        **job_bodies(runtime),
+        RETENTION_SWEEP: lambda payload: _sweep(platform),
+        REQUESTS_HOUSEKEEPING: lambda payload: _housekeeping(platform),
+    }
+
+
+def _sweep(platform: Platform) -> None:
+    settings = platform.settings
+    report = sweep_once(
+        platform.sessions,
+        datamap=platform.datamap,
+        keyring=platform.keyring,
+        base_dir=settings.datastore_dir or platform.loaded_map.path.parent,
+        environ=os.environ,
+        batch_size=settings.retention_batch_size,
+    )
+    if report.job.status is not JobStatus.done:  # resumed by the next attempt
+        raise RetryLaterError("the retention sweep did not finish; it resumes")
+
+
+def _housekeeping(platform: Platform) -> None:
+    with platform.sessions() as session:
+        expire_unverified_requests(session, ctx=platform.requests)
+        purge_expired_records(session, ctx=platform.requests)
+        session.commit()
+
+
+def platform_runner(platform: Platform, *, name: str) -> TaskRunner:
+    settings = platform.settings
+    runtime = platform_runtime(platform)
+    return TaskRunner(
+        platform.sessions,
+        compose(platform_bodies(platform, runtime)),
+        name=name,
+        lease=timedelta(seconds=settings.job_lease_seconds),
+        retry=retry_policy(settings),
+        on_failed=_gave_up(runtime),
+    )
+
+
+def platform_poller(platform: Platform, runner: TaskRunner, *, name: str | None) -> Poller:
+    settings = platform.settings
+    scheduled = [Scheduled(REQUESTS_HOUSEKEEPING, timedelta(days=1))]
+    if settings.retention_interval_hours > 0:
+        scheduled.append(
+            Scheduled(RETENTION_SWEEP, timedelta(hours=settings.retention_interval_hours))
+        )
+    return Poller(
+        platform.sessions,
+        platform.jobs,
+        republish_after=timedelta(seconds=settings.job_republish_seconds),
+        on_failed=runner.on_failed,
+        scheduled=scheduled,
+        worker_name=name,
+    )
+
+
+@contextmanager
+def polling(poller: Poller, *, interval: float) -> Iterator[None]:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=poller.run,
+        kwargs={"interval": interval, "stop": stop},
+        name="lawful-poller",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def worker_service(platform: Platform) -> Iterator[None]:
+    """`SERVICES` entry of the web app: with no broker, run the jobs here (a background
+    thread) and poll for retries and scheduled work; with one, `lawful worker` does."""
+    if not isinstance(platform.jobs, InProcessQueue):
+        yield
+        return
+    runner = platform_runner(platform, name=worker_name())
+    platform.jobs.bind(runner)
+    with polling(
+        platform_poller(platform, runner, name=None), interval=platform.settings.job_poll_seconds
+    ):
+        yield
