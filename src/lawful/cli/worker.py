@@ -1,0 +1,71 @@
+"""`lawful` commands: jobs: the Celery worker and the installation's status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from lawful.cli import _load_checked, app, out
+from lawful.cli.dsr import DataOption
+from lawful.cli.web import _web_errors
+
+if TYPE_CHECKING:
+    from lawful.config import Settings
+    from lawful.datamap.loader import LoadedMap
+
+MapFlag = Annotated[
+    Path | None,
+    typer.Option("--map", "-m", help="The data map (or LAWFUL_MAP_PATH).", show_default=False),
+]
+
+
+@app.command()
+def worker(
+    map_path: MapFlag = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Tasks this process runs at once (threads).")
+    ] = 1,
+    name: Annotated[str | None, typer.Option(help="Worker name (default host:pid).")] = None,
+    data_dir: DataOption = None,
+) -> None:
+    """Run a Celery worker (needs LAWFUL_BROKER_URL): rights-request runs, mail, forwards to
+    clients and retention sweeps. Start several for more throughput; stop with SIGTERM."""
+    from lawful.worker.process import run_worker
+
+    with _web_errors():
+        settings, loaded = _configured(map_path, data_dir)
+        run_worker(settings, loaded=loaded, concurrency=concurrency, name=name)
+
+
+@app.command()
+def status(map_path: MapFlag = None, data_dir: DataOption = None) -> None:
+    """The store, the broker, the workers, the jobs and each datastore of the map: up or
+    down. Exits 1 when anything is down."""
+    from lawful.worker.status import installation_status
+
+    with _web_errors():
+        settings, loaded = _configured(map_path, data_dir)
+        report = installation_status(settings, loaded=loaded)
+    table = Table("component", "status", "details")
+    for row in report.rows():
+        style = "green" if row.ok else "red"
+        table.add_row(row.component, f"[{style}]{row.status}[/]", row.details)
+    out.print(table)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _configured(map_path: Path | None, data_dir: Path | None) -> tuple[Settings, LoadedMap]:
+    from lawful.config import SettingsError, load_settings
+
+    settings = load_settings()
+    chosen = map_path or settings.map_path
+    if chosen is None:
+        raise SettingsError("no data map: pass --map lawful.yaml or set LAWFUL_MAP_PATH")
+    update: dict[str, object] = {"map_path": chosen}
+    if data_dir is not None:
+        update["datastore_dir"] = data_dir
+    return settings.model_copy(update=update), _load_checked(chosen)
