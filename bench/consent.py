@@ -7,11 +7,14 @@
 The ledger is seeded with `--people` people (consents, withdrawals, channel opt-outs, erased
 people on the suppression list), written straight into a store built by the migrations.
 
-Checks: `lawful.web.app:create_app` under uvicorn in its own process(es) on 127.0.0.1, asked
-`GET /api/v1/consent/check` with an API token by a small keep-alive HTTP/1.1 load generator
-(asyncio, raw sockets, in this process) over `--connections` connections: a bounded number
-of requests (`--requests`, after a warm-up), stopping after `--seconds` whatever happens.
-Subjects are drawn at random: some consented, some withdrew, some unknown.
+Checks: `lawful.web.app:create_app` under uvicorn in its own process(es) on 127.0.0.1 (uvloop
+and httptools, as `lawful serve` runs it; `--stack plain` for asyncio and h11), asked
+`GET /api/v1/consent/check` with an API token over `--connections` keep-alive connections by
+`--client`: `wrk` (C, one thread; `apt-get install -y wrk`) for `--seconds` after a 3-second
+warm-up, or the small asyncio generator of this script (raw sockets, in this process): a
+bounded number of requests (`--requests`, after a warm-up), stopping after `--seconds`.
+Both share the machine's cores with the server. Subjects are drawn at random: some
+consented, some withdrew, some unknown.
 
 Filter: `lawful.consent.audience.filter_audience` in this process on `--contacts` contacts
 (every seeded person plus unknown ones, addresses in mixed case, some with a phone number).
@@ -28,6 +31,7 @@ import platform
 import random
 import resource
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -64,6 +68,8 @@ EXAMPLE = ROOT / "examples" / "contact-center" / "lawful.yaml"
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PURPOSE, CHANNEL = "email_marketing", "email"
 MASTER = bytes(range(32))
+STACKS = {"fast": ["--loop", "uvloop", "--http", "httptools"],
+          "plain": ["--loop", "asyncio", "--http", "h11"]}  # fmt: skip
 log = Console(stderr=True)
 
 
@@ -94,7 +100,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2_000)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, nargs="+", default=[2], help="uvicorn processes.")
-    parser.add_argument("--seconds", type=float, default=60.0, help="Hard stop for one run.")
+    parser.add_argument(
+        "--seconds", type=float, default=60.0, help="wrk: length of a run; asyncio: hard stop."
+    )
+    parser.add_argument("--client", choices=["wrk", "asyncio"], default="wrk")
+    parser.add_argument("--stack", choices=["fast", "plain"], default="fast",
+                        help="uvicorn with uvloop + httptools (fast) or asyncio + h11 (plain).")  # fmt: skip
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="Filter runs (the median counts).")
     parser.add_argument("--seed", type=int, default=2026)
@@ -237,7 +248,7 @@ def _tree_cpu(pid: int) -> float:
 
 
 @contextmanager
-def _server(store: Store, workers: int) -> Iterator[Running]:
+def _server(store: Store, workers: int, stack: str) -> Iterator[Running]:
     port = _free_port()
     env = {**os.environ, "LAWFUL_MAP_PATH": str(EXAMPLE), "LAWFUL_DATA_DIR": str(store.data_dir),
            "LAWFUL_ENCRYPTION_KEY": base64.b64encode(MASTER).decode(),
@@ -246,7 +257,7 @@ def _server(store: Store, workers: int) -> Iterator[Running]:
         env["LAWFUL_DATABASE_URL"] = store.url
     command = [sys.executable, "-m", "uvicorn", "lawful.web.app:create_app", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-               "--log-level", "warning", "--no-access-log"]  # fmt: skip
+               "--log-level", "warning", "--no-access-log", *STACKS[stack]]  # fmt: skip
     process = subprocess.Popen(command, env=env, cwd=store.data_dir)
     try:
         _wait_ready(port, process)
@@ -320,29 +331,99 @@ async def _load(
 
 def _check_run(store: Store, args: argparse.Namespace, workers: int) -> dict[str, Any]:
     rng = random.Random(args.seed + workers)
-    with _server(store, workers) as server:
-        port = server.port
-        warmup = _check_requests(store, args.warmup, rng)
-        asyncio.run(_load(port, warmup, args.connections, args.seconds))
-        cpu, server_cpu = resource.getrusage(resource.RUSAGE_SELF), _tree_cpu(server.pid)
-        timed = _check_requests(store, args.requests, rng)
-        run = asyncio.run(_load(port, timed, args.connections, args.seconds))
-        client_cpu = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(cpu)
-        server_cpu = _tree_cpu(server.pid) - server_cpu
-    latencies = sorted(run["latencies"])
-    done = len(latencies)
+    with _server(store, workers, args.stack) as server:
+        if args.client == "wrk":
+            server_cpu = _tree_cpu(server.pid)
+            run = _wrk(store, server, args, rng)
+        else:
+            warmup = _check_requests(store, args.warmup, rng)
+            asyncio.run(_load(server.port, warmup, args.connections, args.seconds))
+            cpu, server_cpu = resource.getrusage(resource.RUSAGE_SELF), _tree_cpu(server.pid)
+            timed = _check_requests(store, args.requests, rng)
+            run = _summary(asyncio.run(_load(server.port, timed, args.connections, args.seconds)))
+            run["client_cpu"] = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(cpu)
+        server_cpu = _tree_cpu(server.pid) - server_cpu - run.pop("warmup_server_cpu", 0.0)
+    done, elapsed = run["requests"], run.pop("elapsed")
     return {
         "part": "check", "backend": store.backend, "workers": workers, "connections": args.connections,
-        "requests": done, "statuses": run["statuses"], "allowed": run["allowed"],
-        "per_second": round(done / run["elapsed"]),
-        "p50_ms": round(statistics.median(latencies) * 1000, 2),
-        "p99_ms": round(latencies[min(done - 1, int(done * 0.99))] * 1000, 2),
-        "max_ms": round(latencies[-1] * 1000, 2),
-        "load_generator_cpu_share": round(client_cpu / run["elapsed"], 2),
+        "client": args.client, "stack": args.stack, "load_average": os.getloadavg(), **run,
+        "per_second": round(done / elapsed),
+        "load_generator_cpu_share": round(run.pop("client_cpu") / elapsed, 2),
         # CPU the server spent per check: what 2 idle cores could serve, at most
         "server_cpu_ms_per_check": round(server_cpu / done * 1000, 3),
         "capacity_on_2_idle_cores": round(2 * done / server_cpu) if server_cpu else None,
     }  # fmt: skip
+
+
+def _summary(run: dict[str, Any]) -> dict[str, Any]:
+    latencies = sorted(run["latencies"])
+    done = len(latencies)
+    return {
+        "elapsed": run["elapsed"], "requests": done, "statuses": run["statuses"],
+        "allowed": run["allowed"],
+        "p50_ms": round(statistics.median(latencies) * 1000, 2),
+        "p99_ms": round(latencies[min(done - 1, int(done * 0.99))] * 1000, 2),
+        "max_ms": round(latencies[-1] * 1000, 2),
+    }  # fmt: skip
+
+
+# wrk draws a subject per request (as `_check_requests` does) and prints its summary as JSON.
+WRK_SCRIPT = """
+local token, people, seed = "", 1, 1
+function init(args)
+  token, people, seed = args[1], tonumber(args[2]), tonumber(args[3])
+  math.randomseed(seed)
+end
+function request()
+  local n = math.random(0, people - 1)
+  local path = "/api/v1/consent/check?subject=person" .. n ..
+    "%40example.org&purpose=email_marketing&channel=email"
+  return wrk.format("GET", path, {["Authorization"] = "Bearer " .. token})
+end
+function done(summary, latency, requests)
+  io.write(string.format(
+    '\\nWRK {"requests":%d,"elapsed":%f,"non_2xx":%d,"socket_errors":%d,' ..
+    '"p50_ms":%.2f,"p99_ms":%.2f,"max_ms":%.2f}\\n',
+    summary.requests, summary.duration / 1e6, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
+"""
+
+
+def _wrk(
+    store: Store, server: Running, args: argparse.Namespace, rng: random.Random
+) -> dict[str, Any]:
+    """A 3-second warm-up, then `--seconds` of load, each by one wrk thread."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `apt-get install -y wrk`, or use --client asyncio")
+    script = store.data_dir / "check.lua"
+    script.write_text(WRK_SCRIPT)
+    people = str(int(store.people * 1.25))  # a fifth unknown, as `_check_requests`
+    url = f"http://127.0.0.1:{server.port}"
+
+    def wrk(seconds: float) -> tuple[str, float]:
+        before = _cpu(resource.getrusage(resource.RUSAGE_CHILDREN))
+        command = ["wrk", "-t1", f"-c{args.connections}", f"-d{max(1, round(seconds))}s",
+                   "-s", str(script), url, "--", store.token, people, str(rng.randrange(1 << 30))]  # fmt: skip
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        return out, _cpu(resource.getrusage(resource.RUSAGE_CHILDREN)) - before
+
+    started = _tree_cpu(server.pid)
+    wrk(3)
+    warmup_cpu = _tree_cpu(server.pid) - started
+    out, client_cpu = wrk(args.seconds)
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    found = json.loads(line[4:])
+    statuses = {"2xx": found["requests"] - found["non_2xx"], "other": found["non_2xx"],
+                "socket_errors": found.pop("socket_errors")}  # fmt: skip
+    found.pop("non_2xx")
+    return {
+        **found,
+        "statuses": statuses,
+        "client_cpu": client_cpu,
+        "warmup_server_cpu": warmup_cpu,
+    }
 
 
 def _cpu(usage: resource.struct_rusage) -> float:

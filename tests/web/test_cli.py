@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
@@ -111,3 +118,39 @@ def test_the_demo_server_starts_from_a_fresh_store_with_one_account_per_role(
                                   password=account.password, policy=POLICY, now=utcnow())  # fmt: skip
             assert signed.user is not None
             assert signed.user.role is account.role
+
+
+def test_serve_with_two_workers_makes_the_store_once_and_both_answer(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAWFUL_")}
+    env["LAWFUL_DATA_DIR"] = str(tmp_path / "store")
+    command = [str(Path(sys.executable).parent / "lawful"), "serve", "--map", str(EXAMPLE_MAP),
+               "--port", str(port), "--workers", "2"]  # fmt: skip
+    server = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE)
+    try:
+        assert _healthy(f"http://127.0.0.1:{port}/healthz", server)
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        assert len(children) >= 2  # the two workers (and multiprocessing's helper, if any)
+        assert [p.name for p in (tmp_path / "store").iterdir() if "key" in p.name] == [
+            "encryption.key"
+        ]
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _healthy(url: str, server: subprocess.Popen[bytes]) -> bool:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                return json.loads(answer.read())["status"] == "ok"
+        except OSError:
+            time.sleep(0.2)
+    return False

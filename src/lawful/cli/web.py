@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -43,6 +43,15 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     data_dir: DataOption = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes (about one per core). Rate limits are counted by each "
+            "process apart, so a client may get up to this many times the limit.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the web server: privacy center (/privacy), admin console (/admin), API (/docs)."""
     from lawful.config import load_settings
@@ -57,18 +66,40 @@ def serve(
     update: dict[str, object] = {"map_path": chosen}
     if data_dir is not None:
         update["datastore_dir"] = data_dir
-    _run_server(settings.model_copy(update=update), host=host, port=port)
+    _run_server(settings.model_copy(update=update), host=host, port=port, workers=workers)
 
 
-def _run_server(settings: Settings, *, host: str, port: int) -> None:
+def _run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from lawful.web.app import create_app
 
+    # Behind a reverse proxy on this machine, X-Forwarded-* give the client's address and
+    # scheme (rate limits per person, Secure cookies over HTTPS). uvloop and httptools (our
+    # dependencies, so never silently missing): event loop and HTTP parser written in C.
+    options: dict[str, Any] = {"host": host, "port": port, "proxy_headers": True}
+    options.update(loop="uvloop", http="httptools")
     with _web_errors():
-        # Behind a reverse proxy on this machine, X-Forwarded-* give the client's address and
-        # scheme (rate limits per person, Secure cookies over HTTPS).
-        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True)
+        if workers == 1:
+            uvicorn.run(create_app(settings), **options)
+            return
+        _prepare_workers(settings)
+        uvicorn.run("lawful.web.app:create_app", factory=True, workers=workers, **options)
+
+
+def _prepare_workers(settings: Settings) -> None:
+    """Worker processes build the app from the environment: pass them this command's map and
+    folders, and make the embedded store and its key here, once, so no two workers race to
+    create them."""
+    import os
+
+    from lawful.web.platform import open_store
+
+    os.environ["LAWFUL_MAP_PATH"] = str(settings.map_path)
+    if settings.datastore_dir is not None:
+        os.environ["LAWFUL_DATASTORE_DIR"] = str(settings.datastore_dir)
+    with open_store(settings):
+        pass
 
 
 @user_app.command("create")
