@@ -88,7 +88,12 @@ class Settings(BaseSettings):
         ge=1,
         le=100_000,
         description="Requests per minute one client IP may make to each public form or "
-        "endpoint (in memory, per process; a multi-process deployment needs a shared limiter).",
+        "endpoint (counted per process unless `rate_limit_redis_url` is set).",
+    )
+    rate_limit_redis_url: str | None = Field(
+        default=None,
+        description="Redis that keeps the rate-limit buckets, shared by every server process "
+        "(e.g. `redis://127.0.0.1:6379/1`). Unset: each process counts on its own.",
     )
     rate_limit_burst: int = Field(
         default=10,

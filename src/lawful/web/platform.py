@@ -21,7 +21,7 @@ from lawful.requests.context import RequestPolicy, RequestsContext
 from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
 from lawful.store.migrate import ensure_store
-from lawful.web.ratelimit import RateLimiter
+from lawful.web.ratelimit import Limiter, RateLimiter, RedisRateLimiter
 from lawful.worker.broker import CeleryDispatcher, make_celery
 from lawful.worker.inprocess import InProcessQueue
 
@@ -33,7 +33,7 @@ class Platform:
     keyring: Keyring
     loaded_map: LoadedMap
     connectors: ConnectorFactory
-    limiter: RateLimiter
+    limiter: Limiter
     cookie_key: bytes  # signs the session and visitor cookies
     key_generated_at: Path | None  # a new encryption key was just written here
     # Hands committed tasks over: to a background thread here, or to Celery workers.
@@ -81,6 +81,7 @@ def open_platform(settings: Settings, *, loaded: LoadedMap | None = None) -> Ite
     loaded = loaded or _load_map(settings)
     base_dir = settings.datastore_dir or loaded.path.parent
     jobs = job_dispatcher(settings)
+    limiter = rate_limiter(settings)
     policy = RequestPolicy.from_settings(settings)
     with open_store(settings) as store:
         try:
@@ -90,9 +91,7 @@ def open_platform(settings: Settings, *, loaded: LoadedMap | None = None) -> Ite
                 keyring=store.keyring,
                 loaded_map=loaded,
                 connectors=registry_factory(loaded.datamap, base_dir=base_dir, environ=os.environ),
-                limiter=RateLimiter(
-                    per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
-                ),
+                limiter=limiter,
                 cookie_key=cookie_key(store.keyring),
                 key_generated_at=store.key_generated_at,
                 jobs=jobs,
@@ -100,6 +99,18 @@ def open_platform(settings: Settings, *, loaded: LoadedMap | None = None) -> Ite
             )
         finally:
             jobs.close()
+            limiter.close()
+
+
+def rate_limiter(settings: Settings) -> Limiter:
+    """Buckets in Redis when configured (shared by all processes), else in this process."""
+    if settings.rate_limit_redis_url:
+        return RedisRateLimiter(
+            settings.rate_limit_redis_url,
+            per_minute=settings.rate_limit_per_minute,
+            burst=settings.rate_limit_burst,
+        )
+    return RateLimiter(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
 
 
 def job_dispatcher(settings: Settings) -> InProcessQueue | CeleryDispatcher:
