@@ -35,9 +35,13 @@ def approved(world, **fields) -> str:
     """Submit, verify with the mailed code, approve: the request runs at the commit."""
     reference = world.submit(**fields).request.reference
     with world.session() as session:
-        verify_request(session, ctx=world.ctx, reference=reference, code=world.code())
+        verify_request(
+            session, ctx=world.ctx, reference=reference, code=world.code(), now=world.clock.now
+        )
     with world.session() as session:
-        approve_request(session, ctx=world.ctx, reference=reference, actor="staff:1")
+        approve_request(
+            session, ctx=world.ctx, reference=reference, actor="staff:1", now=world.clock.now
+        )
     return reference
 
 
@@ -90,7 +94,9 @@ def test_a_failed_run_stays_running_with_the_reason_and_resumes_on_retry(sqlite_
     assert "ats" in json.dumps(failed[0].details)
     hidden.rename(ats)
     with world.session() as session:
-        retry_execution(session, ctx=world.ctx, reference=reference, actor="staff:1")
+        retry_execution(
+            session, ctx=world.ctx, reference=reference, actor="staff:1", now=world.clock.now
+        )
     assert world.request(reference).status in (S.completed, S.partially_completed)
     assert world.query("ats", "SELECT count(*) FROM candidates WHERE email = :e", e=email) == [(0,)]
 

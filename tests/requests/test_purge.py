@@ -60,9 +60,13 @@ def test_a_package_is_deleted_when_its_download_period_ends(sqlite_world) -> Non
     _, email = world.candidate(offset=30)
     reference = world.submit(request_type="access", email=email, country="FR").request.reference
     with world.session() as session:
-        verify_request(session, ctx=world.ctx, reference=reference, code=world.code())
+        verify_request(
+            session, ctx=world.ctx, reference=reference, code=world.code(), now=world.clock.now
+        )
     with world.session() as session:
-        approve_request(session, ctx=world.ctx, reference=reference, actor="staff:1")
+        approve_request(
+            session, ctx=world.ctx, reference=reference, actor="staff:1", now=world.clock.now
+        )
     assert count(world, RequestPackage) == 1
     with world.session() as session:
         report = purge_expired_records(

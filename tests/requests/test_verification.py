@@ -157,7 +157,9 @@ def test_data_points_that_match_the_records_verify_the_person(world_factory, sql
     for found, mail in zip((good, bad), codes, strict=True):
         code = next(line.strip() for line in mail.text.splitlines() if line.strip().isdigit())
         with world.session() as session:
-            verify_request(session, ctx=world.ctx, reference=found.reference, code=code)
+            verify_request(
+                session, ctx=world.ctx, reference=found.reference, code=code, now=world.clock.now
+            )
     assert world.request(good.reference).status is RequestStatus.verified
     assert world.request(bad.reference).status is RequestStatus.verifying
     short = [e for e in world_events(world, bad.reference) if e.action == "data_points_short"]
@@ -176,7 +178,13 @@ def test_an_id_document_is_sealed_seen_by_staff_and_deleted_when_the_request_clo
     ).request
     assert found.verification_level is VerificationLevel.id_document
     with world.session() as session:
-        verify_request(session, ctx=world.ctx, reference=found.reference, code=world.code())
+        verify_request(
+            session,
+            ctx=world.ctx,
+            reference=found.reference,
+            code=world.code(),
+            now=world.clock.now,
+        )
     assert world.request(found.reference).status is RequestStatus.verifying  # staff must look
     with world.sessions() as session:
         [document] = session.scalars(select(IdentityDocument).filter_by(request_id=found.id))
@@ -188,6 +196,7 @@ def test_an_id_document_is_sealed_seen_by_staff_and_deleted_when_the_request_clo
             reference=found.reference,
             document_id=document.id,
             actor="staff:1",
+            now=world.clock.now,
         )
         assert (kind, data) == ("application/pdf", PDF)
         confirm_identity(
@@ -196,6 +205,7 @@ def test_an_id_document_is_sealed_seen_by_staff_and_deleted_when_the_request_clo
             reference=found.reference,
             actor="staff:1",
             how="passport matches the name on file",
+            now=world.clock.now,
         )
     with world.session() as session:
         deny_request(
@@ -204,6 +214,7 @@ def test_an_id_document_is_sealed_seen_by_staff_and_deleted_when_the_request_clo
             reference=found.reference,
             reason="legal_claims",
             actor="staff:1",
+            now=world.clock.now,
         )
     with world.sessions() as session:
         assert session.scalars(select(IdentityDocument).filter_by(request_id=found.id)).all() == []
