@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from itertools import chain
 from typing import Any, cast
@@ -58,7 +58,7 @@ def filter_audience(
     rule = purpose_rule(policy, purpose)
     contact_channel(channel)
     columns = _columns(contacts, policy)
-    facts = _events(session, columns, rule.id, channel, hmac_sha256(keyring.blind_index))
+    facts = _events(session, columns, rule.id, channel, keyring.blind_index)
     reconsent = repository.reconsent_after(session, purpose=rule.id) if rule.consent_based else None
     judge = _Judge(rule, channel, reconsent, now or utcnow())
     judge.total = len(contacts)
@@ -118,21 +118,20 @@ class _Facts:
 
 
 def _events(
-    session: Session,
-    columns: dict[str, Column],
-    purpose: str,
-    channel: str,
-    index: Callable[[str], str],
+    session: Session, columns: dict[str, Column], purpose: str, channel: str, key: bytes
 ) -> _Facts:
     purposes, channels = repository.latest_audience_events(
         session, purpose=purpose, channel=channel
     )
-    known = purposes.keys() | channels.keys()
+    known = {bytes.fromhex(index): index for index in purposes.keys() | channels.keys()}
     facts = _Facts()
     for kind, (positions, values) in columns.items():
-        keys = map(index, [f"{kind}:{v}" for v in values])
-        for position, key in [(p, k) for p, k in zip(positions, keys, strict=True) if k in known]:
-            facts.add(position, purposes.get(key), channels.get(key))
+        digests = hmac_digests(key, prefix=f"{kind}:", values=values)
+        for position, digest in [
+            (p, d) for p, d in zip(positions, digests, strict=True) if d in known
+        ]:
+            index = known[digest]
+            facts.add(position, purposes.get(index), channels.get(index))
     return facts
 
 
@@ -174,16 +173,18 @@ def _without_suppressed(
     listed = _suppression_list(session, policy, rule)
     if not listed or not result.allowed:
         return result
-    hashed = hmac_sha256(keyring.suppression)
     allowed = set(result.allowed)
     suppressed: set[int] = set()
     for kind, (positions, values) in columns.items():
+        wanted = [(p, v) for p, v in zip(positions, values, strict=True) if p in allowed]
         for identity_type in policy.suppression_types.get(kind, (kind,)):
-            hashes = listed.get(identity_type)
+            hashes = {bytes.fromhex(h) for h in listed.get(identity_type, ())}
             if not hashes:
                 continue  # hash only for the identity types someone is suppressed under
-            wanted = [(p, v) for p, v in zip(positions, values, strict=True) if p in allowed]
-            suppressed.update(p for p, v in wanted if hashed(f"{identity_type}:{v}") in hashes)
+            digests = hmac_digests(
+                keyring.suppression, prefix=f"{identity_type}:", values=[v for _, v in wanted]
+            )
+            suppressed.update(p for (p, _), d in zip(wanted, digests, strict=True) if d in hashes)
     if not suppressed:
         return result
     excluded = {
@@ -205,23 +206,34 @@ def _suppression_list(
     return repository.suppressed_hashes(session, identity_types=types)
 
 
-def hmac_sha256(key: bytes) -> Callable[[str], str]:
-    """HMAC-SHA-256 in hex (RFC 2104), equal to `Keyring.index` / `suppression_hash` with the
-    same key, with the padded key hashed once: about twice as fast for millions of values."""
+def hmac_digests(key: bytes, *, prefix: str, values: list[str]) -> list[bytes]:
+    """HMAC-SHA-256 (RFC 2104) of `prefix + value` for each value, as raw digests: the bytes
+    of `Keyring.index` / `suppression_hash` with the same key. For millions of values: the
+    padded key and the prefix are hashed once, values are encoded in one call, and no hex
+    text is made."""
     block = (
         key.ljust(64, b"\0") if len(key) <= 64 else hashlib.sha256(key).digest().ljust(64, b"\0")
     )
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block) + prefix.encode())
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
-
-    def hashed(text: str) -> str:
-        digest = inner.copy()
-        digest.update(text.encode())
-        result = outer.copy()
+    digests: list[bytes] = []
+    add, inner_copy, outer_copy = digests.append, inner.copy, outer.copy
+    for message in _encoded(values):
+        digest = inner_copy()
+        digest.update(message)
+        result = outer_copy()
         result.update(digest.digest())
-        return result.hexdigest()
+        add(result.digest())
+    return digests
 
-    return hashed
+
+def _encoded(values: list[str]) -> list[bytes]:
+    """UTF-8 of each value: in one call when no value holds a line break (normalised ones
+    never do), else one by one."""
+    joined = "\n".join(values)
+    if len(values) > 1 and joined.count("\n") == len(values) - 1:
+        return joined.encode().split(b"\n")
+    return [value.encode() for value in values]
 
 
 # --- contacts ------------------------------------------------------------------------------------
