@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import zipfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,16 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from lawful.cli import app
+from lawful.cli import dsr as dsr_cli
 
 KEY = base64.b64encode(bytes(range(32))).decode()
+TODAY = date(2026, 11, 22)  # the shop's invoice of 2024-03-01 is kept ten years, to 2034-03-01
+
+
+class _FixedDate(date):
+    @classmethod
+    def today(cls) -> date:
+        return TODAY
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +56,10 @@ def test_access_writes_the_package_and_says_a_key_was_generated(
     assert "generated a new encryption key" not in again.output
 
 
-def test_erase_dry_run_then_erase_then_nothing_left(sqlite_shop: Any) -> None:
+def test_erase_dry_run_then_erase_then_nothing_left(
+    sqlite_shop: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dsr_cli, "date", _FixedDate)  # `lawful dsr erase` counts from today
     before = sqlite_shop.snapshot()
     dry = _lawful(sqlite_shop, "dsr", "erase", "-i", "email=alice@example.org", "--dry-run")
     assert dry.exit_code == 0, dry.output
