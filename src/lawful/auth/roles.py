@@ -31,4 +31,5 @@ API_SCOPES: Mapping[str, str] = {
     "audit:read": "Read the audit trail",
     "consent:read": "Read consent records and preferences",
     "consent:write": "Record consent and its withdrawal",
+    "status:read": "Read the installation's health: store, broker, workers, jobs, datastores",
 }

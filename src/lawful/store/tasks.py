@@ -126,13 +126,20 @@ def defer_job(
         run_after=utcnow(),
     )
     session.add(task)
+    dispatch_after_commit(session, queue=queue, task_id=task.id)
+    return task
+
+
+def dispatch_after_commit(session: Session, *, queue: Dispatcher, task_id: str) -> None:
+    """Hand the task over to `queue` once this session commits (never before: a worker must
+    find the row it is given); a rollback forgets it. For a task stored or made runnable
+    again in this transaction (`defer_job`, a retry by staff)."""
     pending: list[tuple[Dispatcher, str]] | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
         event.listen(session, "after_commit", _dispatch)
         event.listen(session, "after_rollback", _discard)
-    pending.append((queue, task.id))
-    return task
+    pending.append((queue, task_id))
 
 
 def _dispatch(session: Session) -> None:

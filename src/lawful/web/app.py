@@ -19,7 +19,6 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from swagger_ui_bundle import swagger_ui_path
 
@@ -32,6 +31,7 @@ from lawful.web.menu import MenuEntry
 from lawful.web.platform import Platform, open_platform
 from lawful.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from lawful.web.templating import build_templates
+from lawful.worker.health import BrokerProbe, job_health
 
 log = logging.getLogger("lawful.web")
 ROUTERS: tuple[str, ...] = (
@@ -50,6 +50,8 @@ ROUTERS: tuple[str, ...] = (
     "lawful.breach.pages:router",
     "lawful.reports.pages:router",
     "lawful.consent.pages:router",
+    "lawful.worker.pages:router",
+    "lawful.worker.api:router",
 )
 # ASGI middlewares that answer a hot route's common case below the framework and hand every
 # other request on (see `lawful.consent.check_path`).
@@ -64,6 +66,8 @@ ADMIN_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("audit", "Audit trail", "/admin/audit"),
     MenuEntry("tokens", "API tokens", "/admin/tokens", ADMINS),
     MenuEntry("outbox", "Outbox", "/admin/outbox"),
+    MenuEntry("jobs", "Jobs", "/admin/jobs"),
+    MenuEntry("status", "Status", "/admin/status"),
 )
 
 DESCRIPTION = """\
@@ -153,16 +157,20 @@ def _lifespan(
 
 def _system_router() -> APIRouter:
     router = APIRouter()
+    broker = BrokerProbe()
 
-    @router.get("/healthz", tags=["system"], summary="Liveness and store check")
+    @router.get("/healthz", tags=["system"], summary="Liveness, store, jobs and broker check")
     def healthz(request: Request) -> JSONResponse:
+        """Public and cheap: `jobs` is `failed` while a job waits for staff, `broker` is `ok`,
+        `unreachable` or `in-process`; no names or errors (`GET /api/v1/status` has them)."""
         platform: Platform = request.app.state.platform
         try:
             with platform.sessions() as session:
-                session.execute(text("SELECT 1"))
+                jobs = job_health(session)
         except SQLAlchemyError:
             return JSONResponse({"status": "unavailable", "store": "unreachable"}, 503)
-        return JSONResponse({"status": "ok", "version": __version__})
+        summary = {"jobs": jobs, "broker": broker.status(platform.settings.broker_url)}
+        return JSONResponse({"status": "ok", "version": __version__, **summary})
 
     @router.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

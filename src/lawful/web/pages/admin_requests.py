@@ -42,6 +42,7 @@ from lawful.web.deps import (
     staff_actor,
 )
 from lawful.web.templating import render
+from lawful.worker.service import failing_tasks
 
 router = APIRouter(include_in_schema=False)
 Handler = Annotated[StaffUser, Depends(require_role(*REQUEST_HANDLERS))]
@@ -92,11 +93,14 @@ def detail_context(
     summary = detail.summary
     jurisdiction = Jurisdiction(summary.jurisdiction) if summary.jurisdiction else None
     handler, decider = staff.role in REQUEST_HANDLERS, staff.role in REQUEST_DECIDERS
+    request_id = get_request(db, reference=reference).id
     return {
         "active": "requests",
         "d": detail,
         "s": summary,
-        "request_id": get_request(db, reference=reference).id,  # for its audit-trail entries
+        "request_id": request_id,  # for its audit-trail entries
+        "tasks": failing_tasks(db, request_id=request_id, reference=reference),
+        "can_retry_tasks": handler,
         "zone": str(ctx.zone()),
         "type_title": REQUEST_TYPES[summary.request_type].title,
         "documents": detail.documents if handler else [],

@@ -1,0 +1,116 @@
+"""Jobs as staff see them: the tasks that failed, wait for a retry or run, and a retry of a
+failed one — put back in the queue and handed over once the caller commits.
+
+Services never commit: the page or command that calls them owns the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from lawful.requests.repository import by_id
+from lawful.requests.timeline import record
+from lawful.store.audit import record_event
+from lawful.store.models import utcnow
+from lawful.store.tasks import Dispatcher, Task, TaskStatus, dispatch_after_commit
+from lawful.worker import repository
+from lawful.worker.errors import TaskNotFoundError, TaskNotRetryableError
+
+T = TaskStatus
+PAGE_SIZE = 50
+# What a request's page shows: the jobs that did not go through.
+TROUBLE = (T.failed, T.retrying)
+ERROR_IN_AUDIT = 300  # characters of the last error kept with the retry
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """One task as the console shows it (ids, counts, times and an error written for staff:
+    nothing personal)."""
+
+    id: str
+    kind: str
+    status: TaskStatus
+    attempts: int
+    max_attempts: int
+    worker: str | None
+    last_error: str | None
+    created_at: datetime
+    run_after: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    request_reference: str | None
+
+    @classmethod
+    def of(cls, task: Task, reference: str | None) -> TaskView:
+        return cls(
+            task.id, task.kind, task.status, task.attempts, task.max_attempts, task.worker,
+            task.last_error, task.created_at, task.run_after, task.started_at, task.finished_at,
+            reference,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    items: list[TaskView]
+    total: int
+    page: int
+    pages: int
+
+
+def list_tasks(
+    session: Session, *, status: TaskStatus | None, page: int, page_size: int = PAGE_SIZE
+) -> TaskPage:
+    """Tasks with `status` (any when None): failed first, then retrying, running, waiting,
+    done; the newest first within each."""
+    rows, total = repository.tasks_page(
+        session,
+        statuses=[status] if status else [],
+        limit=page_size,
+        offset=(page - 1) * page_size,
+    )
+    items = [TaskView.of(task, reference) for task, reference in rows]
+    return TaskPage(items, total, page, max(1, -(-total // page_size)))
+
+
+def failing_tasks(session: Session, *, request_id: str, reference: str) -> list[TaskView]:
+    """The jobs of one rights request that failed or wait for a retry, newest first."""
+    tasks = repository.tasks_of_request(session, request_id=request_id, statuses=TROUBLE)
+    return [TaskView.of(task, reference) for task in tasks]
+
+
+def retry_task(
+    session: Session,
+    *,
+    task_id: str,
+    actor: str,
+    queue: Dispatcher,
+    now: datetime | None = None,
+) -> TaskView:
+    """Run a failed task again, with all its attempts: queued now, recorded in the audit
+    trail, handed to `queue` once the caller commits (so no worker looks before)."""
+    task = repository.get_task(session, task_id=task_id)
+    if task is None:
+        raise TaskNotFoundError("There is no such job: it may have been removed.")
+    if task.status is not T.failed:
+        raise TaskNotRetryableError(
+            f"Only a failed job can be retried; this one is {task.status.value}."
+        )
+    now = now or utcnow()
+    last_error = task.last_error
+    if not repository.requeue_failed(session, task_id=task_id, now=now):
+        raise TaskNotRetryableError("Someone retried this job meanwhile; reload the page.")
+    details = {"kind": task.kind, "last_error": (last_error or "")[:ERROR_IN_AUDIT]}
+    request = by_id(session, request_id=task.request_id) if task.request_id else None
+    if request is not None:
+        details["request_id"] = request.id
+        # Its timeline says who sent the job off again (after its `job_failed` entry).
+        record(session, request=request, actor=actor, action="job_retried", now=now,
+               details={"job": task.kind})  # fmt: skip
+    record_event(session, actor=actor, action="task_retried", subject_type="task",
+                 subject_id=task.id, details=details, at=now)  # fmt: skip
+    dispatch_after_commit(session, queue=queue, task_id=task.id)
+    return TaskView.of(task, request.reference if request else None)
