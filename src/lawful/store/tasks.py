@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Enum, Index, Integer, String, Text, event
+from sqlalchemy import JSON, Enum, Index, Integer, String, Text, delete, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lawful.store.models import Base, UTCDateTime, new_id, utcnow
@@ -159,3 +159,13 @@ def _discard(session: Session) -> None:
     pending = session.info.get(_PENDING)
     if pending:
         pending.clear()
+
+
+def prune_done_tasks(session: Session, *, before: datetime) -> int:
+    """Delete tasks that finished well before `before`; failed ones stay for staff."""
+    result = session.execute(
+        delete(Task)
+        .where(Task.status == TaskStatus.done, Task.finished_at < before)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -30,7 +30,7 @@ from lawful.requests.tasks import RequestsRuntime, job_bodies, record_gave_up
 from lawful.retention.schedule import sweep_once
 from lawful.store.crypto import Keyring
 from lawful.store.models import JobStatus, utcnow
-from lawful.store.tasks import Dispatcher, Handler, Payload, RetryLaterError
+from lawful.store.tasks import Dispatcher, Handler, Payload, RetryLaterError, prune_done_tasks
 from lawful.worker.inprocess import InProcessQueue
 from lawful.worker.poller import Poller, Scheduled
 from lawful.worker.runner import FailedHook, RetryPolicy, TaskRunner
@@ -42,6 +42,7 @@ logger = logging.getLogger("lawful.worker")
 Body = Callable[[Payload], None]
 RETENTION_SWEEP = "retention.sweep"
 REQUESTS_HOUSEKEEPING = "requests.housekeeping"
+DONE_TASKS_KEPT = timedelta(days=30)  # finished tasks: kept a month for the Jobs page
 
 
 class UnknownJobError(Exception):
@@ -156,6 +157,7 @@ def _housekeeping(platform: Platform) -> None:
     with platform.sessions() as session:
         expire_unverified_requests(session, ctx=platform.requests)
         purge_expired_records(session, ctx=platform.requests)
+        prune_done_tasks(session, before=utcnow() - DONE_TASKS_KEPT)
         session.commit()
 
 
