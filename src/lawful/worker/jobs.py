@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.config import Settings
+from lawful.consent.expiry import expire_once
 from lawful.datamap.models import DataMap
 from lawful.engine.datastores import ConnectorFactory
 from lawful.requests.context import RequestPolicy, RequestsContext
@@ -42,6 +43,7 @@ logger = logging.getLogger("lawful.worker")
 Body = Callable[[Payload], None]
 RETENTION_SWEEP = "retention.sweep"
 REQUESTS_HOUSEKEEPING = "requests.housekeeping"
+CONSENT_EXPIRE = "consent.expire"
 DONE_TASKS_KEPT = timedelta(days=30)  # finished tasks: kept a month for the Jobs page
 
 
@@ -136,6 +138,7 @@ def platform_bodies(platform: Platform, runtime: RequestsRuntime) -> dict[str, B
         **job_bodies(runtime),
         RETENTION_SWEEP: lambda payload: _sweep(platform),
         REQUESTS_HOUSEKEEPING: lambda payload: _housekeeping(platform),
+        CONSENT_EXPIRE: lambda payload: expire_once(platform.sessions),
     }
 
 
@@ -176,7 +179,10 @@ def platform_runner(platform: Platform, *, name: str) -> TaskRunner:
 
 def platform_poller(platform: Platform, runner: TaskRunner, *, name: str | None) -> Poller:
     settings = platform.settings
-    scheduled = [Scheduled(REQUESTS_HOUSEKEEPING, timedelta(days=1))]
+    scheduled = [
+        Scheduled(REQUESTS_HOUSEKEEPING, timedelta(days=1)),
+        Scheduled(CONSENT_EXPIRE, timedelta(days=1)),
+    ]
     if settings.retention_interval_hours > 0:
         scheduled.append(
             Scheduled(RETENTION_SWEEP, timedelta(hours=settings.retention_interval_hours))
