@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from lawful.requests.notify import EXECUTE_JOB, MAIL_JOB
 from lawful.requests.service import retry_execution
+from lawful.store.tasks import OPEN
 from lawful.worker.runner import RetryPolicy
 
 from .conftest import (
@@ -106,13 +107,14 @@ def test_a_worker_killed_mid_erasure_is_taken_over_and_nothing_is_applied_twice(
 def test_jobs_in_flight_when_the_broker_restarts_all_run_and_commits_meanwhile_succeed(
     site: Installation, company: ExampleCompany, clean_erasure: CleanErasure
 ) -> None:
-    emails = candidate_emails(company, 6, offset=10, avoid=clean_erasure.email)
+    emails = candidate_emails(company, 4, offset=10, avoid=clean_erasure.email)
     with site.staff() as platform:
-        before = [submit(platform, email) for email in emails[:3]]
+        before = [submit(platform, email) for email in emails[:2]]
         for reference in before:
             approve(platform, reference)
+        in_flight = [t for t in site.tasks() if t.status in OPEN]
         with site.broker.stopped():
-            during = [submit(platform, email) for email in emails[3:]]  # publishing fails
+            during = [submit(platform, email) for email in emails[2:]]  # publishing fails
             for reference in during:
                 approve(platform, reference)
             assert {site.status(r) for r in during} <= {"approved", "running"}
@@ -120,9 +122,10 @@ def test_jobs_in_flight_when_the_broker_restarts_all_run_and_commits_meanwhile_s
             assert site.wait_finished(reference) in FINISHED
             tasks = site.wait_tasks_done(request_id=site.request_id(reference))
             assert {t.status.value for t in tasks} == {"done"}
-            assert sorted(t.kind for t in tasks) == sorted(
-                [MAIL_JOB] * (len(tasks) - 1) + [EXECUTE_JOB]
-            )
+            kinds = [t.kind for t in tasks]
+            assert kinds.count(EXECUTE_JOB) == 1
+            assert MAIL_JOB in kinds
+    assert in_flight  # the broker really stopped with work under way
 
 
 @REDIS
@@ -161,11 +164,9 @@ def test_a_datastore_down_is_retried_then_shown_to_staff_and_a_staff_retry_compl
             retry_execution(session, ctx=platform.requests, reference=reference, actor="staff:t")
             session.commit()
         assert site.wait_finished(reference) in FINISHED
+        runs = site.wait_tasks_done(request_id=request_id, kind=EXECUTE_JOB)
 
-    assert [t.status.value for t in site.tasks(request_id=request_id, kind=EXECUTE_JOB)] == [
-        "failed",
-        "done",
-    ]
+    assert [t.status.value for t in runs] == ["failed", "done"]
     left = company.query("ats", "SELECT count(*) AS n FROM candidates WHERE email = :e", e=email)
     assert left == [{"n": 0}]
 

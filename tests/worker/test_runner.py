@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.store.models import utcnow
-from lawful.store.tasks import Payload, RetryLaterError, Task, TaskStatus, defer_job
+from lawful.store.tasks import Payload, RetryLaterError, Task, TaskStatus, Worker, defer_job
 from lawful.worker.inprocess import InProcessQueue
 from lawful.worker.poller import Poller, Scheduled
 from lawful.worker.runner import FailedHook, RetryPolicy, TaskRunner
@@ -253,3 +253,29 @@ def test_a_scheduled_slot_is_queued_once_however_many_pollers_run(
         poller.tick()
     with platform_sessions() as session:
         assert session.scalar(select(func.count()).where(Task.kind == "retention.sweep")) == 2
+
+
+def test_a_worker_restarted_under_the_same_name_shows_its_new_start(
+    platform_sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    def heartbeat(started_at: datetime) -> Worker:
+        poller = Poller(
+            platform_sessions,
+            Recorder(),
+            republish_after=timedelta(hours=1),
+            worker_name="w1",
+            clock=clock,
+            started_at=started_at,
+        )
+        poller.tick()
+        with platform_sessions() as session:
+            row = session.get(Worker, "w1")
+            assert row is not None
+            session.expunge(row)
+            return row
+
+    first = heartbeat(clock.now)
+    clock.advance(60)
+    again = heartbeat(clock.now)
+    assert again.started_at == clock.now != first.started_at
+    assert again.last_seen == clock.now

@@ -157,6 +157,8 @@ class Poller:
                     tasks_failed=0,
                 )
                 session.add(row)
+            # A worker restarted under the same name (`--name`) is this process now.
+            row.host, row.pid, row.started_at = socket.gethostname(), os.getpid(), self.started_at
             row.last_seen = now
             done, failed = _counts(session, self.worker_name)
             row.tasks_done, row.tasks_failed = done, failed
