@@ -50,6 +50,7 @@ ROUTERS: tuple[str, ...] = (
     "lawful.breach.pages:router",
     "lawful.reports.pages:router",
     "lawful.consent.pages:router",
+    "lawful.consent.admin:router",
     "lawful.worker.pages:router",
     "lawful.worker.api:router",
 )
@@ -63,6 +64,7 @@ ADMIN_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("new", "New request", "/admin/requests/new", REQUEST_HANDLERS),
     MenuEntry("holds", "Legal holds", "/admin/holds"),
     MenuEntry("breaches", "Breaches", "/admin/breaches"),
+    MenuEntry("consent", "Consent", "/admin/consent"),
     MenuEntry("audit", "Audit trail", "/admin/audit"),
     MenuEntry("tokens", "API tokens", "/admin/tokens", ADMINS),
     MenuEntry("outbox", "Outbox", "/admin/outbox"),
