@@ -153,9 +153,11 @@ def test_a_datastore_down_is_retried_then_shown_to_staff_and_a_staff_retry_compl
         assert retrying, "the task was never seen waiting for its retry"
         for attempt, (started, after) in retrying.items():  # each waits longer than the last
             assert after - started >= BACK_OFF.delay(attempt)
-        timeline = site.timeline(reference)
-        assert [e.action for e in timeline].count("execution_failed") == 3
-        (gave_up_entry,) = [e for e in timeline if e.action == "job_failed"]
+        (gave_up_entry,) = wait_until(  # written just after the task is marked failed
+            lambda: [e for e in site.timeline(reference) if e.action == "job_failed"],
+            "the failure in the request's timeline",
+        )
+        assert site.actions(reference).count("execution_failed") == 3
         assert gave_up_entry.details["error"] == failed.last_error[:300]
         assert site.status(reference) == "running"
 
