@@ -102,6 +102,14 @@ class Settings(BaseSettings):
         description="Requests a client may make at once before the per-minute rate applies.",
     )
 
+    audience_max_megabytes: int = Field(
+        default=128,
+        ge=1,
+        le=4096,
+        description="Largest audience `POST /api/v1/consent/filter` accepts, in MB of JSON "
+        "(a million contacts with an email and a phone is about 70 MB).",
+    )
+
     # --- rights requests: mail, verification, delivery (lawful.requests) ---------------------
     smtp_host: str | None = Field(
         default=None,

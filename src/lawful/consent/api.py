@@ -8,7 +8,7 @@ browser's own cookie choices, and it is rate-limited.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -76,7 +76,7 @@ ReadToken = Annotated[ApiToken, Depends(_READ)]
 WriteToken = Annotated[ApiToken, Depends(require_scopes("consent:write"))]
 PUBLIC = {"Access-Control-Allow-Origin": "*"}  # the banner runs on the organisation's sites
 _MAX_BODY = 32_768
-Parsed = TypeVar("Parsed", ConsentEventIn, BannerChoiceIn)
+Parsed = TypeVar("Parsed", ConsentEventIn, BannerChoiceIn, FilterIn)
 
 
 def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -129,29 +129,61 @@ def _check(
     return check_answer(decision)
 
 
-@router.post("/api/v1/consent/filter", response_model=FilterAnswer, summary="Filter an audience")
-def filter_contacts(
-    body: FilterIn, db: DbSession, datamap: DataMapDep, keyring: KeyringDep, _: ReadToken
+@router.post(
+    "/api/v1/consent/filter",
+    response_model=FilterAnswer,
+    summary="Filter an audience",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": FilterIn.model_json_schema()}},
+        }
+    },
+)
+async def filter_contacts(
+    request: Request,
+    platform: PlatformDep,
+    credentials: Bearer,
+    answer: Annotated[
+        Literal["contacts", "positions"],
+        Query(description="`positions`: the indexes of the allowed contacts, not the contacts"),
+    ] = "contacts",
 ) -> Response:
     """The contacts that may be reached, with consent, preferences, objections and the
-    suppression list applied. One malformed contact refuses the whole list."""
-    result = filter_audience(
-        db,
-        datamap=datamap,
-        keyring=keyring,
-        contacts=body.contacts,
-        purpose=body.purpose,
-        channel=body.channel,
+    suppression list applied. One malformed contact refuses the whole list. Audiences of a
+    million contacts are fine (see `audience_max_megabytes`)."""
+    raw = await request.body()
+    body = await run_in_threadpool(_filter, platform, credentials, raw, answer)
+    return Response(body, media_type="application/json")
+
+
+def _filter(
+    platform: Platform,
+    credentials: HTTPAuthorizationCredentials | None,
+    raw: bytes,
+    answer: str,
+) -> bytes:
+    with platform.sessions() as db:
+        _READ(db, credentials)
+        asked = _parse(FilterIn, raw)
+        result = filter_audience(
+            db,
+            datamap=platform.datamap,
+            keyring=platform.keyring,
+            contacts=asked.contacts,
+            purpose=asked.purpose,
+            channel=asked.channel,
+        )
+        db.commit()  # the token's last use
+    allowed = (
+        result.allowed if answer == "positions" else [asked.contacts[i] for i in result.allowed]
     )
-    allowed = [body.contacts[i] for i in result.allowed]
-    return _json(
-        {
-            "total": result.total,
-            "allowed_count": len(allowed),
-            "excluded": result.excluded,
-            "allowed": allowed,
-        }
-    )
+    found = {
+        "total": result.total,
+        "allowed_count": len(result.allowed),
+        "excluded": result.excluded,
+    }
+    return json.dumps({**found, "allowed": allowed}, separators=(",", ":"), default=str).encode()
 
 
 @router.post(

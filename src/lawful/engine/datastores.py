@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
@@ -115,6 +116,47 @@ class Datastores:
         for connector in self._open.values():
             connector.close()
         self._open.clear()
+
+
+class KeptDatastores(Datastores):
+    """A worker thread's datastores, kept open from one run to the next, so what they learn
+    (table definitions, checked columns) is learnt once per worker, not once per request.
+    Leaving a `with` block keeps them open, unless it ends with an error: the next run then
+    opens them afresh."""
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if kind is not None:
+            self.close()
+
+
+class DatastorePool:
+    """One `KeptDatastores` per thread (a `Datastores` is never shared between threads);
+    `close()` when the worker stops."""
+
+    def __init__(self, factory: ConnectorFactory) -> None:
+        self._factory = factory
+        self._local = threading.local()
+        self._every: list[KeptDatastores] = []
+        self._lock = threading.Lock()
+
+    def for_thread(self) -> Datastores:
+        kept: KeptDatastores | None = getattr(self._local, "datastores", None)
+        if kept is None:
+            kept = self._local.datastores = KeptDatastores(self._factory)
+            with self._lock:
+                self._every.append(kept)
+        return kept
+
+    def close(self) -> None:
+        with self._lock:
+            every, self._every = self._every, []
+        for kept in every:
+            kept.close()
 
 
 def check_datastores(*, plan: Plan, datastores: Datastores) -> None:

@@ -30,7 +30,7 @@ from lawful.consent.service import (
 from lawful.consent.subjects import Subject
 from lawful.datamap.models import DataMap
 from lawful.engine.access import AccessResult, run_access
-from lawful.engine.datastores import ConnectorFactory, Datastores
+from lawful.engine.datastores import ConnectorFactory, DatastorePool, Datastores
 from lawful.engine.erasure import run_erasure
 from lawful.engine.identity import Identity
 from lawful.engine.jobs import JobReport
@@ -66,9 +66,13 @@ class EngineEnv:
     keyring: Keyring
     sessions: sessionmaker[Session]
     connectors: ConnectorFactory  # e.g. `registry_factory(datamap, base_dir=…, environ=…)`
+    kept: DatastorePool | None = None  # a worker's: connectors kept per thread between runs
 
     def datastores(self) -> Datastores:
-        """Fresh connectors for one run (a `Datastores` is not shared between threads)."""
+        """The connectors for one run: this thread's kept ones in a worker, else fresh
+        ones (a `Datastores` is not shared between threads)."""
+        if self.kept is not None:
+            return self.kept.for_thread()
         return Datastores(self.connectors)
 
 

@@ -124,7 +124,9 @@ def create_app(settings: Settings | None = None, *, loaded: LoadedMap | None = N
     # Swagger UI ships inside a Python package, so /docs works on a machine with no internet.
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.mount("/static", StaticFiles(packages=[("lawful.web", "static")]), name="static")
-    app.add_middleware(BodyLimitMiddleware)  # innermost: its refusal is rendered as an error
+    # Innermost: its refusal is rendered as an error. Audiences to filter may be large.
+    audience = settings.audience_max_megabytes * 1024 * 1024
+    app.add_middleware(BodyLimitMiddleware, larger={"/api/v1/consent/filter": audience})
     install_error_handlers(app)
     for reference in FAST_PATHS:  # inside the security headers, outside the error handling
         app.add_middleware(load_object(reference))

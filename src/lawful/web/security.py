@@ -7,6 +7,8 @@ A route that needs another policy (the API docs) sets its own `Content-Security-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -78,28 +80,36 @@ class BodyTooLargeError(DomainError):
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over `max_bytes`, by their declared length or as they stream in, before
-    anything parses them."""
+    """Refuse bodies over `max_bytes` (or the larger limit of a path in `larger`, such as an
+    audience to filter), by their declared length or as they stream in, before anything
+    parses them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = MAX_BODY_BYTES,
+        larger: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise BodyTooLargeError(self.max_bytes)
+        if declared.isdigit() and int(declared) > limit:
+            raise BodyTooLargeError(limit)
         seen = 0
 
         async def counted() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise BodyTooLargeError(self.max_bytes)
+            if seen > limit:
+                raise BodyTooLargeError(limit)
             return message
 
         await self.app(scope, counted, send)

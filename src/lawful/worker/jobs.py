@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lawful.config import Settings
 from lawful.consent.expiry import expire_once
 from lawful.datamap.models import DataMap
-from lawful.engine.datastores import ConnectorFactory
+from lawful.engine.datastores import ConnectorFactory, DatastorePool
 from lawful.requests.context import RequestPolicy, RequestsContext
 from lawful.requests.execution import EngineEnv
 from lawful.requests.mail import Mailer, mailer_from_settings
@@ -121,11 +121,12 @@ def _gave_up(runtime: RequestsRuntime) -> FailedHook:
 # --- a platform's jobs (the web app, a worker) ------------------------------------------------
 
 
-def platform_runtime(platform: Platform) -> RequestsRuntime:
+def platform_runtime(platform: Platform, *, kept: DatastorePool | None) -> RequestsRuntime:
+    """`kept`: the worker's connectors, kept per thread between runs."""
     return RequestsRuntime(
         ctx=platform.requests,
         engine=EngineEnv(
-            platform.datamap, platform.keyring, platform.sessions, platform.connectors
+            platform.datamap, platform.keyring, platform.sessions, platform.connectors, kept
         ),
         mailer=mailer_from_settings(platform.settings),
         environ=os.environ,
@@ -164,9 +165,9 @@ def _housekeeping(platform: Platform) -> None:
         session.commit()
 
 
-def platform_runner(platform: Platform, *, name: str) -> TaskRunner:
+def platform_runner(platform: Platform, *, name: str, kept: DatastorePool) -> TaskRunner:
     settings = platform.settings
-    runtime = platform_runtime(platform)
+    runtime = platform_runtime(platform, kept=kept)
     return TaskRunner(
         platform.sessions,
         compose(platform_bodies(platform, runtime)),
@@ -221,9 +222,19 @@ def worker_service(platform: Platform) -> Iterator[None]:
     if not isinstance(platform.jobs, InProcessQueue):
         yield
         return
-    runner = platform_runner(platform, name=worker_name())
-    platform.jobs.bind(runner)
-    with polling(
-        platform_poller(platform, runner, name=None), interval=platform.settings.job_poll_seconds
-    ):
-        yield
+    with kept_datastores(platform) as kept:
+        runner = platform_runner(platform, name=worker_name(), kept=kept)
+        platform.jobs.bind(runner)
+        poller = platform_poller(platform, runner, name=None)
+        with polling(poller, interval=platform.settings.job_poll_seconds):
+            yield
+
+
+@contextmanager
+def kept_datastores(platform: Platform) -> Iterator[DatastorePool]:
+    """A worker's connectors, kept per thread between runs and closed when it stops."""
+    pool = DatastorePool(platform.connectors)
+    try:
+        yield pool
+    finally:
+        pool.close()

@@ -13,7 +13,13 @@ from lawful.config import Settings, SettingsError
 from lawful.datamap.loader import LoadedMap
 from lawful.web.platform import open_platform
 from lawful.worker.broker import QUEUE, RUN_TASK, CeleryDispatcher
-from lawful.worker.jobs import platform_poller, platform_runner, polling, worker_name
+from lawful.worker.jobs import (
+    kept_datastores,
+    platform_poller,
+    platform_runner,
+    polling,
+    worker_name,
+)
 
 
 def run_worker(
@@ -27,10 +33,10 @@ def run_worker(
             "amqp://guest@127.0.0.1:5672//"
         )
     name = name or worker_name()
-    with open_platform(settings, loaded=loaded) as platform:
+    with open_platform(settings, loaded=loaded) as platform, kept_datastores(platform) as kept:
         dispatcher = platform.jobs
         assert isinstance(dispatcher, CeleryDispatcher)
-        runner = platform_runner(platform, name=name)
+        runner = platform_runner(platform, name=name, kept=kept)
 
         def run_task(task_id: str) -> None:
             runner.run(task_id)
