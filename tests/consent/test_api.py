@@ -301,6 +301,29 @@ def test_the_filter_api_returns_the_contacts_that_may_be_reached(client) -> None
     assert "contact 2:" in refused.json()["error"]["message"]
 
 
+def test_an_audience_larger_than_other_bodies_is_filtered_and_positions_can_be_asked(
+    client,
+) -> None:
+    read, write = bearer(client, "consent:read"), bearer(client, "consent:write")
+    give(client, write)
+    padding = "x" * 80  # other keys come back untouched; they make the body weigh ~8 MB
+    contacts = [{"email": f"p{i}@example.net", "note": padding} for i in range(70_000)]
+    contacts[41_234] = {"email": "ann@example.org", "note": padding}
+    body = {"purpose": "newsletter", "channel": "email", "contacts": contacts}
+    answer = client.post("/api/v1/consent/filter?answer=positions", json=body, headers=read)
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "total": 70_000,
+        "allowed_count": 1,
+        "excluded": {"no_consent": 69_999},
+        "allowed": [41_234],
+    }
+    # Only the filter takes bodies this large: the same weight elsewhere is refused.
+    too_large = client.post("/api/v1/consent/events", json=body, headers=write)
+    assert too_large.status_code == 413
+    assert events(client) == 1
+
+
 def test_a_material_notice_is_published_and_the_api_lists_who_to_ask_again(client) -> None:
     read, write = bearer(client, "consent:read"), bearer(client, "consent:write")
     give(client, write, "email:ann@example.org")
