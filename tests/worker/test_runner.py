@@ -279,3 +279,38 @@ def test_a_worker_restarted_under_the_same_name_shows_its_new_start(
     again = heartbeat(clock.now)
     assert again.started_at == clock.now != first.started_at
     assert again.last_seen == clock.now
+
+
+class Backlog(Recorder):
+    """A broker that says how many messages still wait in its queue."""
+
+    def __init__(self, depth: int | None) -> None:
+        super().__init__()
+        self.depth = depth
+
+    def waiting(self) -> int | None:
+        return self.depth
+
+
+def test_tasks_waiting_behind_a_long_queue_are_not_sent_again_until_it_drains(
+    platform_sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    ids = [new_task(platform_sessions) for _ in range(3)]
+    broker = Backlog(depth=500)  # a burst: our three are somewhere in there
+    poller = Poller(platform_sessions, broker, republish_after=timedelta(seconds=30), clock=clock)
+    clock.advance(60)
+    assert poller.tick() == 0
+    broker.depth = 2  # fewer messages than stale tasks: some were lost (a restart)
+    assert poller.tick() == 3
+    assert sorted(broker.handed) == sorted(ids)
+
+
+def test_a_broker_that_does_not_answer_does_not_stop_the_hand_over(
+    platform_sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    task_id = new_task(platform_sessions)
+    broker = Backlog(depth=None)
+    poller = Poller(platform_sessions, broker, republish_after=timedelta(seconds=30), clock=clock)
+    clock.advance(60)
+    assert poller.tick() == 1
+    assert broker.handed == [task_id]

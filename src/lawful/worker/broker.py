@@ -44,6 +44,9 @@ def make_celery(settings: Settings) -> Celery:
         # (lawful.worker.runner) protects a task still running when that happens.
         broker_transport_options={"visibility_timeout": max(settings.job_republish_seconds, 60)},
         task_publish_retry_policy=PUBLISH_RETRY,
+        # A lost broker connection does not stop a task under way: its lease keeps any other
+        # worker off it, and its redelivered message finds it claimed (Celery 6's default).
+        worker_cancel_long_running_tasks_on_connection_loss=False,
     )
     return app
 
@@ -65,6 +68,12 @@ class CeleryDispatcher:
                     retry=True,
                     retry_policy=PUBLISH_RETRY,
                 )
+
+    def waiting(self) -> int | None:
+        """Messages waiting in Lawful's queue, or None when the broker does not answer."""
+        url = self.app.conf.broker_url
+        health = broker_health(str(url), timeout=1.0)
+        return int(health["waiting"]) if health["status"] == "ok" else None
 
     def close(self) -> None:
         self.app.close()

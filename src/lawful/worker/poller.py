@@ -87,11 +87,27 @@ class Poller:
         )
         condition = or_(due, lapsed) if recover else and_(or_(due, lapsed), not_recent)
         with self.sessions() as session:
-            return list(
-                session.scalars(
-                    select(Task.id).where(condition).order_by(Task.run_after).limit(HANDOVER_BATCH)
-                )
-            )
+            rows = session.execute(
+                select(Task.id, Task.status)
+                .where(condition)
+                .order_by(Task.run_after)
+                .limit(HANDOVER_BATCH)
+            ).all()
+        queued = [task_id for task_id, status in rows if status is T.queued]
+        others = [task_id for task_id, status in rows if status is not T.queued]
+        if queued and not recover and self._broker_holds(len(queued)):
+            queued = []
+        return others + queued
+
+    def _broker_holds(self, count: int) -> bool:
+        """Whether the broker still has at least `count` messages waiting: then the tasks
+        merely wait their turn behind a long queue, and sending them again would only pile
+        up duplicates. Once the queue drains (or a restart emptied it), they go again."""
+        waiting = getattr(self.dispatcher, "waiting", None)
+        if waiting is None:
+            return False
+        depth = waiting()
+        return depth is not None and depth >= count
 
     def _hand_over(self, now: datetime, *, recover: bool) -> int:
         ids = self._waiting(now, recover=recover)
