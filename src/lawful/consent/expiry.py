@@ -77,6 +77,8 @@ def record_expiries(session: Session, *, now: datetime, batch_size: int = EXPIRY
         ended.update(row.purpose or f"cookie:{row.cookie_category}" for row in rows)
         after = rows[-1].id
     total = sum(ended.values())
+    if not total:  # a daily run that found nothing: its task row is the trace, not the trail
+        return 0
     record_event(
         session,
         actor=EXPIRY_ACTOR,
