@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from lawful.cli import app, out
+from lawful.cli import app
 from lawful.consent.models import ConsentEvent, ConsentState
 from lawful.consent.service import ConsentEntry, record_consent
 from lawful.datamap.models import DataMap
@@ -37,7 +37,7 @@ def store(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path) -> I
     monkeypatch.setenv("LAWFUL_ENCRYPTION_KEY", base64.b64encode(bytes(range(32))).decode())
     monkeypatch.setenv("LAWFUL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)  # no lawful.toml from the working tree
-    monkeypatch.setattr(out, "width", 250)  # event ids on one line
+    monkeypatch.setenv("COLUMNS", "250")  # event ids on one line (the console reads it live)
     engine = create_store_engine(sqlite_url)
     with session_factory(engine)() as session:
         yield session
