@@ -79,6 +79,10 @@ def _run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -
     # dependencies, so never silently missing): event loop and HTTP parser written in C.
     options: dict[str, Any] = {"host": host, "port": port, "proxy_headers": True}
     options.update(loop="uvloop", http="httptools")
+    # Idle keep-alive connections are closed after 75 s, not uvicorn's 5: longer than the
+    # idle timeout of the usual proxies and clients (60 s), so a request sent on a
+    # connection the server is closing at that very moment cannot happen in between.
+    options.update(timeout_keep_alive=75)
     with _web_errors():
         if workers == 1:
             uvicorn.run(create_app(settings), **options)
