@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -28,15 +28,14 @@ from lawful.web.deps import (
     CurrentStaff,
     DbSession,
     PlatformDep,
+    RequestDecider,
     StaffForm,
-    require_role,
     staff_actor,
 )
 from lawful.web.platform import Platform
 from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Decider = Annotated[StaffUser, Depends(require_role(*REQUEST_DECIDERS))]
 
 
 @router.get("/admin/consent", response_class=HTMLResponse)
@@ -51,7 +50,7 @@ def publish(
     request: Request,
     db: DbSession,
     platform: PlatformDep,
-    staff: Decider,
+    staff: RequestDecider,
     version: Annotated[str, Form(max_length=50)],
     material: Annotated[bool, Form()] = False,
     purposes: Annotated[list[str] | None, Form()] = None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -26,15 +26,14 @@ from lawful.web.deps import (
     CurrentStaff,
     DbSession,
     PlatformDep,
+    RequestDecider,
     StaffForm,
-    require_role,
     staff_actor,
 )
 from lawful.web.platform import Platform
 from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Decider = Annotated[StaffUser, Depends(require_role(*REQUEST_DECIDERS))]
 
 
 @router.get("/admin/holds", response_class=HTMLResponse)
@@ -53,7 +52,7 @@ def place_hold(
     request: Request,
     db: DbSession,
     platform: PlatformDep,
-    staff: Decider,
+    staff: RequestDecider,
     scope: Annotated[str, Form()],
     reason: Annotated[str, Form(max_length=2000)],
     owner: Annotated[str, Form(max_length=200)],
@@ -77,7 +76,7 @@ def place_hold(
 
 @router.post("/admin/holds/{hold_id}/release", dependencies=[StaffForm])
 def release_hold(
-    db: DbSession, staff: Decider, hold_id: str, note: Annotated[str, Form(max_length=2000)]
+    db: DbSession, staff: RequestDecider, hold_id: str, note: Annotated[str, Form(max_length=2000)]
 ) -> RedirectResponse:
     release_legal_hold(db, hold_id=hold_id, actor=staff_actor(staff), note=note)
     return RedirectResponse("/admin/holds?all=true", status_code=303)

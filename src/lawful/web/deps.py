@@ -24,7 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from lawful.auth.models import ApiToken, Role, StaffSession, StaffUser
-from lawful.auth.roles import ROLE_TITLES
+from lawful.auth.roles import ADMINS, REQUEST_DECIDERS, REQUEST_HANDLERS, ROLE_TITLES
 from lawful.auth.service import check_token, resume_session
 from lawful.datamap.models import DataMap
 from lawful.errors import DomainError
@@ -174,6 +174,12 @@ def require_role(*roles: Role) -> Callable[[StaffUser], StaffUser]:
         return user
 
     return dependency
+
+
+# The role groups of `lawful.auth.roles`, as dependencies: one definition for every page.
+RequestHandler = Annotated[StaffUser, Depends(require_role(*REQUEST_HANDLERS))]
+RequestDecider = Annotated[StaffUser, Depends(require_role(*REQUEST_DECIDERS))]
+Administrator = Annotated[StaffUser, Depends(require_role(*ADMINS))]
 
 
 # --- CSRF --------------------------------------------------------------------------------------------

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from lawful.auth.models import StaffUser
 from lawful.auth.roles import REQUEST_HANDLERS
 from lawful.store.tasks import TaskStatus
 from lawful.web.deps import (
     CurrentStaff,
     DbSession,
     PlatformDep,
+    RequestHandler,
     StaffForm,
-    require_role,
     staff_actor,
 )
 from lawful.web.templating import render
@@ -25,7 +24,6 @@ from lawful.worker.service import list_tasks, retry_task
 from lawful.worker.status import collect_status
 
 router = APIRouter(include_in_schema=False)
-Handler = Annotated[StaffUser, Depends(require_role(*REQUEST_HANDLERS))]
 
 
 @router.get("/admin/jobs", response_class=HTMLResponse)
@@ -50,7 +48,7 @@ def jobs(
 def retry(
     db: DbSession,
     platform: PlatformDep,
-    staff: Handler,
+    staff: RequestHandler,
     task_id: str,
     back: Annotated[Literal["jobs", "request"], Form()] = "jobs",
 ) -> RedirectResponse:

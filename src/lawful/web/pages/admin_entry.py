@@ -6,23 +6,26 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lawful.auth.models import StaffUser
-from lawful.auth.roles import REQUEST_HANDLERS
 from lawful.requests.context import RequestsContext
 from lawful.requests.errors import InvalidInputError, RequestError
 from lawful.requests.intake import Intake
 from lawful.requests.service import submit_request
 from lawful.store.models import utcnow
-from lawful.web.deps import DbSession, RequestsCtx, StaffForm, require_role, staff_actor
+from lawful.web.deps import (
+    DbSession,
+    RequestHandler,
+    RequestsCtx,
+    StaffForm,
+    staff_actor,
+)
 from lawful.web.pages.places import OTHER, country_choices
 from lawful.web.pages.privacy import form_errors, type_choices
 from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Handler = Annotated[StaffUser, Depends(require_role(*REQUEST_HANDLERS))]
 CHANNELS = {"email": "Email", "phone": "Phone call", "post": "Letter (post)"}
 
 
@@ -43,7 +46,7 @@ def _context(
 
 
 @router.get("/admin/requests/new", response_class=HTMLResponse)
-def entry_form(request: Request, ctx: RequestsCtx, staff: Handler) -> HTMLResponse:
+def entry_form(request: Request, ctx: RequestsCtx, staff: RequestHandler) -> HTMLResponse:
     return render(request, "admin/new_request.html.j2", _context(ctx, {"channel": "email"}, {}))
 
 
@@ -52,7 +55,7 @@ def enter_request(
     request: Request,
     db: DbSession,
     ctx: RequestsCtx,
-    staff: Handler,
+    staff: RequestHandler,
     channel: Annotated[str, Form(max_length=10)] = "",
     received_on: Annotated[str, Form(max_length=10)] = "",
     request_type: Annotated[str, Form(max_length=40)] = "",

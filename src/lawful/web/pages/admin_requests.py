@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -36,17 +36,16 @@ from lawful.requests.states import OPEN, RequestStatus
 from lawful.web.deps import (
     CurrentStaff,
     DbSession,
+    RequestDecider,
+    RequestHandler,
     RequestsCtx,
     StaffForm,
-    require_role,
     staff_actor,
 )
 from lawful.web.templating import render
 from lawful.worker.service import failing_tasks
 
 router = APIRouter(include_in_schema=False)
-Handler = Annotated[StaffUser, Depends(require_role(*REQUEST_HANDLERS))]
-Decider = Annotated[StaffUser, Depends(require_role(*REQUEST_DECIDERS))]
 PAGE_SIZE = 25
 DUE_FILTERS = {"soon": "Due within 7 days", "overdue": "Overdue", "due": "Not yet due"}
 S = RequestStatus
@@ -140,7 +139,7 @@ def request_detail(
 
 @router.get("/admin/requests/{reference}/documents/{document_id}")
 def view_document(
-    db: DbSession, ctx: RequestsCtx, staff: Handler, reference: str, document_id: str
+    db: DbSession, ctx: RequestsCtx, staff: RequestHandler, reference: str, document_id: str
 ) -> Response:
     """An ID document, for staff checking identity; each opening is audited."""
     content_type, data = read_document(
@@ -170,7 +169,7 @@ def _act(
 
 @router.post("/admin/requests/{reference}/approve", dependencies=[StaffForm])
 def approve(
-    request: Request, db: DbSession, ctx: RequestsCtx, staff: Handler, reference: str
+    request: Request, db: DbSession, ctx: RequestsCtx, staff: RequestHandler, reference: str
 ) -> Response:
     return _act(
         request,
@@ -187,7 +186,7 @@ def confirm(
     request: Request,
     db: DbSession,
     ctx: RequestsCtx,
-    staff: Handler,
+    staff: RequestHandler,
     reference: str,
     how: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
@@ -206,7 +205,7 @@ def deny(
     request: Request,
     db: DbSession,
     ctx: RequestsCtx,
-    staff: Decider,
+    staff: RequestDecider,
     reference: str,
     reason: Annotated[str, Form(max_length=40)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
@@ -226,7 +225,7 @@ def extend(
     request: Request,
     db: DbSession,
     ctx: RequestsCtx,
-    staff: Handler,
+    staff: RequestHandler,
     reference: str,
     amount: Annotated[int, Form(ge=1, le=90)] = 1,
     reason: Annotated[str, Form(max_length=2000)] = "",
@@ -243,7 +242,7 @@ def extend(
 
 @router.post("/admin/requests/{reference}/cancel", dependencies=[StaffForm])
 def cancel(
-    request: Request, db: DbSession, ctx: RequestsCtx, staff: Decider, reference: str
+    request: Request, db: DbSession, ctx: RequestsCtx, staff: RequestDecider, reference: str
 ) -> Response:
     return _act(
         request,
@@ -260,7 +259,7 @@ def complete(
     request: Request,
     db: DbSession,
     ctx: RequestsCtx,
-    staff: Handler,
+    staff: RequestHandler,
     reference: str,
     partly: Annotated[bool, Form(alias="partial")] = False,
     note: Annotated[str, Form(max_length=2000)] = "",
@@ -277,7 +276,7 @@ def complete(
 
 @router.post("/admin/requests/{reference}/retry", dependencies=[StaffForm])
 def retry(
-    request: Request, db: DbSession, ctx: RequestsCtx, staff: Handler, reference: str
+    request: Request, db: DbSession, ctx: RequestsCtx, staff: RequestHandler, reference: str
 ) -> Response:
     return _act(
         request,

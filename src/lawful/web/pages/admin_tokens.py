@@ -5,26 +5,24 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from lawful.auth.errors import InvalidStaffInputError
-from lawful.auth.models import StaffUser
 from lawful.auth.repository import all_tokens
-from lawful.auth.roles import ADMINS, API_SCOPES
+from lawful.auth.roles import API_SCOPES
 from lawful.auth.service import create_token, revoke_token
 from lawful.store.models import utcnow
-from lawful.web.deps import DbSession, StaffForm, require_role, staff_actor
+from lawful.web.deps import Administrator, DbSession, StaffForm, staff_actor
 from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Admin = Annotated[StaffUser, Depends(require_role(*ADMINS))]
 LIFETIMES = (30, 90, 180, 365)  # days offered on the form
 
 
 @router.get("/admin/tokens", response_class=HTMLResponse)
-def tokens(request: Request, db: DbSession, staff: Admin) -> HTMLResponse:
+def tokens(request: Request, db: DbSession, staff: Administrator) -> HTMLResponse:
     return render(request, "admin/tokens.html.j2", _context(db))
 
 
@@ -32,7 +30,7 @@ def tokens(request: Request, db: DbSession, staff: Admin) -> HTMLResponse:
 def make_token(
     request: Request,
     db: DbSession,
-    staff: Admin,
+    staff: Administrator,
     name: Annotated[str, Form(max_length=100)] = "",
     scopes: Annotated[list[str] | None, Form()] = None,
     days: Annotated[int, Form(ge=1, le=366)] = 90,
@@ -52,7 +50,7 @@ def make_token(
 
 
 @router.post("/admin/tokens/{token_id}/revoke", dependencies=[StaffForm])
-def revoke(db: DbSession, staff: Admin, token_id: str) -> RedirectResponse:
+def revoke(db: DbSession, staff: Administrator, token_id: str) -> RedirectResponse:
     revoke_token(db, token_id=token_id, actor=staff_actor(staff), now=utcnow())
     return RedirectResponse("/admin/tokens", status_code=303)
 
