@@ -76,16 +76,26 @@ def _column(
     )  # fmt: skip
 
 
+ROW_LABEL_WIDTH = 190
+ROW_LABEL_CHARACTERS = 28  # what fits in ROW_LABEL_WIDTH at 12 px; longer labels are cut
+
+
+def short_label(label: str, limit: int = ROW_LABEL_CHARACTERS) -> str:
+    """The label cut to `limit` characters with an ellipsis (the bar's title keeps it whole)."""
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
 def _row(y: int, row: int, label: str, value: float | None, top: float, fmt: Format) -> Markup:
-    label_width = 190
+    label_width = ROW_LABEL_WIDTH
     length = 0.0 if value is None else (WIDTH - label_width - 70) * value / top
     return Markup(
-        '<text x="{lx}" y="{ty}" text-anchor="end" {text}>{label}</text>'
+        '<text x="{lx}" y="{ty}" text-anchor="end" {text}><title>{label}</title>{short}</text>'
         '<rect x="{bx}" y="{by}" width="{length}" height="{h}" fill="{colour}">'
         "<title>{label}: {shown}</title></rect>"
         '<text x="{vx}" y="{ty}" {text}>{shown}</text>'
     ).format(
-        lx=label_width - 8, ty=y + 16, text=TEXT, label=label, bx=label_width, by=y + 4,
+        lx=label_width - 8, ty=y + 16, text=TEXT, label=label, short=short_label(label),
+        bx=label_width, by=y + 4,
         length=f"{length:.1f}", h=row - 10, colour=BAR_COLOUR, shown=_shown(value, fmt),
         vx=f"{label_width + length + 6:.1f}",
     )  # fmt: skip
