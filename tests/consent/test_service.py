@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lawful.consent.errors import ConsentInputError
 from lawful.consent.models import ConsentEvent, ConsentState
-from lawful.consent.notices import publish_notice, reconsent_list
+from lawful.consent.notices import publish_notice, reconsent_count, reconsent_list
 from lawful.consent.rules import Decision
 from lawful.consent.service import (
     EVIDENCE_CONTEXT,
@@ -269,6 +269,27 @@ def test_a_material_notice_change_requires_fresh_consent_and_lists_who_to_ask(
     assert check(db, shop, keyring, after=timedelta(minutes=3)).reason == "consent_given"
     listed = reconsent_list(db, datamap=shop, keyring=keyring, now=NOW + timedelta(minutes=3))
     assert [(e.subject, e.purpose) for e in listed] == [("email:bob@example.org", "newsletter")]
+
+
+def test_only_running_consents_given_before_a_material_change_are_asked_again(
+    db, shop, keyring
+) -> None:
+    people = {n: f"email:{n}@example.org" for n in ("kept", "withdrew", "renewed", "after")}
+    for subject in [people["kept"], people["withdrew"], people["renewed"]]:
+        give(db, shop, keyring, subject=subject)
+    give(db, shop, keyring, subject=people["withdrew"], state=ConsentState.withdrawn,
+         at=NOW + timedelta(seconds=30))  # fmt: skip
+    publish_notice(db, datamap=shop, actor="staff:1", material=True, version="5",
+                   now=NOW + timedelta(minutes=1))  # fmt: skip
+    give(db, shop, keyring, subject=people["renewed"], at=NOW + timedelta(minutes=2))
+    give(db, shop, keyring, subject=people["after"], at=NOW + timedelta(minutes=2))
+    soon, years_later = NOW + timedelta(minutes=3), NOW + timedelta(days=3 * 365)
+    listed = reconsent_list(db, datamap=shop, keyring=keyring, now=soon)
+    assert [e.subject for e in listed] == [people["kept"]]
+    assert reconsent_count(db, datamap=shop, now=soon) == 1
+    # Once that consent has lapsed there is nothing left to renew: it is simply gone.
+    assert reconsent_list(db, datamap=shop, keyring=keyring, now=years_later) == []
+    assert reconsent_count(db, datamap=shop, now=years_later) == 0
 
 
 def test_evidence_keeps_only_the_network_of_the_ip_and_is_encrypted(db, shop, keyring) -> None:

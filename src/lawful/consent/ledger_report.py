@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from lawful.consent import repository
 from lawful.consent.models import ConsentEvent, ConsentState
-from lawful.consent.notices import ReconsentEntry, reconsent_list
+from lawful.consent.notices import ReconsentEntry, reconsent_count, reconsent_list
 from lawful.consent.policy import PurposeRule, policy_for
 from lawful.consent.rules import Decision
 from lawful.consent.service import EVIDENCE_CONTEXT, check_consent, purpose_rule
@@ -145,12 +145,11 @@ def consent_overview(
     """What the console's Consent page shows."""
     notices = notice_rows(session)
     material = [n for n in notices if n.material]
-    renew = reconsent_list(session, datamap=datamap, keyring=keyring, now=now) if material else []
     return ConsentOverview(
         purposes=purpose_counts(session, datamap=datamap, now=now),
         notices=notices,
         latest_material=material[-1] if material else None,
-        reconsent_people=len({entry.subject for entry in renew}),
+        reconsent_people=reconsent_count(session, datamap=datamap, now=now) if material else 0,
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from lawful.consent import repository
 from lawful.consent.errors import ConsentInputError, NoticeConflictError
-from lawful.consent.models import ConsentEvent, ConsentState, NoticePurpose, NoticeVersion
+from lawful.consent.models import NoticePurpose, NoticeVersion
 from lawful.consent.policy import policy_for
 from lawful.datamap.models import DataMap
 from lawful.reports.notice import build_notice
@@ -177,23 +177,35 @@ def reconsent_list(
     notice change affecting that purpose."""
     moment = now or utcnow()
     found: list[ReconsentEntry] = []
-    for rule in policy_for(datamap).purposes.values():
-        changed = repository.reconsent_after(session, purpose=rule.id)
-        if not rule.consent_based or changed is None:
-            continue
-        latest = {e.subject_index: e for e in repository.purpose_consents(session, purpose=rule.id)}
-        for event in latest.values():
-            entry = _reconsent_entry(event, rule.id, changed, moment, keyring)
-            if entry is not None:
-                found.append(entry)
+    for purpose, changed in _changed_purposes(session, datamap=datamap):
+        for event in repository.reconsent_events(
+            session, purpose=purpose, changed=changed, now=moment
+        ):
+            subject = keyring.decrypt(event.subject_sealed, context="consent.subject").decode()
+            found.append(
+                ReconsentEntry(subject, purpose, event.at, event.notice_version, event.uid, changed)
+            )
     return found
 
 
-def _reconsent_entry(
-    event: ConsentEvent, purpose: str, changed: datetime, now: datetime, keyring: Keyring
-) -> ReconsentEntry | None:
-    lapsed = event.expires_at is not None and event.expires_at <= now
-    if event.state is not ConsentState.given or lapsed or event.at >= changed:
-        return None
-    subject = keyring.decrypt(event.subject_sealed, context="consent.subject").decode()
-    return ReconsentEntry(subject, purpose, event.at, event.notice_version, event.uid, changed)
+def reconsent_count(session: Session, *, datamap: DataMap, now: datetime | None = None) -> int:
+    """How many people must be asked again (for any purpose), without decrypting anyone."""
+    moment = now or utcnow()
+    people: set[str] = set()
+    for purpose, changed in _changed_purposes(session, datamap=datamap):
+        people |= repository.reconsent_subjects(
+            session, purpose=purpose, changed=changed, now=moment
+        )
+    return len(people)
+
+
+def _changed_purposes(session: Session, *, datamap: DataMap) -> list[tuple[str, datetime]]:
+    """Consent-based purposes with a material notice change, and its time."""
+    found = []
+    for rule in policy_for(datamap).purposes.values():
+        changed = (
+            repository.reconsent_after(session, purpose=rule.id) if rule.consent_based else None
+        )
+        if changed is not None:
+            found.append((rule.id, changed))
+    return found

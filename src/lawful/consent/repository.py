@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from lawful.consent.models import ConsentEvent, NoticePurpose, NoticeVersion
+from lawful.consent.models import ConsentEvent, ConsentState, NoticePurpose, NoticeVersion
 from lawful.store.models import Suppression
 
 
@@ -187,14 +187,44 @@ def subject_events(
     return list(session.scalars(query.order_by(ConsentEvent.at, ConsentEvent.id)))
 
 
-def purpose_consents(session: Session, *, purpose: str) -> list[ConsentEvent]:
-    """Every purpose-level event (not a channel preference) of a purpose, oldest first."""
+def _reconsent_due(purpose: str, changed: datetime, now: datetime) -> ColumnElement[bool]:
+    """Events that are a subject's latest about `purpose`, a consent still running, and
+    given before `changed` (the latest material notice change for that purpose)."""
+    later = aliased(ConsentEvent)
+    return and_(
+        ConsentEvent.purpose == purpose,
+        ConsentEvent.state == ConsentState.given,
+        ConsentEvent.at < changed,
+        or_(ConsentEvent.expires_at.is_(None), ConsentEvent.expires_at > now),
+        ~exists().where(
+            later.subject_index == ConsentEvent.subject_index,
+            later.purpose == purpose,
+            or_(
+                later.at > ConsentEvent.at,
+                and_(later.at == ConsentEvent.at, later.id > ConsentEvent.id),
+            ),
+        ),
+    )
+
+
+def reconsent_events(
+    session: Session, *, purpose: str, changed: datetime, now: datetime
+) -> list[ConsentEvent]:
+    """The consents to ask again for `purpose`, one per person, oldest first (one query)."""
     query = (
         select(ConsentEvent)
-        .where(ConsentEvent.purpose == purpose)
+        .where(_reconsent_due(purpose, changed, now))
         .order_by(ConsentEvent.at, ConsentEvent.id)
     )
     return list(session.scalars(query))
+
+
+def reconsent_subjects(
+    session: Session, *, purpose: str, changed: datetime, now: datetime
+) -> set[str]:
+    """The blind indexes of the people to ask again for `purpose` (nothing decrypted)."""
+    query = select(ConsentEvent.subject_index).where(_reconsent_due(purpose, changed, now))
+    return set(session.scalars(query))
 
 
 def cookie_choice(session: Session, *, index: str, category: str) -> str | None:
