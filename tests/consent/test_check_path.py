@@ -11,14 +11,13 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import update
 
 from lawful.auth.models import ApiToken
@@ -38,7 +37,6 @@ from .server import free_port, serve
 
 KEY = bytes(range(32))
 CHECK = "/api/v1/consent/check"
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 class Client(httpx.Client):
@@ -48,19 +46,12 @@ class Client(httpx.Client):
 
 
 @pytest.fixture(scope="module")
-def own_pg_store() -> Iterator[str]:
+def own_pg_store(pg_database_factory: Callable[[str], str]) -> str:
     """A PostgreSQL store of this module's own: the app commits, and the session's shared
     store must stay empty for the tests that count its rows."""
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"lawful_check_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    url = pg_database_factory("lawful_check")
     upgrade_database(url=url)
-    yield url
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    return url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
