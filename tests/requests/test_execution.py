@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lawful.consent.models import ConsentEvent, ConsentState
 from lawful.datamap.models import ClientForward, ForwardMethod
 from lawful.engine.erasure import is_suppressed
 from lawful.engine.identity import Identity
+from lawful.requests.errors import ConflictError
 from lawful.requests.forwarding import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from lawful.requests.notify import EXECUTE_JOB
 from lawful.requests.service import (
     approve_request,
     complete_request,
@@ -26,6 +28,7 @@ from lawful.requests.service import (
     verify_request,
 )
 from lawful.requests.states import RequestStatus
+from lawful.store.tasks import Task, TaskStatus
 
 S = RequestStatus
 SECRET = "webhook-secret-shared-with-lumiere"
@@ -99,6 +102,39 @@ def test_a_failed_run_stays_running_with_the_reason_and_resumes_on_retry(sqlite_
         )
     assert world.request(reference).status in (S.completed, S.partially_completed)
     assert world.query("ats", "SELECT count(*) FROM candidates WHERE email = :e", e=email) == [(0,)]
+
+
+def test_a_staff_retry_runs_the_waiting_job_now_and_never_a_second_one(sqlite_world) -> None:
+    world = sqlite_world
+    _, email = world.candidate(offset=12)
+    ats = world.data_dir / "ats.sqlite"
+    hidden = ats.rename(world.data_dir / "ats.hidden")
+    reference = approved(world, request_type="erasure", email=email, country="FR")
+    request_id = world.request(reference).id
+
+    def execute_tasks() -> list[Task]:
+        with world.sessions() as session:
+            query = select(Task).where(Task.request_id == request_id, Task.kind == EXECUTE_JOB)
+            return list(session.scalars(query))
+
+    [waiting] = execute_tasks()
+    assert waiting.status is TaskStatus.retrying  # the datastore was down: it waits its delay
+    with world.sessions() as session:  # a worker has it right now
+        session.execute(update(Task).where(Task.id == waiting.id).values(status="running"))
+        session.commit()
+    with world.session() as session, pytest.raises(ConflictError, match="right now"):
+        retry_execution(session, ctx=world.ctx, reference=reference, actor="staff:1")
+    with world.sessions() as session:
+        session.execute(update(Task).where(Task.id == waiting.id).values(status="retrying"))
+        session.commit()
+    hidden.rename(ats)
+    with world.session() as session:
+        retry_execution(
+            session, ctx=world.ctx, reference=reference, actor="staff:1", now=world.clock.now
+        )
+    [ran] = execute_tasks()  # the same task, run now: no second one
+    assert (ran.id, ran.status) == (waiting.id, TaskStatus.done)
+    assert world.request(reference).status in (S.completed, S.partially_completed)
 
 
 class Hook(BaseHTTPRequestHandler):

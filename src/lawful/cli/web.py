@@ -15,6 +15,7 @@ from lawful.cli.dsr import DataOption
 
 if TYPE_CHECKING:
     from lawful.config import Settings
+    from lawful.datamap.loader import LoadedMap
 
 user_app = typer.Typer(help="Staff accounts of the admin console.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -49,24 +50,28 @@ def serve(
             min=1,
             max=64,
             help="Server processes (about one per core). Rate limits are counted by each "
-            "process apart, so a client may get up to this many times the limit.",
+            "process apart unless LAWFUL_RATE_LIMIT_REDIS_URL is set.",
         ),
     ] = 1,
 ) -> None:
     """Run the web server: privacy center (/privacy), admin console (/admin), API (/docs)."""
-    from lawful.config import load_settings
-
     with _web_errors():
-        settings = load_settings()
+        settings, _ = configured(map_path, data_dir)
+    _run_server(settings, host=host, port=port, workers=workers)
+
+
+def configured(map_path: Path | None, data_dir: Path | None) -> tuple[Settings, LoadedMap]:
+    """Settings with the map and datastore folder of the command line; the map checked."""
+    from lawful.config import SettingsError, load_settings
+
+    settings = load_settings()
     chosen = map_path or settings.map_path
     if chosen is None:
-        err.print("[red]error[/] no data map: pass --map lawful.yaml or set LAWFUL_MAP_PATH")
-        raise typer.Exit(1)
-    _load_checked(chosen)
+        raise SettingsError("no data map: pass --map lawful.yaml or set LAWFUL_MAP_PATH")
     update: dict[str, object] = {"map_path": chosen}
     if data_dir is not None:
         update["datastore_dir"] = data_dir
-    _run_server(settings.model_copy(update=update), host=host, port=port, workers=workers)
+    return settings.model_copy(update=update), _load_checked(chosen)
 
 
 def _run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from lawful.cli import _load_checked, app, out
+from lawful.cli import app, out
 from lawful.cli.dsr import DataOption
-from lawful.cli.web import _web_errors
-
-if TYPE_CHECKING:
-    from lawful.config import Settings
-    from lawful.datamap.loader import LoadedMap
+from lawful.cli.web import _web_errors, configured
 
 MapFlag = Annotated[
     Path | None,
@@ -36,7 +32,7 @@ def worker(
     from lawful.worker.process import run_worker
 
     with _web_errors():
-        settings, loaded = _configured(map_path, data_dir)
+        settings, loaded = configured(map_path, data_dir)
         run_worker(settings, loaded=loaded, concurrency=concurrency, name=name)
 
 
@@ -47,25 +43,12 @@ def status(map_path: MapFlag = None, data_dir: DataOption = None) -> None:
     from lawful.worker.status import installation_status
 
     with _web_errors():
-        settings, loaded = _configured(map_path, data_dir)
+        settings, loaded = configured(map_path, data_dir)
         report = installation_status(settings, loaded=loaded)
     table = Table("component", "status", "details")
-    for row in report.rows():
+    for row in report.checks:
         style = "green" if row.ok else "red"
         table.add_row(row.component, f"[{style}]{row.status}[/]", row.details)
     out.print(table)
     if not report.ok:
         raise typer.Exit(1)
-
-
-def _configured(map_path: Path | None, data_dir: Path | None) -> tuple[Settings, LoadedMap]:
-    from lawful.config import SettingsError, load_settings
-
-    settings = load_settings()
-    chosen = map_path or settings.map_path
-    if chosen is None:
-        raise SettingsError("no data map: pass --map lawful.yaml or set LAWFUL_MAP_PATH")
-    update: dict[str, object] = {"map_path": chosen}
-    if data_dir is not None:
-        update["datastore_dir"] = data_dir
-    return settings.model_copy(update=update), _load_checked(chosen)

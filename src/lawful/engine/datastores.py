@@ -152,6 +152,12 @@ class DatastorePool:
                 self._every.append(kept)
         return kept
 
+    def discard_thread(self) -> None:
+        """Close this thread's connectors; its next run opens new ones."""
+        kept: KeptDatastores | None = getattr(self._local, "datastores", None)
+        if kept is not None:
+            kept.close()
+
     def close(self) -> None:
         with self._lock:
             every, self._every = self._every, []

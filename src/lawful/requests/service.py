@@ -51,7 +51,7 @@ from lawful.requests.verification import (
     required_level,
 )
 from lawful.store.models import new_id, utcnow
-from lawful.store.tasks import defer_job
+from lawful.store.tasks import TaskStatus, defer_job, run_again
 
 S = RequestStatus
 REFERENCE_LENGTH = 10  # base32: 50 random bits, not guessable
@@ -622,14 +622,19 @@ def retry_execution(
     actor: str,
     now: datetime | None = None,
 ) -> RightsRequest:
-    """Run a request again whose execution stopped; the engine resumes, never repeats."""
+    """Run a request again whose execution stopped; the engine resumes, never repeats. Its
+    job waiting for a retry (or failed) runs now; one under way is left to finish, so the
+    request is never run by two workers at once."""
     request = get_request(session, reference=reference)
     if request.status is not S.running:
         raise ConflictError(
             f"Only a running request can be retried; this one is {request.status.value}."
         )
+    waiting = run_again(session, queue=ctx.jobs, request_id=request.id, kind=EXECUTE_JOB)
+    if waiting is TaskStatus.running:
+        raise ConflictError("This request is being run right now; wait for it to end.")
     record(session, request=request, actor=actor, action="retried", now=now or utcnow())
-    defer_job(
-        session, queue=ctx.jobs, kind=EXECUTE_JOB, payload={"request_id": request.id, "retry": True}
-    )
+    if waiting is None:
+        payload = {"request_id": request.id, "retry": True}
+        defer_job(session, queue=ctx.jobs, kind=EXECUTE_JOB, payload=payload)
     return request

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Enum, Index, Integer, String, Text, delete, event
+from sqlalchemy import JSON, Enum, Index, Integer, String, Text, delete, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lawful.store.models import Base, UTCDateTime, new_id, utcnow
@@ -78,8 +78,6 @@ class Worker(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    tasks_done: Mapped[int] = mapped_column(Integer, default=0)
-    tasks_failed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # --- deferring a job ----------------------------------------------------------------------------
@@ -159,6 +157,38 @@ def _discard(session: Session) -> None:
     pending = session.info.get(_PENDING)
     if pending:
         pending.clear()
+
+
+def run_again(
+    session: Session, *, queue: Dispatcher, request_id: str, kind: str
+) -> TaskStatus | None:
+    """Staff ask for a request's job to run again now. Its latest unfinished task, if any,
+    is moved forward (a retry waiting for its delay, a failed one with fresh attempts) and
+    handed over after the commit, so a request never has two such tasks at once. Returns
+    the status the task had (`running`: left alone, it is under way), or None if there is
+    none (the caller then defers a new one)."""
+    task = session.scalars(
+        select(Task)
+        .where(Task.request_id == request_id, Task.kind == kind, Task.status != TaskStatus.done)
+        .order_by(Task.created_at.desc())
+        .limit(1)
+    ).first()
+    if task is None or task.status is TaskStatus.running:
+        return None if task is None else TaskStatus.running
+    before = task.status
+    values: dict[str, object] = {"status": TaskStatus.queued, "run_after": utcnow()}
+    if before is TaskStatus.failed:
+        values.update(attempts=0, finished_at=None)
+    moved = session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.status == before)  # a worker may claim it meanwhile
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return TaskStatus.running
+    dispatch_after_commit(session, queue=queue, task_id=task.id)
+    return before
 
 
 def prune_done_tasks(session: Session, *, before: datetime) -> int:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 import httpx
@@ -34,7 +35,7 @@ from lawful.store.models import JobStatus, utcnow
 from lawful.store.tasks import Dispatcher, Handler, Payload, RetryLaterError, prune_done_tasks
 from lawful.worker.inprocess import InProcessQueue
 from lawful.worker.poller import Poller, Scheduled
-from lawful.worker.runner import FailedHook, RetryPolicy, TaskRunner
+from lawful.worker.runner import RetryPolicy, TaskRunner
 
 if TYPE_CHECKING:
     from lawful.web.platform import Platform
@@ -97,25 +98,30 @@ def build_runtime(
         clock=clock,
     )
     if isinstance(jobs, InProcessQueue):
-        jobs.bind(
-            TaskRunner(
-                sessions,
-                compose(job_bodies(runtime)),
-                name=worker_name(),
-                lease=timedelta(seconds=settings.job_lease_seconds),
-                retry=retry_policy(settings),
-                on_failed=_gave_up(runtime),
-                clock=clock,
-            )
-        )
+        handler = compose(job_bodies(runtime))
+        jobs.bind(task_runner(settings, runtime, handler, name=worker_name(), clock=clock))
     return runtime
 
 
-def _gave_up(runtime: RequestsRuntime) -> FailedHook:
-    def hook(kind: str, payload: Payload, message: str) -> None:
-        record_gave_up(runtime, kind, payload, message)
-
-    return hook
+def task_runner(
+    settings: Settings,
+    runtime: RequestsRuntime,
+    handler: Handler,
+    *,
+    name: str,
+    clock: Callable[[], datetime] = utcnow,
+) -> TaskRunner:
+    """A runner with the installation's lease and retries; a job that fails for good is
+    told to its request's timeline."""
+    return TaskRunner(
+        runtime.sessions,
+        handler,
+        name=name,
+        lease=timedelta(seconds=settings.job_lease_seconds),
+        retry=retry_policy(settings),
+        on_failed=partial(record_gave_up, runtime),
+        clock=clock,
+    )
 
 
 # --- a platform's jobs (the web app, a worker) ------------------------------------------------
@@ -166,16 +172,23 @@ def _housekeeping(platform: Platform) -> None:
 
 
 def platform_runner(platform: Platform, *, name: str, kept: DatastorePool) -> TaskRunner:
-    settings = platform.settings
     runtime = platform_runtime(platform, kept=kept)
-    return TaskRunner(
-        platform.sessions,
-        compose(platform_bodies(platform, runtime)),
-        name=name,
-        lease=timedelta(seconds=settings.job_lease_seconds),
-        retry=retry_policy(settings),
-        on_failed=_gave_up(runtime),
-    )
+    handler = compose(platform_bodies(platform, runtime))
+    return task_runner(platform.settings, runtime, _fresh_after_failure(handler, kept), name=name)
+
+
+def _fresh_after_failure(handler: Handler, kept: DatastorePool) -> Handler:
+    """A failed job may leave this thread's kept connectors broken (a datastore went away):
+    the next job on the thread opens them afresh."""
+
+    def run(kind: str, payload: Payload) -> None:
+        try:
+            handler(kind, payload)
+        except Exception:
+            kept.discard_thread()
+            raise
+
+    return run
 
 
 def platform_poller(platform: Platform, runner: TaskRunner, *, name: str | None) -> Poller:
@@ -192,7 +205,7 @@ def platform_poller(platform: Platform, runner: TaskRunner, *, name: str | None)
         platform.sessions,
         platform.jobs,
         republish_after=timedelta(seconds=settings.job_republish_seconds),
-        on_failed=runner.on_failed,
+        on_failed=runner.gave_up,
         scheduled=scheduled,
         worker_name=name,
     )
@@ -228,6 +241,7 @@ def worker_service(platform: Platform) -> Iterator[None]:
         poller = platform_poller(platform, runner, name=None)
         with polling(poller, interval=platform.settings.job_poll_seconds):
             yield
+        platform.jobs.close()  # the queued jobs run while their connectors are still open
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -71,7 +71,7 @@ class Poller:
                 logger.warning("poller: %s; trying again", type(error).__name__)
             stop.wait(interval)
 
-    def _waiting(self, now: datetime, *, recover: bool) -> list[str]:
+    def _waiting_condition(self, now: datetime, *, recover: bool) -> ColumnElement[bool]:
         stale = now - self.republish_after
         due = or_(Task.status == T.queued, and_(Task.status == T.retrying, Task.run_after <= now))
         lapsed = and_(
@@ -85,11 +85,13 @@ class Poller:
             and_(Task.status == T.running, Task.published_at < Task.lease_until),
             and_(Task.status == T.running, Task.published_at.is_(None)),
         )
-        condition = or_(due, lapsed) if recover else and_(or_(due, lapsed), not_recent)
+        return or_(due, lapsed) if recover else and_(or_(due, lapsed), not_recent)
+
+    def _waiting(self, now: datetime, *, recover: bool) -> list[str]:
         with self.sessions() as session:
             rows = session.execute(
                 select(Task.id, Task.status)
-                .where(condition)
+                .where(self._waiting_condition(now, recover=recover))
                 .order_by(Task.run_after)
                 .limit(HANDOVER_BATCH)
             ).all()
@@ -114,13 +116,19 @@ class Poller:
         if not ids:
             return 0
         with self.sessions() as session:
-            session.execute(
-                update(Task)
-                .where(Task.id.in_(ids))
-                .values(published_at=now)
-                .execution_options(synchronize_session=False)
+            # The same condition again, so that of several pollers only one hands a task over.
+            ids = list(
+                session.scalars(
+                    update(Task)
+                    .where(Task.id.in_(ids), self._waiting_condition(now, recover=recover))
+                    .values(published_at=now)
+                    .returning(Task.id)
+                    .execution_options(synchronize_session=False)
+                )
             )
             session.commit()
+        if not ids:
+            return 0
         self.dispatcher.dispatch(ids)
         logger.info("poller: handed over %d waiting task(s)", len(ids))
         return len(ids)
@@ -137,15 +145,15 @@ class Poller:
             ).all()
             message = "the worker running it stopped on its last attempt"
             for task_id, kind, payload in lost:
-                session.execute(
+                marked = session.execute(
                     update(Task)
                     .where(Task.id == task_id, Task.status == T.running, Task.lease_until < now)
                     .values(status=T.failed, finished_at=now, last_error=message, lease_until=None)
                     .execution_options(synchronize_session=False)
                 )
                 session.commit()
-                if self.on_failed is not None:
-                    self.on_failed(kind, dict(payload), message)
+                if marked.rowcount == 1 and self.on_failed is not None:  # type: ignore[attr-defined]
+                    self.on_failed(kind, dict(payload), message)  # once, whatever polls
 
     def _schedule(self, work: Scheduled, now: datetime) -> None:
         slot = int(now.timestamp() // work.every.total_seconds())
@@ -169,24 +177,9 @@ class Poller:
                     host=socket.gethostname(),
                     pid=os.getpid(),
                     started_at=self.started_at,
-                    tasks_done=0,
-                    tasks_failed=0,
                 )
                 session.add(row)
             # A worker restarted under the same name (`--name`) is this process now.
             row.host, row.pid, row.started_at = socket.gethostname(), os.getpid(), self.started_at
             row.last_seen = now
-            done, failed = _counts(session, self.worker_name)
-            row.tasks_done, row.tasks_failed = done, failed
             session.commit()
-
-
-def _counts(session: Session, name: str) -> tuple[int, int]:
-    rows = dict(
-        session.execute(
-            select(Task.status, func.count())
-            .where(Task.worker == name, Task.status.in_((T.done, T.failed)))
-            .group_by(Task.status)
-        ).all()
-    )
-    return int(rows.get(T.done, 0)), int(rows.get(T.failed, 0))

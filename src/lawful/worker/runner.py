@@ -117,8 +117,8 @@ class TaskRunner:
             message = f"unexpected {type(error).__name__}; see the worker's log"
             logger.exception("task %s (%s) failed", claimed.task_id, claimed.kind)
         if claimed.attempt >= claimed.max_attempts:
-            self._finish(claimed, status=T.failed, error=message)
-            self._gave_up(claimed.kind, claimed.payload, message)
+            if self._finish(claimed, status=T.failed, error=message):  # not taken over
+                self.gave_up(claimed.kind, claimed.payload, message)
             return T.failed
         later = self.clock() + self.retry.delay(claimed.attempt)
         self._finish(claimed, status=T.retrying, error=message, run_after=later)
@@ -132,7 +132,8 @@ class TaskRunner:
         )
         return T.retrying
 
-    def _gave_up(self, kind: str, payload: Payload, message: str) -> None:
+    def gave_up(self, kind: str, payload: Payload, message: str) -> None:
+        """Tell `on_failed` that a task failed for good; its own errors are only logged."""
         logger.error("task of kind %s failed for good: %s", kind, message)
         if self.on_failed is None:
             return
@@ -150,7 +151,8 @@ class TaskRunner:
         status: TaskStatus,
         error: str | None,
         run_after: datetime | None = None,
-    ) -> None:
+    ) -> bool:
+        """Record the outcome; False if another worker took the task over meanwhile."""
         now = self.clock()
         values: dict[str, object] = {"status": status, "lease_until": None, "last_error": error}
         if status in (T.done, T.failed):
@@ -167,6 +169,8 @@ class TaskRunner:
             session.commit()
         if result.rowcount != 1:  # type: ignore[attr-defined]
             logger.warning("task %s was taken over by another worker meanwhile", claimed.task_id)
+            return False
+        return True
 
     def _still_mine(self, claimed: Claimed) -> tuple[ColumnElement[bool], ...]:
         return (
@@ -194,7 +198,7 @@ class TaskRunner:
         while not stop.wait(interval):
             try:
                 with self.sessions() as session:
-                    session.execute(
+                    kept = session.execute(
                         update(Task)
                         .where(*self._still_mine(claimed))
                         .values(lease_until=self.clock() + self.lease)
@@ -203,3 +207,9 @@ class TaskRunner:
                     session.commit()
             except Exception as error:  # the next beat tries again; the lease has slack
                 logger.warning("lease of task %s not extended: %s", claimed.task_id, error)
+                continue
+            if kept.rowcount != 1:  # type: ignore[attr-defined]
+                # The store was out of reach for longer than the lease and another worker has
+                # the task: this run's outcome will not be recorded (`_finish` sees it).
+                logger.error("task %s: lease lost to another worker", claimed.task_id)
+                return

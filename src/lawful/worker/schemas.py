@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 class ComponentOut(BaseModel):
     component: str = Field(description="`store`, `workers`, `jobs`, `broker`, `datastore <system>`")
     status: str = Field(
-        description="`ok`, `in-process` or `idle` when fine; else `unreachable`, `outdated`, "
+        description="`ok` or `in-process` when fine; else `unreachable`, `outdated`, "
         "`none` (no worker seen lately), `failed` (jobs staff must retry), `unknown`"
     )
     details: str = Field(description="Counts, kinds and error classes: nothing personal")

@@ -38,7 +38,7 @@ class Check:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("ok", "in-process", "idle")
+        return self.status in ("ok", "in-process")
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,6 @@ class StatusReport:
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.checks)
-
-    def rows(self) -> list[Check]:
-        return self.checks
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -131,7 +128,15 @@ def _jobs(settings: Settings, sessions: sessionmaker[Session], now: datetime) ->
             ).all()
         )
         oldest = session.scalar(select(func.min(Task.created_at)).where(Task.status.in_(OPEN)))
-    checks = [_workers(settings, [w for w in workers if w.last_seen >= alive_after], workers)]
+        alive = [w for w in workers if w.last_seen >= alive_after]
+        done = dict(
+            session.execute(
+                select(Task.worker, func.count())
+                .where(Task.status == TaskStatus.done, Task.worker.in_([w.name for w in alive]))
+                .group_by(Task.worker)
+            ).all()
+        )
+    checks = [_workers(settings, alive, workers, done)]
     waiting = sum(int(counts.get(s, 0)) for s in OPEN)
     failed = int(counts.get(TaskStatus.failed, 0))
     age = f", oldest waiting since {oldest.isoformat(timespec='seconds')}" if oldest else ""
@@ -140,12 +145,14 @@ def _jobs(settings: Settings, sessions: sessionmaker[Session], now: datetime) ->
     return checks
 
 
-def _workers(settings: Settings, alive: list[Worker], known: list[Worker]) -> Check:
+def _workers(
+    settings: Settings, alive: list[Worker], known: list[Worker], done: dict[str | None, int]
+) -> Check:
     if not settings.broker_url:
         return Check("workers", "in-process", "jobs run on a thread of `lawful serve`")
     if not alive:
         return Check("workers", "none", f"no `lawful worker` seen lately ({len(known)} known)")
-    names = ", ".join(f"{w.name} ({w.tasks_done} done)" for w in alive)
+    names = ", ".join(f"{w.name} ({done.get(w.name, 0)} done)" for w in alive)
     return Check("workers", "ok", f"{len(alive)}: {names}")
 
 

@@ -75,8 +75,6 @@ def upgrade() -> None:
         sa.Column("pid", sa.Integer(), nullable=False),
         _when("started_at", nullable=False),
         _when("last_seen", nullable=False),
-        sa.Column("tasks_done", sa.Integer(), nullable=False),
-        sa.Column("tasks_failed", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_workers")),
     )
 
