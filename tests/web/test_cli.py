@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from lawful.store.models import utcnow
 from lawful.web.demo import prepare_demo
 from lawful.web.platform import open_store
 
+from ..conftest import free_port
 from .conftest import EXAMPLE_MAP, KEY
 
 runner = CliRunner()
@@ -121,7 +121,7 @@ def test_the_demo_server_starts_from_a_fresh_store_with_one_account_per_role(
 
 
 def test_serve_with_two_workers_makes_the_store_once_and_both_answer(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAWFUL_")}
     env["LAWFUL_DATA_DIR"] = str(tmp_path / "store")
     command = [str(Path(sys.executable).parent / "lawful"), "serve", "--map", str(EXAMPLE_MAP),
@@ -129,8 +129,7 @@ def test_serve_with_two_workers_makes_the_store_once_and_both_answer(tmp_path: P
     server = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE)
     try:
         assert _healthy(f"http://127.0.0.1:{port}/healthz", server)
-        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-        assert len(children) >= 2  # the two workers (and multiprocessing's helper, if any)
+        assert _workers_of(server.pid) == 2
         assert [p.name for p in (tmp_path / "store").iterdir() if "key" in p.name] == [
             "encryption.key"
         ]
@@ -139,10 +138,18 @@ def test_serve_with_two_workers_makes_the_store_once_and_both_answer(tmp_path: P
         server.communicate(timeout=30)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def _workers_of(pid: int) -> int:
+    """Child processes that are server workers (not multiprocessing's resource tracker),
+    once both have started (a bounded wait: /healthz answers as soon as the first is up)."""
+    deadline, found = time.monotonic() + 30, 0
+    while time.monotonic() < deadline:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        commands = [Path(f"/proc/{child}/cmdline").read_bytes() for child in children]
+        found = sum(b"spawn_main" in command for command in commands)
+        if found >= 2:
+            return found
+        time.sleep(0.2)
+    return found
 
 
 def _healthy(url: str, server: subprocess.Popen[bytes]) -> bool:

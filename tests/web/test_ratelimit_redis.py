@@ -11,7 +11,8 @@ REDIS = "redis://127.0.0.1:6379/3"
 
 
 def _limiter(prefix: str, *, url: str = REDIS) -> RedisRateLimiter:
-    return RedisRateLimiter(url, per_minute=60, burst=3, prefix=prefix)
+    # One token every 10 s: a slow machine cannot refill the bucket during a test.
+    return RedisRateLimiter(url, per_minute=6, burst=3, prefix=prefix)
 
 
 def test_two_processes_share_one_bucket_per_client() -> None:
@@ -22,7 +23,7 @@ def test_two_processes_share_one_bucket_per_client() -> None:
         assert first.hit("203.0.113.9 POST /x") is None
         wait = second.hit("203.0.113.9 POST /x")
         assert wait is not None
-        assert 0 < wait <= 1.0  # 60 a minute: one more within a second
+        assert 0 < wait <= 10.0  # 6 a minute: one more within ten seconds
         assert first.hit("198.51.100.7 POST /x") is None  # another client has its own bucket
     finally:
         first.close()
@@ -37,7 +38,7 @@ def test_client_addresses_are_not_stored_in_clear() -> None:
         keys = [k.decode() for k in limiter._redis.keys(prefix + "*")]
         assert len(keys) == 1
         assert "203.0.113.9" not in keys[0]
-        assert 0 < limiter._redis.ttl(keys[0]) <= 4  # gone once the bucket is full again
+        assert 0 < limiter._redis.ttl(keys[0]) <= 31  # gone once the bucket is full again
     finally:
         limiter.close()
 

@@ -271,13 +271,24 @@ def _check_token_request(name: str, scopes: list[str], expires_at: datetime, now
         )
 
 
+def token_is_live(*, revoked_at: datetime | None, expires_at: datetime, now: datetime) -> bool:
+    return revoked_at is None and now < expires_at
+
+
+def last_use_due(last_used_at: datetime | None, *, now: datetime) -> bool:
+    """Whether a token's last use should be stored now: at most once a minute, so a busy
+    integration does not cost a disk write per call."""
+    return last_used_at is None or now - last_used_at >= _TOUCH_EVERY
+
+
 def check_token(session: Session, *, secret: str, now: datetime) -> ApiToken | None:
     """The live token for a bearer secret, or None (unknown, revoked or expired)."""
     token = repository.token_by_hash(session, token_digest(secret))
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
+    if token is None or not token_is_live(
+        revoked_at=token.revoked_at, expires_at=token.expires_at, now=now
+    ):
         return None
-    if token.last_used_at is None or now - token.last_used_at >= _TOUCH_EVERY:
-        # At most once a minute: a busy integration must not cost a disk write per call.
+    if last_use_due(token.last_used_at, now=now):
         token.last_used_at = now
     return token
 

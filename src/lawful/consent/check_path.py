@@ -17,14 +17,14 @@ carry the same headers as every other one. The route has no rate limit; neither 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lawful.auth.service import token_digest
+from lawful.auth.service import last_use_due, token_digest, token_is_live
 from lawful.consent import repository
 from lawful.consent.errors import ConsentInputError
 from lawful.consent.repository import CheckFacts, TokenFacts
@@ -36,7 +36,7 @@ CHECK_PATH = "/api/v1/consent/check"
 SCOPE = "consent:read"
 # The route's `Query(max_length=…)`: longer values go to it, to be refused as it refuses them.
 LIMITS = {"subject": 400, "purpose": 100, "channel": 16}
-TOUCH_EVERY = timedelta(minutes=1)  # as `lawful.auth.service.check_token` stores last use
+STATEMENT_TIMEOUT_MS = 2000
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
@@ -128,11 +128,10 @@ def bearer_secret(scope: Scope) -> str | None:
 
 def token_allows(token: TokenFacts | None, *, now: datetime) -> bool:
     """Live (known, not revoked, not expired), with the scope, and no last use to store."""
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
+    if token is None or SCOPE not in token.scopes:
         return False
-    if SCOPE not in token.scopes:
-        return False
-    return token.last_used_at is not None and now - token.last_used_at < TOUCH_EVERY
+    live = token_is_live(revoked_at=token.revoked_at, expires_at=token.expires_at, now=now)
+    return live and not last_use_due(token.last_used_at, now=now)
 
 
 class LedgerReader:
@@ -172,6 +171,9 @@ class LedgerReader:
             driver.isolation_level = None  # autocommit: no transaction is left open
         else:
             driver.autocommit = True
+            # This read runs on the event loop: a statement stuck on a lock must not hold
+            # the whole process; after the limit it fails and the route answers instead.
+            driver.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
         return connection
 
     def close(self) -> None:

@@ -158,8 +158,7 @@ def reconsent_for(
 ) -> list[ReconsentEntry]:
     """The people to ask again for one purpose (an unknown purpose is refused)."""
     rule = purpose_rule(policy_for(datamap), purpose)
-    found = reconsent_list(session, datamap=datamap, keyring=keyring, now=now)
-    return [entry for entry in found if entry.purpose == rule.id]
+    return reconsent_list(session, datamap=datamap, keyring=keyring, now=now, purpose=rule.id)
 
 
 def look_up_person(

@@ -172,18 +172,23 @@ def reconsent_list(
     datamap: DataMap,
     keyring: Keyring,
     now: datetime | None = None,
+    purpose: str | None = None,
 ) -> list[ReconsentEntry]:
-    """Everyone whose current, unexpired consent to a purpose predates the latest material
-    notice change affecting that purpose."""
+    """Everyone whose current, unexpired consent to a purpose (or to `purpose` only)
+    predates the latest material notice change affecting that purpose."""
     moment = now or utcnow()
     found: list[ReconsentEntry] = []
-    for purpose, changed in _changed_purposes(session, datamap=datamap):
+    for changed_purpose, changed in _changed_purposes(session, datamap=datamap):
+        if purpose is not None and changed_purpose != purpose:
+            continue
         for event in repository.reconsent_events(
-            session, purpose=purpose, changed=changed, now=moment
+            session, purpose=changed_purpose, changed=changed, now=moment
         ):
             subject = keyring.decrypt(event.subject_sealed, context="consent.subject").decode()
             found.append(
-                ReconsentEntry(subject, purpose, event.at, event.notice_version, event.uid, changed)
+                ReconsentEntry(
+                    subject, changed_purpose, event.at, event.notice_version, event.uid, changed
+                )
             )
     return found
 

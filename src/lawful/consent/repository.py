@@ -349,14 +349,14 @@ def _facts(rows: Sequence[Sequence[Any]]) -> CheckFacts:
 
 # --- the check's fast path: the token and the facts in one statement --------------------------
 
-# `_CHECK_SQL` plus the API token's row ('t': expiry, id, scopes, revocation; 'u': last use),
+# `_CHECK_SQL` plus the API token's row ('t': expiry, scopes, revocation; 'u': last use),
 # so the API's hot path costs one indexed read and no ORM. Columns keep the types of the
 # first branch (PostgreSQL checks them across a UNION).
 _TOKEN_CHECK_SQL = (  # two constants: no value is ever formatted into SQL
     _CHECK_SQL  # noqa: S608
     + """
     UNION ALL
-    SELECT 't', expires_at, 0, id, CAST(scopes AS VARCHAR), revoked_at, NULL, NULL
+    SELECT 't', expires_at, 0, NULL, CAST(scopes AS VARCHAR), revoked_at, NULL, NULL
       FROM api_tokens
      WHERE token_hash = :token
     UNION ALL
@@ -370,7 +370,6 @@ _TOKEN_CHECK_SQL = (  # two constants: no value is ever formatted into SQL
 class TokenFacts(NamedTuple):
     """An API token's row, as `lawful.auth.service.check_token` judges it."""
 
-    id: str
     scopes: frozenset[str]
     expires_at: datetime
     revoked_at: datetime | None
@@ -408,10 +407,9 @@ def _token_of(rows: Sequence[Sequence[Any]]) -> TokenFacts | None:
     found = {row[0]: row for row in rows}
     if "t" not in found:
         return None
-    _, expires, _, token_id, scopes, revoked, *_ = found["t"]
+    _, expires, _, _, scopes, revoked, *_ = found["t"]
     last_used = found["u"][1] if "u" in found else None
     return TokenFacts(
-        id=str(token_id),
         scopes=frozenset(json.loads(scopes) if isinstance(scopes, str) else scopes or ()),
         expires_at=_moment(expires),
         revoked_at=_optional_moment(revoked),
