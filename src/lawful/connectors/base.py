@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from lawful.connectors.schema import LiveSchema
 
 Row = dict[str, Any]
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
@@ -112,6 +115,15 @@ class Connector(Protocol):
 
         An empty list means the store cannot tell (a schemaless store such as an empty JSONL
         file, or an HTTP API whose table declares no `columns`): skip the check then.
+        """
+
+    def schema(self, *, schemas: Sequence[str] = ()) -> LiveSchema | None:
+        """The store's live structure: keys, foreign keys with ON DELETE, NOT NULL, unique
+        constraints, indexes, case sensitivity (see `lawful.connectors.schema`).
+
+        Read once per connector and kept. `schemas` names database schemas to read besides
+        the default one (for tables the map names `schema.table`). None means the store
+        cannot tell (files, HTTP APIs): the live checks skip it.
         """
 
     def transaction(self) -> AbstractContextManager[None]:

@@ -40,6 +40,7 @@ from lawful.connectors.base import (
     order_key,
     parse_options,
 )
+from lawful.connectors.schema import LiveSchema
 
 _KEEP = object()  # a rewrite leaves this row as it is
 _BOM = b"\xef\xbb\xbf"
@@ -179,6 +180,10 @@ class FileConnector:
     def transaction(self) -> AbstractContextManager[None]:
         """A no-op: files have no transactions, and every change is atomic on its own."""
         return nullcontext()
+
+    def schema(self, *, schemas: Sequence[str] = ()) -> LiveSchema | None:
+        """Files carry no keys, constraints or collations: None (cannot tell)."""
+        return None
 
     def close(self) -> None:
         """Nothing stays open between calls."""

@@ -48,6 +48,7 @@ from lawful.connectors.base import (
     order_key,
     parse_options,
 )
+from lawful.connectors.schema import LiveSchema
 
 _REQUEST = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S*)(?: -> ([A-Za-z0-9_.]+))?$")
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -327,6 +328,10 @@ class HTTPConnector:
     def transaction(self) -> AbstractContextManager[None]:
         """A no-op: HTTP APIs have no transactions; each request stands alone."""
         return nullcontext()
+
+    def schema(self, *, schemas: Sequence[str] = ()) -> LiveSchema | None:
+        """An API does not describe its keys or constraints: None (cannot tell)."""
+        return None
 
     def close(self) -> None:
         """Close the connection pool."""

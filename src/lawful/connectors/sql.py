@@ -34,6 +34,7 @@ from lawful.connectors.base import (
     batched,
     parse_options,
 )
+from lawful.connectors.schema import LiveSchema, read_live_schema
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _NO_MATCH = object()  # a value that cannot equal anything in the column (e.g. "abc" for an int)
@@ -188,6 +189,16 @@ class SQLConnector:
     def close(self) -> None:
         """Close every pooled connection."""
         self._engine.dispose()
+
+    def schema(self, *, schemas: Sequence[str] = ()) -> LiveSchema:
+        """The database's live structure (default schema plus `schemas`), read on the first
+        call and kept: a worker keeps its connectors per thread, so once per worker."""
+        wanted = tuple(sorted(set(schemas)))
+        kept: dict[tuple[str, ...], LiveSchema] = self.__dict__.setdefault("_live_schemas", {})
+        if wanted not in kept:
+            with self._session("") as conn:
+                kept[wanted] = read_live_schema(conn, schemas=wanted)
+        return kept[wanted]
 
     # -- engine and errors ----------------------------------------------------------------
 
