@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -62,12 +63,40 @@ def _load_checked(path: Path) -> LoadedMap:
     return loaded
 
 
+LiveOption = Annotated[
+    bool,
+    typer.Option(
+        "--live", help="Also connect to every datastore and check the map against its structure."
+    ),
+]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        help="Folder that relative `connection.path`s are read from (default: the map's folder).",
+    ),
+]
+
+
 @app.command()
-def check(map_file: MapArgument = None, map_path: MapOption = DEFAULT_MAP) -> None:
-    """Validate the data map: one line `file:line:col: CODE message — hint` per problem."""
+def check(
+    map_file: MapArgument = None,
+    map_path: MapOption = DEFAULT_MAP,
+    live_check: LiveOption = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Validate the data map: one line `file:line:col: CODE message — hint` per problem.
+
+    With `--live`, also compare it with the live datastores (keys, foreign keys, NOT NULL,
+    columns, indexes); without it nothing is contacted."""
     map_path = map_file or map_path
     loaded = _load_or_exit(map_path)
     problems = check_datamap(loaded)
+    if live_check:
+        from lawful.engine.live import check_live
+
+        base_dir = data_dir or loaded.path.parent
+        problems += check_live(loaded=loaded, base_dir=base_dir, environ=os.environ)
     if problems:
         _print_problems(problems)
         err.print(f"[red]{len(problems)} problem(s)[/] in {map_path}")
@@ -199,5 +228,5 @@ def _generate_or_exit(*, subjects: int, out_dir: Path, seed: int) -> None:
 
 
 # Each domain's commands live in their own module and register themselves on `app`.
-from lawful.cli import audit, breach, consent, dsr, reports, requests, retention, web, worker  # noqa: E402, F401
+from lawful.cli import audit, breach, consent, dsr, live, reports, requests, retention, web, worker  # noqa: E402, F401
 from lawful.cli.web import _serve_demo  # noqa: E402

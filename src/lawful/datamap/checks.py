@@ -46,11 +46,15 @@ def check_datamap(loaded: LoadedMap) -> list[Problem]:
     """Run every rule; return the problems sorted by file and line."""
     datamap = loaded.datamap
     categories = all_categories(datamap)
-    ignored = set(datamap.checks.ignore)
+    return locate_findings(loaded, (f for rule in RULES for f in rule(datamap, categories)))
+
+
+def locate_findings(loaded: LoadedMap, findings: Iterable[Finding]) -> list[Problem]:
+    """Findings as problems at their `file:line:col`, without those the map ignores, sorted."""
+    ignored = set(loaded.datamap.checks.ignore)
     problems = [
         Problem(f.code, f.message, f.hint, loaded.sources.locate_entry(f.at))
-        for rule in RULES
-        for f in rule(datamap, categories)
+        for f in findings
         if f.code not in ignored
     ]
     return sorted(set(problems), key=Problem.sort_key)
