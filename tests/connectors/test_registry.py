@@ -132,6 +132,9 @@ class MemoryConnector:
     def columns(self, table):
         return []  # type: ignore[no-untyped-def]
 
+    def schema(self, *, schemas=()):
+        return None  # type: ignore[no-untyped-def]
+
     def transaction(self): ...  # type: ignore[no-untyped-def]
     def close(self) -> None: ...
 
