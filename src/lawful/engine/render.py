@@ -72,9 +72,15 @@ def report_lines(report: JobReport) -> list[str]:
     lines = [f"{verb} {report.kind.value} job {report.job_id}: {report.status.value}"]
     for outcome in report.datasets:
         error = f" — {escape(outcome.error)}" if outcome.error else ""
+        skipped = (
+            f", {outcome.rows_skipped} skipped: no longer the person's (their identity "
+            "values changed since the job was planned), left unchanged"
+            if outcome.rows_skipped
+            else ""
+        )
         lines.append(
             f"  {outcome.dataset}: {outcome.status}, {outcome.rows_changed} of "
-            f"{outcome.rows_planned} row(s) changed{error}"
+            f"{outcome.rows_planned} row(s) changed{skipped}{error}"
         )
     if report.status.value != "done":
         lines.append("not finished: fix the cause above and run the same command again to resume")

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from lawful.retention.models import LegalHold, LegalHoldPerson, LegalHoldRecord
-from lawful.store.models import Job, JobKind, JobStatus, Restriction, Suppression
+from lawful.store.models import UNFINISHED, Job, JobKind, Restriction, Suppression
 
 
 def unfinished_job(session: Session, *, kind: JobKind, identity_index: str) -> Job | None:
@@ -17,11 +17,21 @@ def unfinished_job(session: Session, *, kind: JobKind, identity_index: str) -> J
     query = (
         select(Job)
         .where(Job.kind == kind, Job.identity_index == identity_index)
-        .where(Job.status != JobStatus.done)
+        .where(Job.status.in_(UNFINISHED))
         .order_by(Job.created_at.desc())
         .limit(1)
     )
     return session.scalars(query).first()
+
+
+def unfinished_jobs(session: Session) -> list[Job]:
+    """Every job that did not finish and was not cancelled or superseded, oldest first."""
+    query = select(Job).where(Job.status.in_(UNFINISHED)).order_by(Job.created_at, Job.id)
+    return list(session.scalars(query))
+
+
+def job_by_id(session: Session, *, job_id: str) -> Job | None:
+    return session.get(Job, job_id)
 
 
 def add_suppressions(session: Session, *, entries: Iterable[tuple[str, str]]) -> int:
