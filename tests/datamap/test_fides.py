@@ -174,6 +174,7 @@ def test_fideslang_categories_map_to_the_default_taxonomy(datasets: dict[str, An
         "loyalty_tier": "user.custom.loyalty_tier",
         "preferences.newsletter": "preference.privacy",
         "preferences.language": "demographic",
+        "created_at": "record.timestamp",
     }
     assert set(categories(datasets["postgres_shop_address"]).values()) == {
         "identifier.internal",
@@ -213,6 +214,7 @@ def test_fields_without_personal_data_are_left_out_unless_they_are_keys(
         "id",
         "customer_id",
         "shipping_address_id",
+        "placed_at",  # a date a retention rule can count from
     ]
     assert datasets["postgres_shop_order_item"]["fields"]["order_id"] == {
         "category": INTERNAL_ID_CATEGORY,
@@ -231,12 +233,14 @@ def test_identities_are_hashed_keys_kept_and_other_personal_data_nullified(
         "loyalty_tier": "nullify",
         "preferences.newsletter": "nullify",
         "preferences.language": "nullify",
+        "created_at": "keep",
     }
     assert erase(datasets["postgres_shop_login"]) == {
         "id": "keep",
         "customer_id": "keep",
         "phone": "hash",
         "ip": "nullify",
+        "signed_in_at": "keep",
     }
 
 
@@ -253,8 +257,7 @@ def test_what_could_not_be_mapped_is_reported_one_line_each(shop: FidesImportRes
         "postgres_shop.customer.loyalty_tier: category user.custom.loyalty_tier has no Lawful "
         "equivalent: kept as `user.custom.loyalty_tier`; declare it under your map's "
         "`categories:`",
-        "postgres_shop.customer: 2 field(s) without personal data left out: "
-        "created_at, preferences.theme",
+        "postgres_shop.customer: 1 field(s) without personal data left out: preferences.theme",
         "postgres_shop.payment_card.processor_token: references card_vault.tokens.id, "
         "but dataset `card_vault` is not in the files imported: reference left out",
         "postgres_shop.login.customer_id: reference to postgres_shop.customer.id has no "
@@ -266,7 +269,7 @@ def test_what_could_not_be_mapped_is_reported_one_line_each(shop: FidesImportRes
     ]
     for start in expected_starts:
         assert sum(note.startswith(start) for note in notes) == 1, start
-    assert len(notes) == 13
+    assert len(notes) == 12  # date columns are kept now (for retention), not left out
     assert all("\n" not in note for note in notes)
 
 
@@ -430,7 +433,7 @@ def test_collection_without_primary_key_or_id_field_is_reported(tmp_path: Path) 
     ]
 
 
-def test_composite_primary_key_uses_its_first_field_and_says_so(tmp_path: Path) -> None:
+def test_composite_primary_key_keeps_every_field_in_order(tmp_path: Path) -> None:
     dataset, notes = import_fields(
         tmp_path,
         """
@@ -441,12 +444,9 @@ def test_composite_primary_key_uses_its_first_field_and_says_so(tmp_path: Path) 
           fides_meta: {primary_key: true}
         """,
     )
-    assert dataset["primary_key"] == "list_id"
+    assert dataset["primary_key"] == ["list_id", "email"]
     assert dataset["fields"]["email"]["erase"] == "hash"  # a key that is personal data
-    assert notes == [
-        "crm.contact: composite primary key (list_id, email); Lawful takes one field: "
-        "used `list_id`, check that it identifies a row"
-    ]
+    assert notes == []
 
 
 def test_read_only_field_is_kept_on_erasure_and_reported(tmp_path: Path) -> None:
@@ -466,7 +466,7 @@ def test_read_only_field_is_kept_on_erasure_and_reported(tmp_path: Path) -> None
     ]
 
 
-def test_second_field_with_the_same_identity_type_is_reported(tmp_path: Path) -> None:
+def test_every_field_of_an_identity_type_is_kept(tmp_path: Path) -> None:
     dataset, notes = import_fields(
         tmp_path,
         """
@@ -479,11 +479,9 @@ def test_second_field_with_the_same_identity_type_is_reported(tmp_path: Path) ->
           fides_meta: {identity: email}
         """,
     )
-    assert dataset["identities"] == {"email": "work_email"}
-    assert notes == [
-        "crm.contact.home_email: identity `email` is already given by `work_email`; "
-        "Lawful takes one field per identity type"
-    ]
+    assert dataset["identities"] == {"email": ["work_email", "home_email"]}
+    assert dataset["fields"]["home_email"]["erase"] == "hash"
+    assert notes == []
 
 
 def test_summary_categories_skip_processing_and_custom_request_fields_are_reported(

@@ -149,16 +149,23 @@ def notice(
 def import_fides(
     datasets: Annotated[list[Path], typer.Argument(help="fideslang dataset YAML files.")],
     system: Annotated[str, typer.Option(help="System id the datasets belong to.")] = "imported",
-    subject: Annotated[str, typer.Option(help="Subject id the datasets describe.")] = "customer",
+    subject: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Subject id the datasets describe (default customer); COLLECTION=SUBJECT "
+            "gives one collection another (repeatable: --subject employees=employee)."
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the datasets YAML here.")
     ] = None,
 ) -> None:
     """Turn fideslang dataset YAML into Lawful datasets, reporting what could not be mapped."""
-    from lawful.datamap.fides import FidesImportError, import_fides_files
+    from lawful.datamap.fides import FidesImportError, import_fides_files, parse_subjects
 
     try:
-        result = import_fides_files(datasets, system=system, subject=subject)
+        default, subjects = parse_subjects(subject or [])
+        result = import_fides_files(datasets, system=system, subject=default, subjects=subjects)
     except FidesImportError as error:
         _print_problems(error.problems)
         raise typer.Exit(1) from None

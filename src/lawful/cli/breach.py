@@ -11,8 +11,7 @@ import typer
 from rich.markup import escape
 
 from lawful.cli import DEFAULT_MAP, MapOption, app, err, out
-from lawful.cli.dsr import DataOption, _dsr_errors, _dsr_runtime
-from lawful.cli.retention import OperatorOption, _operator
+from lawful.cli.dsr import DataOption, OperatorOption, _dsr_errors, _dsr_runtime, _operator
 from lawful.datamap.models import DataMap
 
 breach_app = typer.Typer(

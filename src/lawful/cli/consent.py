@@ -15,8 +15,7 @@ import typer
 from rich.markup import escape
 
 from lawful.cli import DEFAULT_MAP, MapOption, app, err, out
-from lawful.cli.dsr import _dsr_errors, _dsr_runtime
-from lawful.cli.retention import OperatorOption, _operator
+from lawful.cli.dsr import OperatorOption, _dsr_errors, _dsr_runtime, _operator
 
 if TYPE_CHECKING:
     from lawful.consent.notices import ReconsentEntry

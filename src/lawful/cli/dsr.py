@@ -16,6 +16,8 @@ from lawful.cli import DEFAULT_MAP, MapOption, _load_or_exit, app, err, out
 from lawful.datamap.models import DataMap
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from lawful.engine.identity import Identity
     from lawful.engine.runtime import Runtime
 
@@ -45,6 +47,16 @@ DryRunOption = Annotated[
 BatchOption = Annotated[
     int, typer.Option("--batch-size", min=1, max=10_000, help="Rows per checkpointed step.")
 ]
+OperatorOption = Annotated[
+    str | None,
+    typer.Option("--operator", help="Who runs this, for the audit trail (default: your login)."),
+]
+
+
+def _operator(given: str | None) -> str:
+    import getpass
+
+    return given or f"cli:{getpass.getuser()}"
 
 
 @contextmanager
@@ -247,6 +259,55 @@ def dsr_restrict(
     verb = "lifted" if lift else "restricted"
     out.print(f"{verb} {result.changed} record(s) of {result.records} found"
               f"{' (dry run: nothing saved)' if dry_run else ''} — job {result.job_id}")  # fmt: skip
+
+
+@contextmanager
+def _store_sessions() -> Iterator[sessionmaker[Session]]:
+    """The platform store alone (no data map, no datastore)."""
+    from lawful.config import load_settings
+    from lawful.store.db import create_store_engine, session_factory
+    from lawful.store.migrate import ensure_store
+
+    settings = load_settings()
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_store(url=settings.store_url(), upgrade=settings.database_url is None)
+    engine = create_store_engine(settings.store_url())
+    try:
+        yield session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+@dsr_app.command("jobs")
+def dsr_jobs() -> None:
+    """List unfinished jobs: id, request, right, state, when, datastores, what failed."""
+    from lawful.engine.jobboard import unfinished_job_lines
+    from lawful.engine.render import job_lines
+
+    with _dsr_errors(), _store_sessions() as sessions, sessions() as session:
+        lines = job_lines(unfinished_job_lines(session))
+    for line in lines:
+        out.print(line, highlight=False, soft_wrap=True)
+
+
+@dsr_app.command("cancel")
+def dsr_cancel(
+    job_id: Annotated[str, typer.Argument(help="The job's id (see `lawful dsr jobs`).")],
+    operator: OperatorOption = None,
+) -> None:
+    """Cancel an unfinished job (audited): it is never resumed; running the request again
+    plans it afresh."""
+    from lawful.engine.jobboard import cancel_job
+
+    with _dsr_errors(), _store_sessions() as sessions, sessions() as session:
+        line = cancel_job(session, job_id=job_id, actor=_operator(operator))
+        session.commit()
+    out.print(
+        f"cancelled {line.right} job {line.job_id} (was {line.status})",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @db_app.command("upgrade")

@@ -12,7 +12,15 @@ import typer
 from rich.markup import escape
 
 from lawful.cli import DEFAULT_MAP, MapArgument, MapOption, app, err, out
-from lawful.cli.dsr import BatchOption, DataOption, _dsr_errors, _dsr_runtime, _identity_or_exit
+from lawful.cli.dsr import (
+    BatchOption,
+    DataOption,
+    OperatorOption,
+    _dsr_errors,
+    _dsr_runtime,
+    _identity_or_exit,
+    _operator,
+)
 
 retention_app = typer.Typer(
     help="Retention rules over the datastores: what is due, sweeps, schedule.",
@@ -28,16 +36,6 @@ AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="The day to evaluate, YYYY-MM-DD (default: today, UTC)."),
 ]
-OperatorOption = Annotated[
-    str | None,
-    typer.Option("--operator", help="Who runs this, for the audit trail (default: your login)."),
-]
-
-
-def _operator(given: str | None) -> str:
-    import getpass
-
-    return given or f"cli:{getpass.getuser()}"
 
 
 def _as_of(text: str | None) -> date:

@@ -12,7 +12,7 @@ point at `file:line:col`. The mapping is documented in docs/fides.md.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,10 @@ _LEGACY_PREFIXES = (
     ("account.payment.", "user.financial."),
 )
 _PLAIN_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # what `Reference.to` accepts
+# Columns a retention rule can count from (`events:`): a date type, or a date-like name.
+DATE_CATEGORY = "record.timestamp"
+_DATE_TYPES = re.compile(r"^(date|datetime|timestamp|time)", re.IGNORECASE)
+_DATE_NAME = re.compile(r"(^|_)(date|datetime|timestamp|time|day)$|_(at|on)$", re.IGNORECASE)
 _NOT_PERSONAL = re.compile(r"^(system|user\.(provided|derived)\.nonidentifiable)(\.|$)")
 # Fides identity types whose Lawful name differs; others keep their (normalised) name.
 _IDENTITY_TYPES = {"email": "email", "phone_number": "phone"}
@@ -190,16 +194,26 @@ class FidesImportError(DataMapError):
     """The fideslang files could not be imported; `problems` says every reason found."""
 
 
-def import_fides_files(paths: list[Path], *, system: str, subject: str) -> FidesImportResult:
+def import_fides_files(
+    paths: list[Path],
+    *,
+    system: str,
+    subject: str,
+    subjects: Mapping[str, str] | None = None,
+) -> FidesImportResult:
     """Read fideslang dataset files and turn them into Lawful datasets of `system`/`subject`.
 
+    `subjects` gives some collections another subject: by collection name, `dataset.collection`
+    or the Lawful dataset id (`--subject orders=customer --subject employees=employee`).
     Raises FidesImportError listing every problem found; never a traceback for bad input.
     """
-    problems = list(_check_ids(system=system, subject=subject))
+    per_collection = dict(subjects or {})
+    problems = list(_check_ids(system=system, subjects=[subject, *per_collection.values()]))
     datasets = [dataset for path in paths for dataset in read_fides_file(path, problems)]
+    problems += _unknown_collections(per_collection, datasets)
     if problems:
         raise FidesImportError(sorted(problems, key=Problem.sort_key))
-    converter = _Converter(datasets, system=system, subject=subject)
+    converter = _Converter(datasets, system=system, subject=subject, subjects=per_collection)
     entries = converter.convert()
     if converter.problems:
         raise FidesImportError(sorted(converter.problems, key=Problem.sort_key))
@@ -210,8 +224,56 @@ def import_fides_files(paths: list[Path], *, system: str, subject: str) -> Fides
     )
 
 
-def _check_ids(*, system: str, subject: str) -> Iterator[Problem]:
-    for option, value in (("--system", system), ("--subject", subject)):
+def parse_subjects(given: list[str]) -> tuple[str, dict[str, str]]:
+    """`--subject` values: one bare subject (the default for every collection) and any
+    number of `COLLECTION=SUBJECT`. Raises FidesImportError for two defaults or a duplicate."""
+    default: list[str] = []
+    named: dict[str, str] = {}
+    problems: list[Problem] = []
+    for text in given:
+        collection, sep, subject = (part.strip() for part in text.partition("="))
+        if not sep:
+            default.append(collection)
+        elif collection in named or not collection:
+            problems.append(Problem("F009", f"--subject `{text}` names no collection or one twice",
+                                    "give each collection once, as COLLECTION=SUBJECT"))  # fmt: skip
+        else:
+            named[collection] = subject
+    if len(default) > 1:
+        problems.append(
+            Problem(
+                "F009",
+                f"--subject is given {len(default)} times without a collection",
+                "give one default subject; name the collection for the others (orders=customer)",
+            )
+        )
+    if problems:
+        raise FidesImportError(problems)
+    return (default[0] if default else "customer"), named
+
+
+def _unknown_collections(
+    subjects: Mapping[str, str], datasets: list[FidesDataset]
+) -> list[Problem]:
+    names = {
+        name
+        for d in datasets
+        for c in d.collections
+        for name in (c.name, f"{d.key}.{c.name}", _identifier(f"{d.key}_{c.name}"))
+    }
+    return [
+        Problem(
+            "F009",
+            f"--subject {collection}={subject}: no collection `{collection}` in the files",
+            "name a collection (or dataset.collection) of the files imported",
+        )
+        for collection, subject in subjects.items()
+        if collection not in names
+    ]
+
+
+def _check_ids(*, system: str, subjects: list[str]) -> Iterator[Problem]:
+    for option, value in (("--system", system), *(("--subject", s) for s in subjects)):
         if not re.match(ID_PATTERN, value):
             yield Problem(
                 "F008",
@@ -256,6 +318,7 @@ class FidesField:
     custom_request_field: str | None
     references: tuple[FidesReference, ...]
     position: Position | None
+    data_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -443,6 +506,7 @@ def _read_field(source: _Source, value: object, at: DataPath, *, prefix: str) ->
             custom_request_field=_optional_text(source, meta, "custom_request_field", meta_at),
             references=tuple(_read_references(source, references or [], references_at)),
             position=source.where(at),
+            data_type=_optional_text(source, meta, "data_type", meta_at),
         )
     ]
 
@@ -555,6 +619,7 @@ class _Converter:
     datasets: list[FidesDataset]
     system: str
     subject: str
+    subjects: dict[str, str] = field(default_factory=dict)  # collection → subject
     problems: list[Problem] = field(default_factory=list)
     found: list[tuple[str, str]] = field(default_factory=list)
     targets: dict[tuple[str, str], _Target] = field(default_factory=dict)
@@ -736,29 +801,32 @@ class _Converter:
         entry: dict[str, Any] = {"system": self.system, "table": collection.name}
         if collection.description:
             entry["description"] = collection.description
-        entry["subject"] = self.subject
+        entry["subject"] = self._subject(target)
         primary_key = _primary_key(collection)
         if primary_key is not None:
             entry["primary_key"] = primary_key
-        identities = self._identities(f"{target.dataset.key}.{collection.name}", collection)
+        identities = self._identities(collection)
         if identities:
             entry["identities"] = identities
+        events = {_event_name(name): name for name, f in fields.items() if _is_date_entry(name, f)}
+        if events:
+            entry["events"] = dict(sorted(events.items()))
         entry["fields"] = fields
         return entry
 
+    def _subject(self, target: _Target) -> str:
+        dataset, collection = target.dataset.key, target.collection.name
+        for name in (f"{dataset}.{collection}", target.lawful_id, collection):
+            if name in self.subjects:
+                return self.subjects[name]
+        return self.subject
+
     def _note_collection(self, where: str, collection: FidesCollection) -> None:
-        keys = [item.name for item in collection.fields if item.primary_key]
-        if not keys and _primary_key(collection) is None:
+        if _primary_key(collection) is None:
             self._note(
                 where,
                 "no field is marked `primary_key` and there is no `id` field; "
                 "set the dataset's `primary_key:` by hand",
-            )
-        if len(keys) > 1:
-            self._note(
-                where,
-                f"composite primary key ({', '.join(keys)}); Lawful takes one field: "
-                f"used `{keys[0]}`, check that it identifies a row",
             )
         self._note_summary(where, "collection", collection.summary_categories, collection.after)
         if collection.skip_processing:
@@ -768,21 +836,14 @@ class _Converter:
                 "in requests; remove it from the map if it must stay untouched",
             )
 
-    def _identities(self, where: str, collection: FidesCollection) -> dict[str, str]:
-        identities: dict[str, str] = {}
+    def _identities(self, collection: FidesCollection) -> dict[str, str | list[str]]:
+        """Identity type → its column, or its columns when several hold it (two emails):
+        every one is kept, so the person is searched in each."""
+        found: dict[str, list[str]] = {}
         for item in collection.fields:
-            if item.identity is None:
-                continue
-            kind = _identity_type(item.identity)
-            if kind in identities:
-                self._note(
-                    f"{where}.{item.name}",
-                    f"identity `{item.identity}` is already given by `{identities[kind]}`; "
-                    "Lawful takes one field per identity type",
-                )
-                continue
-            identities[kind] = item.name
-        return dict(sorted(identities.items()))
+            if item.identity is not None:
+                found.setdefault(_identity_type(item.identity), []).append(item.name)
+        return {k: v[0] if len(v) == 1 else v for k, v in sorted(found.items())}
 
     def _field_entry(
         self, dataset_key: str, collection: FidesCollection, item: FidesField
@@ -796,7 +857,7 @@ class _Converter:
                 f"custom_request_field `{item.custom_request_field}` has no Lawful equivalent",
             )
         if category is None and key not in self.keys:
-            return None
+            return _date_entry(item)
         entry: dict[str, Any] = {"category": category or INTERNAL_ID_CATEGORY}
         entry["erase"] = self._erase(where, item, category=entry["category"], key=key in self.keys)
         if key in self.references:
@@ -864,12 +925,38 @@ class _Converter:
         self.problems.append(Problem(code, message, hint, position))
 
 
-def _primary_key(collection: FidesCollection) -> str | None:
-    """The field Fides marks `primary_key` (the first, for a composite key), else `id`."""
-    for item in collection.fields:
-        if item.primary_key:
-            return item.name
+def _primary_key(collection: FidesCollection) -> str | list[str] | None:
+    """The field Fides marks `primary_key` (every one, in order, for a composite key), else
+    `id`."""
+    marked = [item.name for item in collection.fields if item.primary_key]
+    if marked:
+        return marked[0] if len(marked) == 1 else marked
     return "id" if any(item.name == "id" for item in collection.fields) else None
+
+
+def _date_entry(item: FidesField) -> dict[str, Any] | None:
+    """A date column with no personal data: kept (never masked) so a retention rule can
+    count from it (`events:`); None for any other non-personal field."""
+    if not _PLAIN_FIELD.match(item.name):
+        return None
+    typed = item.data_type is not None and _DATE_TYPES.match(item.data_type) is not None
+    if not typed and not _DATE_NAME.search(item.name):
+        return None
+    entry: dict[str, Any] = {"category": DATE_CATEGORY, "erase": "keep"}
+    entry["provided_by_subject"] = False
+    if item.description:
+        entry["description"] = item.description
+    return entry
+
+
+def _is_date_entry(name: str, entry: dict[str, Any]) -> bool:
+    return entry.get("category") == DATE_CATEGORY and _PLAIN_FIELD.match(name) is not None
+
+
+def _event_name(column: str) -> str:
+    """`created_at` → `created`, `order_date` → `order_date`: the event a rule starts from."""
+    short = re.sub(r"_(at|on)$", "", column, flags=re.IGNORECASE)
+    return _identifier(short)
 
 
 def _identity_type(fides_identity: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lawful.connectors.base import Row
 from lawful.datamap.models import DataMap, Dataset
 from lawful.engine import repository
+from lawful.engine.binding import resume_or_replan, rows_of
 from lawful.engine.collect import Collected, Record
 from lawful.engine.datastores import Datastores
 from lawful.engine.holds import (
@@ -69,6 +70,7 @@ class ErasurePlan:
     changes: list[Change]
     kept: list[Kept]
     found: dict[str, int]
+    collected: Collected | None = None  # the rows as found: what a job binds each row to
 
     def summary(self) -> dict[str, Any]:
         """What the result says, without any personal data."""
@@ -114,7 +116,7 @@ def plan_erasure(
         kept += dataset_kept
         changes += dataset_changes
     found = {did: len(collected.of(did)) for did in collected.plan.datasets()}
-    return ErasurePlan(collected.plan, changes, kept, found)
+    return ErasurePlan(collected.plan, changes, kept, found, collected)
 
 
 def _kept_by_legal_holds(did: str, held: dict[Any, str]) -> list[Kept]:
@@ -202,12 +204,18 @@ def run_erasure(
     today: date,
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
+    request_ref: str | None = None,
 ) -> JobReport:
     """Erase the person everywhere the map reaches, as a durable job: an unfinished erasure
-    for the same person is resumed, never planned again. The runner owns the commits."""
+    for the same person is resumed, never planned again — unless its map or datastores
+    changed (`lawful.engine.binding`). The runner owns the commits."""
     with sessions() as session:
         _, index = seal_identity(keyring, identity)
         job = repository.unfinished_job(session, kind=JobKind.erase, identity_index=index)
+        if job is not None:
+            job = resume_or_replan(
+                session, job=job, datamap=datamap, datastores=datastores, keyring=keyring
+            )
         resumed = job is not None
         if job is None:
             erasure = preview_erasure(
@@ -227,6 +235,9 @@ def run_erasure(
                 changes=erasure.changes,
                 summary=erasure.summary(),
                 batch_size=batch_size,
+                datastores=datastores,
+                found=rows_of(erasure.collected) if erasure.collected else None,
+                request_ref=request_ref,
             )
             session.commit()
         return run_job(

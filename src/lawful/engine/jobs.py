@@ -11,8 +11,7 @@ values are computed at planning time, so no step can ever apply something differ
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from lawful.connectors.base import Connector, ConnectorError, Row, batched
 from lawful.datamap.models import DataMap
+from lawful.engine.binding import PAYLOAD, map_fingerprint, match_columns, new_binding, row_digest
 from lawful.engine.datastores import Datastores
 from lawful.engine.identity import Identity
 from lawful.engine.retry import with_retry
@@ -28,7 +28,6 @@ from lawful.store.crypto import Keyring
 from lawful.store.db import commit_checkpoint
 from lawful.store.models import Job, JobKind, JobStatus, JobStep, StepStatus, utcnow
 
-PAYLOAD = "job_step.payload"
 IDENTITY = "job.identity"
 DEFAULT_BATCH = 500
 
@@ -67,6 +66,7 @@ class DatasetOutcome:
     rows_planned: int
     rows_changed: int
     error: str | None = None
+    rows_skipped: int = 0  # planned, but no longer the person's on resume: left unchanged
 
 
 @dataclass(frozen=True)
@@ -77,19 +77,6 @@ class JobReport:
     resumed: bool
     datasets: list[DatasetOutcome]
     summary: dict[str, Any] = field(default_factory=dict)
-
-
-_DIGESTS: dict[int, tuple[DataMap, str]] = {}
-
-
-def map_digest(datamap: DataMap) -> str:
-    """SHA-256 of the map a job was planned with (computed once per loaded map)."""
-    known = _DIGESTS.get(id(datamap))
-    if known is None or known[0] is not datamap:
-        known = (datamap, hashlib.sha256(datamap.model_dump_json().encode()).hexdigest())
-        _DIGESTS.clear()  # one map at a time in practice; never grows
-        _DIGESTS[id(datamap)] = known
-    return known[1]
 
 
 def seal_identity(keyring: Keyring, identity: Identity) -> tuple[bytes, str]:
@@ -113,28 +100,64 @@ def create_job(
     changes: Sequence[Change],
     summary: dict[str, Any],
     batch_size: int = DEFAULT_BATCH,
+    datastores: Datastores | None = None,
+    found: Mapping[str, Mapping[Any, Row]] | None = None,
+    request_ref: str | None = None,
 ) -> Job:
     """Record a job and one pending step per batch of each change, in order. No commit: the
-    caller commits it before running it."""
+    caller commits it before running it.
+
+    With `datastores`, the job is bound to the identity of each datastore it changes; with
+    `found` (dataset → key → the row as planned), each row also gets a digest of the values
+    that tied it to the person, checked again before a resumed run changes it."""
     sealed, index = seal_identity(keyring, identity)
     job = Job(
-        kind=kind, identity_sealed=sealed, identity_index=index, map_digest=map_digest(datamap)
+        kind=kind,
+        identity_sealed=sealed,
+        identity_index=index,
+        map_digest=map_fingerprint(datamap),
+        request_ref=request_ref,
     )
+    if datastores is not None:
+        job.binding = new_binding(datastores, (c.system for c in changes))
+    salt = (job.binding or {}).get("salt") if found is not None else None
     job.result = {"summary": summary}
     position = 0
     batches: dict[str, int] = {}  # a dataset may have masks and deletions: number on
     for change in changes:
+        columns = match_columns(datamap.datasets[change.dataset])
+        planned = (found or {}).get(change.dataset, {})
         for rows in batched(change.rows, batch_size):
             batch = batches.get(change.dataset, 0)
             batches[change.dataset] = batch + 1
-            job.steps.append(_step(keyring, change, batch, position, rows))
+            match = _match(salt, columns, change.key, rows, planned)
+            job.steps.append(_step(keyring, change, batch, position, rows, match))
             position += 1
     session.add(job)
     return job
 
 
+def _match(
+    salt: str | None,
+    columns: list[str],
+    key: str,
+    rows: Sequence[Row],
+    planned: Mapping[Any, Row],
+) -> dict[str, Any] | None:
+    """The digests a resumed run re-matches each row against (None: nothing to match)."""
+    if salt is None or not all(row[key] in planned for row in rows):
+        return None
+    digests = [row_digest(salt, columns, planned[row[key]]) for row in rows]
+    return {"salt": salt, "columns": columns, "digests": digests}
+
+
 def _step(
-    keyring: Keyring, change: Change, batch: int, position: int, rows: Sequence[Row]
+    keyring: Keyring,
+    change: Change,
+    batch: int,
+    position: int,
+    rows: Sequence[Row],
+    match: dict[str, Any] | None,
 ) -> JobStep:
     payload = {
         "system": change.system,
@@ -142,6 +165,7 @@ def _step(
         "key": change.key,
         "action": change.action,
         "rows": [{column: encode(value) for column, value in row.items()} for row in rows],
+        "match": match,
     }
     return JobStep(
         dataset=change.dataset,
@@ -172,7 +196,7 @@ def record_finished_job(
         kind=kind,
         identity_sealed=sealed,
         identity_index=index,
-        map_digest=map_digest(datamap),
+        map_digest=map_fingerprint(datamap),
         status=JobStatus.done,
         finished_at=utcnow(),
         result={"summary": summary},
@@ -230,8 +254,9 @@ def _run_step(
     step.attempts, step.started_at, step.error = step.attempts + 1, utcnow(), None
     try:
         # On a resumed run any unfinished step may have reached the store just before the
-        # crash: it is read back first and sent only if its change is not there.
-        step.rows_changed = _apply_once(datastores, payload, uncertain=resumed)
+        # crash: it is read back first and sent only if its change is not there. Its rows
+        # are re-matched to the person then: one whose identity changed is left alone.
+        step.rows_changed, step.rows_skipped = _apply_once(datastores, payload, uncertain=resumed)
         step.status = StepStatus.done
     except ConnectorError as error:
         skip.add(payload["system"])
@@ -240,42 +265,62 @@ def _run_step(
     return step.status
 
 
-def _apply_once(datastores: Datastores, payload: dict[str, Any], *, uncertain: bool) -> int:
+def _apply_once(
+    datastores: Datastores, payload: dict[str, Any], *, uncertain: bool
+) -> tuple[int, int]:
     """Apply the batch, unless it is already in the store: checked first when a previous try
-    may have reached it (crash, or a retry after a lost acknowledgement)."""
+    may have reached it (crash, or a retry after a lost acknowledgement). Returns the rows
+    changed (or found changed) and the rows skipped as no longer the person's."""
     connector = datastores.get(payload["system"])
     rows = [{c: decode(v) for c, v in row.items()} for row in payload["rows"]]
     tries = {"count": 0}
 
-    def attempt() -> int:
+    def attempt() -> tuple[int, int]:
         tries["count"] += 1
-        if (uncertain or tries["count"] > 1) and _already_applied(connector, payload, rows):
-            return len(rows)
+        todo, done, skipped = rows, 0, 0
+        if uncertain or tries["count"] > 1:
+            todo, done, skipped = _still_to_apply(connector, payload, rows)
+            if not todo:
+                return done, skipped
+        key = payload["key"]
         with connector.transaction():
             if payload["action"] == "delete":
-                return connector.delete(
-                    payload["table"], key=payload["key"], keys=[r[payload["key"]] for r in rows]
-                )
-            return connector.update(payload["table"], key=payload["key"], rows=rows)
+                changed = connector.delete(payload["table"], key=key, keys=[r[key] for r in todo])
+            else:
+                changed = connector.update(payload["table"], key=key, rows=todo)
+        return done + changed, skipped
 
     return with_retry(attempt, policy=datastores.retry)
 
 
-def _already_applied(connector: Connector, payload: dict[str, Any], rows: list[Row]) -> bool:
-    key = payload["key"]
-    keys = [row[key] for row in rows]
-    if payload["action"] == "delete":
-        return connector.count(payload["table"], where={key: keys}) == 0
-    columns = list(dict.fromkeys(c for row in rows for c in row))
+def _still_to_apply(
+    connector: Connector, payload: dict[str, Any], rows: list[Row]
+) -> tuple[list[Row], int, int]:
+    """The rows still to send, how many are already applied (or gone), and how many no
+    longer hold the values that tied them to the person (skipped, never changed)."""
+    key, match = payload["key"], payload.get("match")
+    columns = list(
+        dict.fromkeys([key, *(match or {}).get("columns", []), *(c for r in rows for c in r)])
+    )
     current = {
         str(r[key]): r
-        for r in connector.fetch(payload["table"], where={key: keys}, columns=columns)
+        for r in connector.fetch(
+            payload["table"], where={key: [r[key] for r in rows]}, columns=columns
+        )
     }
-    return all(
-        all(same(current[str(row[key])].get(c), v) for c, v in row.items())
-        for row in rows
-        if str(row[key]) in current  # a row deleted meanwhile needs nothing more
-    )
+    todo: list[Row] = []
+    done = skipped = 0
+    for number, row in enumerate(rows):
+        now = current.get(str(row[key]))
+        if now is None or (
+            payload["action"] == "update" and all(same(now.get(c), v) for c, v in row.items())
+        ):
+            done += 1  # deleted, or already set: nothing more to do
+        elif match and row_digest(match["salt"], match["columns"], now) != match["digests"][number]:
+            skipped += 1
+        else:
+            todo.append(row)
+    return todo, done, skipped
 
 
 def _safe_message(error: ConnectorError) -> str:
@@ -327,6 +372,7 @@ def _outcomes(steps: list[JobStep], keyring: Keyring) -> list[DatasetOutcome]:
                 sum(s.rows_planned for s in group),
                 sum(s.rows_changed for s in group),
                 errors[0] if errors else None,
+                sum(s.rows_skipped or 0 for s in group),
             )
         )
     return outcomes

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lawful.connectors.base import Row
 from lawful.datamap.models import DataMap
 from lawful.engine import repository
+from lawful.engine.binding import read_rows, resume_or_replan
 from lawful.engine.collect import Collected
 from lawful.engine.datastores import Datastores
 from lawful.engine.erasure import Kept
@@ -174,12 +175,18 @@ def run_rectification(
     keyring: Keyring,
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
+    request_ref: str | None = None,
 ) -> JobReport:
-    """Correct the person's records as a durable job (resumed when one is unfinished)."""
+    """Correct the person's records as a durable job (resumed when one is unfinished and
+    its map and datastores are unchanged, `lawful.engine.binding`)."""
     digest = keyring.index(json.dumps([asdict(c) for c in corrections], sort_keys=True))
     with sessions() as session:
         _, index = seal_identity(keyring, identity)
         job = repository.unfinished_job(session, kind=JobKind.rectify, identity_index=index)
+        if job is not None:
+            job = resume_or_replan(
+                session, job=job, datamap=datamap, datastores=datastores, keyring=keyring
+            )
         if job is not None and (job.result or {}).get("summary", {}).get("corrections") != digest:
             raise EngineError(
                 [
@@ -213,6 +220,13 @@ def run_rectification(
                 changes=changes,
                 summary=summary,
                 batch_size=batch_size,
+                datastores=datastores,
+                found=read_rows(
+                    datastores,
+                    datamap=datamap,
+                    wanted={c.dataset: [r[c.key] for r in c.rows] for c in changes},
+                ),
+                request_ref=request_ref,
             )
             session.commit()
         return run_job(

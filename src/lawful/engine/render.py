@@ -14,6 +14,7 @@ from rich.table import Table
 
 from lawful.engine.access import AccessResult
 from lawful.engine.erasure import Kept
+from lawful.engine.jobboard import JobLine
 from lawful.engine.jobs import Change, JobReport, Progress, StepEvent
 from lawful.engine.plan import Plan
 
@@ -72,15 +73,37 @@ def report_lines(report: JobReport) -> list[str]:
     lines = [f"{verb} {report.kind.value} job {report.job_id}: {report.status.value}"]
     for outcome in report.datasets:
         error = f" — {escape(outcome.error)}" if outcome.error else ""
+        skipped = (
+            f", {outcome.rows_skipped} skipped: no longer the person's (their identity "
+            "values changed since the job was planned), left unchanged"
+            if outcome.rows_skipped
+            else ""
+        )
         lines.append(
             f"  {outcome.dataset}: {outcome.status}, {outcome.rows_changed} of "
-            f"{outcome.rows_planned} row(s) changed{error}"
+            f"{outcome.rows_planned} row(s) changed{skipped}{error}"
         )
     if report.status.value != "done":
         lines.append("not finished: fix the cause above and run the same command again to resume")
     summary = report.summary
     lines += kept_lines(summary.get("kept", []))
     lines += forward_lines(summary.get("forward", []), summary.get("manual", []))
+    return lines
+
+
+def job_lines(jobs: list[JobLine]) -> list[str]:
+    """Unfinished jobs, one block each (ids, datastores and errors: no personal data)."""
+    if not jobs:
+        return ["no unfinished job"]
+    lines = []
+    for job in jobs:
+        request = f", request {job.request_ref}" if job.request_ref else ""
+        lines.append(
+            f"{job.job_id}  {job.right}{request}: {job.status}, "
+            f"created {job.created_at:%Y-%m-%d %H:%M} UTC"
+        )
+        lines += [f"  datastore {escape(d)}" for d in job.datastores]
+        lines += [f"  failed: {escape(f)}" for f in job.failed]
     return lines
 
 

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from lawful.retention.models import LegalHold, LegalHoldPerson, LegalHoldRecord
-from lawful.store.models import Job, JobKind, JobStatus, Restriction, Suppression
+from lawful.store.models import (
+    UNFINISHED,
+    Job,
+    JobKind,
+    JobStatus,
+    Restriction,
+    Suppression,
+    utcnow,
+)
 
 
 def unfinished_job(session: Session, *, kind: JobKind, identity_index: str) -> Job | None:
@@ -17,11 +25,33 @@ def unfinished_job(session: Session, *, kind: JobKind, identity_index: str) -> J
     query = (
         select(Job)
         .where(Job.kind == kind, Job.identity_index == identity_index)
-        .where(Job.status != JobStatus.done)
+        .where(Job.status.in_(UNFINISHED))
         .order_by(Job.created_at.desc())
         .limit(1)
     )
     return session.scalars(query).first()
+
+
+def unfinished_jobs(session: Session) -> list[Job]:
+    """Every job that did not finish and was not cancelled or superseded, oldest first."""
+    query = select(Job).where(Job.status.in_(UNFINISHED)).order_by(Job.created_at, Job.id)
+    return list(session.scalars(query))
+
+
+def job_by_id(session: Session, *, job_id: str) -> Job | None:
+    return session.get(Job, job_id)
+
+
+def mark_job_cancelled(session: Session, *, job_id: str) -> bool:
+    """Cancel the job if it is still unfinished, in one conditional UPDATE: of many callers
+    at once, exactly one wins (True)."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_(UNFINISHED))
+        .values(status=JobStatus.cancelled, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 def add_suppressions(session: Session, *, entries: Iterable[tuple[str, str]]) -> int:

@@ -160,6 +160,7 @@ def _erasure(env: EngineEnv, order: RunOrder) -> EngineOutcome:
             datastores=datastores,
             keyring=env.keyring,
             today=order.today,
+            request_ref=order.reference,
         )
 
     return _job(env, order, run)
@@ -213,6 +214,7 @@ def _rectification(env: EngineEnv, order: RunOrder) -> EngineOutcome | None:
             corrections=corrections,
             datastores=ds,
             keyring=env.keyring,
+            request_ref=order.reference,
         ),
     )
 

@@ -16,7 +16,7 @@ from lawful.retention.models import (
     LegalHoldRecord,
     RetentionMark,
 )
-from lawful.store.models import Job, JobKind, JobStatus, Restriction
+from lawful.store.models import UNFINISHED, Job, JobKind, Restriction
 
 CHUNK = 500  # values per IN list
 
@@ -158,7 +158,7 @@ def unfinished_sweep(session: Session) -> Job | None:
     """The latest retention sweep that did not finish (to resume it)."""
     query = (
         select(Job)
-        .where(Job.kind == JobKind.retention, Job.status != JobStatus.done)
+        .where(Job.kind == JobKind.retention, Job.status.in_(UNFINISHED))
         .order_by(Job.created_at.desc())
         .limit(1)
     )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.datamap.models import DataMap
 from lawful.engine import repository as engine_repository
+from lawful.engine.binding import map_fingerprint, resume_or_replan
 from lawful.engine.datastores import Datastores
 from lawful.engine.identity import Identity
 from lawful.engine.jobs import (
@@ -29,7 +30,6 @@ from lawful.engine.jobs import (
     JobReport,
     Progress,
     create_job,
-    map_digest,
     run_job,
 )
 from lawful.engine.markers import ISOLATED
@@ -132,6 +132,10 @@ def run_sweep(
     """Sweep (or finish the interrupted sweep first). The runner owns the commits."""
     with sessions() as session:
         job = repository.unfinished_sweep(session)
+        if job is not None:
+            # A sweep planned on another database is never resumed on this one.
+            job = resume_or_replan(session, job=job, datamap=datamap, datastores=datastores,
+                                   keyring=keyring, replan_on_map_change=False)  # fmt: skip
         notes = _resume_notes(job, as_of=as_of, datamap=datamap) if job else []
         if job is None:
             plan = plan_sweep(
@@ -143,7 +147,8 @@ def run_sweep(
                 open_requests=open_requests,
             )
             job = _record_sweep(session, plan=plan, datamap=datamap, keyring=keyring,
-                                operator=operator, batch_size=batch_size)  # fmt: skip
+                                datastores=datastores, operator=operator,
+                                batch_size=batch_size)  # fmt: skip
             session.commit()
         report = run_job(
             session,
@@ -166,7 +171,7 @@ def _resume_notes(job: Job, *, as_of: date, datamap: DataMap) -> list[str]:
     ]
     if summary.get("as_of") != as_of.isoformat():
         notes.append(f"--as-of {as_of.isoformat()} applies to the next sweep, not this one")
-    if job.map_digest != map_digest(datamap):
+    if job.map_digest != map_fingerprint(datamap):
         notes.append("the data map changed since it was planned: its plan is followed as made")
     return notes
 
@@ -177,6 +182,7 @@ def _record_sweep(
     plan: SweepPlan,
     datamap: DataMap,
     keyring: Keyring,
+    datastores: Datastores,
     operator: str,
     batch_size: int,
 ) -> Job:
@@ -191,6 +197,7 @@ def _record_sweep(
         changes=plan.changes(datamap),
         summary=plan.summary(operator=operator),
         batch_size=batch_size,
+        datastores=datastores,
     )
     session.flush()
     for outcome, work in zip(plan.outcomes, plan.works, strict=True):

@@ -82,6 +82,12 @@ class JobStatus(StrEnum):
     running = "running"
     done = "done"
     failed = "failed"  # some step failed: re-running the same request resumes it
+    cancelled = "cancelled"  # by staff (`lawful dsr cancel`): never resumed
+    superseded = "superseded"  # its map or datastore changed: a new job was planned instead
+
+
+UNFINISHED = (JobStatus.running, JobStatus.failed)
+"""Statuses of a job that a new run resumes (or re-plans when what it planned changed)."""
 
 
 class StepStatus(StrEnum):
@@ -104,7 +110,17 @@ class Job(Base):
     identity_sealed: Mapped[bytes] = mapped_column(LargeBinary, comment="AES-GCM sealed identity")
     identity_index: Mapped[str] = mapped_column(String(64), index=True, comment="HMAC blind index")
     status: Mapped[JobStatus] = mapped_column(_enum(JobStatus), default=JobStatus.running)
+    # The map's fingerprint (`lawful.engine.binding.map_fingerprint`), not the file's hash.
     map_digest: Mapped[str] = mapped_column(String(64), comment="SHA-256 of the data map used")
+    request_ref: Mapped[str | None] = mapped_column(
+        String(40), nullable=True, comment="Reference of the rights request the job runs for"
+    )
+    binding: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON,
+        nullable=True,
+        comment="Datastore identities planned on (backend, host, database, schema; "
+        "no secret) and the salt of the row digests",
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(
@@ -134,6 +150,12 @@ class JobStep(Base):
     )
     rows_planned: Mapped[int] = mapped_column(Integer, default=0)
     rows_changed: Mapped[int] = mapped_column(Integer, default=0)
+    rows_skipped: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default="0",
+        comment="Planned rows left unchanged: they no longer matched the person",
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
