@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,15 +40,23 @@ def all_tokens(session: Session) -> Sequence[ApiToken]:
 # --- sign-in throttles: every decision is one statement, so parallel sign-ins agree -----------
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A wrong password as counted: the failures in the window, and the lock if it set one."""
+
+    failures: int
+    locked_until: datetime | None
+
+
 def _upsert(session: Session) -> Any:
     """INSERT … ON CONFLICT for the store's dialect (SQLite ≥ 3.24 and PostgreSQL)."""
     dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(SignInThrottle)
+    return (postgresql if dialect == "postgresql" else sqlite).insert(SignInThrottle.__table__)
 
 
 def count_failure(
     session: Session, *, email_index: str, max_failures: int, lockout: timedelta, now: datetime
-) -> SignInThrottle | None:
+) -> Failure | None:
     """Count a wrong password for this email in one statement: a new row, a window that
     restarts once `lockout` has passed since its first failure, or one more failure that
     locks at `max_failures`. None when the email is locked already (nothing counted)."""
@@ -70,10 +79,12 @@ def count_failure(
         },
         where=current.locked_until.is_(None) | (current.locked_until <= now),
     )
-    result = session.execute(statement)
-    if int(getattr(result, "rowcount", 0) or 0) != 1:
+    row = session.execute(
+        statement.returning(current.failures, current.locked_until)
+    ).first()  # no row: the WHERE kept a standing lock, nothing was counted
+    if row is None:
         return None
-    return throttle(session, email_index=email_index)
+    return Failure(failures=row.failures, locked_until=row.locked_until)
 
 
 def throttle(session: Session, *, email_index: str) -> SignInThrottle | None:

@@ -112,15 +112,18 @@ def cancel_own(reference: str, body: TokenIn, db: DbSession, ctx: RequestsCtx) -
     dependencies=[RateLimited],
     response_model=StatusOut,
 )
-async def document(
+def document(
     reference: str,
     db: DbSession,
     ctx: RequestsCtx,
     token: Annotated[str, Form(max_length=100)],
     file: Annotated[UploadFile, File()],
 ) -> StatusOut:
-    """An ID document (PDF, JPEG or PNG, at most 5 MB), when the request asks for one."""
-    data = await file.read(MAX_DOCUMENT_BYTES + 1)
+    """An ID document (PDF, JPEG or PNG, at most 5 MB; at most 3 per request by default),
+    when the request asks for one."""
+    # A plain `def`: the database work (which waits for the request's row lock) runs on a
+    # worker thread, never on the event loop.
+    data = file.file.read(MAX_DOCUMENT_BYTES + 1)
     upload = Upload(data, file.filename or "", file.content_type or "")
     service.attach_document(db, ctx=ctx, reference=reference, status_token=token, upload=upload)
     found = service.get_request(db, reference=reference)
