@@ -132,19 +132,26 @@ def the_code(web: Web, reference: str, purpose: CodePurpose) -> VerificationCode
 # --- verification codes -------------------------------------------------------------------------
 
 
+def own_form(web: Web, reference: str, token: str) -> dict[str, str]:
+    """What the person's status page posts back: its CSRF token and the status token."""
+    page = web.client.get(f"/privacy/requests/{reference}?token={token}")
+    return {"csrf_token": csrf(page), "token": token}
+
+
 def test_parallel_wrong_codes_take_exactly_five_tries_and_the_right_code_after_is_refused(
     make_live: Callable[..., Web],
 ) -> None:
     web = make_live()
     reference, token = submit(web, "ann@people.example")
-    code = code_for(web, reference)
-    path = f"/api/v1/requests/{reference}/verify"
-    answers = parallel(*[post(web, path, json={"token": token, "code": c}) for c in wrong_codes(code)])
+    code, own = code_for(web, reference), own_form(web, reference, token)
+    path = f"/privacy/requests/{reference}/verify"
+    answers = parallel(*[post(web, path, data=own | {"code": c}) for c in wrong_codes(code)])
     counted = statuses(answers)
     assert counted == {400: MAX_WRONG_CODES - 1, 429: PARALLEL - MAX_WRONG_CODES + 1}
-    right = web.client.post(path, json={"token": token, "code": code})
+    right = web.client.post(path, data=own | {"code": code})
     assert right.status_code == 429
-    assert right.json()["error"]["code"] == "code_locked"
+    api = web.client.post(f"/api/v1/{path[9:]}", json={"token": token, "code": code})
+    assert api.json()["error"]["code"] == "code_locked"
     stored = the_code(web, reference, CodePurpose.verify)
     assert stored.attempts == MAX_WRONG_CODES
     assert stored.locked_at is not None and stored.used_at is None
@@ -173,9 +180,9 @@ def test_parallel_resends_send_exactly_the_codes_allowed_per_request(
 ) -> None:
     web = make_live()
     reference, token = submit(web, "cy@people.example")
-    path = f"/api/v1/requests/{reference}/code"
-    counted = statuses(parallel(*[post(web, path, json={"token": token})] * PARALLEL))
-    assert counted == {200: MAX_CODES - 1, 429: PARALLEL - MAX_CODES + 1}  # 1 sent at intake
+    path, own = f"/privacy/requests/{reference}/resend", own_form(web, reference, token)
+    counted = statuses(parallel(*[post(web, path, data=own)] * PARALLEL))
+    assert counted == {303: MAX_CODES - 1, 429: PARALLEL - MAX_CODES + 1}  # 1 sent at intake
     with web.platform.sessions() as session:
         sent = session.scalar(select(func.count()).select_from(VerificationCode))
     assert sent == MAX_CODES
