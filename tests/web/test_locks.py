@@ -6,7 +6,11 @@ Run them alone with `pytest tests/web/test_locks.py` (docs/security.md)."""
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -37,6 +41,7 @@ from lawful.web.app import create_app
 from ..conftest import free_port
 from ..consent.server import serve
 from .conftest import PASSWORD, Web, csrf
+from .test_cli import _healthy
 
 PARALLEL = 24
 SQLITE_ONLY = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -154,7 +159,8 @@ def test_parallel_wrong_codes_take_exactly_five_tries_and_the_right_code_after_i
     assert api.json()["error"]["code"] == "code_locked"
     stored = the_code(web, reference, CodePurpose.verify)
     assert stored.attempts == MAX_WRONG_CODES
-    assert stored.locked_at is not None and stored.used_at is None
+    assert stored.locked_at is not None
+    assert stored.used_at is None
 
 
 def test_the_verify_and_resend_endpoints_refuse_anyone_without_the_status_token(
@@ -213,7 +219,9 @@ def test_parallel_uploads_store_exactly_the_documents_allowed_per_request(
 # --- staff sign-in --------------------------------------------------------------------------------
 
 
-def _sign_in_calls(web: Web, email: str, passwords: list[str]) -> list[Callable[[], httpx.Response]]:
+def _sign_in_calls(
+    web: Web, email: str, passwords: list[str]
+) -> list[Callable[[], httpx.Response]]:
     token = csrf(web.client.get("/admin/sign-in"))
     return [
         post(web, "/admin/sign-in", data={"csrf_token": token, "email": email, "password": p})
@@ -235,7 +243,9 @@ def test_parallel_wrong_passwords_lock_at_exactly_the_limit_without_a_server_err
     counted = statuses(parallel(*_sign_in_calls(web, email, wrong)))
     assert counted == {401: 4, 429: PARALLEL - 4}
     throttle = _throttle(web, email)
-    assert throttle is not None and throttle.failures == 5 and throttle.locked_until is not None
+    assert throttle is not None
+    assert throttle.failures == 5
+    assert throttle.locked_until is not None
     assert web.sign_in(email).status_code == 429  # the right password, after the lock
 
 
@@ -247,7 +257,8 @@ def test_a_right_password_among_parallel_wrong_ones_never_signs_in_past_the_lock
     passwords = [f"wrong password {n}" for n in range(PARALLEL - 1)] + [PASSWORD]
     answers = parallel(*_sign_in_calls(web, email, passwords))
     counted = statuses(answers)
-    assert set(counted) <= {303, 401, 429} and counted[303] <= 1
+    assert set(counted) <= {303, 401, 429}
+    assert counted[303] <= 1
     with web.platform.sessions() as session:
         actions = session.scalars(
             select(AuditEntry.action)
@@ -258,7 +269,8 @@ def test_a_right_password_among_parallel_wrong_ones_never_signs_in_past_the_lock
         assert actions[0] == "staff.signed_in"
     else:  # decided after it: refused, and exactly five failures were counted
         assert answers[-1].status_code == 429
-        assert counted[401] == 4 and "staff.signed_in" not in actions
+        assert counted[401] == 4
+        assert "staff.signed_in" not in actions
     assert actions.count("staff.sign_in_locked") == 1
     throttle = _throttle(web, email)
     assert throttle is None or throttle.failures <= 5
@@ -280,12 +292,6 @@ def test_parallel_requests_to_a_token_page_get_exactly_the_burst(
 def test_x_forwarded_for_from_an_untrusted_client_does_not_reset_the_rate_limit(
     tmp_path: Path,
 ) -> None:
-    import os
-    import subprocess
-    import sys
-
-    from .test_cli import _healthy
-
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAWFUL_")}
     env |= {"LAWFUL_DATA_DIR": str(tmp_path / "store"), "LAWFUL_RATE_LIMIT_BURST": "3",
@@ -311,8 +317,6 @@ def test_x_forwarded_for_from_an_untrusted_client_does_not_reset_the_rate_limit(
 
 
 def _someone_in(company_files: Path) -> str:
-    import sqlite3
-
     with sqlite3.connect(company_files / "crm.sqlite") as db:
         (email,) = db.execute("SELECT email FROM contacts ORDER BY contact_id LIMIT 1").fetchone()
     return str(email)
@@ -351,7 +355,8 @@ def test_parallel_wrong_download_codes_take_exactly_five_tries(
     assert statuses(answers) == {400: MAX_WRONG_CODES - 1, 429: PARALLEL - MAX_WRONG_CODES + 1}
     assert web.client.post(path, data=own | {"code": code}).status_code == 429
     stored = the_code(web, reference, CodePurpose.download)
-    assert stored.attempts == MAX_WRONG_CODES and stored.used_at is None
+    assert stored.attempts == MAX_WRONG_CODES
+    assert stored.used_at is None
 
 
 @SQLITE_ONLY
