@@ -465,7 +465,8 @@ async def _follow(
             left = max(1.0, deadline - time.monotonic())
             code = await asyncio.wait_for(mailbox.code_for(item.reference), timeout=left)
             path = f"/api/v1/requests/{item.reference}/verify"
-            if await _call(client, tally, "verify", path, json={"code": code}) is None:
+            body = {"token": made["status_token"], "code": code}
+            if await _call(client, tally, "verify", path, json=body) is None:
                 return
         if item.kind in STAFF_APPROVED:
             path = f"/api/v1/staff/requests/{item.reference}/approve"

@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     secure_cookies: bool | None = Field(
         default=None,
         description="Mark session cookies `Secure`. Default: when the request came over "
-        "HTTPS (behind a reverse proxy, run uvicorn with `--proxy-headers`).",
+        "HTTPS (behind a reverse proxy, list it in `trusted_proxies`).",
     )
     session_idle_minutes: int = Field(
         default=30, ge=1, le=1440, description="A staff session ends after this long unused."
@@ -94,6 +94,13 @@ class Settings(BaseSettings):
         default=None,
         description="Redis that keeps the rate-limit buckets, shared by every server process "
         "(e.g. `redis://127.0.0.1:6379/1`). Unset: each process counts on its own.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses (or CIDR ranges) of the reverse proxies in front of `lawful "
+        "serve` whose X-Forwarded-For and X-Forwarded-Proto are believed, e.g. "
+        '`["127.0.0.1"]` for a proxy on the same machine. Default: none, so no client can '
+        "choose the address its rate limits are counted under.",
     )
     rate_limit_burst: int = Field(
         default=10,
@@ -178,6 +185,14 @@ class Settings(BaseSettings):
         ge=1,
         le=365,
         description="How long an access or portability package is kept for download.",
+    )
+    max_documents_per_request: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="ID documents a person may send for one request (each at most 5 MB); "
+        "one more is refused (409). A policy, not a legal number: enough for both sides "
+        "of a card and a retake.",
     )
 
     # --- retention sweeps (lawful.retention) ---------------------------------------------------

@@ -127,11 +127,12 @@ def test_a_person_makes_a_request_confirms_the_code_and_follows_it(api: Api) -> 
     reference, token = body["reference"], body["status_token"]
     assert (body["status"], body["verification"]) == ("verifying", "email_code")
 
-    wrong = api.post(f"/requests/{reference}/verify", {"code": "12345x"})
+    wrong = api.post(f"/requests/{reference}/verify", {"token": token, "code": "12345x"})
     assert wrong.status_code == 400
     assert wrong.json()["error"]["code"] == "code_rejected"
     assert wrong.json()["error"]["field"] == "code"
-    right = api.post(f"/requests/{reference}/verify", {"code": api.code("ann@example.org")})
+    code = api.code("ann@example.org")
+    right = api.post(f"/requests/{reference}/verify", {"token": token, "code": code})
     assert right.json() == {"reference": reference, "status": "verified"}
 
     status = api.get(f"/requests/{reference}", token=token)
@@ -145,14 +146,13 @@ def test_a_person_makes_a_request_confirms_the_code_and_follows_it(api: Api) -> 
 
 def test_five_wrong_codes_over_the_api_lock_the_request(api: Api) -> None:
     body = {"type": "erasure", "email": "bo@example.org", "country": "FR"}
-    reference = api.post("/requests", body).json()["reference"]
+    made = api.post("/requests", body).json()
+    reference, token = made["reference"], made["status_token"]
     code = api.code("bo@example.org")
-    wrong = f"{(int(code) + 1) % 10**6:06d}"
-    statuses = [
-        api.post(f"/requests/{reference}/verify", {"code": wrong}).status_code for _ in range(5)
-    ]
+    wrong = {"token": token, "code": f"{(int(code) + 1) % 10**6:06d}"}
+    statuses = [api.post(f"/requests/{reference}/verify", wrong).status_code for _ in range(5)]
     assert statuses == [400, 400, 400, 400, 429]  # each wrong try was stored, though refused
-    locked = api.post(f"/requests/{reference}/verify", {"code": code})
+    locked = api.post(f"/requests/{reference}/verify", {"token": token, "code": code})
     assert locked.status_code == 429
     assert locked.json()["error"]["code"] == "code_locked"
 
@@ -210,7 +210,8 @@ def test_staff_endpoints_need_a_token_with_the_right_scope(api: Api, data_dir: P
         "/requests", {"type": "access", "email": "dee@example.org", "country": "FR"}
     ).json()
     reference = made["reference"]
-    api.post(f"/requests/{reference}/verify", {"code": api.code("dee@example.org")})
+    code = {"token": made["status_token"], "code": api.code("dee@example.org")}
+    api.post(f"/requests/{reference}/verify", code)
     reader, writer = api.token("requests:read"), api.token("requests:read", "requests:write")
 
     assert api.get("/staff/requests").status_code == 401

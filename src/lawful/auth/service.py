@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lawful.auth import repository
 from lawful.auth.errors import InvalidStaffInputError, StaffExistsError, TokenNotFoundError
-from lawful.auth.models import ApiToken, Role, SignInThrottle, StaffSession, StaffUser
+from lawful.auth.models import ApiToken, Role, StaffSession, StaffUser
 from lawful.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from lawful.auth.roles import API_SCOPES
 from lawful.store.audit import record_event
@@ -126,44 +126,45 @@ def authenticate(
 ) -> SignIn:
     """Check an email and password. After `policy.max_failures` wrong tries within
     `policy.lockout`, that email is refused for `policy.lockout`, whether it has an account or
-    not (OWASP ASVS 2.2.1). Failures are written here: the caller commits them."""
+    not (OWASP ASVS 2.2.1). Failures are written here: the caller commits them.
+
+    The password is checked with no lock held; the decision that follows is one statement
+    (`repository.count_failure` or `repository.clear_unless_locked`), so parallel tries
+    lock at exactly `max_failures`, never fail on a duplicate row, and a right password
+    decided after the lock is refused."""
     index = email_index(keyring, email)
-    throttle = session.get(SignInThrottle, index)
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
-        return SignIn(None, retry_after=throttle.locked_until - now)
+    known = repository.throttle(session, email_index=index)
+    if known is not None and known.locked_until is not None and known.locked_until > now:
+        return SignIn(None, retry_after=known.locked_until - now)
     user = repository.user_by_email_index(session, index)
     usable = user if user is not None and user.active else None
     if not verify_password(usable.password_hash if usable else None, password) or usable is None:
-        return _failed(session, index=index, throttle=throttle, policy=policy, now=now)
-    if throttle is not None:
-        session.delete(throttle)
+        return _failed(session, index=index, policy=policy, now=now)
+    if not repository.clear_unless_locked(session, email_index=index, now=now):
+        return _locked(session, index=index, now=now)
     if needs_rehash(usable.password_hash):
         usable.password_hash = hash_password(password)
     usable.last_sign_in_at = now
     return SignIn(usable)
 
 
-def _failed(
-    session: Session,
-    *,
-    index: str,
-    throttle: SignInThrottle | None,
-    policy: SignInPolicy,
-    now: datetime,
-) -> SignIn:
-    if throttle is None:
-        throttle = SignInThrottle(email_index=index, failures=0, first_failure_at=now)
-        session.add(throttle)
-    elif throttle.first_failure_at + policy.lockout <= now:
-        throttle.failures, throttle.first_failure_at, throttle.locked_until = 0, now, None
-    throttle.failures += 1
-    if throttle.failures < policy.max_failures:
-        session.flush()
+def _failed(session: Session, *, index: str, policy: SignInPolicy, now: datetime) -> SignIn:
+    counted = repository.count_failure(
+        session, email_index=index, max_failures=policy.max_failures, lockout=policy.lockout,
+        now=now,
+    )  # fmt: skip
+    if counted is None:  # locked by a parallel try: nothing counted
+        return _locked(session, index=index, now=now)
+    if counted.locked_until is None:
         return SignIn(None)
-    throttle.locked_until = now + policy.lockout
-    session.flush()
-    _audit(session, "anonymous", "staff.sign_in_locked", index, {"failures": throttle.failures})
-    return SignIn(None, retry_after=policy.lockout)
+    _audit(session, "anonymous", "staff.sign_in_locked", index, {"failures": counted.failures})
+    return SignIn(None, retry_after=counted.locked_until - now)
+
+
+def _locked(session: Session, *, index: str, now: datetime) -> SignIn:
+    found = repository.throttle(session, email_index=index)
+    until = found.locked_until if found is not None else None
+    return SignIn(None, retry_after=(until - now) if until is not None and until > now else None)
 
 
 # --- sessions ------------------------------------------------------------------------------------

@@ -79,21 +79,43 @@ def _run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -
 
     from lawful.web.app import create_app
 
-    # Behind a reverse proxy on this machine, X-Forwarded-* give the client's address and
-    # scheme (rate limits per person, Secure cookies over HTTPS). uvloop and httptools (our
-    # dependencies, so never silently missing): event loop and HTTP parser written in C.
-    options: dict[str, Any] = {"host": host, "port": port, "proxy_headers": True}
+    # uvloop and httptools (our dependencies, so never silently missing): event loop and
+    # HTTP parser written in C.
+    options: dict[str, Any] = {"host": host, "port": port}
     options.update(loop="uvloop", http="httptools")
     # Idle keep-alive connections are closed after 75 s, not uvicorn's 5: longer than the
     # idle timeout of the usual proxies and clients (60 s), so a request sent on a
     # connection the server is closing at that very moment cannot happen in between.
     options.update(timeout_keep_alive=75)
     with _web_errors():
+        options.update(proxy_options(settings))
         if workers == 1:
             uvicorn.run(create_app(settings), **options)
             return
         _prepare_workers(settings)
         uvicorn.run("lawful.web.app:create_app", factory=True, workers=workers, **options)
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy-header options: X-Forwarded-For and -Proto (the client's address for
+    rate limits, HTTPS for Secure cookies) are believed only from `trusted_proxies`. uvicorn
+    alone would believe them from 127.0.0.1, so any local client could pick its address and
+    reset its rate limits."""
+    import ipaddress
+
+    from lawful.config import SettingsError
+
+    for address in settings.trusted_proxies:
+        try:
+            ipaddress.ip_network(address, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"LAWFUL_TRUSTED_PROXIES: {address!r} is not an IP address or CIDR range; "
+                'write e.g. ["127.0.0.1", "10.0.0.0/8"]'
+            ) from None
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
 
 
 def _prepare_workers(settings: Settings) -> None:

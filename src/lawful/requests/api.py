@@ -1,6 +1,7 @@
 """The JSON API for rights requests, under /api/v1 (OpenAPI at /docs).
 
-A person: POST /requests (public, rate-limited), then /verify with the mailed code, then
+A person: POST /requests (public, rate-limited), then /verify with the mailed code and the
+status token (the reference alone, which mail subjects show, cannot lock or resend), then
 GET /requests/{reference}?token=… to follow it. Staff, with an API token: the queue and each
 request under /staff/requests, and the decisions (scopes requests:read, requests:write).
 Errors: `{"error": {"code", "message", "field"}}`.
@@ -67,17 +68,20 @@ def submit(body: IntakeIn, db: DbSession, ctx: RequestsCtx) -> SubmittedOut:
 def verify(
     reference: str, body: CodeIn, db: DbSession, ctx: RequestsCtx
 ) -> StatusOut | JSONResponse:
-    """Enter the code mailed at intake; the fifth wrong code locks the request."""
-    found, outcome = service.verify_request(db, ctx=ctx, reference=reference, code=body.code)
+    """Enter the code mailed at intake, with the status token; the fifth wrong code locks."""
+    found = service.request_for_person(db, ctx=ctx, reference=reference, status_token=body.token)
+    found, outcome = service.verify_request(db, ctx=ctx, reference=found.reference, code=body.code)
     if outcome.error is not None:
         return refusal(outcome.error)
     return StatusOut(reference=found.reference, status=found.status.value)
 
 
 @router.post("/requests/{reference}/code", dependencies=[RateLimited], response_model=StatusOut)
-def resend(reference: str, db: DbSession, ctx: RequestsCtx) -> StatusOut:
-    """Send a new code to the address given (the previous one stops working)."""
-    found = service.resend_code(db, ctx=ctx, reference=reference)
+def resend(reference: str, body: TokenIn, db: DbSession, ctx: RequestsCtx) -> StatusOut:
+    """Send a new code to the address given (the previous one stops working); needs the
+    status token, and at most 10 codes are sent per request."""
+    found = service.request_for_person(db, ctx=ctx, reference=reference, status_token=body.token)
+    found = service.resend_code(db, ctx=ctx, reference=found.reference)
     return StatusOut(reference=found.reference, status=found.status.value)
 
 
@@ -108,15 +112,18 @@ def cancel_own(reference: str, body: TokenIn, db: DbSession, ctx: RequestsCtx) -
     dependencies=[RateLimited],
     response_model=StatusOut,
 )
-async def document(
+def document(
     reference: str,
     db: DbSession,
     ctx: RequestsCtx,
     token: Annotated[str, Form(max_length=100)],
     file: Annotated[UploadFile, File()],
 ) -> StatusOut:
-    """An ID document (PDF, JPEG or PNG, at most 5 MB), when the request asks for one."""
-    data = await file.read(MAX_DOCUMENT_BYTES + 1)
+    """An ID document (PDF, JPEG or PNG, at most 5 MB; at most 3 per request by default),
+    when the request asks for one."""
+    # A plain `def`: the database work (which waits for the request's row lock) runs on a
+    # worker thread, never on the event loop.
+    data = file.file.read(MAX_DOCUMENT_BYTES + 1)
     upload = Upload(data, file.filename or "", file.content_type or "")
     service.attach_document(db, ctx=ctx, reference=reference, status_token=token, upload=upload)
     found = service.get_request(db, reference=reference)

@@ -42,6 +42,7 @@ class RequestPolicy:
     unverified_days: int = 30
     download_link_minutes: int = 30
     package_days: int = 30
+    max_documents: int = 3
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RequestPolicy:
@@ -63,6 +64,7 @@ class RequestPolicy:
             unverified_days=settings.unverified_request_days,
             download_link_minutes=settings.download_link_minutes,
             package_days=settings.package_days,
+            max_documents=settings.max_documents_per_request,
         )
 
 

@@ -25,6 +25,11 @@ class UploadTooLargeError(UploadRejectedError):
     code = "upload_too_large"
 
 
+class TooManyDocumentsError(UploadRejectedError):
+    http_status = 409
+    code = "too_many_documents"
+
+
 class RequestNotFoundError(RequestError):
     """Also raised for a wrong status token, so a guessed reference reveals nothing."""
 

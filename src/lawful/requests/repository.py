@@ -157,3 +157,60 @@ def claim_link(session: Session, *, link_id: int, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def lock_request(session: Session, *, request_id: str) -> None:
+    """Hold the request's row until the transaction ends, so counts read next (codes sent,
+    documents) stay exact under parallel calls: a row lock on PostgreSQL, the single write
+    lock on SQLite (a no-op UPDATE takes both, where SELECT … FOR UPDATE would not on SQLite)."""
+    session.execute(
+        update(RightsRequest)
+        .where(RightsRequest.id == request_id)
+        .values(updated_at=RightsRequest.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def count_documents(session: Session, *, request_id: str) -> int:
+    query = select(func.count()).where(IdentityDocument.request_id == request_id)
+    return int(session.scalar(query) or 0)
+
+
+def take_code_attempt(session: Session, *, code_id: int, limit: int) -> int | None:
+    """Count one try of a code, atomically: one conditional UPDATE, so parallel tries can
+    never take more than `limit` between them. The try's number (1..limit), or None when
+    the code is used, locked or out of tries."""
+    result = session.execute(
+        update(VerificationCode)
+        .where(
+            VerificationCode.id == code_id,
+            VerificationCode.attempts < limit,
+            VerificationCode.used_at.is_(None),
+            VerificationCode.locked_at.is_(None),
+        )
+        .values(attempts=VerificationCode.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if int(getattr(result, "rowcount", 0) or 0) != 1:
+        return None
+    # This transaction now holds the row (PostgreSQL) or the database (SQLite): no one else
+    # can change it before the commit, so this reads our own try's number.
+    query = select(VerificationCode.attempts).where(VerificationCode.id == code_id)
+    return int(session.scalars(query).one())
+
+
+def close_code(session: Session, *, code_id: int, now: datetime, lock: bool) -> bool:
+    """Mark a code used (a right try) or locked (the last wrong one), once: False when a
+    parallel try already closed it."""
+    values = {"locked_at": now} if lock else {"used_at": now}
+    result = session.execute(
+        update(VerificationCode)
+        .where(
+            VerificationCode.id == code_id,
+            VerificationCode.used_at.is_(None),
+            VerificationCode.locked_at.is_(None),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1

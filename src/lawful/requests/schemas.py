@@ -47,6 +47,12 @@ class SubmittedOut(BaseModel):
 
 
 class CodeIn(In):
+    token: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The status token given at intake: without it, anyone who knows the "
+        "reference could lock the code",
+    )
     code: str = Field(min_length=1, max_length=12)
 
 

@@ -22,7 +22,12 @@ from lawful.law.denials import DenialError, DenialGround, DenialReason, check_de
 from lawful.requests import repository
 from lawful.requests.clock import at_receipt, extended, store_deadlines, write_deadlines
 from lawful.requests.context import RequestsContext
-from lawful.requests.errors import ConflictError, InvalidInputError, RequestNotFoundError
+from lawful.requests.errors import (
+    ConflictError,
+    InvalidInputError,
+    RequestNotFoundError,
+    TooManyDocumentsError,
+)
 from lawful.requests.identity import seal_details, seal_identity
 from lawful.requests.intake import CheckedIntake, Intake, check_intake
 from lawful.requests.lookup import get_request as get_request
@@ -291,12 +296,21 @@ def attach_document(
     upload: Upload,
     now: datetime | None = None,
 ) -> IdentityDocument:
-    """An ID document for a request still being verified: checked, then sealed."""
+    """An ID document for a request still being verified: checked, then sealed; refused
+    beyond `policy.max_documents` per request."""
     now = now or utcnow()
     request = request_for_person(session, ctx=ctx, reference=reference, status_token=status_token)
     if request.status not in (S.received, S.verifying):
         raise ConflictError(_not_waiting(request), field="document")
     content_type = check_document(upload)
+    # Counted under the request's row lock: parallel uploads cannot pass the limit together.
+    repository.lock_request(session, request_id=request.id)
+    if repository.count_documents(session, request_id=request.id) >= ctx.policy.max_documents:
+        raise TooManyDocumentsError(
+            f"This request already has {ctx.policy.max_documents} ID documents, the most it "
+            "takes. Staff will look at them; contact us if one of them was wrong.",
+            field="document",
+        )
     return _store_document(
         session, ctx=ctx, request=request, document=(content_type, upload.data), now=now
     )

@@ -3,7 +3,10 @@
 Codes are 6 digits from the operating system's CSPRNG, stored only as a keyed hash (HMAC),
 valid 15 minutes and locked after 5 wrong tries — the limits Lawful sets for itself (issue
 #4), in line with GDPR Art. 12(6) (reasonable measures to confirm identity) and 11 CCR
-§7060(c) (a verification method proportionate to the request).
+§7060(c) (a verification method proportionate to the request). No law fixes the number of
+tries: 5 is a policy, well inside NIST SP 800-63B §5.2.2 (at most 100 consecutive failures).
+Every limit here holds under parallel requests: tries are counted by one conditional UPDATE,
+codes sent and documents by counting under the request's row lock.
 """
 
 from __future__ import annotations
@@ -80,7 +83,9 @@ def issue_code(
     purpose: CodePurpose,
     now: datetime,
 ) -> str:
-    """A fresh code (the earlier ones stop working); refused once the purpose is locked."""
+    """A fresh code (the earlier ones stop working); refused once the purpose is locked or
+    MAX_CODES were sent. The request's row is held first, so parallel resends count exactly."""
+    repository.lock_request(session, request_id=request.id)
     codes = repository.codes(session, request_id=request.id, purpose=purpose)
     if any(c.locked_at is not None for c in codes):
         raise CodeLockedError(_LOCKED, field="code")
@@ -136,29 +141,38 @@ def check_code(
     code: str,
     now: datetime,
 ) -> CodeOutcome:
-    """Compare `code` with the latest one sent; count a wrong try; lock at the fifth."""
+    """Compare `code` with the latest one sent. The try is counted first, by one conditional
+    UPDATE (`repository.take_code_attempt`), and only a counted try is compared: parallel
+    tries cannot take more than MAX_WRONG_CODES between them, and a right code sent after
+    the limit is refused. The fifth wrong try locks the code."""
     current = repository.latest_code(session, request_id=request.id, purpose=purpose)
     if current is not None and current.locked_at is not None:
         return CodeOutcome(CodeLockedError(_LOCKED, field="code"))
     if current is None or current.used_at is not None:
-        return CodeOutcome(
-            CodeRejectedError("No code is waiting: ask for a new one.", field="code")
-        )
+        return CodeOutcome(_no_code())
     if now > current.expires_at:
         minutes = int(CODE_LIFETIME.total_seconds() // 60)
         message = f"This code has expired (codes last {minutes} minutes): ask for a new one."
         return CodeOutcome(CodeRejectedError(message, field="code"))
+    attempt = repository.take_code_attempt(session, code_id=current.id, limit=MAX_WRONG_CODES)
+    if attempt is None:  # a parallel try used, locked or exhausted it first
+        session.refresh(current)
+        locked = CodeLockedError(_LOCKED, field="code")
+        return CodeOutcome(_no_code() if current.used_at else locked)
     expected = _code_hash(keyring, request, purpose, code)
     if hmac.compare_digest(expected, current.code_hash):
-        current.used_at = now
+        repository.close_code(session, code_id=current.id, now=now, lock=False)
         return CodeOutcome(None)
-    current.attempts += 1
-    if current.attempts >= MAX_WRONG_CODES:
-        current.locked_at = now
+    if attempt >= MAX_WRONG_CODES:
+        repository.close_code(session, code_id=current.id, now=now, lock=True)
         return CodeOutcome(CodeLockedError(_LOCKED, field="code"), locked_now=True)
-    left = MAX_WRONG_CODES - current.attempts
+    left = MAX_WRONG_CODES - attempt
     message = f"That code is not right. You have {left} more {'try' if left == 1 else 'tries'}."
     return CodeOutcome(CodeRejectedError(message, field="code"))
+
+
+def _no_code() -> CodeRejectedError:
+    return CodeRejectedError("No code is waiting: ask for a new one.", field="code")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 `RateLimiter` keeps its buckets in this process: behind several server processes each
 counts apart. `RedisRateLimiter` (with `LAWFUL_RATE_LIMIT_REDIS_URL`) keeps them in Redis,
 shared by every process and server, updated atomically by one Lua script. Behind a reverse
-proxy, run uvicorn with `--proxy-headers` so the client IP is the person's, not the proxy's.
+proxy, list it in LAWFUL_TRUSTED_PROXIES so the client IP is the person's, not the proxy's;
+no other client's X-Forwarded-For is believed (`lawful.cli.web.proxy_options`).
 """
 
 from __future__ import annotations

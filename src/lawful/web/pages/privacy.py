@@ -207,7 +207,9 @@ Token = Annotated[str, Query(min_length=8, max_length=100)]
 FormToken = Annotated[str, Form(min_length=8, max_length=100)]
 
 
-@router.get("/privacy/requests/{reference}", response_class=HTMLResponse)
+@router.get(
+    "/privacy/requests/{reference}", response_class=HTMLResponse, dependencies=[RateLimited]
+)
 def request_status(
     request: Request,
     db: DbSession,

@@ -43,7 +43,11 @@ def ask_download_code(
     return RedirectResponse(download_url(found.reference, token) + "&sent=1", status_code=303)
 
 
-@router.get("/privacy/requests/{reference}/download", response_class=HTMLResponse)
+@router.get(
+    "/privacy/requests/{reference}/download",
+    response_class=HTMLResponse,
+    dependencies=[RateLimited],
+)
 def download_page(
     request: Request,
     db: DbSession,
