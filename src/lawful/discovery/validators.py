@@ -20,8 +20,8 @@ def _compact(text: str) -> str:
 
 
 def luhn(text: str) -> bool:
-    """ISO/IEC 7812-1 Annex B (payment cards, 13-19 digits)."""
-    digits = _compact(text)
+    """ISO/IEC 7812-1 Annex B (payment cards, 13-19 digits; other characters ignored)."""
+    digits = re.sub(r"\D", "", text)
     if not digits.isdigit() or not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
         return False
     return _luhn_ok(digits)
