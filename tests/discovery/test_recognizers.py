@@ -107,7 +107,9 @@ def test_the_analyzer_reads_a_megabyte_of_text_in_a_few_seconds(analyzer: Analyz
     assert sum(f.entity == "EMAIL" for f in found) == 5500
 
 
-def test_a_recognizer_written_in_yaml_is_loaded_with_its_validator_and_words(tmp_path: Path) -> None:
+def test_a_recognizer_written_in_yaml_is_loaded_with_its_validator_and_words(
+    tmp_path: Path,
+) -> None:
     source = tmp_path / "mine.yaml"
     source.write_text(
         "recognizers:\n"
@@ -122,7 +124,10 @@ def test_a_recognizer_written_in_yaml_is_loaded_with_its_validator_and_words(tmp
     )
     analyzer = Analyzer(recognizers_from_yaml(source))
     found = analyzer.analyze("badge B-4111111111111111 (not B-4111111111111112), has Diabetes")
-    assert [(f.entity, f.recognizer) for f in found] == [("BADGE", "employee_badge"), ("HEALTH", "health_words")]
+    assert [(f.entity, f.recognizer) for f in found] == [
+        ("BADGE", "employee_badge"),
+        ("HEALTH", "health_words"),
+    ]
 
 
 def test_a_bad_recognizer_file_says_which_line_and_what_to_fix(tmp_path: Path) -> None:

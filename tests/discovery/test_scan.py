@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import sqlite3
@@ -12,13 +11,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
-from rich.console import Console
 from typer.testing import CliRunner
 
 from lawful.cli import app
 from lawful.datamap.checks import check_datamap
 from lawful.datamap.loader import load_datamap
-from lawful.demo.generate import generate_company
 from lawful.discovery.scan import scan_systems
 
 EXAMPLE_MAP = Path(__file__).parents[2] / "examples" / "contact-center" / "lawful.yaml"
@@ -32,7 +29,10 @@ DETECTABLE = {
 runner = CliRunner()
 
 EMAILS = [f"person{i}.tester@example.org" for i in range(30)]
-TEMPLATES = ["Hello {first_name}, your order {order_id} has shipped.", "Reminder: your plan renews soon."]
+TEMPLATES = [
+    "Hello {first_name}, your order {order_id} has shipped.",
+    "Reminder: your plan renews soon.",
+]
 
 
 def _misleading_schema(conn: sa.Connection) -> None:
@@ -48,7 +48,9 @@ def _misleading_schema(conn: sa.Connection) -> None:
 
 
 def _scan_categories(url: str, tmp_path: Path) -> dict[str, str | None]:
-    systems = scan_systems(datamap=None, url=url, url_env="SCAN_URL", base_dir=tmp_path, environ={"SCAN_URL": url})
+    systems = scan_systems(
+        datamap=None, url=url, url_env="SCAN_URL", base_dir=tmp_path, environ={"SCAN_URL": url}
+    )
     [table] = [t for t in systems[0].tables if t.table.name == "people_misc"]
     return {name: found.category for name, found in table.columns.items()}
 
@@ -57,7 +59,11 @@ def _scan_categories(url: str, tmp_path: Path) -> dict[str, str | None]:
 def test_values_win_over_misleading_column_names(
     backend: str, tmp_path: Path, pg_database_factory: Callable[[str], str]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'misc.db'}" if backend == "sqlite" else pg_database_factory("lawful_disc")
+    url = (
+        f"sqlite:///{tmp_path / 'misc.db'}"
+        if backend == "sqlite"
+        else pg_database_factory("lawful_disc")
+    )
     if backend == "sqlite":
         sqlite3.connect(tmp_path / "misc.db").close()
     engine = sa.create_engine(url)
@@ -72,18 +78,14 @@ def test_values_win_over_misleading_column_names(
     assert found["phone_model"] is None
 
 
-@pytest.fixture(scope="module")
-def small_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("scan_company")
-    generate_company(subjects=200, out_dir=out, seed=11, console=Console(file=io.StringIO()), workers=1)
-    return out
-
-
 def _known_values(folder: Path) -> list[str]:
     """A few real sampled values (emails, phones, names, IBANs) the scan read."""
     values = []
     for db, query in [
-        ("hris.sqlite", "SELECT work_email, phone, last_name, iban FROM employees JOIN payslips USING (employee_id) LIMIT 3"),
+        (
+            "hris.sqlite",
+            "SELECT work_email, phone, last_name, iban FROM employees JOIN payslips USING (employee_id) LIMIT 3",
+        ),
         ("crm.sqlite", "SELECT email, first_name, last_name, phone FROM contacts LIMIT 3"),
         ("contact_eu.sqlite", "SELECT email, street_address FROM customers LIMIT 3"),
     ]:
@@ -101,7 +103,9 @@ def test_scan_drafts_the_example_companys_personal_columns_and_the_draft_checks(
         app, ["scan", "-m", str(EXAMPLE_MAP), "--data", str(small_company), "-o", str(draft_path)]
     )
     assert result.exit_code == 0, result.output
-    as_json = runner.invoke(app, ["scan", "-m", str(EXAMPLE_MAP), "--data", str(small_company), "--format", "json"])
+    as_json = runner.invoke(
+        app, ["scan", "-m", str(EXAMPLE_MAP), "--data", str(small_company), "--format", "json"]
+    )
     assert as_json.exit_code == 0
     report = json.loads(as_json.stdout)
     assert {s["system"] for s in report["systems"]} >= {"crm", "hris", "contact_eu"}
@@ -121,9 +125,14 @@ def test_scan_drafts_the_example_companys_personal_columns_and_the_draft_checks(
     }
     matching = sum(drafted.get(place) == category for place, category in declared.items())
     assert len(declared) > 50
-    assert matching / len(declared) >= 0.9, sorted(p for p, c in declared.items() if drafted.get(p) != c)
+    assert matching / len(declared) >= 0.9, sorted(
+        p for p, c in declared.items() if drafted.get(p) != c
+    )
     assert draft["datasets"]["contacts"]["identities"] == {"email": "email", "phone": "phone"}
-    assert draft["datasets"]["payslips"]["fields"]["employee_id"]["references"] == "employees.employee_id"
+    assert (
+        draft["datasets"]["payslips"]["fields"]["employee_id"]["references"]
+        == "employees.employee_id"
+    )
 
     # Sampled values never leave the scan: not in its output, the draft (comments included) or logs.
     written = result.output + as_json.stdout + draft_path.read_text(encoding="utf-8") + caplog.text

@@ -82,12 +82,12 @@ def _field(
         return DraftField(column.name, category, "keep", f"not personal? ({evidence})")
     assert found.category is not None
     return DraftField(
-        column.name, found.category, _erase(column), f"{evidence}, confidence {found.confidence}"
+        column.name, found.category, erase_for(column), f"{evidence}, confidence {found.confidence}"
     )
 
 
-def _erase(column: LiveColumn) -> str:
-    """An erase strategy the column accepts: nullify only where NULL is allowed."""
+def erase_for(column: LiveColumn) -> str:
+    """An erase strategy the column accepts (as YAML): nullify only where NULL is allowed."""
     if column.nullable:
         return "nullify"
     if _DATE_TYPES.search(column.type):

@@ -7,7 +7,7 @@ value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,12 +54,16 @@ def column_analyzer() -> Analyzer:
     return Analyzer(min_score=0.4)
 
 
-def sample_table(connector: Connector, table: LiveTable, *, rows: int) -> list[dict[str, object]]:
-    """Up to `rows` rows of `table` (a SQL LIMIT, ordered by the first key column)."""
+def sample_table(
+    connector: Connector, table: LiveTable, *, rows: int, columns: Sequence[str] | None = None
+) -> list[dict[str, object]]:
+    """Up to `rows` rows of `table` (a SQL LIMIT, ordered by the first key column), with
+    `columns` (default: all)."""
     if rows < 1 or not table.columns:
         return []
     key = table.primary_key[0] if table.primary_key else table.columns[0].name
-    return connector.scan(table.name, key=key, columns=[c.name for c in table.columns], limit=rows)
+    wanted = list(columns) if columns is not None else [c.name for c in table.columns]
+    return connector.scan(table.name, key=key, columns=wanted, limit=rows)
 
 
 def scan_connector(
