@@ -27,6 +27,7 @@ REGIONS: dict[str, re.Pattern[str]] = {
     "DE": re.compile(r"0[1-9]\d{5,12}"),
 }
 _NOT_DIGIT = re.compile(r"\D")
+_DIGITS = re.compile(r"\d")
 _CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00|\()?\d(?:[\s.\-()/]{0,2}\d){6,16}(?![\w])")
 _CONTEXT = (
     "tel",
@@ -54,8 +55,14 @@ class PhoneRecognizer:
         self._context = context_regex(_CONTEXT)
 
     def analyze(self, text: str) -> Iterator[Finding]:
+        if _DIGITS.search(text) is None:
+            return
+        scores: dict[str, float] = {}  # a number repeated in one text is parsed once
         for match in _CANDIDATE.finditer(text):
-            score = self.score(match.group())
+            candidate = match.group()
+            score = scores.get(candidate)
+            if score is None:
+                score = scores[candidate] = self.score(candidate)
             if score:
                 if has_context(text, match.start(), self._context):
                     score = min(1.0, score + 0.1)

@@ -78,6 +78,7 @@ class PatternRecognizer:
     context_score: float = 0.2
     context_required: bool = False
     ignore_case: bool = False
+    requires: str | None = None
     entities: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -86,9 +87,12 @@ class PatternRecognizer:
         self._regex = re.compile(joined, re.IGNORECASE if self.ignore_case else 0)
         self._scores = {f"p{i}": p.score for i, p in enumerate(self.patterns)}
         self._context = context_regex(self.context)
+        self._requires = re.compile(self.requires) if self.requires else None
 
     def analyze(self, text: str) -> Iterator[Finding]:
-        for match in self._regex.finditer(text):
+        if self._requires is not None and self._requires.search(text) is None:
+            return  # a text without the literal every match holds (`@` for an email)
+        for match in self._matches(text):
             value = match.group()
             if self.validator is not None and not self.validator(value):
                 continue
@@ -98,6 +102,20 @@ class PatternRecognizer:
             elif self.context_required:
                 continue
             yield Finding(match.start(), match.end(), self.entity, score, self.name)
+
+    def _matches(self, text: str) -> Iterator[re.Match[str]]:
+        """Every match; when context is required, only those just after a context word (the
+        rare context words are searched first, so the patterns run on small windows)."""
+        if not self.context_required or self._context is None:
+            yield from self._regex.finditer(text)
+            return
+        done = -1
+        for word in self._context.finditer(text):
+            end = min(len(text), word.end() + 2 * CONTEXT_WINDOW)
+            for match in self._regex.finditer(text, max(word.end(), done), end):
+                if match.start() - word.end() <= CONTEXT_WINDOW:
+                    done = match.end()
+                    yield match
 
 
 @dataclass

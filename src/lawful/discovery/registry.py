@@ -54,6 +54,9 @@ class _RecognizerSpec(BaseModel):
     context_score: float = Field(default=0.2, ge=0, le=1)
     context_required: bool = False
     ignore_case: bool = False
+    requires: str | None = Field(
+        default=None, description="A regex every match contains: texts without it are skipped"
+    )
 
 
 def recognizers_from_yaml(path: Path) -> list[Recognizer]:
@@ -122,6 +125,7 @@ def _build(item: object, where: str) -> Recognizer:
             spec.context_score,
             spec.context_required,
             spec.ignore_case,
+            spec.requires,
         )
     except Exception as error:  # re.error, in the message of the pattern that broke
         raise RecognizerError(
