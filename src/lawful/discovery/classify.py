@@ -56,7 +56,7 @@ NAME_HINTS: dict[str, str] = {
     "dni": "identifier.government_id.national_id", "nie": "identifier.government_id.national_id",
     "passport": "identifier.government_id.passport",
     "birth": "demographic.birth_date", "dob": "demographic.birth_date", "birthdate": "demographic.birth_date",
-    "birthday": "demographic.birth_date",
+    "birthday": "demographic.birth_date", "born": "demographic.birth_date",
     "name": "name", "firstname": "name", "lastname": "name", "surname": "name", "fullname": "name",
     "prenom": "name", "nom": "name",
     "address": "contact.postal_address", "street": "contact.postal_address", "city": "contact.postal_address",

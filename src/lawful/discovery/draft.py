@@ -54,29 +54,31 @@ def _id(name: str) -> str:
 
 
 def draft_fields(table: ScannedTable, references: dict[str, str]) -> list[DraftField]:
-    keys = set(table.table.primary_key)
+    primary = set(table.table.primary_key)
+    foreign = {c for fk in table.table.foreign_keys for c in fk.columns}
     return [
-        _field(column, table.columns[column.name], keys, references.get(column.name))
+        _field(column, table.columns[column.name], primary, foreign, references.get(column.name))
         for column in table.table.columns
     ]
 
 
 def _field(
-    column: LiveColumn, found: ColumnClass, keys: set[str], reference: str | None
+    column: LiveColumn,
+    found: ColumnClass,
+    primary: set[str],
+    foreign: set[str],
+    reference: str | None,
 ) -> DraftField:
     evidence = (
         f"{found.evidence}: {found.matched} of {found.sampled} sampled values"
         if found.evidence != "name"
         else "name"
     )
-    if column.name in keys or reference is not None:
-        return DraftField(
-            column.name,
-            "identifier.internal",
-            "keep",
-            "key" if reference is None else "reference",
-            reference,
-        )
+    if column.name in primary | foreign or reference is not None:
+        note = "key" if column.name in primary else "reference"
+        if reference is None and column.name not in primary:
+            note = "foreign key left out: it would close a cycle (check --live says D005)"
+        return DraftField(column.name, "identifier.internal", "keep", note, reference)
     if not found.personal:
         category = "record.timestamp" if _DATE_TYPES.search(column.type) else "record"
         return DraftField(column.name, category, "keep", f"not personal? ({evidence})")

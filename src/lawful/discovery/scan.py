@@ -17,6 +17,7 @@ from lawful.connectors.schema import LiveSchema, LiveTable
 from lawful.datamap.models import Connection, DataMap
 from lawful.discovery.analyzer import Analyzer
 from lawful.discovery.classify import ColumnClass, classify_column
+from lawful.engine.live import schemas_named
 
 SAMPLE_ROWS = 200
 URL_TYPES = {
@@ -119,6 +120,7 @@ def scan_systems(
         try:
             connector.test_connection()
             found = scan_connector(
+                schemas=tuple(schemas_named(datamap, system)) if datamap else (),
                 system=system,
                 connector=connector,
                 connection=connection,
