@@ -167,3 +167,10 @@ def test_a_third_party_package_adds_recognizers_through_the_entry_point_group(
     assert {"acme_contract", "email", "phone", "person", "iban"} <= names
     assert [f.entity for f in found] == ["ACME_CONTRACT", "EMAIL"]
     assert registry.GROUP == "lawful.recognizers"
+
+
+def test_version_numbers_and_timestamps_are_no_ip_addresses_or_phone_numbers(
+    analyzer: Analyzer,
+) -> None:
+    agent = "Mozilla/5.0 (X11; rv:1.9.6.20) Gecko/2010-08-05 01:22 Chrome/120.0.0.0 on 05/08/2010"
+    assert analyzer.analyze(agent) == []

@@ -157,7 +157,9 @@ def _from_values(texts: Sequence[str], analyzer: Analyzer) -> tuple[str | None, 
         category, count = whole.most_common(1)[0]
         if category and count >= VALUE_SHARE * len(texts):
             return category, count
-    if long_texts >= VALUE_SHARE * len(texts) and holding + sum(whole.values()) > 0:
+    # Free text holding personal data: a few texts naming someone are enough, one is chance.
+    holding += sum(whole.values())
+    if long_texts >= VALUE_SHARE * len(texts) and holding >= max(2, 0.05 * len(texts)):
         return FREE_TEXT, holding
     return None, 0
 

@@ -28,6 +28,8 @@ REGIONS: dict[str, re.Pattern[str]] = {
 }
 _NOT_DIGIT = re.compile(r"\D")
 _DIGITS = re.compile(r"\d")
+# Dates and times look like national numbers to the plans: 2010-08-05 01, 05/08/2010.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
 _CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00|\()?\d(?:[\s.\-()/]{0,2}\d){6,16}(?![\w])")
 _CONTEXT = (
     "tel",
@@ -71,6 +73,8 @@ class PhoneRecognizer:
     def score(self, candidate: str) -> float:
         """0.9 for a valid international number, 0.75 for a valid national one, else 0."""
         raw = candidate.strip()
+        if _DATE.match(raw):
+            return 0.0
         if raw.startswith("00"):
             raw = "+" + raw[2:]
         if raw.startswith("+"):
