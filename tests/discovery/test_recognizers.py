@@ -174,3 +174,20 @@ def test_version_numbers_and_timestamps_are_no_ip_addresses_or_phone_numbers(
 ) -> None:
     agent = "Mozilla/5.0 (X11; rv:1.9.6.20) Gecko/2010-08-05 01:22 Chrome/120.0.0.0 on 05/08/2010"
     assert analyzer.analyze(agent) == []
+
+
+def test_one_analyzer_serves_twenty_threads_at_once_with_the_same_findings() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    installed_recognizers.cache_clear()  # the registry is loaded by the racing threads
+    texts = [
+        f"Dear Mr John Smith, write to js{i}@example.com or +33 6 12 34 56 7{i % 10}"
+        for i in range(40)
+    ]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(
+            pool.map(lambda t: [(f.entity, f.start, f.end) for f in Analyzer().analyze(t)], texts)
+        )
+    expected = [[(f.entity, f.start, f.end) for f in Analyzer().analyze(t)] for t in texts]
+    assert results == expected
+    assert all({"PERSON", "EMAIL", "PHONE_NUMBER"} == {e for e, _, _ in r} for r in results)

@@ -157,3 +157,24 @@ def test_scan_refuses_a_url_variable_that_is_not_set(monkeypatch: pytest.MonkeyP
     result = runner.invoke(app, ["scan", "--url-env", "LAWFUL_NO_SUCH_URL"])
     assert result.exit_code == 1
     assert "LAWFUL_NO_SUCH_URL is not set" in result.output
+
+
+def test_scan_reads_no_more_rows_than_asked(small_company: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "scan",
+            "-m",
+            str(EXAMPLE_MAP),
+            "--data",
+            str(small_company),
+            "--rows",
+            "5",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    tables = [t for s in json.loads(result.stdout)["systems"] for t in s["tables"]]
+    assert max(t["rows_sampled"] for t in tables) == 5
+    assert all(c["values_sampled"] <= 5 for t in tables for c in t["columns"])
