@@ -114,6 +114,10 @@ def classify_column(
     by_name = category_from_name(name)
     by_values, matched = _from_values(texts, analyzer)
     share = matched / len(texts) if texts else 0.0
+    if by_values == "name" and by_name not in (None, "name"):
+        # Names are known only from word lists (towns are often named after families):
+        # weak evidence, so a name saying what else the column holds wins over it.
+        by_values = None
     if by_values is not None:
         agree = by_name == by_values or (by_name, by_values) == (
             "identifier.caller_id",
