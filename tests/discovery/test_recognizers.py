@@ -191,3 +191,30 @@ def test_one_analyzer_serves_twenty_threads_at_once_with_the_same_findings() -> 
     expected = [[(f.entity, f.start, f.end) for f in Analyzer().analyze(t)] for t in texts]
     assert results == expected
     assert all({"PERSON", "EMAIL", "PHONE_NUMBER"} == {e for e, _, _ in r} for r in results)
+
+
+def test_a_broken_third_party_recognizer_stops_scan_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from lawful.cli import app
+
+    dist = tmp_path / "broken_pii-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-pii\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[lawful.recognizers]\nbroken = no_such_module:Thing\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("LAWFUL_SCAN_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    (tmp_path / "empty.db").touch()
+    installed_recognizers.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["scan", "--url-env", "LAWFUL_SCAN_URL"])
+    finally:
+        installed_recognizers.cache_clear()
+    assert result.exit_code == 1
+    assert (
+        "the recognizer entry point `broken` (no_such_module:Thing) could not be imported"
+        in result.output
+    )
+    assert "Traceback" not in result.output

@@ -94,11 +94,16 @@ def check(
     problems = check_datamap(loaded)
     if live_check:
         from lawful.discovery.drift import personal_drift
+        from lawful.discovery.registry import RecognizerError
         from lawful.engine.live import check_live
 
         base_dir = data_dir or loaded.path.parent
         problems += check_live(loaded=loaded, base_dir=base_dir, environ=os.environ)
-        problems += personal_drift(loaded=loaded, base_dir=base_dir, environ=os.environ)
+        try:
+            problems += personal_drift(loaded=loaded, base_dir=base_dir, environ=os.environ)
+        except RecognizerError as error:
+            err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
     if problems:
         _print_problems(problems)
         err.print(f"[red]{len(problems)} problem(s)[/] in {map_path}")

@@ -44,6 +44,7 @@ def scan(
     """Read each table's live structure, sample it, classify every column, and write a draft
     data map. Sampled values are never stored, logged or printed: only counts and categories."""
     from lawful.connectors.base import ConnectorError
+    from lawful.discovery.registry import RecognizerError
     from lawful.discovery.report import scan_report
     from lawful.discovery.scan import scan_systems
 
@@ -61,7 +62,7 @@ def scan(
                 rows=rows,
                 progress=advance,
             )
-    except ConnectorError as error:
+    except (ConnectorError, RecognizerError) as error:
         err.print(f"[red]error[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     report = scan_report(systems, datamap=datamap, output=output)
