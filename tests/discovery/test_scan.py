@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ DETECTABLE = {
     "identifier.government_id.social_security", "communication.message",
 }  # fmt: skip
 runner = CliRunner()
+MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/"
 
 EMAILS = [f"person{i}.tester@example.org" for i in range(30)]
 TEMPLATES = [
@@ -55,17 +57,30 @@ def _scan_categories(url: str, tmp_path: Path) -> dict[str, str | None]:
     return {name: found.category for name, found in table.columns.items()}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.fixture
+def mariadb_database() -> Iterator[str]:
+    """A throwaway MariaDB database, dropped after the test."""
+    admin = sa.create_engine(MARIADB_ADMIN_URL)
+    name = f"lawful_disc_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE `{name}`")
+    yield f"{MARIADB_ADMIN_URL}{name}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+    admin.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
 def test_values_win_over_misleading_column_names(
-    backend: str, tmp_path: Path, pg_database_factory: Callable[[str], str]
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = (
-        f"sqlite:///{tmp_path / 'misc.db'}"
-        if backend == "sqlite"
-        else pg_database_factory("lawful_disc")
-    )
     if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'misc.db'}"
         sqlite3.connect(tmp_path / "misc.db").close()
+    elif backend == "postgresql":
+        url = request.getfixturevalue("pg_database_factory")("lawful_disc")
+    else:
+        url = request.getfixturevalue("mariadb_database")
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         _misleading_schema(conn)
