@@ -93,10 +93,17 @@ def check(
     loaded = _load_or_exit(map_path)
     problems = check_datamap(loaded)
     if live_check:
+        from lawful.discovery.drift import personal_drift
+        from lawful.discovery.registry import RecognizerError
         from lawful.engine.live import check_live
 
         base_dir = data_dir or loaded.path.parent
         problems += check_live(loaded=loaded, base_dir=base_dir, environ=os.environ)
+        try:
+            problems += personal_drift(loaded=loaded, base_dir=base_dir, environ=os.environ)
+        except RecognizerError as error:
+            err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
     if problems:
         _print_problems(problems)
         err.print(f"[red]{len(problems)} problem(s)[/] in {map_path}")
@@ -235,5 +242,17 @@ def _generate_or_exit(*, subjects: int, out_dir: Path, seed: int) -> None:
 
 
 # Each domain's commands live in their own module and register themselves on `app`.
-from lawful.cli import audit, breach, consent, dsr, live, reports, requests, retention, web, worker  # noqa: E402, F401
+from lawful.cli import (  # noqa: E402, F401
+    audit,
+    breach,
+    consent,
+    dsr,
+    live,
+    reports,
+    requests,
+    retention,
+    scan,
+    web,
+    worker,
+)
 from lawful.cli.web import _serve_demo  # noqa: E402

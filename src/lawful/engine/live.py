@@ -31,7 +31,7 @@ def read_system_schema(
         known = ", ".join(sorted(datamap.systems)) or "none"
         raise ConnectorError(f"no system `{system}` in the data map (systems: {known})")
     factory = registry_factory(datamap, base_dir=base_dir, environ=environ)
-    return _read(factory, system, _schemas_named(datamap, system))
+    return _read(factory, system, schemas_named(datamap, system))
 
 
 def check_live(*, loaded: LoadedMap, base_dir: Path, environ: Mapping[str, str]) -> list[Problem]:
@@ -45,7 +45,7 @@ def check_live(*, loaded: LoadedMap, base_dir: Path, environ: Mapping[str, str])
         if system.connection is None:
             continue
         try:
-            live = _read(factory, sid, _schemas_named(datamap, sid))
+            live = _read(factory, sid, schemas_named(datamap, sid))
         except ConnectorError as error:
             unreachable.append(
                 Finding(
@@ -70,7 +70,7 @@ def _read(factory: ConnectorFactory, system: str, schemas: list[str]) -> LiveSch
         connector.close()
 
 
-def _schemas_named(datamap: DataMap, system: str) -> list[str]:
+def schemas_named(datamap: DataMap, system: str) -> list[str]:
     """Database schemas the map's tables name (`sales.customers`) on this system."""
     return sorted(
         {

@@ -1,0 +1,78 @@
+"""Person names in English, French and Greek text.
+
+Given names and family names come from Faker's person lists for en_US, fr_FR and el_GR
+(Faker is already a dependency, for the demo), read once. A name is a run of capitalised
+words (one compiled regex) that starts with a known given name, or is a known name on its
+own; a title (Mr, Mme, κ.) or a word such as "name"/"nom"/"όνομα" before it raises the score.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+from lawful.discovery.recognizers import Finding, context_regex, has_context
+
+LOCALES = ("en_US", "fr_FR", "el_GR")
+_UPPER = "A-ZÀ-ÖØ-ÞΑ-ΩΆΈΉΊΌΎΏ"
+_WORD = rf"[{_UPPER}][\w'’]*(?:-[{_UPPER}][\w'’]*)?"
+_RUN = re.compile(rf"(?<![\w@.]){_WORD}(?:[ \t]+{_WORD}){{0,3}}(?![\w@])")
+_CONTEXT = (
+    "mr", "mrs", "ms", "miss", "dr", "m.", "mme", "mlle", "monsieur", "madame", "κ.", "κα", "κύριος",
+    "κυρία", "name", "nom", "prénom", "όνομα", "επώνυμο", "dear", "cher", "chère", "αγαπητέ",
+    "αγαπητή", "from", "de la part de", "signed", "called", "appelé", "contact",
+)  # fmt: skip
+
+
+@cache
+def known_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, family names), case-folded, from Faker's en_US, fr_FR and el_GR lists."""
+    from importlib import import_module
+
+    given: set[str] = set()
+    family: set[str] = set()
+    for locale in LOCALES:
+        provider = import_module(f"faker.providers.person.{locale}").Provider
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            given.update(n.casefold() for n in getattr(provider, attr, ()))
+        for attr in ("last_names", "last_names_male", "last_names_female"):
+            family.update(n.casefold() for n in getattr(provider, attr, ()))
+    return frozenset(given), frozenset(family - given)
+
+
+class PersonNameRecognizer:
+    """Capitalised runs of words that start with a known given name (or are a known name)."""
+
+    name = "person"
+    entities = ("PERSON",)
+
+    def __init__(self) -> None:
+        self._given, self._family = known_names()
+        self._context = context_regex(_CONTEXT)
+
+    def analyze(self, text: str) -> Iterator[Finding]:
+        for match in _RUN.finditer(text):
+            start, run = match.start(), match.group()
+            # A title or a sentence's first word may lead the run: start at its first name.
+            while run and self.score(run) == 0.0 and " " in run:
+                skipped, _, run = run.partition(" ")
+                start += len(skipped) + 1
+                run = run.lstrip()
+            score = self.score(run)
+            if score:
+                if has_context(text, start, self._context):
+                    score = min(1.0, score + 0.2)
+                yield Finding(start, start + len(run), "PERSON", score, self.name)
+
+    def score(self, run: str) -> float:
+        """0.85 for a given name followed by capitalised words, 0.6 for a known given name
+        alone, 0.4 for a known family name alone (below the analyzer's threshold in text,
+        enough in a column of names), else 0."""
+        words = run.split()[:4]
+        first = words[0].casefold()
+        if first in self._given:
+            return 0.85 if len(words) > 1 else 0.6
+        if len(words) == 1 and first in self._family:
+            return 0.4
+        return 0.0

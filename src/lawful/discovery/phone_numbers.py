@@ -1,0 +1,92 @@
+"""Phone numbers in text, checked against each country's numbering plan (`phonenumbers`,
+Google's libphonenumber metadata).
+
+A compiled regex finds runs that could be numbers; only those are parsed. International
+forms (`+30 …`, `0033 …`) are checked against their own country; national forms against
+the regions in `REGIONS`, in order (the first whose plan accepts the number wins).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+import phonenumbers
+
+from lawful.discovery.recognizers import Finding, context_regex, has_context
+
+# National forms tried, each with the digit shapes its plan allows (a cheap filter, so the
+# library parses only plausible candidates).
+REGIONS: dict[str, re.Pattern[str]] = {
+    "FR": re.compile(r"0[1-9]\d{8}"),
+    "GR": re.compile(r"(?:2\d|69)\d{8}"),
+    "GB": re.compile(r"0[1-9]\d{8,9}"),
+    "US": re.compile(r"1?[2-9]\d{2}[2-9]\d{6}"),
+    "ES": re.compile(r"[6-9]\d{8}"),
+    "IT": re.compile(r"(?:3\d{8,9}|0\d{5,10})"),
+    "DE": re.compile(r"0[1-9]\d{5,12}"),
+}
+_NOT_DIGIT = re.compile(r"\D")
+_DIGITS = re.compile(r"\d")
+# Dates and times look like national numbers to the plans: 2010-08-05 01, 05/08/2010.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00|\()?\d(?:[\s.\-()/]{0,2}\d){6,16}(?![\w])")
+_CONTEXT = (
+    "tel",
+    "tél",
+    "phone",
+    "mobile",
+    "portable",
+    "téléphone",
+    "τηλ",
+    "τηλέφωνο",
+    "κινητό",
+    "call",
+    "appel",
+)
+
+
+class PhoneRecognizer:
+    """National and international phone numbers a numbering plan says are valid."""
+
+    name = "phone"
+    entities = ("PHONE_NUMBER",)
+
+    def __init__(self, regions: Sequence[str] = tuple(REGIONS)) -> None:
+        self.regions = tuple((region, REGIONS[region]) for region in regions)
+        self._context = context_regex(_CONTEXT)
+
+    def analyze(self, text: str) -> Iterator[Finding]:
+        if _DIGITS.search(text) is None:
+            return
+        scores: dict[str, float] = {}  # a number repeated in one text is parsed once
+        for match in _CANDIDATE.finditer(text):
+            candidate = match.group()
+            score = scores.get(candidate)
+            if score is None:
+                score = scores[candidate] = self.score(candidate)
+            if score:
+                if has_context(text, match.start(), self._context):
+                    score = min(1.0, score + 0.1)
+                yield Finding(match.start(), match.end(), "PHONE_NUMBER", score, self.name)
+
+    def score(self, candidate: str) -> float:
+        """0.9 for a valid international number, 0.75 for a valid national one, else 0."""
+        raw = candidate.strip()
+        if _DATE.match(raw):
+            return 0.0
+        if raw.startswith("00"):
+            raw = "+" + raw[2:]
+        if raw.startswith("+"):
+            return 0.9 if _valid(raw, None) else 0.0
+        digits = _NOT_DIGIT.sub("", raw)
+        plausible = (region for region, shape in self.regions if shape.fullmatch(digits))
+        return 0.75 if any(_valid(raw, region) for region in plausible) else 0.0
+
+
+def _valid(raw: str, region: str | None) -> bool:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
