@@ -134,7 +134,11 @@ def test_a_body_that_is_not_utf8_gets_the_documented_400(web: Web) -> None:
     headers = _bearer(web, "consent:write") | {"Content-Type": "application/json"}
     answer = web.client.post("/api/v1/consent/objections", content=b"\xff\xfe{", headers=headers)
     assert answer.status_code == 400
-    assert answer.json()["error"]["code"] == "bad_request"
+    assert answer.json()["error"] == {
+        "code": "bad_request",
+        "message": "The body could not be read: send JSON in UTF-8 (or a multipart form).",
+        "field": None,
+    }
     conforms(web, "POST", "/api/v1/consent/objections", answer)
 
 

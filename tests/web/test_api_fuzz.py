@@ -13,9 +13,12 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -28,11 +31,12 @@ from lawful.config import Settings
 from lawful.store.models import utcnow
 from lawful.web.platform import open_store
 
-from ..conftest import free_port
+from ..conftest import code_in, free_port
 from .conftest import EXAMPLE_MAP, KEY, PASSWORD
 from .test_cli import _healthy
 
 BIN = Path(sys.executable).parent
+HERE = Path(__file__).parent  # fuzz_hooks.py
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"  # fmt: skip
 EXAMPLES_PER_OPERATION = 8
 
@@ -42,6 +46,7 @@ class Server:
     url: str
     token: str
     log: Path
+    known: dict[str, str]  # FUZZ_* variables for the hooks: ids of records made first
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +70,8 @@ def server(
         process = subprocess.Popen(command, cwd=folder, env=environ, stdout=output, stderr=output)
     try:
         assert _healthy(f"http://127.0.0.1:{port}/healthz", process), log.read_text()
-        yield Server(f"http://127.0.0.1:{port}", token, log)
+        url = f"http://127.0.0.1:{port}"
+        yield Server(url, token, log, _records(url, token, folder / "data" / "outbox"))
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -80,6 +86,44 @@ def _every_scope_token(settings: Settings) -> str:
                             expires_at=now + timedelta(days=1), now=now)  # fmt: skip
         session.commit()
         return made.secret
+
+
+def _records(url: str, token: str, outbox: Path) -> dict[str, str]:
+    """Rights requests (verified, so staff can act on them) and a consent event, for the fuzz
+    to act on."""
+    references = {}
+    for kind in ("access", "erasure", "restriction", "portability"):
+        body = {"type": kind, "email": f"{kind}@example.org", "country": "FR"}
+        made = httpx.post(f"{url}/api/v1/requests", json=body)
+        assert made.status_code == 201, made.text
+        references[f"{kind}@example.org"] = made.json()["reference"]
+    for address, code in _mailed_codes(outbox, count=len(references)).items():
+        verified = httpx.post(f"{url}/api/v1/requests/{references[address]}/verify", json={"code": code})  # fmt: skip
+        assert verified.status_code == 200, verified.text
+    choice = {"subject": "email:ann@example.org", "state": "given", "channel": "web_form",
+              "purposes": ["email_marketing"], "method": "checkbox"}  # fmt: skip
+    headers = {"Authorization": f"Bearer {token}"}
+    given = httpx.post(f"{url}/api/v1/consent/events", json=choice, headers=headers)
+    assert given.status_code == 201, given.text
+    events = [event["id"] for event in given.json()["events"]]
+    return {"FUZZ_REFERENCES": ",".join(references.values()), "FUZZ_EVENT_IDS": ",".join(events)}
+
+
+def _mailed_codes(outbox: Path, *, count: int) -> dict[str, str]:
+    """The code mailed to each address, once `count` code mails are in the outbox."""
+    deadline, mails = time.monotonic() + 30, []
+    while len(mails) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+        mails = sorted(outbox.glob("*verification_code.eml")) if outbox.is_dir() else []
+    codes = {}
+    for mail in mails:
+        message = message_from_bytes(mail.read_bytes(), policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        body = message.get_body(preferencelist=("plain",))
+        assert body is not None
+        codes[str(message["To"])] = code_in(str(body.get_content()))
+    assert len(codes) == count, f"{len(codes)} of {count} code mails came"
+    return codes
 
 
 def fuzz(server: Server, *headers: str) -> subprocess.CompletedProcess[str]:

@@ -67,6 +67,7 @@ API_MEANINGS = {
     422: "Invalid input: `field` names the input at fault",
     429: "Too many requests or tries: try again after `Retry-After` seconds",
 }
+_UNREADABLE_BODY = "There was an error parsing the body"
 _API_PREFIXES = ("/api/", "/v1/", "/.well-known/", "/openapi.json")
 _PAGE_PREFIXES = ("/privacy", "/admin")
 
@@ -210,6 +211,8 @@ async def _http_error(request: Request, error: Exception) -> Response:
     message = error.detail if isinstance(error.detail, str) else default
     if error.status_code == 404 and message == "Not Found":
         message = "There is nothing at this address. Check the link, or start again."
+    if error.status_code == 400 and message == _UNREADABLE_BODY:  # FastAPI's words
+        message = "The body could not be read: send JSON in UTF-8 (or a multipart form)."
     headers = dict(error.headers) if error.headers else None
     return error_response(request, status=error.status_code, message=message, headers=headers)
 
