@@ -22,8 +22,9 @@ KNOWN = {
 def flatmap_path_parameters(
     context: schemathesis.HookContext, path_parameters: dict[str, Any]
 ) -> st.SearchStrategy[dict[str, Any]]:
-    choices = [st.just(path_parameters)]
-    for name, values in KNOWN.items():
-        if name in (path_parameters or {}) and values:
-            choices.append(st.sampled_from(values).map(lambda v, n=name: {**path_parameters, n: v}))
-    return st.one_of(choices)
+    choices = [
+        st.sampled_from(values).map(lambda v, n=name: {**path_parameters, n: v})
+        for name, values in KNOWN.items()
+        if name in (path_parameters or {}) and values
+    ]
+    return st.one_of([*choices, st.just(path_parameters)])  # known ids first: drawn more often
