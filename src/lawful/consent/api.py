@@ -68,6 +68,7 @@ from lawful.web.deps import (
     require_scopes,
     token_actor,
 )
+from lawful.web.errors import BODY_ERRORS, TOKEN_ERRORS, error_responses
 from lawful.web.platform import Platform
 
 router = APIRouter(tags=["consent"])
@@ -76,6 +77,9 @@ ReadToken = Annotated[ApiToken, Depends(_READ)]
 WriteToken = Annotated[ApiToken, Depends(require_scopes("consent:write"))]
 PUBLIC = {"Access-Control-Allow-Origin": "*"}  # the banner runs on the organisation's sites
 _MAX_BODY = 32_768
+# The errors each kind of route may answer, as the OpenAPI document lists them.
+READ_ERRORS = TOKEN_ERRORS | error_responses(422)
+WRITE_ERRORS = TOKEN_ERRORS | BODY_ERRORS
 Parsed = TypeVar("Parsed", ConsentEventIn, BannerChoiceIn, FilterIn)
 
 
@@ -85,7 +89,10 @@ def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None
 
 
 @router.get(
-    "/api/v1/consent/check", response_model=CheckAnswer, summary="May we contact this person?"
+    "/api/v1/consent/check",
+    response_model=CheckAnswer,
+    summary="May we contact this person?",
+    responses=READ_ERRORS,
 )
 async def check(
     request: Request,
@@ -133,6 +140,7 @@ def _check(
     "/api/v1/consent/filter",
     response_model=FilterAnswer,
     summary="Filter an audience",
+    responses=WRITE_ERRORS,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -192,6 +200,7 @@ def _filter(
     status_code=201,
     dependencies=[RateLimited],
     summary="Record a choice (or a banner choice)",
+    responses=WRITE_ERRORS | error_responses(429),
 )
 async def record_event(request: Request, platform: PlatformDep, credentials: Bearer) -> Response:
     """With a `consent:write` token: any choice (`ConsentEventIn`). Without: a cookie-banner
@@ -274,7 +283,10 @@ def _ref(event: ConsentEvent) -> dict[str, Any]:
 
 
 @router.get(
-    "/api/v1/consent/events", response_model=list[HistoryEvent], summary="A person's history"
+    "/api/v1/consent/events",
+    response_model=list[HistoryEvent],
+    summary="A person's history",
+    responses=READ_ERRORS,
 )
 def history(
     db: DbSession,
@@ -307,6 +319,7 @@ def history(
     response_model=RecordedAnswer,
     status_code=201,
     summary="Objection to direct marketing (Art. 21(3))",
+    responses=WRITE_ERRORS,
 )
 def objection(
     body: ObjectionIn, db: DbSession, datamap: DataMapDep, keyring: KeyringDep, token: WriteToken
@@ -323,7 +336,11 @@ def objection(
     return RecordedAnswer.model_validate({"events": [_ref(e) for e in events]})
 
 
-@router.get("/api/v1/consent/receipts/{event_id}", summary="Consent receipt (ISO 27560 or Kantara)")
+@router.get(
+    "/api/v1/consent/receipts/{event_id}",
+    summary="Consent receipt (ISO 27560 or Kantara)",
+    responses=READ_ERRORS | error_responses(404),
+)
 def receipt(
     event_id: str,
     db: DbSession,
@@ -356,6 +373,7 @@ def receipt_response(
     response_model=LinkAnswer,
     status_code=201,
     summary="A preference-center or unsubscribe link",
+    responses=WRITE_ERRORS,
 )
 def make_link(body: LinkIn, platform: PlatformDep, _: WriteToken) -> LinkAnswer:
     kind = LinkKind(body.kind)
@@ -374,7 +392,12 @@ def make_link(body: LinkIn, platform: PlatformDep, _: WriteToken) -> LinkAnswer:
     return LinkAnswer(url=url, headers=headers)
 
 
-@router.get("/api/v1/consent/notices", response_model=list[NoticeOut], summary="Published notices")
+@router.get(
+    "/api/v1/consent/notices",
+    response_model=list[NoticeOut],
+    summary="Published notices",
+    responses=TOKEN_ERRORS,
+)
 def notices(db: DbSession, _: ReadToken) -> list[NoticeOut]:
     return [_notice(db, n) for n in repository.notice_versions(db)]
 
@@ -384,6 +407,7 @@ def notices(db: DbSession, _: ReadToken) -> list[NoticeOut]:
     response_model=NoticeOut,
     status_code=201,
     summary="Publish the notice generated from the map",
+    responses=WRITE_ERRORS | error_responses(409),
 )
 def publish(body: NoticeIn, db: DbSession, datamap: DataMapDep, token: WriteToken) -> NoticeOut:
     notice = publish_notice(
@@ -415,6 +439,7 @@ def _notice(db: Session, notice: NoticeVersion) -> NoticeOut:
     "/api/v1/consent/reconsent",
     response_model=list[ReconsentOut],
     summary="Who must be asked for consent again",
+    responses=TOKEN_ERRORS,
 )
 def reconsent(
     db: DbSession, datamap: DataMapDep, keyring: KeyringDep, _: ReadToken

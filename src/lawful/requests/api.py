@@ -36,19 +36,29 @@ from lawful.requests.schemas import (
 from lawful.requests.verification import MAX_DOCUMENT_BYTES, Upload
 from lawful.store.models import utcnow
 from lawful.web.deps import DbSession, RateLimited, RequestsCtx, require_scopes, token_actor
+from lawful.web.errors import BODY_ERRORS, TOKEN_ERRORS, error_body, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["requests"])
 Reader = Annotated[ApiToken, Depends(require_scopes("requests:read"))]
 Writer = Annotated[ApiToken, Depends(require_scopes("requests:write"))]
+# The errors each kind of route may answer, as the OpenAPI document lists them.
+PERSON_ERRORS = error_responses(404, 409, 422, 429)
+STAFF_ERRORS = TOKEN_ERRORS | error_responses(404, 409, 422)
 
 
 def refusal(error: RequestError) -> JSONResponse:
     """An error answered without raising, so the session still commits (a wrong code counts)."""
-    body = {"error": {"code": error.code, "message": error.message, "field": error.field}}
+    body = error_body(code=error.code, message=error.message, field=error.field)
     return JSONResponse(body, status_code=error.http_status)
 
 
-@router.post("/requests", status_code=201, dependencies=[RateLimited], response_model=SubmittedOut)
+@router.post(
+    "/requests",
+    status_code=201,
+    dependencies=[RateLimited],
+    response_model=SubmittedOut,
+    responses=BODY_ERRORS | error_responses(429),
+)
 def submit(body: IntakeIn, db: DbSession, ctx: RequestsCtx) -> SubmittedOut:
     """Make a request. Returns its reference and the status token (shown only here)."""
     fields = body.model_dump()
@@ -64,7 +74,12 @@ def submit(body: IntakeIn, db: DbSession, ctx: RequestsCtx) -> SubmittedOut:
     )
 
 
-@router.post("/requests/{reference}/verify", dependencies=[RateLimited], response_model=StatusOut)
+@router.post(
+    "/requests/{reference}/verify",
+    dependencies=[RateLimited],
+    response_model=StatusOut,
+    responses=PERSON_ERRORS | BODY_ERRORS,
+)
 def verify(
     reference: str, body: CodeIn, db: DbSession, ctx: RequestsCtx
 ) -> StatusOut | JSONResponse:
@@ -76,7 +91,12 @@ def verify(
     return StatusOut(reference=found.reference, status=found.status.value)
 
 
-@router.post("/requests/{reference}/code", dependencies=[RateLimited], response_model=StatusOut)
+@router.post(
+    "/requests/{reference}/code",
+    dependencies=[RateLimited],
+    response_model=StatusOut,
+    responses=PERSON_ERRORS | BODY_ERRORS,
+)
 def resend(reference: str, body: TokenIn, db: DbSession, ctx: RequestsCtx) -> StatusOut:
     """Send a new code to the address given (the previous one stops working); needs the
     status token, and at most 10 codes are sent per request."""
@@ -85,7 +105,12 @@ def resend(reference: str, body: TokenIn, db: DbSession, ctx: RequestsCtx) -> St
     return StatusOut(reference=found.reference, status=found.status.value)
 
 
-@router.get("/requests/{reference}", dependencies=[RateLimited], response_model=PersonStatusOut)
+@router.get(
+    "/requests/{reference}",
+    dependencies=[RateLimited],
+    response_model=PersonStatusOut,
+    responses=error_responses(404, 422, 429),
+)
 def status(
     reference: str,
     db: DbSession,
@@ -97,7 +122,12 @@ def status(
     return PersonStatusOut.of(view)
 
 
-@router.post("/requests/{reference}/cancel", dependencies=[RateLimited], response_model=StatusOut)
+@router.post(
+    "/requests/{reference}/cancel",
+    dependencies=[RateLimited],
+    response_model=StatusOut,
+    responses=PERSON_ERRORS | BODY_ERRORS,
+)
 def cancel_own(reference: str, body: TokenIn, db: DbSession, ctx: RequestsCtx) -> StatusOut:
     """Withdraw one's own request before it runs."""
     found = service.cancel_request(
@@ -111,6 +141,7 @@ def cancel_own(reference: str, body: TokenIn, db: DbSession, ctx: RequestsCtx) -
     status_code=201,
     dependencies=[RateLimited],
     response_model=StatusOut,
+    responses=PERSON_ERRORS | BODY_ERRORS,
 )
 def document(
     reference: str,
@@ -133,7 +164,9 @@ def document(
 # --- staff -----------------------------------------------------------------------------------
 
 
-@router.get("/staff/requests", response_model=PageOut)
+@router.get(
+    "/staff/requests", response_model=PageOut, responses=TOKEN_ERRORS | error_responses(422)
+)
 def queue(
     db: DbSession,
     ctx: RequestsCtx,
@@ -158,7 +191,11 @@ def queue(
     )
 
 
-@router.get("/staff/requests/{reference}", response_model=DetailOut)
+@router.get(
+    "/staff/requests/{reference}",
+    response_model=DetailOut,
+    responses=TOKEN_ERRORS | error_responses(404, 422),
+)
 def detail(reference: str, db: DbSession, ctx: RequestsCtx, token: Reader) -> DetailOut:
     """One request: who asked, its deadlines, its timeline, its result."""
     return DetailOut.of_detail(views.request_detail(db, ctx=ctx, reference=reference))
@@ -169,14 +206,20 @@ def _summary(db: DbSession, ctx: RequestsCtx, reference: str) -> SummaryOut:
     return SummaryOut.of(views.summarize(ctx, found, utcnow()))
 
 
-@router.post("/staff/requests/{reference}/approve", response_model=SummaryOut)
+@router.post(
+    "/staff/requests/{reference}/approve", response_model=SummaryOut, responses=STAFF_ERRORS
+)
 def approve(reference: str, db: DbSession, ctx: RequestsCtx, token: Writer) -> SummaryOut:
     """Approve: the request runs through the engine once the answer is sent."""
     service.approve_request(db, ctx=ctx, reference=reference, actor=token_actor(token))
     return _summary(db, ctx, reference)
 
 
-@router.post("/staff/requests/{reference}/deny", response_model=SummaryOut)
+@router.post(
+    "/staff/requests/{reference}/deny",
+    response_model=SummaryOut,
+    responses=STAFF_ERRORS | BODY_ERRORS,
+)
 def deny(
     reference: str, body: DenyIn, db: DbSession, ctx: RequestsCtx, token: Writer
 ) -> SummaryOut:
@@ -192,7 +235,11 @@ def deny(
     return _summary(db, ctx, reference)
 
 
-@router.post("/staff/requests/{reference}/extend", response_model=SummaryOut)
+@router.post(
+    "/staff/requests/{reference}/extend",
+    response_model=SummaryOut,
+    responses=STAFF_ERRORS | BODY_ERRORS,
+)
 def extend(
     reference: str, body: ExtendIn, db: DbSession, ctx: RequestsCtx, token: Writer
 ) -> SummaryOut:
@@ -208,14 +255,20 @@ def extend(
     return _summary(db, ctx, reference)
 
 
-@router.post("/staff/requests/{reference}/cancel", response_model=SummaryOut)
+@router.post(
+    "/staff/requests/{reference}/cancel", response_model=SummaryOut, responses=STAFF_ERRORS
+)
 def cancel(reference: str, db: DbSession, ctx: RequestsCtx, token: Writer) -> SummaryOut:
     """Close a request before it runs (e.g. a duplicate)."""
     service.cancel_request(db, ctx=ctx, reference=reference, actor=token_actor(token))
     return _summary(db, ctx, reference)
 
 
-@router.post("/staff/requests/{reference}/confirm-identity", response_model=SummaryOut)
+@router.post(
+    "/staff/requests/{reference}/confirm-identity",
+    response_model=SummaryOut,
+    responses=STAFF_ERRORS | BODY_ERRORS,
+)
 def confirm(
     reference: str, body: ConfirmIn, db: DbSession, ctx: RequestsCtx, token: Writer
 ) -> SummaryOut:
@@ -226,7 +279,11 @@ def confirm(
     return _summary(db, ctx, reference)
 
 
-@router.post("/staff/requests/{reference}/complete", response_model=SummaryOut)
+@router.post(
+    "/staff/requests/{reference}/complete",
+    response_model=SummaryOut,
+    responses=STAFF_ERRORS | BODY_ERRORS,
+)
 def complete(
     reference: str, body: CompleteIn, db: DbSession, ctx: RequestsCtx, token: Writer
 ) -> SummaryOut:
@@ -242,7 +299,7 @@ def complete(
     return _summary(db, ctx, reference)
 
 
-@router.post("/staff/requests/{reference}/retry", response_model=SummaryOut)
+@router.post("/staff/requests/{reference}/retry", response_model=SummaryOut, responses=STAFF_ERRORS)
 def retry(reference: str, db: DbSession, ctx: RequestsCtx, token: Writer) -> SummaryOut:
     """Run again a request whose execution stopped; the engine resumes where it stopped."""
     service.retry_execution(db, ctx=ctx, reference=reference, actor=token_actor(token))

@@ -9,14 +9,20 @@ from fastapi import APIRouter, Depends, Query
 from lawful.auth.models import ApiToken
 from lawful.store.audit import verify_chain
 from lawful.web.deps import DbSession, require_scopes
+from lawful.web.errors import TOKEN_ERRORS, error_responses
 from lawful.web.repository import audit_entries
 from lawful.web.schemas import AuditEntryOut, AuditPage, ChainCheck
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=TOKEN_ERRORS)
 AuditReader = Annotated[ApiToken, Depends(require_scopes("audit:read"))]
 
 
-@router.get("", response_model=AuditPage, summary="Audit-trail entries, newest first")
+@router.get(
+    "",
+    response_model=AuditPage,
+    summary="Audit-trail entries, newest first",
+    responses=error_responses(422),
+)
 def list_entries(
     db: DbSession,
     token: AuditReader,

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -53,6 +54,20 @@ TITLES = {
     429: "Too many tries",
     500: "Something went wrong on our side",
 }
+# What each error status means to an API client, as the OpenAPI document says it.
+API_MEANINGS = {
+    400: "Refused: `message` says why (such as a wrong code)",
+    401: "No valid API token: send `Authorization: Bearer <token>` (see `WWW-Authenticate`)",
+    403: "Not allowed: the token lacks a scope, or this is not yours to do",
+    404: "Nothing has this reference or id (or the token given with it is wrong)",
+    409: "Not possible in the state the request or record is in now",
+    410: "No longer available",
+    413: "What was sent is too large",
+    415: "Unsupported file type",
+    422: "Invalid input: `field` names the input at fault",
+    429: "Too many requests or tries: try again after `Retry-After` seconds",
+}
+_UNREADABLE_BODY = "There was an error parsing the body"
 _API_PREFIXES = ("/api/", "/v1/", "/.well-known/", "/openapi.json")
 _PAGE_PREFIXES = ("/privacy", "/admin")
 
@@ -72,6 +87,35 @@ def domain_status(error: BaseException) -> int | None:
     return None
 
 
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, for programs: `not_found`, `invalid_input`…")
+    message: str = Field(description="What went wrong and what to do, for a person")
+    field: str | None = Field(description="The input at fault (`email`, `limit`), if one is")
+
+
+class ErrorOut(BaseModel):
+    """The body of every error the JSON API answers."""
+
+    error: ErrorDetail
+
+
+def error_body(*, code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    """The JSON body of an API error: the `ErrorOut` the OpenAPI document describes."""
+    return ErrorOut(error=ErrorDetail(code=code, message=message, field=field)).model_dump()
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """A route's `responses=` for the errors it may answer, each with the `ErrorOut` body.
+    Declaring 422 also replaces FastAPI's default 422 body, which this API never sends."""
+    return {status: {"model": ErrorOut, "description": API_MEANINGS[status]} for status in statuses}
+
+
+TOKEN_ERRORS = error_responses(401, 403)  # routes that need an API token
+BODY_ERRORS = error_responses(
+    400, 413, 422
+)  # routes that read a body: unreadable, too large, invalid
+
+
 def error_response(
     request: Request,
     *,
@@ -84,7 +128,7 @@ def error_response(
 ) -> Response:
     code = code or CODES.get(status, "error")
     if not wants_html(request):
-        body = {"error": {"code": code, "message": message, "field": field}}
+        body = error_body(code=code, message=message, field=field)
         return JSONResponse(body, status_code=status, headers=headers)
     if not hasattr(request.app.state, "templates") or not hasattr(request.app.state, "platform"):
         return PlainTextResponse(message, status_code=status, headers=headers)
@@ -167,6 +211,8 @@ async def _http_error(request: Request, error: Exception) -> Response:
     message = error.detail if isinstance(error.detail, str) else default
     if error.status_code == 404 and message == "Not Found":
         message = "There is nothing at this address. Check the link, or start again."
+    if error.status_code == 400 and message == _UNREADABLE_BODY:  # FastAPI's words
+        message = "The body could not be read: send JSON in UTF-8 (or a multipart form)."
     headers = dict(error.headers) if error.headers else None
     return error_response(request, status=error.status_code, message=message, headers=headers)
 

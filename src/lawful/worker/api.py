@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from lawful.auth.models import ApiToken
 from lawful.web.deps import PlatformDep, require_scopes
+from lawful.web.errors import TOKEN_ERRORS
 from lawful.worker.schemas import StatusOut
 from lawful.worker.status import collect_status
 
@@ -21,7 +22,10 @@ StatusReader = Annotated[ApiToken, Depends(require_scopes("status:read"))]
     "/status",
     response_model=StatusOut,
     summary="The installation's health, component by component",
-    responses={503: {"model": StatusOut, "description": "A component is not ok"}},
+    responses={
+        503: {"model": StatusOut, "description": "A component is not ok"},
+        **TOKEN_ERRORS,
+    },
 )
 def status(platform: PlatformDep, token: StatusReader) -> StatusOut | JSONResponse:
     """200 when every component is ok; 503, with the same body, when one is not (a datastore

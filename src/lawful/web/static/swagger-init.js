@@ -11,5 +11,6 @@
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
+    validatorUrl: null, // no badge fetched from the public validator: nothing leaves this server
   });
 })();
