@@ -87,11 +87,21 @@ def test_every_operation_documents_the_errors_its_kind_of_route_answers(web: Web
 
 
 def _submit(web: Web) -> str:
+    return _submitted(web)[0]
+
+
+def _submitted(web: Web) -> tuple[str, str]:
+    """A new request's reference and status token."""
     body = {"type": "access", "email": "ann@example.org", "country": "FR"}
     made = web.client.post("/api/v1/requests", json=body)
     assert made.status_code == 201, made.text
-    reference: str = made.json()["reference"]
-    return reference
+    return made.json()["reference"], made.json()["status_token"]
+
+
+def _wrong_code(web: Web) -> httpx.Response:
+    reference, token = _submitted(web)
+    body = {"token": token, "code": "000000"}
+    return web.client.post(f"/api/v1/requests/{reference}/verify", json=body)
 
 
 def _bearer(web: Web, *scopes: str) -> dict[str, str]:
@@ -107,8 +117,7 @@ def _approve_cancelled(web: Web) -> httpx.Response:
 
 ErrorCase = Callable[[Web], tuple[str, str, httpx.Response]]
 ERROR_CASES: dict[int, ErrorCase] = {
-    400: lambda web: ("POST", "/api/v1/requests/{reference}/verify", web.client.post(
-        f"/api/v1/requests/{_submit(web)}/verify", json={"code": "000000"})),
+    400: lambda web: ("POST", "/api/v1/requests/{reference}/verify", _wrong_code(web)),
     401: lambda web: ("GET", "/api/v1/audit", web.client.get("/api/v1/audit")),
     403: lambda web: ("GET", "/api/v1/staff/requests", web.client.get(
         "/api/v1/staff/requests", headers=_bearer(web, "audit:read"))),
