@@ -100,8 +100,8 @@ def change_token(client: Client, token_id: str, **values: Any) -> None:
 
 
 def ask(client: Client, auth: dict[str, str], subject: str, **extra: str) -> httpx.Response:
-    params = {"subject": subject, "purpose": "newsletter", "channel": "email", **extra}
-    return client.get(CHECK, params=params, headers=auth)
+    asked = {"subject": subject, "purpose": "newsletter", "channel": "email", **extra}
+    return client.post(CHECK, json=asked, headers=auth)
 
 
 def person() -> str:
@@ -250,7 +250,7 @@ def test_a_token_s_first_use_is_stored_then_the_fast_path_answers(client, monkey
 def test_malformed_checks_are_still_refused_clearly(client, params, field) -> None:
     _, auth = make_token(client, "consent:read")
     asked = {"subject": person(), "purpose": "newsletter", "channel": "email", **params}
-    refused = client.get(CHECK, params=asked, headers=auth)
+    refused = client.post(CHECK, json=asked, headers=auth)
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "invalid_input"
     assert refused.json()["error"]["field"] == field
@@ -258,6 +258,6 @@ def test_malformed_checks_are_still_refused_clearly(client, params, field) -> No
 
 def test_a_check_without_a_purpose_is_refused(client) -> None:
     _, auth = make_token(client, "consent:read")
-    refused = client.get(CHECK, params={"subject": person(), "channel": "email"}, headers=auth)
+    refused = client.post(CHECK, json={"subject": person(), "channel": "email"}, headers=auth)
     assert refused.status_code == 422
     assert refused.json()["error"]["field"] == "purpose"
