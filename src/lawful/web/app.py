@@ -26,6 +26,7 @@ from lawful import __version__
 from lawful.auth.roles import ADMINS, REQUEST_HANDLERS
 from lawful.config import Settings, load_settings
 from lawful.datamap.loader import LoadedMap
+from lawful.web.access_log import redact_access_log
 from lawful.web.errors import install_error_handlers
 from lawful.web.forms import FormEncodingMiddleware
 from lawful.web.menu import MenuEntry
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, loaded: LoadedMap | None = N
     """The app, ready to serve once its lifespan has started (uvicorn and TestClient do it).
     `loaded`: the data map, when the caller has read it already (else `settings.map_path`)."""
     settings = settings or load_settings()
+    redact_access_log()  # however the app is served: `lawful serve`, uvicorn, gunicorn
     app = FastAPI(
         title="Lawful",
         version=__version__,
