@@ -24,7 +24,8 @@ from lawful.engine.phone import PhoneNumberError, to_e164
 _PLAIN_EMAIL = re.compile(
     r"[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)+[a-z]{2,63}\Z"
 )
-_MAX_LOCAL, _MAX_EMAIL = 64, 254  # RFC 5321 §4.5.3.1.1 and the longest usable forward-path
+# RFC 5321 §4.5.3.1.1 (local part), RFC 1035 §2.3.4 (label), the longest usable forward-path.
+_MAX_LOCAL, _MAX_LABEL, _MAX_EMAIL = 64, 63, 254
 _MAX_VALUE = 320  # RFC 5321 §4.5.3.1: 64 + 1 + 255, the longest email; longer is never an id
 _EMAIL_CATEGORIES = ("contact.email",)
 _PHONE_CATEGORIES = ("contact.phone", "identifier.caller_id")
@@ -152,7 +153,12 @@ def _is_plain_email(email: str) -> bool:
     if len(email) > _MAX_EMAIL or not _PLAIN_EMAIL.match(email):
         return False
     local, _, domain = email.partition("@")
-    return len(local) <= _MAX_LOCAL and domain.rpartition(".")[2] not in SPECIAL_USE_DOMAIN_NAMES
+    labels = domain.split(".")
+    return (
+        len(local) <= _MAX_LOCAL
+        and max(map(len, labels)) <= _MAX_LABEL
+        and labels[-1] not in SPECIAL_USE_DOMAIN_NAMES
+    )
 
 
 def _hint(identity_type: str, kinds: dict[str, IdentityKind]) -> str:
