@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from lawful.auth.errors import InvalidStaffInputError
+from lawful.auth.models import Role
 from lawful.requests.models import RightsRequest
 
 from .conftest import Web, csrf
@@ -79,3 +81,12 @@ def test_addresses_no_one_can_write_to_are_refused_by_form_and_api(web: Web, ema
     web.settle()
     assert _stored(web) == 0
     assert web.outbox() == []
+
+
+@pytest.mark.parametrize("email", ["<script>@staff.example", "a@-staff.example"])
+def test_a_staff_account_with_an_address_no_one_can_write_to_is_refused(
+    web: Web, email: str
+) -> None:
+    with pytest.raises(InvalidStaffInputError, match="is not an email address") as refused:
+        web.staff(Role.admin, email=email)
+    assert refused.value.field == "email"
