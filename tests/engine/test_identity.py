@@ -7,7 +7,7 @@ from email_validator import validate_email
 
 from lawful.datamap.models import DataMap
 from lawful.engine.errors import IdentityError
-from lawful.engine.identity import normalise_email, parse_identity
+from lawful.engine.identity import normalise_email, parse_identity, stored_email
 from lawful.engine.phone import PhoneNumberError, to_e164
 
 
@@ -113,3 +113,11 @@ def test_addresses_no_one_can_write_to_are_refused_with_the_reason(raw: str) -> 
 def test_the_plain_path_and_the_library_agree_on_good_addresses(raw: str) -> None:
     expected = validate_email(raw.strip().lower(), check_deliverability=False).normalized.lower()
     assert normalise_email(f"  {raw} ") == expected
+
+
+def test_an_address_a_store_already_holds_is_matched_even_where_no_one_could_type_it() -> None:
+    assert stored_email(" Ann@Intranet.Local ") == "ann@intranet.local"  # a breach counts her
+    with pytest.raises(ValueError, match="special-use"):
+        normalise_email("ann@intranet.local")
+    with pytest.raises(ValueError, match=r"name@domain\.tld"):
+        stored_email("ann")

@@ -89,7 +89,7 @@ def _checked_email(email: str) -> str:
         valid_email(address)  # the one check every address entering the platform passes
     except ValueError as error:
         raise InvalidStaffInputError(
-            f"{error}; write it like name@example.org.", field="email"
+            f"{error} Write it like name@example.org.", field="email"
         ) from None
     return address
 

@@ -1,6 +1,7 @@
 """A person's identity values, normalised once so every store is searched the same way.
 
-Email addresses are trimmed and lower-cased; phone numbers and caller ids (ANI) go to E.164;
+Email addresses are trimmed, lower-cased and, when a person gives them, checked by
+`email_validator` (`normalise_email`); phone numbers and caller ids (ANI) go to E.164;
 other identifiers (customer number, …) are trimmed. A malformed value is refused here,
 before any datastore is touched.
 """
@@ -18,6 +19,8 @@ from lawful.datamap.models import DataMap
 from lawful.engine.errors import EngineProblem, IdentityError
 from lawful.engine.phone import PhoneNumberError, to_e164
 
+# One @, no spaces, a dot in the domain: what addresses already held in a store look like.
+_STORED_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 # The addresses nearly everyone has, checked without the library: a strict subset of what
 # `email_validator` accepts (plain ASCII, no hyphen at a label's ends, a letters-only top-level
 # domain), so audiences of a million contacts stay fast. Anything else goes to the library.
@@ -147,6 +150,17 @@ def normalise_email(value: str) -> str:
     except EmailNotValidError as error:
         raise ValueError(f"{value[:80]!r} is not an email address: {error}") from None
     return checked.normalized.lower()
+
+
+def stored_email(value: str) -> str:
+    """An address as a datastore already holds it, trimmed and lower-cased for matching; raises
+    ValueError only when it has no `name@domain.tld` shape. Looser than `normalise_email` on
+    purpose: a store's `ann@intranet.local` is still Ann's (a breach must count her), while an
+    address someone types must be one that can be written to."""
+    email = value.strip().lower()
+    if not _STORED_EMAIL.match(email):
+        raise ValueError(f"{value[:80]!r} is not an email address (expected name@domain.tld)")
+    return email
 
 
 def _is_plain_email(email: str) -> bool:
