@@ -9,7 +9,7 @@ people on the suppression list), written straight into a store built by the migr
 
 Checks: `lawful.web.app:create_app` under uvicorn in its own process(es) on 127.0.0.1 (uvloop
 and httptools, as `lawful serve` runs it; `--stack plain` for asyncio and h11), asked
-`GET /api/v1/consent/check` with an API token over `--connections` keep-alive connections by
+`POST /api/v1/consent/check` (the person in a JSON body) with an API token over `--connections` keep-alive connections by
 `--client`: `wrk` (C, one thread; `apt-get install -y wrk`) for `--seconds` after a 3-second
 warm-up, or the small asyncio generator of this script (raw sockets, in this process): a
 bounded number of requests (`--requests`, after a warm-up), stopping after `--seconds`.
@@ -299,11 +299,12 @@ def _check_requests(store: Store, count: int, rng: random.Random) -> list[bytes]
     made = []
     for _ in range(count):
         n = rng.randrange(int(store.people * 1.25))
-        query = urllib.parse.urlencode(
+        body = json.dumps(
             {"subject": f"person{n}@example.org", "purpose": PURPOSE, "channel": CHANNEL}
         )
-        made.append((f"GET /api/v1/consent/check?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     f"Authorization: Bearer {store.token}\r\n\r\n").encode())  # fmt: skip
+        made.append((f"POST /api/v1/consent/check HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     f"Authorization: Bearer {store.token}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n{body}").encode())  # fmt: skip
     return made
 
 
@@ -390,9 +391,10 @@ function init(args)
 end
 function request()
   local n = math.random(0, people - 1)
-  local path = "/api/v1/consent/check?subject=person" .. n ..
-    "%40example.org&purpose=email_marketing&channel=email"
-  return wrk.format("GET", path, {["Authorization"] = "Bearer " .. token})
+  local body = '{"subject":"person' .. n ..
+    '@example.org","purpose":"email_marketing","channel":"email"}'
+  return wrk.format("POST", "/api/v1/consent/check",
+    {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
 end
 function done(summary, latency, requests)
   io.write(string.format(

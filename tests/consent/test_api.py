@@ -101,8 +101,8 @@ def check(
     purpose: str = "newsletter",
     channel: str = "email",
 ) -> dict[str, Any]:
-    params = {"subject": subject, "purpose": purpose, "channel": channel}
-    response = client.get("/api/v1/consent/check", params=params, headers=auth)
+    asked = {"subject": subject, "purpose": purpose, "channel": channel}
+    response = client.post("/api/v1/consent/check", json=asked, headers=auth)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -135,10 +135,10 @@ def test_the_check_api_answers_with_reason_and_deciding_event(client) -> None:
 
 
 def test_the_api_refuses_without_a_token_or_the_right_scope(client) -> None:
-    params = {"subject": "ann@example.org", "purpose": "newsletter", "channel": "email"}
-    assert client.get("/api/v1/consent/check", params=params).status_code == 401
+    asked = {"subject": "ann@example.org", "purpose": "newsletter", "channel": "email"}
+    assert client.post("/api/v1/consent/check", json=asked).status_code == 401
     write_only = bearer(client, "consent:write")
-    assert client.get("/api/v1/consent/check", params=params, headers=write_only).status_code == 403
+    assert client.post("/api/v1/consent/check", json=asked, headers=write_only).status_code == 403
     body = {
         "subject": "ann@example.org",
         "state": "given",
@@ -264,6 +264,11 @@ def test_staff_download_receipts_in_both_formats(client) -> None:
     ({"subject": "ann@", "state": "given", "purposes": ["newsletter"], "channel": "api"}, "subject"),
     ({"subject": "ann@example.org", "state": "maybe", "purposes": ["newsletter"], "channel": "api"}, "state"),
     ({"subject": "ann@example.org", "state": "given", "purposes": ["newsletter"], "channel": "fax"}, "channel"),
+    ({"subject": "ann@example.org", "state": "given", "purposes": ["newsletter"], "channel": "api", "at": "0001-01-01T00:00:00Z"}, "at"),
+    ({"subject": "ann@example.org", "state": "given", "purposes": ["newsletter"], "channel": "api", "at": "1969-12-31T23:59:59Z"}, "at"),
+    ({"subject": "ann@example.org", "state": "given", "purposes": ["newsletter"], "channel": "api", "at": "2999-01-01T00:00:00Z"}, "at"),
+    ({"subject": "<script>@x.example", "state": "given", "purposes": ["newsletter"], "channel": "api"}, "subject"),
+    ({"subject": "email:a@-x.example", "state": "given", "purposes": ["newsletter"], "channel": "api"}, "subject"),
 ])  # fmt: skip
 def test_bad_input_is_refused_clearly_and_nothing_is_stored(client, body, field) -> None:
     response = client.post(
@@ -274,6 +279,31 @@ def test_bad_input_is_refused_clearly_and_nothing_is_stored(client, body, field)
     assert error["code"] == "invalid_input"
     assert error["field"] == field
     assert error["message"]
+    assert events(client) == 0
+
+
+def test_a_consent_dated_before_1970_is_refused_with_a_message_that_says_the_range(client) -> None:
+    write = bearer(client, "consent:write")
+    body = {"subject": "ann@example.org", "state": "given", "purposes": ["newsletter"],
+            "channel": "api", "at": "1970-01-01T00:00:00Z"}  # fmt: skip
+    assert client.post("/api/v1/consent/events", json=body, headers=write).status_code == 201
+    refused = client.post("/api/v1/consent/events", json=body | {"at": "0001-01-01"}, headers=write)
+    assert "from 1970-01-01 on" in refused.json()["error"]["message"]
+    read = bearer(client, "consent:read")
+    assert check(client, read, "ann@example.org")["event"]["at"].startswith("1970-01-01")
+
+
+@pytest.mark.parametrize("flag", [0, 1, "true", "yes", None])
+def test_booleans_are_strict_json_booleans(client, flag) -> None:
+    write = bearer(client, "consent:write")
+    notice = client.post("/api/v1/consent/notices", headers=write, json={"material": flag})
+    assert notice.status_code == 422, notice.text
+    assert notice.json()["error"]["field"] == "material"
+    choice = {"browser_id": "0123456789abcdef0123", "choices": {"advertising": flag},
+              "action": "save"}  # fmt: skip
+    banner = client.post("/api/v1/consent/events", json=choice)
+    assert banner.status_code == 422, banner.text
+    assert banner.json()["error"]["field"] == "choices.advertising"
     assert events(client) == 0
 
 

@@ -7,6 +7,7 @@ are refused as the rest of the API refuses them."""
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 import subprocess
 import sys
@@ -100,8 +101,8 @@ def change_token(client: Client, token_id: str, **values: Any) -> None:
 
 
 def ask(client: Client, auth: dict[str, str], subject: str, **extra: str) -> httpx.Response:
-    params = {"subject": subject, "purpose": "newsletter", "channel": "email", **extra}
-    return client.get(CHECK, params=params, headers=auth)
+    asked = {"subject": subject, "purpose": "newsletter", "channel": "email", **extra}
+    return client.post(CHECK, json=asked, headers=auth)
 
 
 def person() -> str:
@@ -250,7 +251,7 @@ def test_a_token_s_first_use_is_stored_then_the_fast_path_answers(client, monkey
 def test_malformed_checks_are_still_refused_clearly(client, params, field) -> None:
     _, auth = make_token(client, "consent:read")
     asked = {"subject": person(), "purpose": "newsletter", "channel": "email", **params}
-    refused = client.get(CHECK, params=asked, headers=auth)
+    refused = client.post(CHECK, json=asked, headers=auth)
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "invalid_input"
     assert refused.json()["error"]["field"] == field
@@ -258,6 +259,39 @@ def test_malformed_checks_are_still_refused_clearly(client, params, field) -> No
 
 def test_a_check_without_a_purpose_is_refused(client) -> None:
     _, auth = make_token(client, "consent:read")
-    refused = client.get(CHECK, params={"subject": person(), "channel": "email"}, headers=auth)
+    refused = client.post(CHECK, json={"subject": person(), "channel": "email"}, headers=auth)
     assert refused.status_code == 422
     assert refused.json()["error"]["field"] == "purpose"
+
+
+def test_the_person_is_taken_from_the_body_only_never_from_the_address(client) -> None:
+    _, auth = make_token(client, "consent:read")
+    asked = {"subject": person(), "purpose": "newsletter", "channel": "email"}
+    assert client.get(CHECK, params=asked, headers=auth).status_code == 405
+    in_query = client.post(CHECK, params=asked, headers=auth)
+    assert in_query.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[]", b'{"subject": 1, "purpose": "newsletter", "channel": "email"}',
+     b'{"subject": "a@example.org", "purpose": "newsletter", "channel": "email", "x": 1}'],
+)  # fmt: skip
+def test_a_body_the_fast_path_cannot_read_goes_to_the_route_and_is_refused(client, body) -> None:
+    _, auth = make_token(client, "consent:read")
+    refused = client.post(CHECK, content=body, headers=auth | {"content-type": "application/json"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "invalid_input"
+
+
+def test_a_check_body_over_4_kb_is_refused_with_413_as_it_streams(client) -> None:
+    _, auth = make_token(client, "consent:read")
+    asked = {"subject": person(), "purpose": "newsletter", "channel": "email", "pad": "x" * 5000}
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        data = json.dumps(asked).encode()
+        yield from (data[i : i + 1000] for i in range(0, len(data), 1000))
+
+    refused = client.post(CHECK, content=chunks(), headers=auth)
+    assert refused.status_code == 413
+    assert "4,096 bytes" in refused.json()["error"]["message"]

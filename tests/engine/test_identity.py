@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from email_validator import validate_email
 
 from lawful.datamap.models import DataMap
 from lawful.engine.errors import IdentityError
-from lawful.engine.identity import parse_identity
+from lawful.engine.identity import normalise_email, parse_identity, stored_email
 from lawful.engine.phone import PhoneNumberError, to_e164
 
 
@@ -77,3 +78,46 @@ def test_the_canonical_form_is_the_same_whatever_the_order_or_spelling(datamap: 
     one = parse_identity(["phone=0612345678", "email=A@example.org"], datamap=datamap)
     two = parse_identity(["email=a@example.org ", "phone=+33 6 12 34 56 78"], datamap=datamap)
     assert one.canonical() == two.canonical()
+
+
+HOSTILE_EMAILS = [
+    "<script>@x.example",
+    "a@-x.example",
+    "a@x-.example",
+    "a..b@x.example",
+    ".a@x.example",
+    "a@x..example",
+    "a@localhost",
+    "a@x.test",
+    "a@x.invalid",
+    "a b@x.example",
+    "a@x.example>",
+    "\ufffd\ufffd@x.example",
+    "a@" + "x" * 64 + ".example",
+    "a@x.123",
+]
+
+
+@pytest.mark.parametrize("raw", HOSTILE_EMAILS)
+def test_addresses_no_one_can_write_to_are_refused_with_the_reason(raw: str) -> None:
+    with pytest.raises(ValueError, match="is not an email address: ") as refused:
+        normalise_email(raw)
+    assert str(refused.value).split(": ", 1)[1]  # a reason a person can act on
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["Ann.Martin+news@People.Example", "o_brien%x@mail.co.uk", "a-b@x-y.example.org",
+     "zoé@exemple.fr", "ann@xn--exmple-cua.fr"],
+)  # fmt: skip
+def test_the_plain_path_and_the_library_agree_on_good_addresses(raw: str) -> None:
+    expected = validate_email(raw.strip().lower(), check_deliverability=False).normalized.lower()
+    assert normalise_email(f"  {raw} ") == expected
+
+
+def test_an_address_a_store_already_holds_is_matched_even_where_no_one_could_type_it() -> None:
+    assert stored_email(" Ann@Intranet.Local ") == "ann@intranet.local"  # a breach counts her
+    with pytest.raises(ValueError, match="special-use"):
+        normalise_email("ann@intranet.local")
+    with pytest.raises(ValueError, match=r"name@domain\.tld"):
+        stored_email("ann")

@@ -128,7 +128,9 @@ class Web:
         return browser
 
     def api_token(self, *scopes: str, days: int = 30) -> str:
-        admin_email = f"token-maker-{len(scopes)}-{'-'.join(scopes)}@staff.example"
+        admin_email = f"token-maker-{len(scopes)}-{'-'.join(scopes)}@staff.example".replace(
+            ":", "."
+        )
         with self.platform.sessions() as session:
             maker = create_user(session, keyring=self.platform.keyring, email=admin_email,
                                 name="Token maker", role=Role.admin, password=PASSWORD,

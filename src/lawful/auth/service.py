@@ -5,7 +5,6 @@ ids and blind indexes only."""
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,10 +17,10 @@ from lawful.auth.errors import InvalidStaffInputError, StaffExistsError, TokenNo
 from lawful.auth.models import ApiToken, Role, StaffSession, StaffUser
 from lawful.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from lawful.auth.roles import API_SCOPES
+from lawful.engine.identity import normalise_email as valid_email
 from lawful.store.audit import record_event
 from lawful.store.crypto import Keyring
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 _EMAIL_CONTEXT = "staff_user.email"
 TOKEN_PREFIX = "lawful_"  # noqa: S105 — a visible prefix, not a secret
 MAX_TOKEN_LIFETIME = timedelta(days=366)
@@ -86,11 +85,12 @@ def create_user(
 
 def _checked_email(email: str) -> str:
     address = normalise_email(email)
-    if len(address) > 320 or not _EMAIL.match(address):
+    try:
+        valid_email(address)  # the one check every address entering the platform passes
+    except ValueError as error:
         raise InvalidStaffInputError(
-            f"{email.strip()!r} is not an email address; write it like name@example.org.",
-            field="email",
-        )
+            f"{error} Write it like name@example.org.", field="email"
+        ) from None
     return address
 
 

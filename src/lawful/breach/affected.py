@@ -24,7 +24,7 @@ from lawful.connectors.base import Row
 from lawful.datamap.graph import Edge, reference_edges
 from lawful.datamap.models import DataMap, Dataset
 from lawful.engine.datastores import Datastores
-from lawful.engine.identity import IdentityKind, identity_types, normalise_email
+from lawful.engine.identity import IdentityKind, identity_types, stored_email
 from lawful.engine.phone import PhoneNumberError, to_e164
 
 PAGE = 5000
@@ -172,7 +172,7 @@ class _Tracer:
         how = self.kinds.get(kind, IdentityKind.text)
         try:
             if how is IdentityKind.email:
-                return ("email", normalise_email(text))
+                return ("email", stored_email(text))
             if how is IdentityKind.phone:
                 return ("phone", to_e164(text, default_country=self.country))
         except (ValueError, PhoneNumberError):

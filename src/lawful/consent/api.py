@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from lawful.auth.models import ApiToken
@@ -27,7 +27,7 @@ from lawful.consent.banner import (
     record_banner_choice,
     static_file,
 )
-from lawful.consent.check_path import check_answer
+from lawful.consent.check_path import CHECK_PATH, check_answer
 from lawful.consent.errors import ConsentInputError
 from lawful.consent.links import LinkKind, issue_link, unsubscribe_headers
 from lawful.consent.models import ConsentEvent, NoticeVersion
@@ -37,10 +37,12 @@ from lawful.consent.receipts import build_receipt
 from lawful.consent.schemas import (
     BannerChoiceIn,
     CheckAnswer,
+    CheckIn,
     ConsentEventIn,
     FilterAnswer,
     FilterIn,
     HistoryEvent,
+    HistoryIn,
     LinkAnswer,
     LinkIn,
     NoticeIn,
@@ -57,7 +59,6 @@ from lawful.consent.service import (
     record_consent,
 )
 from lawful.consent.subjects import parse_subject
-from lawful.web.auth import platform_of
 from lawful.web.deps import (
     Bearer,
     DataMapDep,
@@ -80,7 +81,7 @@ _MAX_BODY = 32_768
 # The errors each kind of route may answer, as the OpenAPI document lists them.
 READ_ERRORS = TOKEN_ERRORS | error_responses(422)
 WRITE_ERRORS = TOKEN_ERRORS | BODY_ERRORS
-Parsed = TypeVar("Parsed", ConsentEventIn, BannerChoiceIn, FilterIn)
+Parsed = TypeVar("Parsed", ConsentEventIn, BannerChoiceIn, FilterIn, CheckIn)
 
 
 def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -88,51 +89,49 @@ def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
-@router.get(
-    "/api/v1/consent/check",
+def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI of a body a route reads itself (after checking the token)."""
+    content = {"application/json": {"schema": model.model_json_schema()}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+def _authorise(platform: Platform, credentials: HTTPAuthorizationCredentials | None) -> None:
+    """401 or 403 before any body is read; a token's last use is stored (once a minute)."""
+    with platform.sessions() as db:
+        token = _READ(db, credentials)
+        if token in db.dirty:
+            db.commit()
+
+
+@router.post(
+    CHECK_PATH,
     response_model=CheckAnswer,
     summary="May we contact this person?",
-    responses=READ_ERRORS,
+    responses=READ_ERRORS | BODY_ERRORS,
+    openapi_extra=_body_schema(CheckIn),
 )
-async def check(
-    request: Request,
-    credentials: Bearer,
-    subject: Annotated[str, Query(max_length=400)],
-    purpose: Annotated[str, Query(max_length=100)],
-    channel: Annotated[str, Query(max_length=16)],
-) -> Response:
+async def check(request: Request, platform: PlatformDep, credentials: Bearer) -> Response:
     """Allowed or not for `purpose` on `channel`, with the reason and the deciding event.
+    The person is named in the body, never in the address (addresses end up in logs).
 
     The common case is answered before it gets here (`lawful.consent.check_path`); this
     route answers the others (no or bad token, bad input, a token's last use to store)."""
-    platform = platform_of(request)
-    body = await run_in_threadpool(_check, platform, credentials, subject, purpose, channel)
+    await run_in_threadpool(_authorise, platform, credentials)
+    asked = _parse(CheckIn, await request.body())
+    body = await run_in_threadpool(_check, platform, asked)
     return Response(body, media_type="application/json")
 
 
-def _check(
-    platform: Platform,
-    credentials: HTTPAuthorizationCredentials | None,
-    subject: str,
-    purpose: str,
-    channel: str,
-) -> bytes:
+def _check(platform: Platform, asked: CheckIn) -> bytes:
     with platform.sessions() as db:
-        if db.get_bind().dialect.name != "sqlite":
-            # Reads only (the token's last use is one statement): spare a server the round
-            # trips of BEGIN and ROLLBACK. SQLite has no round trips to spare.
-            db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        token = _READ(db, credentials)
         decision = check_consent(
             db,
             datamap=platform.datamap,
             keyring=platform.keyring,
-            subject=subject,
-            purpose=purpose,
-            channel=channel,
+            subject=asked.subject,
+            purpose=asked.purpose,
+            channel=asked.channel,
         )
-        if token in db.dirty:  # its last use, stored at most once a minute
-            db.commit()
     return check_answer(decision)
 
 
@@ -141,12 +140,7 @@ def _check(
     response_model=FilterAnswer,
     summary="Filter an audience",
     responses=WRITE_ERRORS,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": FilterIn.model_json_schema()}},
-        }
-    },
+    openapi_extra=_body_schema(FilterIn),
 )
 async def filter_contacts(
     request: Request,
@@ -159,21 +153,17 @@ async def filter_contacts(
 ) -> Response:
     """The contacts that may be reached, with consent, preferences, objections and the
     suppression list applied. One malformed contact refuses the whole list. Audiences of a
-    million contacts are fine (see `audience_max_megabytes`)."""
+    million contacts are fine (see `audience_max_megabytes`). The token is checked before the
+    body is read."""
+    await run_in_threadpool(_authorise, platform, credentials)
     raw = await request.body()
-    body = await run_in_threadpool(_filter, platform, credentials, raw, answer)
+    body = await run_in_threadpool(_filter, platform, raw, answer)
     return Response(body, media_type="application/json")
 
 
-def _filter(
-    platform: Platform,
-    credentials: HTTPAuthorizationCredentials | None,
-    raw: bytes,
-    answer: str,
-) -> bytes:
+def _filter(platform: Platform, raw: bytes, answer: str) -> bytes:
+    asked = _parse(FilterIn, raw)
     with platform.sessions() as db:
-        _READ(db, credentials)
-        asked = _parse(FilterIn, raw)
         result = filter_audience(
             db,
             datamap=platform.datamap,
@@ -182,7 +172,6 @@ def _filter(
             purpose=asked.purpose,
             channel=asked.channel,
         )
-        db.commit()  # the token's last use
     allowed = (
         result.allowed if answer == "positions" else [asked.contacts[i] for i in result.allowed]
     )
@@ -282,20 +271,17 @@ def _ref(event: ConsentEvent) -> dict[str, Any]:
     return {"id": event.uid, "state": event.state.value, "at": event.at.isoformat()}
 
 
-@router.get(
-    "/api/v1/consent/events",
+@router.post(
+    "/api/v1/consent/history",
     response_model=list[HistoryEvent],
     summary="A person's history",
-    responses=READ_ERRORS,
+    responses=READ_ERRORS | BODY_ERRORS,
 )
 def history(
-    db: DbSession,
-    datamap: DataMapDep,
-    keyring: KeyringDep,
-    _: ReadToken,
-    subject: Annotated[str, Query(max_length=400)],
+    body: HistoryIn, db: DbSession, datamap: DataMapDep, keyring: KeyringDep, _: ReadToken
 ) -> list[HistoryEvent]:
-    person = parse_subject(subject, policy=policy_for(datamap))
+    """Every choice recorded for the person named in the body (never in the address)."""
+    person = parse_subject(body.subject, policy=policy_for(datamap))
     events = repository.subject_events(db, index=keyring.index(person.key))
     return [
         HistoryEvent(

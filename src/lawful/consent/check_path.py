@@ -1,14 +1,19 @@
-"""`GET /api/v1/consent/check` answered below the framework: the API's hot path.
+"""`POST /api/v1/consent/check` answered below the framework: the API's hot path.
 
 A plain ASGI layer in front of the FastAPI stack answers the common case — a well-formed
 check with a live API token that carries `consent:read` — with one indexed read on one
 connection kept by the process: the token's row and the deciding facts in a single
 statement, no ORM, no dependency injection, no thread hop. Every other case goes on to the
 FastAPI route, unchanged: no token, an unknown, revoked or expired one, a missing scope,
-malformed or missing parameters, a token whose last use is due to be stored (at most once
+malformed or missing fields, a token whose last use is due to be stored (at most once
 a minute), a store error. So statuses and error bodies stay exactly those of the rest of
 the API. Nothing is cached: each answer reads the ledger and the token as committed, so a
 withdrawal, an unsubscribe or a revocation counts from the next check, in every process.
+
+The person is named in the JSON body, never in the address: addresses are written to access
+logs, by this server and by every proxy on the way. Without an `Authorization: Bearer` header
+the body is not read here; with one, at most `MAX_BODY` bytes are (a larger body goes on to
+the route, whose body limit refuses it).
 
 The layer sits inside `SecurityHeadersMiddleware` (see `lawful.web.app`), so its answers
 carry the same headers as every other one. The route has no rate limit; neither has this.
@@ -19,7 +24,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,8 +38,9 @@ from lawful.store.models import utcnow
 
 CHECK_PATH = "/api/v1/consent/check"
 SCOPE = "consent:read"
-# The route's `Query(max_length=…)`: longer values go to it, to be refused as it refuses them.
+# The route's `CheckIn` limits: longer values go to it, to be refused as it refuses them.
 LIMITS = {"subject": 400, "purpose": 100, "channel": 16}
+MAX_BODY = 4096  # the route's body limit (`lawful.web.app.BODY_LIMITS`)
 STATEMENT_TIMEOUT_MS = 2000
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
@@ -66,10 +71,15 @@ class ConsentCheckPath:
         if scope["type"] == "lifespan":
             await self.app(scope, receive, self._closing_on_shutdown(send))
             return
-        if scope["type"] != "http" or scope["path"] != CHECK_PATH or scope["method"] != "GET":
+        if scope["type"] != "http" or scope["path"] != CHECK_PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        body = self._answer(scope)
+        secret = bearer_secret(scope)
+        if secret is None:  # refused by the route, before it reads the body
+            await self.app(scope, receive, send)
+            return
+        raw, receive = await read_small_body(receive, MAX_BODY)
+        body = None if raw is None else self._answer(scope, secret, raw)
         if body is None:
             await self.app(scope, receive, send)
             return
@@ -77,11 +87,11 @@ class ConsentCheckPath:
         await send({"type": "http.response.start", "status": 200, "headers": [length, *_JSON_HEADERS]})  # fmt: skip
         await send({"type": "http.response.body", "body": body})
 
-    def _answer(self, scope: Scope) -> bytes | None:
+    def _answer(self, scope: Scope, secret: str, raw: bytes) -> bytes | None:
         """The answer, or None when the FastAPI route must give it."""
-        asked, secret = parameters(scope), bearer_secret(scope)
+        asked = fields(raw)
         platform = getattr(scope["app"].state, "platform", None)
-        if asked is None or secret is None or platform is None:
+        if asked is None or platform is None:
             return None
         try:
             question = check_question(datamap=platform.datamap, keyring=platform.keyring, **asked)
@@ -105,16 +115,38 @@ class ConsentCheckPath:
         return closing
 
 
-def parameters(scope: Scope) -> dict[str, str] | None:
-    """subject, purpose and channel, each given once and within the route's limits."""
-    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    asked: dict[str, str] = {}
-    for name, value in pairs:
-        if name in LIMITS:
-            if name in asked or len(value) > LIMITS[name]:
-                return None
-            asked[name] = value
-    return asked if len(asked) == len(LIMITS) else None
+async def read_small_body(receive: Receive, limit: int) -> tuple[bytes | None, Receive]:
+    """The whole body if it is at most `limit` bytes (else None), and a `receive` that gives
+    the route the same messages again, then the rest of the request's."""
+    messages: list[Message] = []
+    size, done = 0, False
+    while not done and size <= limit:
+        message = await receive()
+        messages.append(message)
+        size += len(message.get("body", b""))
+        done = message["type"] != "http.request" or not message.get("more_body", False)
+    complete = done and messages[-1]["type"] == "http.request" and size <= limit
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    raw = b"".join(m.get("body", b"") for m in messages) if complete else None
+    return raw, replay
+
+
+def fields(raw: bytes) -> dict[str, str] | None:
+    """subject, purpose and channel: a JSON object of exactly these, each a string within
+    the route's limits; anything else is for the route to refuse."""
+    try:
+        asked = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(asked, dict) or asked.keys() != LIMITS.keys():
+        return None
+    for name, value in asked.items():
+        if not isinstance(value, str) or len(value) > LIMITS[name]:
+            return None
+    return asked
 
 
 def bearer_secret(scope: Scope) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from lawful.consent.models import ConsentState
 
@@ -18,6 +18,18 @@ class EventRef(BaseModel):
     id: str = Field(description="The ledger event's record id (also the receipt id)")
     state: str
     at: datetime
+
+
+class CheckIn(Strict):
+    """Whom to check, in the body: an address would carry the person into access logs."""
+
+    subject: str = Field(description="TYPE:VALUE, e.g. email:ann@example.org", max_length=400)
+    purpose: str = Field(description="A purpose of the map, e.g. newsletter", max_length=100)
+    channel: str = Field(description="email, sms, phone or post", max_length=16)
+
+
+class HistoryIn(Strict):
+    subject: str = Field(description="TYPE:VALUE, e.g. email:ann@example.org", max_length=400)
 
 
 class CheckAnswer(BaseModel):
@@ -49,7 +61,10 @@ class ConsentEventIn(Strict):
         default=None, description="For a preference about a channel: email, sms, phone, post"
     )
     language: str | None = None
-    at: datetime | None = Field(default=None, description="When it happened (default: now)")
+    at: datetime | None = Field(
+        default=None,
+        description="When it happened, from 1970 on, with its time zone (default: now)",
+    )
     evidence: EvidenceIn | None = None
 
 
@@ -57,9 +72,9 @@ class BannerChoiceIn(Strict):
     """What the cookie banner sends (no token: the browser is known by its random id)."""
 
     browser_id: str = Field(max_length=64)
-    choices: dict[str, bool] = Field(max_length=8)
+    choices: dict[str, StrictBool] = Field(max_length=8)
     action: str = Field(max_length=16)
-    gpc: bool = False
+    gpc: StrictBool = False
     config_version: str | None = Field(default=None, max_length=32)
     language: str | None = Field(default=None, max_length=16)
 
@@ -108,7 +123,7 @@ class LinkAnswer(BaseModel):
 
 
 class NoticeIn(Strict):
-    material: bool
+    material: StrictBool
     version: str | None = Field(default=None, description="Default: the map's notice version")
     purposes: list[str] | None = Field(
         default=None, description="Consent-based purposes a material change affects (default: all)"

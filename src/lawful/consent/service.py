@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -39,6 +39,8 @@ _METHOD = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # BCP 47 (RFC 5646), simplified
 _MAX_EVIDENCE = 16_384  # bytes of JSON: a form snapshot, not a document store
 _CLOCK_SKEW = timedelta(minutes=5)
+# A choice dated before any system here could have recorded it (year 1 counted as consent).
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -186,9 +188,11 @@ def _checked_entry(entry: ConsentEntry, policy: ConsentPolicy, now: datetime) ->
         raise ConsentInputError(
             f"{entry.language[:20]!r} is not a language tag like en or fr-FR", field="language"
         )
-    if entry.at is not None and (entry.at.tzinfo is None or entry.at > now + _CLOCK_SKEW):
+    if entry.at is not None and not _plausible(entry.at, now=now):
         raise ConsentInputError(
-            "the time of the choice must have a time zone and not be in the future", field="at"
+            f"the time of the choice ({entry.at.isoformat()[:32]}) must have a time zone, "
+            "be from 1970-01-01 on and not be in the future",
+            field="at",
         )
     return rules
 
@@ -386,3 +390,8 @@ def check_consent(
         suppression=question.suppression,
     )
     return decide_check(question=question, found=found, now=now or utcnow())
+
+
+def _plausible(at: datetime, *, now: datetime) -> bool:
+    """A choice's time: with a time zone, from 1970 on, not later than now (and clock drift)."""
+    return at.tzinfo is not None and _EARLIEST <= at <= now + _CLOCK_SKEW

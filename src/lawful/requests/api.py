@@ -35,6 +35,7 @@ from lawful.requests.schemas import (
 )
 from lawful.requests.verification import MAX_DOCUMENT_BYTES, Upload
 from lawful.store.models import utcnow
+from lawful.web.bounds import Offset
 from lawful.web.deps import DbSession, RateLimited, RequestsCtx, require_scopes, token_actor
 from lawful.web.errors import BODY_ERRORS, TOKEN_ERRORS, error_body, error_responses
 
@@ -177,7 +178,7 @@ def queue(
     ] = None,
     due: Annotated[str | None, Query(description="due, soon (within 7 days) or overdue")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> PageOut:
     """The requests, earliest answer date first."""
     page = views.list_requests(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from lawful.requests.views import PersonStatus, RequestDetail, RequestSummary
 
@@ -212,5 +212,5 @@ class ConfirmIn(In):
 
 
 class CompleteIn(In):
-    partial: bool = False
+    partial: StrictBool = False
     note: str = Field(default="", max_length=2000)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from lawful.auth.models import ApiToken
 from lawful.store.audit import verify_chain
+from lawful.web.bounds import Offset
 from lawful.web.deps import DbSession, require_scopes
 from lawful.web.errors import TOKEN_ERRORS, error_responses
 from lawful.web.repository import audit_entries
@@ -28,7 +29,7 @@ def list_entries(
     token: AuditReader,
     subject_id: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AuditPage:
     entries, total = audit_entries(db, subject_id=subject_id, limit=limit, offset=offset)
     return AuditPage(entries=[AuditEntryOut.model_validate(e) for e in entries], total=total)

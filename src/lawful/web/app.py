@@ -26,7 +26,9 @@ from lawful import __version__
 from lawful.auth.roles import ADMINS, REQUEST_HANDLERS
 from lawful.config import Settings, load_settings
 from lawful.datamap.loader import LoadedMap
+from lawful.web.access_log import redact_access_log
 from lawful.web.errors import install_error_handlers
+from lawful.web.forms import FormEncodingMiddleware
 from lawful.web.menu import MenuEntry
 from lawful.web.platform import Platform, open_platform
 from lawful.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -57,6 +59,13 @@ ROUTERS: tuple[str, ...] = (
 # ASGI middlewares that answer a hot route's common case below the framework and hand every
 # other request on (see `lawful.consent.check_path`).
 FAST_PATHS: tuple[str, ...] = ("lawful.consent.check_path:ConsentCheckPath",)
+# Bodies larger than the default (`MAX_BODY_BYTES`, an ID document) or smaller, per path.
+FILTER_PATH = "/api/v1/consent/filter"
+BODY_LIMITS: dict[str, int] = {
+    "/api/v1/consent/check": 4096,  # three short fields
+    "/api/v1/consent/history": 4096,
+    "/api/v1/consent/events": 32_768,  # one person's choice and its evidence
+}
 SERVICES: tuple[str, ...] = ("lawful.worker.jobs:worker_service",)
 ADMIN_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("dashboard", "Dashboard", "/admin/dashboard"),
@@ -108,6 +117,7 @@ def create_app(settings: Settings | None = None, *, loaded: LoadedMap | None = N
     """The app, ready to serve once its lifespan has started (uvicorn and TestClient do it).
     `loaded`: the data map, when the caller has read it already (else `settings.map_path`)."""
     settings = settings or load_settings()
+    redact_access_log()  # however the app is served: `lawful serve`, uvicorn, gunicorn
     app = FastAPI(
         title="Lawful",
         version=__version__,
@@ -124,9 +134,12 @@ def create_app(settings: Settings | None = None, *, loaded: LoadedMap | None = N
     # Swagger UI ships inside a Python package, so /docs works on a machine with no internet.
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.mount("/static", StaticFiles(packages=[("lawful.web", "static")]), name="static")
-    # Innermost: its refusal is rendered as an error. Audiences to filter may be large.
+    # Innermost: forms are checked for UTF-8 once their size is known to be bounded.
+    app.add_middleware(FormEncodingMiddleware)
+    # Its refusal is rendered as an error. Audiences to filter may be large; a choice or a
+    # consent check is small.
     audience = settings.audience_max_megabytes * 1024 * 1024
-    app.add_middleware(BodyLimitMiddleware, larger={"/api/v1/consent/filter": audience})
+    app.add_middleware(BodyLimitMiddleware, limits={**BODY_LIMITS, FILTER_PATH: audience})
     install_error_handlers(app)
     for reference in FAST_PATHS:  # inside the security headers, outside the error handling
         app.add_middleware(load_object(reference))

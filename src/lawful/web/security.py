@@ -75,30 +75,30 @@ class BodyTooLargeError(DomainError):
     code = "too_large"
 
     def __init__(self, limit: int) -> None:
-        megabytes = limit // (1024 * 1024)
-        super().__init__(f"What you sent is larger than {megabytes} MB; send a smaller file.")
+        size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+        super().__init__(f"What you sent is larger than {size}; send a smaller file.")
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over `max_bytes` (or the larger limit of a path in `larger`, such as an
-    audience to filter), by their declared length or as they stream in, before anything
-    parses them."""
+    """Refuse bodies over `max_bytes` (or the limit of their path in `limits`: larger for an
+    audience to filter, smaller for a consent check), by their declared length first, then
+    counted as they stream in, before anything parses them: no body is read past its limit."""
 
     def __init__(
         self,
         app: ASGIApp,
         max_bytes: int = MAX_BODY_BYTES,
-        larger: Mapping[str, int] | None = None,
+        limits: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.larger = dict(larger or {})
+        self.limits = dict(limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.larger.get(scope["path"], self.max_bytes)
+        limit = self.limits.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length", b"0")
         if declared.isdigit() and int(declared) > limit:
             raise BodyTooLargeError(limit)
