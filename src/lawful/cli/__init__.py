@@ -235,5 +235,17 @@ def _generate_or_exit(*, subjects: int, out_dir: Path, seed: int) -> None:
 
 
 # Each domain's commands live in their own module and register themselves on `app`.
-from lawful.cli import audit, breach, consent, dsr, live, reports, requests, retention, web, worker  # noqa: E402, F401
+from lawful.cli import (  # noqa: E402, F401
+    audit,
+    breach,
+    consent,
+    drp,
+    dsr,
+    live,
+    reports,
+    requests,
+    retention,
+    web,
+    worker,
+)
 from lawful.cli.web import _serve_demo  # noqa: E402
