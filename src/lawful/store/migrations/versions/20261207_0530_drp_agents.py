@@ -2,7 +2,7 @@
 (hashed), the requests they sent; a rights request names the agent that sent it.
 
 Revision ID: 7d2e5a0c3b61
-Revises: 4f7a2c9d1e30
+Revises: 4f7a2c9d1e30, 5d2f8c41e9a7
 Created: 2026-12-07 05:30
 """
 
@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7d2e5a0c3b61"
-down_revision: str | None = "4f7a2c9d1e30"
+# Also after the rights requests (5d2f8c41e9a7): a foreign key to them, a column on them.
+down_revision: str | tuple[str, ...] | None = ("4f7a2c9d1e30", "5d2f8c41e9a7")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
