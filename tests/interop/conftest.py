@@ -102,7 +102,7 @@ def receiver() -> Iterator[Receiver]:
     arrived = threading.Condition()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             if failures[0] > 0:
                 failures[0] -= 1

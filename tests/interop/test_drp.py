@@ -9,15 +9,19 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from nacl.signing import SigningKey
 from sqlalchemy import select
 
+from lawful.auth.models import Role
+from lawful.auth.service import create_user
 from lawful.interop.drp.models import DrpToken
 from lawful.requests import service
 from lawful.requests.models import RightsRequest
 from lawful.requests.states import RequestStatus
 
+from ..web.conftest import PASSWORD, csrf
 from .conftest import Agent, Business, Receiver
 
 pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -46,7 +50,8 @@ def test_a_trusted_agent_pairs_and_its_token_is_stored_only_hashed(business: Bus
     assert agent.call("GET", "/v1/agent/TEST_AGENT").json() == {}
     with business.platform.sessions() as session:
         stored = session.scalars(select(DrpToken.token_hash)).all()
-    assert len(stored) == 1 and agent.token not in stored[0]
+    assert len(stored) == 1
+    assert agent.token not in stored[0]
 
 
 def test_pairing_fails_with_a_bare_403_for_a_wrong_key_unknown_agent_or_other_business(
@@ -73,7 +78,8 @@ def test_agent_information_refuses_a_token_of_another_agent_or_none(business: Bu
     assert first.call("GET", "/v1/agent/SECOND").status_code == 403
     second.token = None
     refused = second.call("GET", "/v1/agent/SECOND")
-    assert refused.status_code == 403 and refused.json()["code"] == "403"
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "403"
 
 
 # --- the validation order (§3.07): each step failed alone ----------------------------------------
@@ -82,7 +88,8 @@ def test_agent_information_refuses_a_token_of_another_agent_or_none(business: Bu
 def test_step_1_a_body_that_is_not_base64_is_refused_400(business: Business) -> None:
     answer = paired(business).submit(b"this is not base64!")
     assert answer.status_code == 400
-    assert answer.json()["code"] == "400" and "base64" in answer.json()["message"]
+    assert answer.json()["code"] == "400"
+    assert "base64" in answer.json()["message"]
 
 
 def test_step_2_a_signature_by_another_key_is_refused_403(business: Business) -> None:
@@ -99,7 +106,8 @@ def test_step_2_checks_the_key_bound_to_the_token_not_the_agent_the_message_name
     # Signed by Alice's key and naming Alice, but sent with Mallory's token.
     alice_body = alice.sign(alice.exercise())
     answer = mallory.submit(alice_body)
-    assert answer.status_code == 403 and "signature" in answer.json()["message"]
+    assert answer.status_code == 403
+    assert "signature" in answer.json()["message"]
 
 
 def test_step_3_an_agent_id_other_than_the_tokens_is_refused_403(business: Business) -> None:
@@ -121,7 +129,8 @@ def test_step_5_a_request_issued_in_the_future_is_refused_400(business: Business
     later = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
     answer = agent.submit(agent.sign(agent.exercise(**{"issued-at": later})))
     assert answer.status_code == 400
-    assert "issued-at" in answer.json()["message"] and "fatal" not in answer.json()
+    assert "issued-at" in answer.json()["message"]
+    assert "fatal" not in answer.json()
 
 
 def test_step_6_an_expired_request_is_refused_with_a_fatal_error(business: Business) -> None:
@@ -164,7 +173,8 @@ def test_a_request_from_an_agent_is_in_progress_with_the_laws_deadline_and_names
     answer = agent.submit(agent.sign(claims))
     assert answer.status_code == 200, answer.text
     status = answer.json()
-    assert status["status"] == "in_progress" and status["agent_request_id"] == "abc-1"
+    assert status["status"] == "in_progress"
+    assert status["agent_request_id"] == "abc-1"
     # The deadline `law/` computed at receipt: an organisation established in the EU answers
     # everyone within one month (GDPR Art. 3(1), Art. 12(3)), stricter than CCPA's 45 days.
     expected = date.fromisoformat(status["expected_by"][:10])
@@ -198,7 +208,8 @@ def test_a_revoke_moves_the_request_to_revoked_and_calls_back(
     unsigned = agent.call("DELETE", path, base64.b64encode(b"x" * 80))
     assert unsigned.status_code == 403
     revoked = agent.call("DELETE", path, agent.sign({"reason": "changed my mind"}))
-    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    assert revoked.status_code == 200
+    assert revoked.json()["status"] == "revoked"
     assert receiver.wait_for(1)[-1]["status"] == "revoked"
 
 
@@ -222,7 +233,8 @@ def test_a_deletion_end_to_end_pair_submit_approve_erase_fulfilled_then_revoke_r
     agent = paired(business)
     claims = agent.exercise(email=email, status_callback=receiver.url)
     made = agent.submit(agent.sign(claims)).json()
-    assert made["status"] == "in_progress" and "expected_by" in made
+    assert made["status"] == "in_progress"
+    assert "expected_by" in made
     platform = business.platform
     with platform.sessions() as session:
         request = session.scalars(select(RightsRequest)).one()
@@ -231,12 +243,31 @@ def test_a_deletion_end_to_end_pair_submit_approve_erase_fulfilled_then_revoke_r
         )
         session.commit()
     fulfilled = receiver.wait_for(1, timeout=60)[-1]
-    assert fulfilled["status"] == "fulfilled" and fulfilled["request_id"] == made["request_id"]
+    assert fulfilled["status"] == "fulfilled"
+    assert fulfilled["request_id"] == made["request_id"]
     with sqlite3.connect(stores / "crm.sqlite") as db:
         left = db.execute("SELECT count(*) FROM contacts WHERE email = ?", (email,)).fetchone()
     assert left == (0,)
     path = f"/v1/data-rights-request/{made['request_id']}"
     assert agent.call("GET", path).json()["status"] == "fulfilled"
     refused = agent.call("DELETE", path, agent.sign({"reason": "too late"}))
-    assert refused.status_code == 409 and refused.json()["code"] == "409"
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "409"
     assert agent.call("GET", path).json()["status"] == "fulfilled"
+
+
+def test_staff_see_the_agent_named_on_its_requests_in_the_console(business: Business) -> None:
+    agent = paired(business)
+    agent.submit(agent.sign(agent.exercise(email="someone@example.test")))
+    with business.platform.sessions() as session:
+        create_user(session, keyring=business.platform.keyring, email="po@staff.example",
+                    name="PO", role=Role.privacy_officer, password=PASSWORD, actor="test")  # fmt: skip
+        session.commit()
+        reference = session.scalars(select(RightsRequest.reference)).one()
+    with httpx.Client(base_url=business.url) as browser:
+        token = csrf(browser.get("/admin/sign-in"))
+        form = {"csrf_token": token, "email": "po@staff.example", "password": PASSWORD}
+        assert browser.post("/admin/sign-in", data=form).status_code == 303
+        assert "via agent Test Agent App" in browser.get("/admin/requests").text
+        page = browser.get(f"/admin/requests/{reference}").text
+    assert "authorized agent Test Agent App" in page
