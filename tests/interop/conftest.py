@@ -27,7 +27,13 @@ from lawful.web.platform import Platform
 
 from ..conftest import free_port
 from ..consent.server import serve
-from ..web.conftest import example_map, fast_password_hashing, make_settings, store_url  # noqa: F401
+from ..web.conftest import (  # noqa: F401
+    example_map,
+    fast_password_hashing,
+    make_settings,
+    store_url,
+    web_pg_url,
+)
 
 BUSINESS = "VOXARIA"
 

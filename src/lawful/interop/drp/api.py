@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from lawful.interop.drp import agents, exercise
 from lawful.interop.drp.errors import DrpError
@@ -46,6 +47,12 @@ async def signed_body(request: Request) -> bytes:
     return body[: MAX_BODY + 1]
 
 
+async def answer_off_loop(work: Callable[[], Any]) -> Response:
+    """`answer`, on a worker thread: the store is never waited for on the event loop (a lock
+    wait there would stall the commits of the requests that hold the lock)."""
+    return await run_in_threadpool(answer, work)
+
+
 def _agent(db: DbSession, platform: Platform, authorization: str | None) -> DrpAgent:
     return agents.agent_for_bearer(db, keyring=platform.keyring, authorization=authorization)
 
@@ -55,7 +62,7 @@ async def pair(agent_id: str, request: Request, db: DbSession, platform: Platfor
     """A signed `{agent-id, business-id, issued-at, expires-at, drp.version}`: returns
     `{"agent-id", "token"}`; any failure is a 403 with no body."""
     body, ours = await signed_body(request), business_id(platform)
-    return answer(lambda: {"agent-id": agent_id, "token": agents.pair_agent(
+    return await answer_off_loop(lambda: {"agent-id": agent_id, "token": agents.pair_agent(
         db, keyring=platform.keyring, agent_id=agent_id, body=body, business_id=ours)})  # fmt: skip
 
 
@@ -79,7 +86,7 @@ async def submit(
 ) -> Response:
     """A signed request (base64, `text/plain`): returns its Exercise Status object."""
     body, ours = await signed_body(request), business_id(platform)
-    return answer(lambda: exercise.submit_exercise(
+    return await answer_off_loop(lambda: exercise.submit_exercise(
         db, ctx=platform.requests, agent=_agent(db, platform, authorization), body=body,
         business_id=ours))  # fmt: skip
 
@@ -103,6 +110,6 @@ async def revoke(
 ) -> Response:
     """A signed `{"reason": …}`: the Exercise Status object with the new `revoked` state."""
     body, ours = await signed_body(request), business_id(platform)
-    return answer(lambda: exercise.revoke_exercise(
+    return await answer_off_loop(lambda: exercise.revoke_exercise(
         db, ctx=platform.requests, agent=_agent(db, platform, authorization),
         request_id=request_id, body=body, business_id=ours))  # fmt: skip

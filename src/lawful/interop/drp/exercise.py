@@ -17,6 +17,7 @@ from lawful.interop.drp.models import DrpAgent, DrpRequest
 from lawful.interop.drp.signing import check_envelope, claims_of, decode_message, open_signed
 from lawful.interop.drp.signing import verify_key as parse_verify_key
 from lawful.interop.drp.status import exercise_status
+from lawful.requests import repository as requests_repository
 from lawful.requests import service
 from lawful.requests.context import RequestsContext
 from lawful.requests.errors import RequestError
@@ -125,6 +126,9 @@ def revoke_exercise(
     reason = claims.get("reason")
     if reason is not None and not isinstance(reason, str):
         raise bad_request("`reason` must be a string.")
+    if drp.rights_request_id is not None:
+        # Read the request only under its row lock: of parallel revokes, one wins.
+        requests_repository.lock_request(session, request_id=drp.rights_request_id)
     request = repository.rights_request(session, drp=drp)
     if request is None:
         raise DrpError(409, "This request is expired: there is nothing left to revoke.")
