@@ -5,6 +5,7 @@ order (§3.07) is failed alone and answered as the spec says; callbacks reach a 
 from __future__ import annotations
 
 import base64
+import logging
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -271,3 +272,19 @@ def test_staff_see_the_agent_named_on_its_requests_in_the_console(business: Busi
         assert "via agent Test Agent App" in browser.get("/admin/requests").text
         page = browser.get(f"/admin/requests/{reference}").text
     assert "authorized agent Test Agent App" in page
+
+
+def test_the_bearer_token_and_the_persons_email_never_reach_the_logs(
+    business: Business, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    agent = paired(business)
+    claims = agent.exercise(email="hidden.person@example.test", status_callback=receiver.url)
+    made = agent.submit(agent.sign(claims)).json()
+    agent.call("GET", f"/v1/data-rights-request/{made['request_id']}")
+    agent.call("DELETE", f"/v1/data-rights-request/{made['request_id']}", agent.sign({}))
+    receiver.wait_for(1)
+    assert caplog.records  # the server did log (requests, jobs)
+    assert agent.token is not None
+    assert agent.token not in caplog.text
+    assert "hidden.person" not in caplog.text
