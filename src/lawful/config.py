@@ -140,6 +140,12 @@ class Settings(BaseSettings):
         default="http://localhost:8000",
         description="Where people reach this server; links in mail start with it.",
     )
+    drp_business_id: str | None = Field(
+        default=None,
+        description="This business's id in the Data Rights Protocol network ([A-Z_]+, as in "
+        "its directory entry); agents' signed requests must name it. Default: the "
+        "organisation's trading name (else name) in capitals, other characters as _.",
+    )
     timezone: str | None = Field(
         default=None,
         description="IANA time zone in which request deadlines are counted, e.g. "

@@ -91,14 +91,15 @@ def _every_scope_token(settings: Settings) -> str:
 def _records(url: str, token: str, outbox: Path) -> dict[str, str]:
     """Rights requests (verified, so staff can act on them) and a consent event, for the fuzz
     to act on."""
-    references = {}
+    references, tokens = {}, {}
     for kind in ("access", "erasure", "restriction", "portability"):
         body = {"type": kind, "email": f"{kind}@example.org", "country": "FR"}
         made = httpx.post(f"{url}/api/v1/requests", json=body)
         assert made.status_code == 201, made.text
         references[f"{kind}@example.org"] = made.json()["reference"]
+        tokens[f"{kind}@example.org"] = made.json()["status_token"]
     for address, code in _mailed_codes(outbox, count=len(references)).items():
-        verified = httpx.post(f"{url}/api/v1/requests/{references[address]}/verify", json={"code": code})  # fmt: skip
+        verified = httpx.post(f"{url}/api/v1/requests/{references[address]}/verify", json={"token": tokens[address], "code": code})  # fmt: skip
         assert verified.status_code == 200, verified.text
     choice = {"subject": "email:ann@example.org", "state": "given", "channel": "web_form",
               "purposes": ["email_marketing"], "method": "checkbox"}  # fmt: skip

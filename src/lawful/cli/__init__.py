@@ -246,6 +246,7 @@ from lawful.cli import (  # noqa: E402, F401
     audit,
     breach,
     consent,
+    drp,
     dsr,
     live,
     reports,

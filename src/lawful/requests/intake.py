@@ -18,7 +18,7 @@ from lawful.requests.errors import InvalidInputError
 from lawful.requests.identity import PersonIdentity
 from lawful.requests.verification import Upload, check_document
 
-CHANNELS = ("web", "api", "email", "phone", "post")
+CHANNELS = ("web", "api", "email", "phone", "post", "agent")
 MAX_NAME = 200
 MAX_ADDRESS = 500
 MAX_MESSAGE = 5000
@@ -42,6 +42,10 @@ class Intake:
     purpose: str | None = None
     channel: str = "web"
     document: Upload | None = None
+    # An authorized agent's request (11 CCR §7063): the agent's name, and whether the agent
+    # attests it verified the person's email (then no code is sent to the person).
+    agent: str | None = None
+    agent_verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class CheckedIntake:
     channel: str
     details: dict[str, object]
     document: tuple[str, bytes] | None  # real content type, bytes
+    agent: str | None = None
+    agent_verified: bool = False
 
 
 def check_intake(intake: Intake, *, datamap: DataMap) -> CheckedIntake:
@@ -75,7 +81,17 @@ def check_intake(intake: Intake, *, datamap: DataMap) -> CheckedIntake:
     document = None
     if intake.document is not None:
         document = (check_document(intake.document), intake.document.data)
-    return CheckedIntake(request_type, person, country, region, intake.channel, details, document)
+    return CheckedIntake(
+        request_type,
+        person,
+        country,
+        region,
+        intake.channel,
+        details,
+        document,
+        agent=intake.agent,
+        agent_verified=intake.agent is not None and intake.agent_verified,
+    )
 
 
 def _request_type(raw: str) -> RequestType:

@@ -45,6 +45,9 @@ class RightsRequest(Base):
     request_type: Mapped[RequestType] = mapped_column(_enum(RequestType, 32))
     status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, 24), index=True)
     channel: Mapped[str] = mapped_column(String(16), comment="web, api, email, phone, post")
+    agent: Mapped[str | None] = mapped_column(
+        String(200), nullable=True, comment="The authorized agent who sent it (DRP), by name"
+    )
     email_sealed: Mapped[bytes] = mapped_column(LargeBinary, comment="AES-GCM sealed email")
     email_index: Mapped[str] = mapped_column(String(64), index=True, comment="HMAC blind index")
     phone_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

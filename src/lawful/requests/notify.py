@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lawful.requests.context import RequestsContext
+from lawful.requests.hooks import request_changed
 from lawful.requests.models import RightsRequest
 from lawful.store.tasks import defer_job
 
@@ -32,6 +33,7 @@ def queue_mail(
         sealed = ctx.keyring.encrypt_json(secret, context=SEALED_CONTEXT)
         payload["sealed"] = base64.b64encode(sealed).decode("ascii")
     defer_job(session, queue=ctx.jobs, kind=MAIL_JOB, payload=payload)
+    request_changed(session, ctx=ctx, request=request)
 
 
 def open_sealed(ctx: RequestsContext, payload: dict[str, Any]) -> dict[str, Any]:

@@ -90,6 +90,7 @@ def submit_request(
         now=now,
         details={
             "channel": checked.channel,
+            **({"agent": checked.agent} if checked.agent else {}),
             "jurisdictions": request.jurisdictions,
             "respond_by": request.respond_by.isoformat(),
             "verification": request.verification_level.value,
@@ -98,7 +99,13 @@ def submit_request(
     if checked.document is not None:
         _store_document(session, ctx=ctx, request=request, document=checked.document, now=now)
     queue_mail(session, ctx=ctx, request=request, kind="receipt")
-    _ask_for_proof(session, ctx=ctx, request=request, actor=actor, now=now)
+    if checked.agent_verified and request.verification_level is VerificationLevel.email_code:
+        # 11 CCR §7063(a): an authorized agent's request carries the agent's own proof (its
+        # signed request and its check of the person's email) in place of the code.
+        how = "authorized agent's proof (11 CCR §7063)"
+        _verified(session, ctx=ctx, request=request, actor=actor, now=now, how=how)
+    else:
+        _ask_for_proof(session, ctx=ctx, request=request, actor=actor, now=now)
     return Submitted(request, token)
 
 
@@ -123,6 +130,7 @@ def _new_request(
         request_type=checked.request_type,
         status=S.received,
         channel=checked.channel,
+        agent=checked.agent,
         residence_country=checked.country,
         residence_region=checked.region,
         timezone=str(tz),

@@ -41,6 +41,7 @@ class RequestSummary:
     extended: bool
     jurisdiction: str | None
     verification: str
+    agent: str | None = None  # the authorized agent who sent it (DRP), by name
 
 
 def summarize(ctx: RequestsContext, request: RightsRequest, now: datetime) -> RequestSummary:
@@ -56,6 +57,7 @@ def summarize(ctx: RequestsContext, request: RightsRequest, now: datetime) -> Re
         extended=bool(request.extensions),
         jurisdiction=request.jurisdiction,
         verification=request.verification_level.value,
+        agent=request.agent,
     )
 
 

@@ -20,6 +20,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "lawful.retention.models",
     "lawful.breach.models",
     "lawful.store.tasks",
+    "lawful.interop.drp.models",
 )
 
 

@@ -55,6 +55,7 @@ ROUTERS: tuple[str, ...] = (
     "lawful.consent.admin:router",
     "lawful.worker.pages:router",
     "lawful.worker.api:router",
+    "lawful.interop.drp.api:router",
 )
 # ASGI middlewares that answer a hot route's common case below the framework and hand every
 # other request on (see `lawful.consent.check_path`).

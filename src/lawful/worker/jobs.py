@@ -24,6 +24,7 @@ from lawful.config import Settings
 from lawful.consent.expiry import expire_once
 from lawful.datamap.models import DataMap
 from lawful.engine.datastores import ConnectorFactory, DatastorePool
+from lawful.interop.drp.callbacks import job_bodies as drp_job_bodies
 from lawful.requests.context import RequestPolicy, RequestsContext
 from lawful.requests.execution import EngineEnv
 from lawful.requests.mail import Mailer, mailer_from_settings
@@ -98,7 +99,7 @@ def build_runtime(
         clock=clock,
     )
     if isinstance(jobs, InProcessQueue):
-        handler = compose(job_bodies(runtime))
+        handler = compose({**job_bodies(runtime), **drp_job_bodies(runtime)})
         jobs.bind(task_runner(settings, runtime, handler, name=worker_name(), clock=clock))
     return runtime
 
@@ -143,6 +144,7 @@ def platform_bodies(platform: Platform, runtime: RequestsRuntime) -> dict[str, B
     """Every job kind a platform runs: the workflow's, sweeps and housekeeping."""
     return {
         **job_bodies(runtime),
+        **drp_job_bodies(runtime),
         RETENTION_SWEEP: lambda payload: _sweep(platform),
         REQUESTS_HOUSEKEEPING: lambda payload: _housekeeping(platform),
         CONSENT_EXPIRE: lambda payload: expire_once(platform.sessions),

@@ -1,0 +1,1 @@
+"""Standards that carry rights requests between systems (DESIGN.md §6)."""
