@@ -157,7 +157,9 @@ def test_the_steps_run_in_order_a_request_wrong_everywhere_gets_the_first_answer
 
 def test_an_unknown_action_is_refused_and_nothing_is_stored(business: Business) -> None:
     agent = paired(business)
-    answer = agent.submit(agent.sign(agent.exercise(exercise="sale:opt_in", email="a@b.test")))
+    answer = agent.submit(
+        agent.sign(agent.exercise(exercise="sale:opt_in", email="a@b.example.org"))
+    )
     assert answer.status_code == 400
     assert answer.json()["message"].startswith("Unsupported rights actions submitted")
 
@@ -169,7 +171,7 @@ def test_a_request_from_an_agent_is_in_progress_with_the_laws_deadline_and_names
     business: Business, receiver: Receiver
 ) -> None:
     agent = paired(business)
-    claims = agent.exercise(email="someone@example.test", status_callback=receiver.url,
+    claims = agent.exercise(email="someone@example.org", status_callback=receiver.url,
                             **{"agent-request-id": "abc-1"})  # fmt: skip
     answer = agent.submit(agent.sign(claims))
     assert answer.status_code == 200, answer.text
@@ -192,7 +194,7 @@ def test_a_request_from_an_agent_is_in_progress_with_the_laws_deadline_and_names
 
 def test_another_agent_cannot_read_or_revoke_a_request(business: Business) -> None:
     owner, other = paired(business, "OWNER"), paired(business, "OTHER")
-    made = owner.submit(owner.sign(owner.exercise(email="someone@example.test"))).json()
+    made = owner.submit(owner.sign(owner.exercise(email="someone@example.org"))).json()
     path = f"/v1/data-rights-request/{made['request_id']}"
     assert other.call("GET", path).status_code == 403
     assert other.call("DELETE", path, other.sign({"reason": "no"})).status_code == 403
@@ -203,7 +205,7 @@ def test_a_revoke_moves_the_request_to_revoked_and_calls_back(
     business: Business, receiver: Receiver
 ) -> None:
     agent = paired(business)
-    claims = agent.exercise(email="someone@example.test", status_callback=receiver.url)
+    claims = agent.exercise(email="someone@example.org", status_callback=receiver.url)
     made = agent.submit(agent.sign(claims)).json()
     path = f"/v1/data-rights-request/{made['request_id']}"
     unsigned = agent.call("DELETE", path, base64.b64encode(b"x" * 80))
@@ -219,7 +221,7 @@ def test_a_callback_the_agent_refuses_is_retried_until_it_is_taken(
 ) -> None:
     receiver.failures[0] = 2
     agent = paired(business)
-    claims = agent.exercise(email="someone@example.test", status_callback=receiver.url)
+    claims = agent.exercise(email="someone@example.org", status_callback=receiver.url)
     made = agent.submit(agent.sign(claims)).json()
     agent.call("DELETE", f"/v1/data-rights-request/{made['request_id']}", agent.sign({}))
     assert receiver.wait_for(1)[0]["status"] == "revoked"
@@ -259,7 +261,7 @@ def test_a_deletion_end_to_end_pair_submit_approve_erase_fulfilled_then_revoke_r
 
 def test_staff_see_the_agent_named_on_its_requests_in_the_console(business: Business) -> None:
     agent = paired(business)
-    agent.submit(agent.sign(agent.exercise(email="someone@example.test")))
+    agent.submit(agent.sign(agent.exercise(email="someone@example.org")))
     with business.platform.sessions() as session:
         create_user(session, keyring=business.platform.keyring, email="po@staff.example",
                     name="PO", role=Role.privacy_officer, password=PASSWORD, actor="test")  # fmt: skip
@@ -279,7 +281,7 @@ def test_the_bearer_token_and_the_persons_email_never_reach_the_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     agent = paired(business)
-    claims = agent.exercise(email="hidden.person@example.test", status_callback=receiver.url)
+    claims = agent.exercise(email="hidden.person@example.org", status_callback=receiver.url)
     made = agent.submit(agent.sign(claims)).json()
     agent.call("GET", f"/v1/data-rights-request/{made['request_id']}")
     agent.call("DELETE", f"/v1/data-rights-request/{made['request_id']}", agent.sign({}))

@@ -23,7 +23,7 @@ def test_parallel_revokes_of_one_request_revoke_it_exactly_once(
     business: Business, receiver: Receiver
 ) -> None:
     agent = paired(business)
-    claims = agent.exercise(email="someone@example.test", status_callback=receiver.url)
+    claims = agent.exercise(email="someone@example.org", status_callback=receiver.url)
     made = agent.submit(agent.sign(claims)).json()
     path = f"/v1/data-rights-request/{made['request_id']}"
     bodies = [agent.sign({"reason": f"try {n}"}) for n in range(PARALLEL)]

@@ -14,14 +14,19 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from lawful.interop.drp import agents, exercise
-from lawful.interop.drp.errors import DrpError
+from lawful.interop.drp.errors import DrpError, drp_responses
 from lawful.interop.drp.models import DrpAgent
 from lawful.web.deps import DbSession, PlatformDep, RateLimited
+from lawful.web.errors import error_responses
 from lawful.web.platform import Platform
 
 router = APIRouter(prefix="/v1", tags=["data rights protocol"], dependencies=[RateLimited])
 Authorization = Annotated[str | None, Header()]
 MAX_BODY = 64 * 1024
+# Every route is rate-limited (429) and may see a path the app refuses (422) in the app's own
+# error shape; a signed body over the app's limit is refused before it is read (413).
+_APP_ERRORS = error_responses(422, 429)
+_SIGNED_ERRORS = _APP_ERRORS | error_responses(413)
 
 
 def business_id(platform: Platform) -> str:
@@ -57,7 +62,11 @@ def _agent(db: DbSession, platform: Platform, authorization: str | None) -> DrpA
     return agents.agent_for_bearer(db, keyring=platform.keyring, authorization=authorization)
 
 
-@router.post("/agent/{agent_id}", summary="Pair-wise key setup (DRP 1.0 §2.05)")
+@router.post(
+    "/agent/{agent_id}",
+    summary="Pair-wise key setup (DRP 1.0 §2.05)",
+    responses=_SIGNED_ERRORS | drp_responses(bare=(403,)),
+)
 async def pair(agent_id: str, request: Request, db: DbSession, platform: PlatformDep) -> Response:
     """A signed `{agent-id, business-id, issued-at, expires-at, drp.version}`: returns
     `{"agent-id", "token"}`; any failure is a 403 with no body."""
@@ -66,7 +75,11 @@ async def pair(agent_id: str, request: Request, db: DbSession, platform: Platfor
         db, keyring=platform.keyring, agent_id=agent_id, body=body, business_id=ours)})  # fmt: skip
 
 
-@router.get("/agent/{agent_id}", summary="Agent information (DRP 1.0 §2.06)")
+@router.get(
+    "/agent/{agent_id}",
+    summary="Agent information (DRP 1.0 §2.06)",
+    responses=_APP_ERRORS | drp_responses(403),
+)
 def agent_information(
     agent_id: str, db: DbSession, platform: PlatformDep, authorization: Authorization = None
 ) -> Response:
@@ -80,7 +93,11 @@ def agent_information(
     return answer(check)
 
 
-@router.post("/data-rights-request", summary="Data rights exercise (DRP 1.0 §2.01)")
+@router.post(
+    "/data-rights-request",
+    summary="Data rights exercise (DRP 1.0 §2.01)",
+    responses=_SIGNED_ERRORS | drp_responses(400, 403),
+)
 async def submit(
     request: Request, db: DbSession, platform: PlatformDep, authorization: Authorization = None
 ) -> Response:
@@ -91,7 +108,11 @@ async def submit(
         business_id=ours))  # fmt: skip
 
 
-@router.get("/data-rights-request/{request_id}", summary="Data rights status (DRP 1.0 §2.02)")
+@router.get(
+    "/data-rights-request/{request_id}",
+    summary="Data rights status (DRP 1.0 §2.02)",
+    responses=_APP_ERRORS | drp_responses(403, 404),
+)
 def status(
     request_id: str, db: DbSession, platform: PlatformDep, authorization: Authorization = None
 ) -> Response:
@@ -100,7 +121,11 @@ def status(
         db, agent=_agent(db, platform, authorization), request_id=request_id))  # fmt: skip
 
 
-@router.delete("/data-rights-request/{request_id}", summary="Data rights revoke (DRP 1.0 §2.04)")
+@router.delete(
+    "/data-rights-request/{request_id}",
+    summary="Data rights revoke (DRP 1.0 §2.04)",
+    responses=_SIGNED_ERRORS | drp_responses(400, 403, 404, 409),
+)
 async def revoke(
     request_id: str,
     request: Request,
