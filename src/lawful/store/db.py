@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from lawful.store.checkpoints import AuditTrail
 
 
 def create_store_engine(url: str, **options: Any) -> Engine:
@@ -24,9 +27,21 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after a commit (the runner commits per step)."""
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, audit: AuditTrail | None = None) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after a commit (the runner commits per step).
+
+    With `audit`, each session keys the audit entries it writes and checkpoints the trail's
+    head after the commits that pass every N-th entry.
+    """
+    if audit is None:
+        return sessionmaker(engine, expire_on_commit=False)
+    from lawful.store.audit import AUDIT_INFO
+    from lawful.store.checkpoints import forget_pending, publish_pending
+
+    factory = sessionmaker(engine, expire_on_commit=False, info={AUDIT_INFO: audit})
+    event.listen(factory, "after_commit", publish_pending)
+    event.listen(factory, "after_soft_rollback", lambda session, _: forget_pending(session))
+    return factory
 
 
 def commit_checkpoint(session: Session) -> None:
