@@ -149,7 +149,10 @@ def verify_chain(
     session: Session, *, key: bytes | None = None, anchor: Anchor | None = None, batch: int = 5000
 ) -> list[ChainBreak]:
     """Walk the whole trail; return every place where it was edited, removed or reordered,
-    and, against `anchor`, whether entries were cut from the end or the chain rebuilt."""
+    and, against `anchor`, whether entries were cut from the end or the chain rebuilt.
+    `key` defaults to the audit key the session was made with."""
+    if key is None and (trail := session.info.get(AUDIT_INFO)) is not None:
+        key = trail.key
     breaks: list[ChainBreak] = []
     expected_prev, expected_seq, keyed_from = GENESIS, 1, 0
     for entry in _entries(session, batch=batch):

@@ -214,8 +214,9 @@ def _send(url: str, line: str) -> None:
 
 
 def last_checkpoint(path: Path, *, public_key: str) -> Checkpoint | None:
-    """The last checkpoint in the JSONL file at `path` (None when there is none yet),
-    its signature checked against `public_key`."""
+    """The checkpoint with the highest count among the last lines of the JSONL file at
+    `path` (None when there is none yet), each signature checked against `public_key`.
+    Several processes append to one file: a later line may carry a smaller count."""
     try:
         with path.open("rb") as handle:
             size = handle.seek(0, os.SEEK_END)
@@ -224,11 +225,12 @@ def last_checkpoint(path: Path, *, public_key: str) -> Checkpoint | None:
     except FileNotFoundError:
         return None
     lines = [line for line in tail.splitlines() if line.strip()]
-    if not lines:
-        return None
-    checkpoint = Checkpoint.from_json(lines[-1])
-    check_signature(checkpoint, public_key)
-    return checkpoint
+    if size > TAIL_BYTES:
+        lines = lines[1:]  # the first may be cut
+    checkpoints = [Checkpoint.from_json(line) for line in lines]
+    for checkpoint in checkpoints:
+        check_signature(checkpoint, public_key)
+    return max(checkpoints, key=lambda c: (c.count, c.at), default=None)
 
 
 def publish_pending(session: Session) -> None:
