@@ -72,12 +72,12 @@ def nested(levels: int) -> str:
     return "organization: " + "[" * levels + "]" * levels + "\n"
 
 
-@pytest.mark.parametrize("command", ["check", "ropa"])
+@pytest.mark.parametrize("command", ["check", "ropa", "serve --map"])
 def test_a_billion_laughs_map_is_refused_at_the_alias_that_passes_the_limit(
     tmp_path: Path, command: str
 ) -> None:
     (tmp_path / "lawful.yaml").write_text(billion_laughs("subjects"))
-    result = run_lawful(command, "lawful.yaml", cwd=tmp_path)
+    result = run_lawful(*command.split(), "lawful.yaml", cwd=tmp_path)
     assert_one_located_line(result, code="Y009", file="lawful.yaml", line=7)
 
 

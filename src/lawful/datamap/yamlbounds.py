@@ -60,7 +60,7 @@ def read_bounded_text(path: Path, budget: ReadBudget) -> str:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise YamlLimitError(
                 "Y006",
-                f"{path.name} is not a regular file",
+                f"{path} is not a regular file",
                 "include only YAML files (not devices, pipes or folders)",
                 None,
             )
