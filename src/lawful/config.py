@@ -86,9 +86,16 @@ class Settings(BaseSettings):
         default=100,
         ge=0,
         le=1_000_000,
-        description="Write a checkpoint after every this many audit entries (0: only when "
-        "`lawful audit checkpoint` runs, e.g. from cron). Entries after the last checkpoint "
+        description="Write a checkpoint after every this many audit entries (0: only on "
+        "schedule and when `lawful audit checkpoint` runs). Entries after the last checkpoint "
         "can be cut unnoticed: smaller is safer.",
+    )
+    audit_checkpoint_minutes: float = Field(
+        default=60,
+        ge=0,
+        le=7 * 24 * 60,
+        description="Also write a checkpoint this often, from `lawful serve` or `lawful "
+        "worker` (a scheduled job), so a quiet trail is checkpointed too; 0 turns it off.",
     )
 
     # --- web: server, staff sign-in, public endpoints (lawful.web) ---------------------------

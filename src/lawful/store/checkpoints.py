@@ -248,7 +248,7 @@ def publish_pending(session: Session) -> None:
         logger.warning("audit checkpoint at entry %d not written: %s", count, error)
 
 
-def forget_pending(session: Session) -> None:
+def forget_pending(session: Session, _previous: object = None) -> None:
     """After a rollback: the marked entries were never written."""
     session.info.pop(PENDING_INFO, None)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-if TYPE_CHECKING:
-    from lawful.store.checkpoints import AuditTrail
+from lawful.store.audit import AUDIT_INFO
+from lawful.store.checkpoints import AuditTrail, forget_pending, publish_pending
 
 
 def create_store_engine(url: str, **options: Any) -> Engine:
@@ -35,12 +35,9 @@ def session_factory(engine: Engine, *, audit: AuditTrail | None = None) -> sessi
     """
     if audit is None:
         return sessionmaker(engine, expire_on_commit=False)
-    from lawful.store.audit import AUDIT_INFO
-    from lawful.store.checkpoints import forget_pending, publish_pending
-
     factory = sessionmaker(engine, expire_on_commit=False, info={AUDIT_INFO: audit})
     event.listen(factory, "after_commit", publish_pending)
-    event.listen(factory, "after_soft_rollback", lambda session, _: forget_pending(session))
+    event.listen(factory, "after_soft_rollback", forget_pending)
     return factory
 
 
