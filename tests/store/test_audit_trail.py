@@ -270,3 +270,44 @@ def test_the_cli_reports_truncation_with_exit_1_and_an_intact_trail_with_exit_0(
     cut = runner.invoke(app, ["audit", "verify"])
     assert cut.exit_code == 1
     assert "the last 3 were removed" in cut.output
+
+
+def test_twenty_parallel_writers_leave_a_keyed_chain_whose_every_checkpoint_matches(
+    pg_database_factory: Callable[[str], str], tmp_path: Path
+) -> None:
+    # PostgreSQL: its advisory lock queues audit writers. (SQLite has no such lock: parallel
+    # writers that both read the head before writing collide on `seq` there.)
+    store_url = pg_database_factory("audit_parallel")
+    upgrade_database(url=store_url)
+    path = tmp_path / "parallel.jsonl"
+    trail = AuditTrail.from_secret(SECRET, checkpoint_file=path, checkpoint_every=3)
+    engine = create_store_engine(store_url)
+    sessions = session_factory(engine, audit=trail)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(3):
+                with sessions() as session:
+                    record_event(session, actor=f"writer:{n}", action="test.write",
+                                 subject_type="test", subject_id=f"{n}-{i}")  # fmt: skip
+                    session.commit()
+        except BaseException as error:  # reported below, with the thread's failure
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    lines = [Checkpoint.from_json(line) for line in path.read_text().splitlines()]
+    with sessions() as session:
+        heads = {
+            seq: head for seq, head in session.execute(sa.select(AuditEntry.seq, AuditEntry.hash))
+        }
+        check = verify_trail(session)
+    assert (check.intact, check.count) == (True, 60)
+    assert sorted(c.count for c in lines) == list(range(3, 61, 3))
+    assert all(heads[c.count] == c.head for c in lines)
+    engine.dispose()
