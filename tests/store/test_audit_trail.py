@@ -273,12 +273,8 @@ def test_the_cli_reports_truncation_with_exit_1_and_an_intact_trail_with_exit_0(
 
 
 def test_twenty_parallel_writers_leave_a_keyed_chain_whose_every_checkpoint_matches(
-    pg_database_factory: Callable[[str], str], tmp_path: Path
+    store_url: str, tmp_path: Path
 ) -> None:
-    # PostgreSQL: its advisory lock queues audit writers. (SQLite has no such lock: parallel
-    # writers that both read the head before writing collide on `seq` there.)
-    store_url = pg_database_factory("audit_parallel")
-    upgrade_database(url=store_url)
     path = tmp_path / "parallel.jsonl"
     trail = AuditTrail.from_secret(SECRET, checkpoint_file=path, checkpoint_every=3)
     engine = create_store_engine(store_url)

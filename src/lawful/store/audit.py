@@ -95,8 +95,8 @@ def record_event(
 
     On PostgreSQL a transaction-scoped advisory lock makes writers queue, so two transactions
     never chain onto the same entry (a row lock is not enough under READ COMMITTED: the second
-    writer would read the same last entry once the first commits). On SQLite the database's
-    single writer does the same.
+    writer would read the same last entry once the first commits). On SQLite a write that
+    changes nothing takes the database's single write lock first, to the same end.
 
     Keyed when the session carries the audit trail (every session the platform makes does);
     a session without it writes an unkeyed entry, which `verify_chain` reports once the
@@ -104,8 +104,13 @@ def record_event(
     """
     trail: AuditSigner | None = session.info.get(AUDIT_INFO)
     when = (at or utcnow()).astimezone(UTC)
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+    elif dialect == "sqlite":
+        # A write that changes nothing takes SQLite's write lock before the head is read;
+        # without it two writers both read the same head and collide on `seq`.
+        session.execute(text("UPDATE audit_entries SET seq = seq WHERE 0 = 1"))
     last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
     entry = AuditEntry(
         seq=(last.seq + 1) if last else 1,
