@@ -50,6 +50,7 @@ from lawful.demo.generate import generate_company  # noqa: E402
 from lawful.demo.load import copy_sqlite, engine_url, on_servers, sqlite_systems  # noqa: E402
 from lawful.engine.datastores import Datastores, registry_factory  # noqa: E402
 from lawful.engine.retry import RetryPolicy  # noqa: E402
+from lawful.store.checkpoints import AuditTrail  # noqa: E402
 from lawful.store.crypto import Keyring  # noqa: E402
 from lawful.store.db import create_store_engine, session_factory  # noqa: E402
 
@@ -216,7 +217,9 @@ def platform_sessions(
     path = tmp_path / "platform.db"
     shutil.copy(platform_store_template, path)
     engine = create_store_engine(f"sqlite:///{path}")
-    yield session_factory(engine)
+    # Like the platform's own sessions: audit entries keyed, checkpoints beside the store.
+    audit = AuditTrail.from_secret(b"a" * 32, checkpoint_file=tmp_path / "checkpoints.jsonl")
+    yield session_factory(engine, audit=audit)
     engine.dispose()
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -21,6 +23,17 @@ from pydantic_settings import (
 )
 
 KEY_FILE_NAME = "encryption.key"
+STORE_FILE_NAME = "lawful.db"
+# What Lawful itself writes into the data folder: owner-only, fixed on every start.
+PRIVATE_FILES = (
+    STORE_FILE_NAME,
+    f"{STORE_FILE_NAME}-wal",
+    f"{STORE_FILE_NAME}-shm",
+    f"{STORE_FILE_NAME}-journal",
+    KEY_FILE_NAME,
+    "audit-checkpoints.jsonl",
+)
+PRIVATE_FOLDERS = ("outbox",)
 KEY_BYTES = 32  # AES-256-GCM and HMAC-SHA-256
 
 
@@ -50,6 +63,39 @@ class Settings(BaseSettings):
         description="Base64 of 32 random bytes. Encrypts the personal data Lawful stores "
         "(AES-GCM) and keys its blind indexes and hashes (HMAC). Required when "
         "`database_url` is set; otherwise generated into `<data_dir>/encryption.key`.",
+    )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of 32 random bytes. Keys the audit trail's hash chain "
+        "(HMAC-SHA-256) and signs its checkpoints (Ed25519). Unset: derived from the "
+        "encryption key. Set it to keep the audit secret apart from the encryption key, e.g. "
+        "to let auditors verify the trail, or before rotating the encryption key.",
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None,
+        description="Append-only JSONL file that receives the signed checkpoints of the audit "
+        "trail's head; `lawful audit verify` compares the trail with its last line. Default: "
+        "`<data_dir>/audit-checkpoints.jsonl`. Put it where a database account cannot write.",
+    )
+    audit_checkpoint_url: str | None = Field(
+        default=None,
+        description="Where else each checkpoint goes, off this machine: `syslog://host:514` "
+        "(UDP), `syslog:` (the local /dev/log), or an `https://` URL (POST, JSON body).",
+    )
+    audit_checkpoint_every: int = Field(
+        default=100,
+        ge=0,
+        le=1_000_000,
+        description="Write a checkpoint after every this many audit entries (0: only on "
+        "schedule and when `lawful audit checkpoint` runs). Entries after the last checkpoint "
+        "can be cut unnoticed: smaller is safer.",
+    )
+    audit_checkpoint_minutes: float = Field(
+        default=60,
+        ge=0,
+        le=7 * 24 * 60,
+        description="Also write a checkpoint this often, from `lawful serve` or `lawful "
+        "worker` (a scheduled job), so a quiet trail is checkpointed too; 0 turns it off.",
     )
 
     # --- web: server, staff sign-in, public endpoints (lawful.web) ---------------------------
@@ -273,12 +319,39 @@ class Settings(BaseSettings):
         """The platform store's URL: the configured one, or SQLite inside `data_dir`."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'lawful.db').resolve()}"
+        return f"sqlite:///{(self.data_dir / STORE_FILE_NAME).resolve()}"
 
 
 def load_settings() -> Settings:
     """Read the settings from the environment and `lawful.toml`."""
     return Settings()
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    """Make the data folder owner-only (0700), and what Lawful keeps in it too (0600): the
+    embedded database, the key, the checkpoints, the outbox. Creates the folder (and an empty
+    database file, so SQLite never creates it readable by others) for the embedded store;
+    fixes the modes an older installation left, on every start."""
+    folder = settings.data_dir
+    if settings.database_url is None:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(folder / STORE_FILE_NAME, os.O_WRONLY | os.O_CREAT, 0o600))
+    if not folder.is_dir():
+        return
+    os.chmod(folder, 0o700)
+    for name in PRIVATE_FILES:
+        _chmod_if_there(folder / name, 0o600)
+    for name in PRIVATE_FOLDERS:
+        if _chmod_if_there(folder / name, 0o700):
+            for path in (folder / name).iterdir():
+                _chmod_if_there(path, 0o600)
+
+
+def _chmod_if_there(path: Path, mode: int) -> bool:
+    if path.is_symlink() or not path.exists():
+        return False  # a symlink's target is not ours to change
+    os.chmod(path, mode)
+    return True
 
 
 @dataclass(frozen=True)
@@ -305,14 +378,23 @@ def load_master_key(settings: Settings) -> MasterKey:
     return _key_file(settings.data_dir / KEY_FILE_NAME)
 
 
-def _decode_key(text: str) -> bytes:
+def load_audit_secret(settings: Settings, *, encryption_key: bytes) -> bytes:
+    """The audit secret: `LAWFUL_AUDIT_KEY`, else derived from the encryption key (HMAC
+    with a label no other use shares, like the cookie key), so there is no second secret to
+    manage unless one is wanted."""
+    if settings.audit_key is not None:
+        return _decode_key(settings.audit_key.get_secret_value(), name="LAWFUL_AUDIT_KEY")
+    return hmac.new(encryption_key, b"lawful/v1/audit", hashlib.sha256).digest()
+
+
+def _decode_key(text: str, *, name: str = "LAWFUL_ENCRYPTION_KEY") -> bytes:
     try:
         secret = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
         secret = b""
     if len(secret) != KEY_BYTES:
         raise SettingsError(
-            f"LAWFUL_ENCRYPTION_KEY must be the base64 of exactly {KEY_BYTES} bytes "
+            f"{name} must be the base64 of exactly {KEY_BYTES} bytes "
             f"(44 characters ending in '='); got {len(text.strip())} characters"
         )
     return secret
@@ -321,7 +403,7 @@ def _decode_key(text: str) -> bytes:
 def _key_file(path: Path) -> MasterKey:
     if path.exists():
         return MasterKey(_decode_key(path.read_text(encoding="ascii")))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii")
     # Created 0600 from the start: the key is never readable by others, not even briefly.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

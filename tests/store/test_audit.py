@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -101,10 +102,12 @@ def test_a_deleted_last_entry_cannot_be_detected_without_an_anchor_but_a_rehashe
 
 
 def test_audit_verify_command_fails_on_a_changed_row(
-    store_url: str, session: Session, monkeypatch: pytest.MonkeyPatch
+    store_url: str, session: Session, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _write(session, 3)
     monkeypatch.setenv("LAWFUL_DATABASE_URL", store_url)
+    monkeypatch.setenv("LAWFUL_ENCRYPTION_KEY", base64.b64encode(b"k" * 32).decode())
+    monkeypatch.setenv("LAWFUL_DATA_DIR", str(tmp_path / "data"))
     runner = CliRunner()
     ok = runner.invoke(app, ["audit", "verify"])
     assert ok.exit_code == 0, ok.output

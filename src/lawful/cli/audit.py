@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from sqlalchemy.orm import Session
 
 from lawful.cli import app, err, out
 
@@ -10,22 +16,74 @@ audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=Tr
 app.add_typer(audit_app, name="audit")
 
 
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the whole audit trail: exit 1 if any entry was edited, removed or reordered."""
-    from lawful.config import load_settings
-    from lawful.store.audit import AuditEntry, verify_chain
+@contextmanager
+def _audit_session() -> Iterator[Session]:
+    """A session on the configured store, carrying the installation's audit trail."""
+    from lawful.config import SettingsError, load_master_key, load_settings, prepare_data_dir
+    from lawful.store.checkpoints import audit_trail
     from lawful.store.db import create_store_engine, session_factory
 
-    engine = create_store_engine(load_settings().store_url())
+    settings = load_settings()
     try:
-        with session_factory(engine)() as session:
-            breaks = verify_chain(session)
-            count = session.query(AuditEntry).count()
+        key = load_master_key(settings)
+        trail = audit_trail(settings, encryption_key=key.secret)
+    except SettingsError as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    prepare_data_dir(settings)
+    engine = create_store_engine(settings.store_url())
+    try:
+        with session_factory(engine, audit=trail)() as session:
+            yield session
     finally:
         engine.dispose()
-    for chain_break in breaks:
-        err.print(f"audit trail broken at {chain_break}", markup=False, highlight=False)
-    if breaks:
+
+
+@audit_app.command("verify")
+def audit_verify(
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(help="Checkpoint file (JSONL) to compare with; default: the configured one."),
+    ] = None,
+) -> None:
+    """Check the whole trail and compare it with the last signed checkpoint: exit 1 if an
+    entry was edited, removed or reordered, the end was cut, or the chain was rebuilt."""
+    from lawful.store.checkpoints import verify_trail
+
+    with _audit_session() as session:
+        check = verify_trail(session, checkpoints=checkpoints)
+    for chain_break in check.breaks:
+        err.print(f"audit trail broken: {chain_break}", markup=False, highlight=False)
+    if not check.intact:
         raise typer.Exit(1)
-    out.print(f"[green]ok[/] audit trail intact: {count} entries")
+    against = (
+        f", {check.checkpoint.count} of them as checkpointed on {check.checkpoint.at:%Y-%m-%d %H:%M} UTC"
+        if check.checkpoint
+        else " (no checkpoint yet: run `lawful audit checkpoint`)"
+    )
+    out.print(f"[green]ok[/] audit trail intact: {check.count} entries{against}")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the trail's head (count and hash) and send it to the checkpoint file and URL."""
+    from httpx import HTTPError
+
+    from lawful.store.checkpoints import session_trail, write_checkpoint
+
+    with _audit_session() as session:
+        try:
+            checkpoint = write_checkpoint(session, trail=session_trail(session))
+        except (OSError, HTTPError) as error:
+            err.print(f"error: checkpoint not sent: {error}", markup=False, highlight=False)
+            raise typer.Exit(1) from None
+    out.print(f"checkpoint: {checkpoint.count} entries, head {checkpoint.head[:16]}…")
+
+
+@audit_app.command("public-key")
+def audit_public_key() -> None:
+    """Print the public key (base64, Ed25519) that checks the checkpoints' signatures."""
+    from lawful.store.checkpoints import session_trail
+
+    with _audit_session() as session:
+        print(session_trail(session).public_key())

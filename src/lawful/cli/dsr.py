@@ -315,12 +315,11 @@ def db_upgrade() -> None:
     """Create or upgrade the platform store's tables (LAWFUL_DATABASE_URL, or the embedded SQLite)."""
     from sqlalchemy import make_url
 
-    from lawful.config import load_settings
+    from lawful.config import load_settings, prepare_data_dir
     from lawful.store.migrate import head_revisions, upgrade_database
 
     settings = load_settings()
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings)
     url = settings.store_url()
     upgrade_database(url=url)
     shown = make_url(url).render_as_string(hide_password=True)

@@ -24,7 +24,7 @@ def report_ccpa_metrics(
 
     from rich.table import Table
 
-    from lawful.config import load_settings
+    from lawful.config import load_settings, prepare_data_dir
     from lawful.reports.metrics import ccpa_metrics, metrics_csv, request_records
     from lawful.store.db import create_store_engine, session_factory
     from lawful.store.migrate import ensure_store
@@ -33,8 +33,7 @@ def report_ccpa_metrics(
         err.print("[red]error[/] --format is table, csv or json")
         raise typer.Exit(1)
     settings = load_settings()
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings)
     ensure_store(url=settings.store_url(), upgrade=settings.database_url is None)
     engine = create_store_engine(settings.store_url())
     try:

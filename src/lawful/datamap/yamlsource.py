@@ -8,6 +8,12 @@ from typing import Any
 import yaml
 
 from lawful.datamap.problems import DataMapError, DataPath, Position, Problem, SourceMap
+from lawful.datamap.yamlbounds import (
+    ReadBudget,
+    YamlLimitError,
+    compose_single_document,
+    read_bounded_text,
+)
 
 # libyaml's loader when PyYAML was built with it: same nodes and marks, several times faster.
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -24,6 +30,8 @@ MERGEABLE_SECTIONS = (
     "trackers",
 )
 SINGLE_SECTIONS = ("version", "organization", "checks")
+# Mappings and lists are read as such; a tag asking for another type (!!set, !!python/…) is not.
+PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 def read_yaml_tree(path: Path) -> tuple[dict[str, Any], SourceMap]:
@@ -34,7 +42,9 @@ def read_yaml_tree(path: Path) -> tuple[dict[str, Any], SourceMap]:
     sources = SourceMap()
     problems: list[Problem] = []
     merged: dict[str, Any] = {}
-    _read_into(path.resolve(), merged, sources, problems, stack=(), included_at=None)
+    _read_into(
+        path.resolve(), merged, sources, problems, stack=(), included_at=None, budget=ReadBudget()
+    )
     if problems:
         raise DataMapError(problems)
     return merged, sources
@@ -48,8 +58,9 @@ def _read_into(
     *,
     stack: tuple[Path, ...],
     included_at: Position | None,
+    budget: ReadBudget,
 ) -> None:
-    document = parse_yaml_file(path, problems, included_at)
+    document = parse_yaml_file(path, problems, included_at, budget)
     if document is None:
         return
     node, loader = document
@@ -89,38 +100,38 @@ def _read_into(
                 )
             )
             continue
-        _read_into(target, merged, sources, problems, stack=(*stack, path), included_at=where)
+        _read_into(
+            target,
+            merged,
+            sources,
+            problems,
+            stack=(*stack, path),
+            included_at=where,
+            budget=budget,
+        )
 
 
 def parse_yaml_file(
-    path: Path, problems: list[Problem], included_at: Position | None
+    path: Path,
+    problems: list[Problem],
+    included_at: Position | None,
+    budget: ReadBudget | None = None,
 ) -> tuple[yaml.Node | None, yaml.SafeLoader] | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        where = included_at or Position(path, 1, 1)
-        problems.append(
-            Problem(
-                "Y002",
-                f"file not found: {path.name}",
-                "check the path (relative to the file that includes it)",
-                where,
-            )
-        )
-        return None
-    except (OSError, UnicodeDecodeError) as error:
-        problems.append(
-            Problem(
-                "Y002",
-                f"cannot read {path.name}: {error}",
-                "save the file as UTF-8 text",
-                Position(path, 1, 1),
-            )
-        )
+    """The document of `path` as nodes, read within the limits of `yamlbounds`.
+
+    Every reason it cannot be read becomes one located problem; never a traceback or a hang.
+    """
+    text = _read_text(path, problems, included_at, budget or ReadBudget())
+    if text is None:
         return None
     loader = Loader(text)
     try:
-        return loader.get_single_node(), loader
+        return compose_single_document(loader), loader
+    except YamlLimitError as error:
+        problems.append(
+            Problem(error.code, error.message, error.hint, Position(path, error.line, error.col))
+        )
+        return None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -140,6 +151,33 @@ def parse_yaml_file(
         return None
     finally:
         loader.dispose()
+
+
+def _read_text(
+    path: Path, problems: list[Problem], included_at: Position | None, budget: ReadBudget
+) -> str | None:
+    where = included_at or Position(path, 1, 1)
+    try:
+        return read_bounded_text(path, budget)
+    except YamlLimitError as error:
+        problems.append(Problem(error.code, error.message, error.hint, where))
+    except FileNotFoundError:
+        problems.append(
+            Problem(
+                "Y002",
+                f"file not found: {path.name}",
+                "check the path (relative to the file that includes it)",
+                where,
+            )
+        )
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else str(error)
+        problems.append(
+            Problem(
+                "Y002", f"cannot read {path.name}: {reason}", "save the file as UTF-8 text", where
+            )
+        )
+    return None
 
 
 def _syntax_hint(problem: str) -> str:
@@ -165,8 +203,7 @@ def convert_mapping(
 ) -> tuple[dict[str, Any], SourceMap]:
     sources = SourceMap()
     data = _convert(node, loader, path, at, sources, problems)
-    assert isinstance(data, dict)
-    return data, sources
+    return (data if isinstance(data, dict) else {}), sources  # {} when its tag was refused
 
 
 def _convert(
@@ -178,11 +215,25 @@ def _convert(
     problems: list[Problem],
 ) -> Any:
     sources.values[at] = _pos(path, node)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in PLAIN_TAGS:
+        problems.append(
+            Problem(
+                "Y011",
+                f"cannot read this value: the tag {node.tag!r} is not supported",
+                "remove the tag: write a plain mapping or list",
+                _pos(path, node),
+            )
+        )
+        return None
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, bool)) or key is None:
+            key = (
+                _scalar(key_node, loader, path, problems)
+                if isinstance(key_node, yaml.ScalarNode)
+                else None
+            )
+            if not isinstance(key, (str, int, bool)):
                 problems.append(
                     Problem(
                         "Y003",
@@ -211,7 +262,24 @@ def _convert(
             _convert(item, loader, path, (*at, index), sources, problems)
             for index, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    return _scalar(node, loader, path, problems)
+
+
+def _scalar(node: yaml.Node, loader: yaml.SafeLoader, path: Path, problems: list[Problem]) -> Any:
+    """The value of a scalar; an unknown tag or an impossible date is a problem, not a crash."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError) as error:
+        reason = error.problem if isinstance(error, yaml.MarkedYAMLError) else str(error)
+        problems.append(
+            Problem(
+                "Y011",
+                f"cannot read this value: {reason}",
+                "quote it to keep it as text",
+                _pos(path, node),
+            )
+        )
+        return None
 
 
 def _merge(

@@ -1,18 +1,22 @@
 """The audit trail: append-only, hash-chained entries for every action Lawful takes.
 
 Each entry holds the hash of the one before it, so editing or deleting any entry breaks the
-chain from that point on, and `verify_chain` says where. Entries carry ids and blind
-indexes only, never personal data in clear.
+chain from that point on, and `verify_chain` says where. The hash is keyed (HMAC-SHA-256
+under the audit key, kept outside the store), so whoever can write the database cannot
+recompute it; signed checkpoints of the head, kept outside the store too
+(`lawful.store.checkpoints`), reveal entries cut from the end or a chain rebuilt under
+another key. Entries carry ids and blind indexes only, never personal data in clear.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, Integer, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -21,6 +25,17 @@ from lawful.store.models import Base, UTCDateTime, utcnow
 
 GENESIS = "0" * 64
 AUDIT_LOCK_KEY = 0x4C41_5746  # "LAWF": the advisory lock that serialises audit writers
+UNKEYED = 1  # SHA-256: entries written before the audit key existed, still verified
+KEYED = 2  # HMAC-SHA-256 under the audit key
+AUDIT_INFO = "lawful.audit"  # the Session.info entry holding the installation's AuditTrail
+PENDING_INFO = "lawful.audit.pending"  # entries to checkpoint once their transaction commits
+
+
+class AuditSigner(Protocol):
+    """What a session needs to write keyed entries (`checkpoints.AuditTrail` is one)."""
+
+    key: bytes
+    checkpoint_every: int
 
 
 class AuditEntry(Base):
@@ -35,10 +50,17 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    chain_version: Mapped[int] = mapped_column(
+        Integer,
+        default=KEYED,
+        server_default="1",
+        comment="1: SHA-256 (before the audit key); 2: HMAC-SHA-256 under the audit key",
+    )
 
 
-def entry_hash(entry: AuditEntry) -> str:
-    """SHA-256 over the entry's content and the previous hash, in a canonical JSON form."""
+def entry_hash(entry: AuditEntry, key: bytes | None = None) -> str:
+    """The hash over the entry's content and the previous hash, in a canonical JSON form:
+    SHA-256 for an unkeyed entry, HMAC-SHA-256 under `key` for a keyed one."""
     content = {
         "seq": entry.seq,
         "at": entry.at.isoformat(timespec="microseconds"),
@@ -49,8 +71,14 @@ def entry_hash(entry: AuditEntry) -> str:
         "details": entry.details,
         "prev_hash": entry.prev_hash,
     }
+    if entry.chain_version == UNKEYED:
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+    if key is None:
+        raise ValueError("a keyed audit entry needs the audit key")
+    content["chain_version"] = entry.chain_version  # a downgrade to SHA-256 changes the hash
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def record_event(
@@ -67,12 +95,22 @@ def record_event(
 
     On PostgreSQL a transaction-scoped advisory lock makes writers queue, so two transactions
     never chain onto the same entry (a row lock is not enough under READ COMMITTED: the second
-    writer would read the same last entry once the first commits). On SQLite the database's
-    single writer does the same.
+    writer would read the same last entry once the first commits). On SQLite a write that
+    changes nothing takes the database's single write lock first, to the same end.
+
+    Keyed when the session carries the audit trail (every session the platform makes does);
+    a session without it writes an unkeyed entry, which `verify_chain` reports once the
+    keyed chain has begun.
     """
+    trail: AuditSigner | None = session.info.get(AUDIT_INFO)
     when = (at or utcnow()).astimezone(UTC)
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+    elif dialect == "sqlite":
+        # A write that changes nothing takes SQLite's write lock before the head is read;
+        # without it two writers both read the same head and collide on `seq`.
+        session.execute(text("UPDATE audit_entries SET seq = seq WHERE 0 = 1"))
     last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
     entry = AuditEntry(
         seq=(last.seq + 1) if last else 1,
@@ -83,10 +121,13 @@ def record_event(
         subject_id=subject_id,
         details=details or {},
         prev_hash=last.hash if last else GENESIS,
+        chain_version=KEYED if trail else UNKEYED,
     )
-    entry.hash = entry_hash(entry)
+    entry.hash = entry_hash(entry, trail.key if trail else None)
     session.add(entry)
     session.flush()
+    if trail and trail.checkpoint_every and entry.seq % trail.checkpoint_every == 0:
+        session.info.setdefault(PENDING_INFO, []).append((entry.seq, entry.hash))
     return entry
 
 
@@ -94,26 +135,64 @@ def record_event(
 class ChainBreak:
     seq: int
     reason: str
+    kind: str = "edited"  # edited, missing, rechained, truncated, unkeyed, checkpoint
 
     def __str__(self) -> str:
-        return f"entry {self.seq}: {self.reason}"
+        return f"entry {self.seq}: {self.reason}" if self.seq else self.reason
 
 
-def verify_chain(session: Session, *, batch: int = 5000) -> list[ChainBreak]:
-    """Walk the whole trail; return every place where it was edited, removed or reordered."""
+@dataclass(frozen=True)
+class Anchor:
+    """What a checkpoint kept outside the store says: the first `count` entries end in `head`."""
+
+    count: int
+    head: str
+    at: datetime
+
+
+def verify_chain(
+    session: Session, *, key: bytes | None = None, anchor: Anchor | None = None, batch: int = 5000
+) -> list[ChainBreak]:
+    """Walk the whole trail; return every place where it was edited, removed or reordered,
+    and, against `anchor`, whether entries were cut from the end or the chain rebuilt.
+    `key` defaults to the audit key the session was made with."""
+    if key is None and (trail := session.info.get(AUDIT_INFO)) is not None:
+        key = trail.key
     breaks: list[ChainBreak] = []
-    expected_prev, expected_seq = GENESIS, 1
+    expected_prev, expected_seq, keyed_from = GENESIS, 1, 0
     for entry in _entries(session, batch=batch):
         if entry.seq != expected_seq:
-            breaks.append(
-                ChainBreak(entry.seq, f"entries {expected_seq}–{entry.seq - 1} are missing")
-            )
+            reason = f"entries {expected_seq}–{entry.seq - 1} are missing"
+            breaks.append(ChainBreak(entry.seq, reason, "missing"))
         if entry.prev_hash != expected_prev:
-            breaks.append(ChainBreak(entry.seq, "does not follow the entry before it"))
-        if entry_hash(entry) != entry.hash:
-            breaks.append(ChainBreak(entry.seq, "its content was changed after it was written"))
+            breaks.append(ChainBreak(entry.seq, "does not follow the entry before it", "edited"))
+        breaks.extend(_entry_breaks(entry, key, keyed_from))
+        if entry.chain_version != UNKEYED and not keyed_from:
+            keyed_from = entry.seq
+        if anchor and entry.seq == anchor.count and entry.hash != anchor.head:
+            reason = f"differs from the checkpoint of {anchor.at:%Y-%m-%d %H:%M} UTC: the chain was rebuilt"
+            breaks.append(ChainBreak(entry.seq, reason, "rechained"))
         expected_prev, expected_seq = entry.hash, entry.seq + 1
+    if anchor and expected_seq - 1 < anchor.count:
+        reason = (
+            f"the trail ends here but the checkpoint of {anchor.at:%Y-%m-%d %H:%M} UTC counted "
+            f"{anchor.count} entries: the last {anchor.count - expected_seq + 1} were removed"
+        )
+        breaks.append(ChainBreak(expected_seq - 1, reason, "truncated"))
     return breaks
+
+
+def _entry_breaks(entry: AuditEntry, key: bytes | None, keyed_from: int) -> list[ChainBreak]:
+    if entry.chain_version == UNKEYED and keyed_from:
+        reason = f"written without the audit key after the keyed chain began (entry {keyed_from})"
+        return [ChainBreak(entry.seq, reason, "unkeyed")]
+    if entry.chain_version not in (UNKEYED, KEYED):
+        return [ChainBreak(entry.seq, "has an unknown chain version", "edited")]
+    if entry.chain_version == KEYED and key is None:
+        return [ChainBreak(entry.seq, "cannot be checked without the audit key", "edited")]
+    if entry_hash(entry, key) != entry.hash:
+        return [ChainBreak(entry.seq, "its content was changed after it was written", "edited")]
+    return []
 
 
 def _entries(session: Session, *, batch: int) -> Iterator[AuditEntry]:

@@ -7,6 +7,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from lawful.store.audit import AUDIT_INFO
+from lawful.store.checkpoints import AuditTrail, forget_pending, publish_pending
+
 
 def create_store_engine(url: str, **options: Any) -> Engine:
     """An engine for the platform store. SQLite gets WAL, foreign keys and a busy timeout,
@@ -24,9 +27,18 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after a commit (the runner commits per step)."""
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, audit: AuditTrail | None = None) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after a commit (the runner commits per step).
+
+    With `audit`, each session keys the audit entries it writes and checkpoints the trail's
+    head after the commits that pass every N-th entry.
+    """
+    if audit is None:
+        return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False, info={AUDIT_INFO: audit})
+    event.listen(factory, "after_commit", publish_pending)
+    event.listen(factory, "after_soft_rollback", forget_pending)
+    return factory
 
 
 def commit_checkpoint(session: Session) -> None:

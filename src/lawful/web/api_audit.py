@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from lawful.auth.models import ApiToken
-from lawful.store.audit import verify_chain
+from lawful.store.checkpoints import verify_trail
 from lawful.web.bounds import Offset
 from lawful.web.deps import DbSession, require_scopes
 from lawful.web.errors import TOKEN_ERRORS, error_responses
@@ -35,7 +35,18 @@ def list_entries(
     return AuditPage(entries=[AuditEntryOut.model_validate(e) for e in entries], total=total)
 
 
-@router.get("/verify", response_model=ChainCheck, summary="Check the hash chain end to end")
+@router.get(
+    "/verify",
+    response_model=ChainCheck,
+    summary="Check the keyed hash chain end to end, and against the last signed checkpoint",
+)
 def verify(db: DbSession, token: AuditReader) -> ChainCheck:
-    breaks = [str(chain_break) for chain_break in verify_chain(db)]
-    return ChainCheck(intact=not breaks, breaks=breaks)
+    check = verify_trail(db)
+    return ChainCheck(
+        intact=check.intact,
+        breaks=[str(chain_break) for chain_break in check.breaks],
+        kinds=sorted({chain_break.kind for chain_break in check.breaks}),
+        count=check.count,
+        checkpoint_count=check.checkpoint.count if check.checkpoint else None,
+        checkpoint_at=check.checkpoint.at if check.checkpoint else None,
+    )

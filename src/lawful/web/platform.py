@@ -13,11 +13,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from lawful.config import Settings, SettingsError, load_master_key
+from lawful.config import Settings, SettingsError, load_master_key, prepare_data_dir
 from lawful.datamap.loader import LoadedMap, load_datamap
 from lawful.datamap.models import DataMap
 from lawful.engine.datastores import ConnectorFactory, registry_factory
 from lawful.requests.context import RequestPolicy, RequestsContext
+from lawful.store.checkpoints import audit_trail
 from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
 from lawful.store.migrate import ensure_store
@@ -64,12 +65,13 @@ def open_store(settings: Settings) -> Iterator[Store]:
     upgraded here; a configured database must have been upgraded with `lawful db upgrade`."""
     key = load_master_key(settings)
     url = settings.store_url()
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings)
     ensure_store(url=url, upgrade=settings.database_url is None)
     engine = create_store_engine(url)
     try:
-        yield Store(session_factory(engine), Keyring.from_master(key.secret), key.generated_at)
+        audit = audit_trail(settings, encryption_key=key.secret)
+        sessions = session_factory(engine, audit=audit)
+        yield Store(sessions, Keyring.from_master(key.secret), key.generated_at)
     finally:
         engine.dispose()
 

@@ -30,3 +30,13 @@ class AuditPage(BaseModel):
 class ChainCheck(BaseModel):
     intact: bool
     breaks: list[str] = Field(description="Where the chain was edited, cut or reordered")
+    kinds: list[str] = Field(
+        default_factory=list,
+        description="Kinds of break found: edited, missing, unkeyed, rechained, truncated, "
+        "checkpoint (the last checkpoint is unreadable or not signed by this installation)",
+    )
+    count: int = Field(default=0, description="Entries in the trail")
+    checkpoint_count: int | None = Field(
+        default=None, description="Entries the last checkpoint counted (none yet: null)"
+    )
+    checkpoint_at: datetime | None = Field(default=None, description="When it was signed")

@@ -31,6 +31,7 @@ from lawful.requests.mail import Mailer, mailer_from_settings
 from lawful.requests.records import expire_unverified_requests, purge_expired_records
 from lawful.requests.tasks import RequestsRuntime, job_bodies, record_gave_up
 from lawful.retention.schedule import sweep_once
+from lawful.store.checkpoints import session_trail, write_checkpoint
 from lawful.store.crypto import Keyring
 from lawful.store.models import JobStatus, utcnow
 from lawful.store.tasks import Dispatcher, Handler, Payload, RetryLaterError, prune_done_tasks
@@ -46,6 +47,7 @@ Body = Callable[[Payload], None]
 RETENTION_SWEEP = "retention.sweep"
 REQUESTS_HOUSEKEEPING = "requests.housekeeping"
 CONSENT_EXPIRE = "consent.expire"
+AUDIT_CHECKPOINT = "audit.checkpoint"
 DONE_TASKS_KEPT = timedelta(days=30)  # finished tasks: kept a month for the Jobs page
 
 
@@ -148,6 +150,7 @@ def platform_bodies(platform: Platform, runtime: RequestsRuntime) -> dict[str, B
         RETENTION_SWEEP: lambda payload: _sweep(platform),
         REQUESTS_HOUSEKEEPING: lambda payload: _housekeeping(platform),
         CONSENT_EXPIRE: lambda payload: expire_once(platform.sessions),
+        AUDIT_CHECKPOINT: lambda payload: _audit_checkpoint(platform),
     }
 
 
@@ -171,6 +174,13 @@ def _housekeeping(platform: Platform) -> None:
         purge_expired_records(session, ctx=platform.requests)
         prune_done_tasks(session, before=utcnow() - DONE_TASKS_KEPT)
         session.commit()
+
+
+def _audit_checkpoint(platform: Platform) -> None:
+    """Sign the trail's head and send it out: a quiet trail is checkpointed too, so entries
+    cut from its end are found (docs/security.md, "Audit trail")."""
+    with platform.sessions() as session:
+        write_checkpoint(session, trail=session_trail(session))
 
 
 def platform_runner(platform: Platform, *, name: str, kept: DatastorePool) -> TaskRunner:
@@ -199,6 +209,9 @@ def platform_poller(platform: Platform, runner: TaskRunner, *, name: str | None)
         Scheduled(REQUESTS_HOUSEKEEPING, timedelta(days=1)),
         Scheduled(CONSENT_EXPIRE, timedelta(days=1)),
     ]
+    if settings.audit_checkpoint_minutes > 0:
+        every = timedelta(minutes=settings.audit_checkpoint_minutes)
+        scheduled.append(Scheduled(AUDIT_CHECKPOINT, every))
     if settings.retention_interval_hours > 0:
         scheduled.append(
             Scheduled(RETENTION_SWEEP, timedelta(hours=settings.retention_interval_hours))
