@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from lawful.config import Settings
 from lawful.consent.expiry import expire_once
 from lawful.datamap.models import DataMap
+from lawful.discovery.service import DISCOVERY_SCAN
+from lawful.discovery.tasks import scan_and_record
 from lawful.engine.datastores import ConnectorFactory, DatastorePool
 from lawful.interop.drp.callbacks import job_bodies as drp_job_bodies
 from lawful.requests.context import RequestPolicy, RequestsContext
@@ -46,6 +48,7 @@ Body = Callable[[Payload], None]
 RETENTION_SWEEP = "retention.sweep"
 REQUESTS_HOUSEKEEPING = "requests.housekeeping"
 CONSENT_EXPIRE = "consent.expire"
+SCAN_SCHEDULES = {"off": None, "daily": timedelta(days=1), "weekly": timedelta(days=7)}
 DONE_TASKS_KEPT = timedelta(days=30)  # finished tasks: kept a month for the Jobs page
 
 
@@ -148,6 +151,7 @@ def platform_bodies(platform: Platform, runtime: RequestsRuntime) -> dict[str, B
         RETENTION_SWEEP: lambda payload: _sweep(platform),
         REQUESTS_HOUSEKEEPING: lambda payload: _housekeeping(platform),
         CONSENT_EXPIRE: lambda payload: expire_once(platform.sessions),
+        DISCOVERY_SCAN: lambda payload: _discovery_scan(platform, payload),
     }
 
 
@@ -163,6 +167,19 @@ def _sweep(platform: Platform) -> None:
     )
     if report.job.status is not JobStatus.done:  # resumed by the next attempt
         raise RetryLaterError("the retention sweep did not finish; it resumes")
+
+
+def _discovery_scan(platform: Platform, payload: Payload) -> None:
+    """A scheduled scan (no payload: every SQL system) or one staff asked for."""
+    systems = payload.get("systems")
+    scan_and_record(
+        platform.sessions,
+        datamap=platform.datamap,
+        base_dir=platform.settings.datastore_dir or platform.loaded_map.path.parent,
+        environ=os.environ,
+        requested_by=str(payload.get("requested_by") or "schedule"),
+        systems=[str(s) for s in systems] if isinstance(systems, list) else None,
+    )
 
 
 def _housekeeping(platform: Platform) -> None:
@@ -203,6 +220,9 @@ def platform_poller(platform: Platform, runner: TaskRunner, *, name: str | None)
         scheduled.append(
             Scheduled(RETENTION_SWEEP, timedelta(hours=settings.retention_interval_hours))
         )
+    scan_every = SCAN_SCHEDULES[settings.discovery_scan_schedule]
+    if scan_every is not None:
+        scheduled.append(Scheduled(DISCOVERY_SCAN, scan_every))
     return Poller(
         platform.sessions,
         platform.jobs,
