@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,6 +52,27 @@ def scan_and_record(
             session.commit()
             run_ids.append(run.id)
     return run_ids
+
+
+def record_systems(
+    sessions: sessionmaker[Session],
+    *,
+    datamap: DataMap,
+    scanned: Sequence[ScannedSystem],
+    started: datetime,
+    requested_by: str,
+) -> list[str]:
+    """Record systems already scanned (`lawful scan --record`): one run each, one
+    transaction for them all; returns the runs' ids."""
+    with sessions() as session:
+        runs = [
+            record_scan(
+                session, datamap=datamap, scanned=system, started=started, requested_by=requested_by
+            )
+            for system in scanned
+        ]
+        session.commit()
+        return [run.id for run in runs]
 
 
 def _scan_one(
