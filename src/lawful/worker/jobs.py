@@ -210,8 +210,8 @@ def _fresh_after_failure(handler: Handler, kept: DatastorePool) -> Handler:
     return run
 
 
-def platform_poller(platform: Platform, runner: TaskRunner, *, name: str | None) -> Poller:
-    settings = platform.settings
+def scheduled_work(settings: Settings) -> list[Scheduled]:
+    """The work a platform's pollers queue on their own, one task per slot."""
     scheduled = [
         Scheduled(REQUESTS_HOUSEKEEPING, timedelta(days=1)),
         Scheduled(CONSENT_EXPIRE, timedelta(days=1)),
@@ -223,12 +223,17 @@ def platform_poller(platform: Platform, runner: TaskRunner, *, name: str | None)
     scan_every = SCAN_SCHEDULES[settings.discovery_scan_schedule]
     if scan_every is not None:
         scheduled.append(Scheduled(DISCOVERY_SCAN, scan_every))
+    return scheduled
+
+
+def platform_poller(platform: Platform, runner: TaskRunner, *, name: str | None) -> Poller:
+    settings = platform.settings
     return Poller(
         platform.sessions,
         platform.jobs,
         republish_after=timedelta(seconds=settings.job_republish_seconds),
         on_failed=runner.gave_up,
-        scheduled=scheduled,
+        scheduled=scheduled_work(settings),
         worker_name=name,
     )
 
