@@ -76,22 +76,27 @@ def test_a_scheduled_scan_records_a_run_and_the_undeclared_personal_column(
 
     sessions = helpdesk.sessions()
     [run] = runs(sessions)
-    assert run.outcome is RunOutcome.done and run.system == "desk"
+    assert run.outcome is RunOutcome.done
+    assert run.system == "desk"
     assert run.requested_by == "schedule"
     assert (run.tables_seen, run.rows_sampled) == (2, 2 * HELPDESK_ROWS)
     found = findings(sessions)
     misc = found["tickets.misc"]
     assert (misc.category, misc.declared, misc.dataset) == ("contact.email", False, "tickets")
-    assert misc.evidence.value == "values" and misc.values_matched == HELPDESK_ROWS
-    assert found["customers.email"].declared and not found["customers.email"].free_text
+    assert misc.evidence.value == "values"
+    assert misc.values_matched == HELPDESK_ROWS
+    assert found["customers.email"].declared
+    assert not found["customers.email"].free_text
     assert found["tickets.body"].free_text, "free text naming people is flagged"
     assert "tickets.status" not in found
-    assert run.undeclared_columns == 1 and run.new_columns == run.personal_columns
+    assert run.undeclared_columns == 1
+    assert run.new_columns == run.personal_columns
     with sessions() as session:
         entry = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "discovery_scanned")
         ).one()
-        assert entry.subject_id == "desk" and entry.details["undeclared"] == 1
+        assert entry.subject_id == "desk"
+        assert entry.details["undeclared"] == 1
 
 
 def test_a_second_scan_shows_a_column_added_since_as_new(
@@ -104,10 +109,12 @@ def test_a_second_scan_shows_a_column_added_since_as_new(
 
     sessions = helpdesk.sessions()
     first, second = runs(sessions)
-    assert second.new_columns == 1 and second.undeclared_columns == 2
+    assert second.new_columns == 1
+    assert second.undeclared_columns == 2
     found = findings(sessions)
     added = found["customers.recovery_contact"]
-    assert added.first_seen_run == second.id and added.category == "contact.email"
+    assert added.first_seen_run == second.id
+    assert added.category == "contact.email"
     assert found["tickets.misc"].first_seen_run == first.id
     assert found["tickets.misc"].last_seen_run == second.id
 
@@ -144,7 +151,8 @@ def test_a_scan_of_a_store_that_cannot_be_read_records_it_unreachable(
         (helpdesk.map_path.parent / "desk.sqlite").unlink()
     scheduled_scan(helpdesk, tmp_path)
     [run] = runs(helpdesk.sessions())
-    assert run.outcome is RunOutcome.unreachable and run.personal_columns == 0
+    assert run.outcome is RunOutcome.unreachable
+    assert run.personal_columns == 0
 
 
 def test_a_scheduled_scan_slot_is_queued_once_when_twenty_four_pollers_race(
@@ -167,7 +175,7 @@ def test_a_scheduled_scan_slot_is_queued_once_when_twenty_four_pollers_race(
         start.wait()
         try:
             poller.tick()
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=race, args=(p,)) for p in pollers]
