@@ -10,10 +10,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from lawful.cli import app
 from lawful.discovery.models import ColumnFinding, RunOutcome, ScanRun
 from lawful.discovery.service import DISCOVERY_SCAN
 from lawful.store.audit import AuditEntry
@@ -193,3 +196,23 @@ def test_a_scheduled_scan_slot_is_queued_once_when_twenty_four_pollers_race(
 def _environ(helpdesk: Helpdesk, monkeypatch: object) -> None:
     for name, value in helpdesk.environ.items():
         monkeypatch.setenv(name, value)  # type: ignore[attr-defined]
+
+
+def test_lawful_scan_record_stores_a_run_per_system_on_demand(
+    helpdesk: Helpdesk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _environ(helpdesk, monkeypatch)
+    monkeypatch.setenv("LAWFUL_DATABASE_URL", helpdesk.store_url)
+    monkeypatch.setenv("LAWFUL_DATA_DIR", str(tmp_path / "lawful-data"))
+    result = CliRunner().invoke(app, ["scan", "-m", str(helpdesk.map_path), "--record"])
+    assert result.exit_code == 0, result.output
+    [run] = runs(helpdesk.sessions())
+    assert run.requested_by == "cli"
+    assert findings(helpdesk.sessions())["tickets.misc"].declared is False
+    assert "backup0.dupont@contact.example.com" not in result.output
+
+
+def test_lawful_scan_record_without_a_map_says_what_to_give(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["scan", "--url-env", "HOME", "--record"])
+    assert result.exit_code == 1
+    assert "give --map FILE" in result.output
