@@ -88,6 +88,7 @@ def helpdesk_values(n: int) -> dict[str, str]:
         f"please write back to {first.lower()}{n}@inbox.example.net",
         "misc": f"backup{n}.{last.lower()}@contact.example.com",
         "recovery": f"recovery{n}.{first.lower()}@safe.example.io",
+        "export": f"export-{n}.{last.lower()}@legacy.example.com",
     }
 
 
@@ -133,8 +134,17 @@ def _fill(engine: sa.Engine) -> None:
             "CREATE TABLE tickets (ticket_id INTEGER PRIMARY KEY, customer_id INTEGER, "
             "body TEXT, status VARCHAR(20), misc VARCHAR(200))"
         )
+        # A table nobody declared, named as a spreadsheet export would be.
+        conn.exec_driver_sql(
+            'CREATE TABLE "Legacy Export" ("Row" INTEGER PRIMARY KEY, "Contact E-mail" '
+            "VARCHAR(200) NOT NULL)"
+        )
         for n in range(HELPDESK_ROWS):
             v = helpdesk_values(n)
+            conn.execute(
+                sa.text('INSERT INTO "Legacy Export" VALUES (:id, :mail)'),
+                {"id": n + 1, "mail": v["export"]},
+            )
             conn.execute(
                 sa.text("INSERT INTO customers VALUES (:id, :email, :name)"),
                 {"id": n + 1, "email": v["email"], "name": v["full_name"]},
@@ -153,7 +163,8 @@ def helpdesk(
     pg_database_factory: Callable[[str], str],
 ) -> Iterator[Helpdesk]:
     """The helpdesk's database and a platform store on the same backend: `tickets.misc`
-    holds emails the map does not declare, `tickets.body` is free text naming people."""
+    holds emails the map does not declare, `tickets.body` is free text naming people, and a
+    table the map does not know (`Legacy Export`) has a column named with a space and a dash."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'desk.sqlite'}"
         connection, environ = "{type: sqlite, path: desk.sqlite}", {}

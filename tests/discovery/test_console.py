@@ -5,6 +5,7 @@ CSRF token."""
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import warnings
 from collections.abc import Iterator
@@ -106,6 +107,9 @@ def test_an_auditor_reads_declared_vs_found_new_free_text_and_the_yaml_to_add(
     undeclared = html.split("Personal columns not in the map")[1].split("<h2>")[0]
     assert "misc: {category: contact.email, erase: nullify}" in undeclared
     assert "fields:</code> of <code>tickets" in undeclared
+    legacy = html_lib.unescape(undeclared.split("Legacy Export.Contact E-mail")[1])
+    assert "Its table is in no dataset of the map" in legacy
+    assert '"Contact E-mail": {category: contact.email, erase:' in legacy
     assert "Scan now" not in html  # auditors read only
     for n in range(HELPDESK_ROWS):
         for value in helpdesk_values(n).values():

@@ -82,7 +82,7 @@ def test_a_scheduled_scan_records_a_run_and_the_undeclared_personal_column(
     assert run.outcome is RunOutcome.done
     assert run.system == "desk"
     assert run.requested_by == "schedule"
-    assert (run.tables_seen, run.rows_sampled) == (2, 2 * HELPDESK_ROWS)
+    assert (run.tables_seen, run.rows_sampled) == (3, 3 * HELPDESK_ROWS)
     found = findings(sessions)
     misc = found["tickets.misc"]
     assert (misc.category, misc.declared, misc.dataset) == ("contact.email", False, "tickets")
@@ -92,14 +92,20 @@ def test_a_scheduled_scan_records_a_run_and_the_undeclared_personal_column(
     assert not found["customers.email"].free_text
     assert found["tickets.body"].free_text, "free text naming people is flagged"
     assert "tickets.status" not in found
-    assert run.undeclared_columns == 1
+    export = found["Legacy Export.Contact E-mail"]
+    assert (export.category, export.dataset, export.erase) == (
+        "contact.email",
+        None,
+        '{strategy: replace, value: "[erased]"}',  # NOT NULL: no nullify
+    )
+    assert run.undeclared_columns == 2
     assert run.new_columns == run.personal_columns
     with sessions() as session:
         entry = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "discovery_scanned")
         ).one()
         assert entry.subject_id == "desk"
-        assert entry.details["undeclared"] == 1
+        assert entry.details["undeclared"] == 2
 
 
 def test_a_second_scan_shows_a_column_added_since_as_new(
@@ -113,7 +119,7 @@ def test_a_second_scan_shows_a_column_added_since_as_new(
     sessions = helpdesk.sessions()
     first, second = runs(sessions)
     assert second.new_columns == 1
-    assert second.undeclared_columns == 2
+    assert second.undeclared_columns == 3
     found = findings(sessions)
     added = found["customers.recovery_contact"]
     assert added.first_seen_run == second.id
