@@ -13,6 +13,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -245,6 +246,15 @@ class Settings(BaseSettings):
         description="ID documents a person may send for one request (each at most 5 MB); "
         "one more is refused (409). A policy, not a legal number: enough for both sides "
         "of a card and a retake.",
+    )
+
+    # --- discovery scans (lawful.discovery) ---------------------------------------------------
+    discovery_scan_schedule: Literal["off", "daily", "weekly"] = Field(
+        default="off",
+        description="How often `lawful serve` or `lawful worker` scans the map's SQL systems "
+        "for personal data (a bounded sample per table; only categories and counts are "
+        "stored) for the console's Discovery page: off, daily or weekly. `lawful scan --record` "
+        "runs one on demand.",
     )
 
     # --- retention sweeps (lawful.retention) ---------------------------------------------------

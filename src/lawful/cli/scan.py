@@ -6,8 +6,9 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -15,6 +16,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from lawful.cli import DataDirOption, _load_or_exit, app, err, out
+
+if TYPE_CHECKING:
+    from lawful.datamap.models import DataMap
+    from lawful.discovery.scan import ScannedSystem
 
 UrlEnvOption = Annotated[
     str | None,
@@ -40,6 +45,14 @@ def scan(
     ] = 200,
     output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
     data_dir: DataDirOption = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Also record the scan in the platform store, for the console's Discovery "
+            "page (with --map).",
+        ),
+    ] = False,
 ) -> None:
     """Read each table's live structure, sample it, classify every column, and write a draft
     data map. Sampled values are never stored, logged or printed: only counts and categories."""
@@ -47,10 +60,15 @@ def scan(
     from lawful.discovery.registry import RecognizerError
     from lawful.discovery.report import scan_report
     from lawful.discovery.scan import scan_systems
+    from lawful.store.models import utcnow
 
     _refuse_bad_options(map_path, url_env, output_format)
+    if record and map_path is None:
+        err.print("[red]error[/] --record records the scan of a map's systems: give --map FILE")
+        raise typer.Exit(1)
     loaded = _load_or_exit(map_path) if map_path is not None else None
     datamap = loaded.datamap if loaded else None
+    started = utcnow()
     try:
         with _progress_bar() as advance:
             systems = scan_systems(
@@ -66,10 +84,22 @@ def scan(
         err.print(f"[red]error[/] {escape(str(error))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     report = scan_report(systems, datamap=datamap, output=output)
+    if record and datamap is not None:
+        _record(datamap, systems, started)
     if output_format == "json":
         out.print_json(json.dumps(report))
     else:
         _print_summary(report, output)
+
+
+def _record(datamap: DataMap, systems: list[ScannedSystem], started: datetime) -> None:
+    from lawful.cli.dsr import _dsr_errors, _store_sessions
+    from lawful.discovery.tasks import record_systems
+
+    with _dsr_errors(), _store_sessions() as sessions:
+        runs = record_systems(sessions, datamap=datamap, scanned=systems, started=started,
+                              requested_by="cli")  # fmt: skip
+    err.print(f"recorded {len(runs)} scan run(s): see the console's Discovery page")
 
 
 def _refuse_bad_options(map_path: Path | None, url_env: str | None, output_format: str) -> None:

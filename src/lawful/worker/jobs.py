@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from lawful.config import Settings
 from lawful.consent.expiry import expire_once
 from lawful.datamap.models import DataMap
+from lawful.discovery.service import DISCOVERY_SCAN
+from lawful.discovery.tasks import scan_and_record
 from lawful.engine.datastores import ConnectorFactory, DatastorePool
 from lawful.interop.drp.callbacks import job_bodies as drp_job_bodies
 from lawful.requests.context import RequestPolicy, RequestsContext
@@ -48,6 +50,7 @@ RETENTION_SWEEP = "retention.sweep"
 REQUESTS_HOUSEKEEPING = "requests.housekeeping"
 CONSENT_EXPIRE = "consent.expire"
 AUDIT_CHECKPOINT = "audit.checkpoint"
+SCAN_SCHEDULES = {"off": None, "daily": timedelta(days=1), "weekly": timedelta(days=7)}
 DONE_TASKS_KEPT = timedelta(days=30)  # finished tasks: kept a month for the Jobs page
 
 
@@ -151,6 +154,7 @@ def platform_bodies(platform: Platform, runtime: RequestsRuntime) -> dict[str, B
         REQUESTS_HOUSEKEEPING: lambda payload: _housekeeping(platform),
         CONSENT_EXPIRE: lambda payload: expire_once(platform.sessions),
         AUDIT_CHECKPOINT: lambda payload: _audit_checkpoint(platform),
+        DISCOVERY_SCAN: lambda payload: _discovery_scan(platform, payload),
     }
 
 
@@ -166,6 +170,19 @@ def _sweep(platform: Platform) -> None:
     )
     if report.job.status is not JobStatus.done:  # resumed by the next attempt
         raise RetryLaterError("the retention sweep did not finish; it resumes")
+
+
+def _discovery_scan(platform: Platform, payload: Payload) -> None:
+    """A scheduled scan (no payload: every SQL system) or one staff asked for."""
+    systems = payload.get("systems")
+    scan_and_record(
+        platform.sessions,
+        datamap=platform.datamap,
+        base_dir=platform.settings.datastore_dir or platform.loaded_map.path.parent,
+        environ=os.environ,
+        requested_by=str(payload.get("requested_by") or "schedule"),
+        systems=[str(s) for s in systems] if isinstance(systems, list) else None,
+    )
 
 
 def _housekeeping(platform: Platform) -> None:
@@ -203,8 +220,8 @@ def _fresh_after_failure(handler: Handler, kept: DatastorePool) -> Handler:
     return run
 
 
-def platform_poller(platform: Platform, runner: TaskRunner, *, name: str | None) -> Poller:
-    settings = platform.settings
+def scheduled_work(settings: Settings) -> list[Scheduled]:
+    """The work a platform's pollers queue on their own, one task per slot."""
     scheduled = [
         Scheduled(REQUESTS_HOUSEKEEPING, timedelta(days=1)),
         Scheduled(CONSENT_EXPIRE, timedelta(days=1)),
@@ -216,12 +233,20 @@ def platform_poller(platform: Platform, runner: TaskRunner, *, name: str | None)
         scheduled.append(
             Scheduled(RETENTION_SWEEP, timedelta(hours=settings.retention_interval_hours))
         )
+    scan_every = SCAN_SCHEDULES[settings.discovery_scan_schedule]
+    if scan_every is not None:
+        scheduled.append(Scheduled(DISCOVERY_SCAN, scan_every))
+    return scheduled
+
+
+def platform_poller(platform: Platform, runner: TaskRunner, *, name: str | None) -> Poller:
+    settings = platform.settings
     return Poller(
         platform.sessions,
         platform.jobs,
         republish_after=timedelta(seconds=settings.job_republish_seconds),
         on_failed=runner.gave_up,
-        scheduled=scheduled,
+        scheduled=scheduled_work(settings),
         worker_name=name,
     )
 
