@@ -1,12 +1,14 @@
 """Durable jobs: every change is planned first, checkpointed per dataset and batch in the
-platform store, then applied step by step, committing after each.
+platform store, then applied datastore by datastore.
 
-The plan (keys and new values, sealed) is committed before any datastore is touched. Each
-step is one transaction on its datastore, then one commit of its checkpoint (which, on
-PostgreSQL, does not wait for the disk: see `commit_checkpoint`). A crash between
-the two leaves the step unfinished although its change is in the store: a resumed run reads
-every unfinished step's rows back first and sends the change only when it is not there. New
-values are computed at planning time, so no step can ever apply something different twice.
+The plan (keys and new values, sealed) is committed before any datastore is touched. A
+datastore's unfinished steps run in one transaction there (all or nothing: a person is never
+half-erased in one database), each statement checked to touch exactly the rows planned;
+then the checkpoints of those steps are committed together (which, on PostgreSQL, does not
+wait for the disk: see `commit_checkpoint`). A crash between the two leaves the steps
+unfinished although their change is in the store: a resumed run reads every unfinished
+step's rows back first and sends the change only when it is not there. New values are
+computed at planning time, so no step can ever apply something different twice.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from sqlalchemy.orm import Session
 
 from lawful.connectors.base import Connector, ConnectorError, Row, batched
 from lawful.datamap.models import DataMap
+from lawful.engine.apply import RowCountError, apply_change
 from lawful.engine.datastores import Datastores
+from lawful.engine.errors import EngineError
 from lawful.engine.identity import Identity
 from lawful.engine.retry import with_retry
-from lawful.engine.values import decode, encode, same
+from lawful.engine.values import decode, encode
 from lawful.store.crypto import Keyring
 from lawful.store.db import commit_checkpoint
 from lawful.store.models import Job, JobKind, JobStatus, JobStep, StepStatus, utcnow
@@ -40,7 +44,7 @@ class Change:
     dataset: str
     system: str
     table: str
-    key: str
+    key: tuple[str, ...]  # the key's columns: every row holds them
     action: Literal["update", "delete"]
     rows: tuple[Row, ...]
 
@@ -139,7 +143,8 @@ def _step(
     payload = {
         "system": change.system,
         "table": change.table,
-        "key": change.key,
+        "dataset": change.dataset,
+        "key": list(change.key),
         "action": change.action,
         "rows": [{column: encode(value) for column, value in row.items()} for row in rows],
     }
@@ -196,89 +201,87 @@ def run_job(
     progress: Progress | None = None,
     finish: Finisher | None = None,
 ) -> JobReport:
-    """Apply every step not yet done, committing after each; mark the job done only when all
-    are (the last step's checkpoint and the job's end share one commit). A step that fails
-    after its retries stops the remaining steps of its system (their foreign keys may depend
-    on it); other systems go on. Re-running resumes.
+    """Apply every step not yet done, datastore by datastore: a datastore's steps run in one
+    transaction there (all or nothing), then their checkpoints are committed together; mark
+    the job done only when all are (the last checkpoints and the job's end share one
+    commit). A datastore that fails after its retries is rolled back entirely and its steps
+    stay to do; other systems go on. Re-running resumes.
 
     A new job must be committed before it runs: the plan is what a resumed run follows.
     """
-    failed_systems: set[str] = set()
     steps = list(job.steps)
-    for number, step in enumerate(steps, start=1):
-        if step.status is StepStatus.done:
-            continue
-        status = _run_step(
-            step, keyring=keyring, datastores=datastores, skip=failed_systems, resumed=resumed
-        )
-        if status is None:
-            continue
-        if number < len(steps):
+    systems: dict[str, list[tuple[JobStep, dict[str, Any]]]] = {}
+    for step in steps:
+        if step.status is not StepStatus.done:
+            payload = keyring.decrypt_json(step.payload_sealed or b"", context=PAYLOAD)
+            systems.setdefault(payload["system"], []).append((step, payload))
+    done = len(steps) - sum(len(group) for group in systems.values())
+    for number, (system, group) in enumerate(systems.items(), start=1):
+        status = _run_system(system, group, datastores=datastores, resumed=resumed)
+        if number < len(systems):
             commit_checkpoint(session)
-        if progress is not None:
-            progress(StepEvent(step.dataset, step.batch, status, number, len(steps)))
+        for step, _ in group:
+            done += 1
+            if progress is not None:
+                progress(StepEvent(step.dataset, step.batch, status, done, len(steps)))
     return _close_job(session, job=job, keyring=keyring, resumed=resumed, finish=finish)
 
 
-def _run_step(
-    step: JobStep, *, keyring: Keyring, datastores: Datastores, skip: set[str], resumed: bool
-) -> StepStatus | None:
-    """Send one batch and record its outcome on the step (the caller commits)."""
-    payload = keyring.decrypt_json(step.payload_sealed or b"", context=PAYLOAD)
-    if payload["system"] in skip:
-        return None
-    step.attempts, step.started_at, step.error = step.attempts + 1, utcnow(), None
-    try:
-        # On a resumed run any unfinished step may have reached the store just before the
-        # crash: it is read back first and sent only if its change is not there.
-        step.rows_changed = _apply_once(datastores, payload, uncertain=resumed)
-        step.status = StepStatus.done
-    except ConnectorError as error:
-        skip.add(payload["system"])
-        step.status, step.error = StepStatus.failed, _safe_message(error)
-    step.finished_at = utcnow()
-    return step.status
-
-
-def _apply_once(datastores: Datastores, payload: dict[str, Any], *, uncertain: bool) -> int:
-    """Apply the batch, unless it is already in the store: checked first when a previous try
-    may have reached it (crash, or a retry after a lost acknowledgement)."""
-    connector = datastores.get(payload["system"])
-    rows = [{c: decode(v) for c, v in row.items()} for row in payload["rows"]]
+def _run_system(
+    system: str,
+    group: list[tuple[JobStep, dict[str, Any]]],
+    *,
+    datastores: Datastores,
+    resumed: bool,
+) -> StepStatus:
+    """Send a datastore's unfinished steps in one transaction; record the outcome on each
+    step (the caller commits)."""
     tries = {"count": 0}
+    for step, _ in group:
+        step.attempts, step.started_at, step.error = step.attempts + 1, utcnow(), None
 
-    def attempt() -> int:
+    def attempt() -> list[int]:
         tries["count"] += 1
-        if (uncertain or tries["count"] > 1) and _already_applied(connector, payload, rows):
-            return len(rows)
+        # On a resumed run (or a retry after a lost acknowledgement) a step may already be
+        # in the store: it is read back first and sent only if its change is not there.
+        uncertain = resumed or tries["count"] > 1
+        connector = datastores.get(system)
         with connector.transaction():
-            if payload["action"] == "delete":
-                return connector.delete(
-                    payload["table"], key=payload["key"], keys=[r[payload["key"]] for r in rows]
-                )
-            return connector.update(payload["table"], key=payload["key"], rows=rows)
+            return [_apply(connector, payload, uncertain=uncertain) for _, payload in group]
 
-    return with_retry(attempt, policy=datastores.retry)
+    try:
+        counts = with_retry(attempt, policy=datastores.retry)
+    except (ConnectorError, RowCountError) as error:
+        for step, _ in group:
+            step.status, step.error = StepStatus.failed, _safe_message(error)
+            step.finished_at = utcnow()
+        return StepStatus.failed
+    for (step, _), count in zip(group, counts, strict=True):
+        step.status, step.rows_changed, step.finished_at = StepStatus.done, count, utcnow()
+    return StepStatus.done
 
 
-def _already_applied(connector: Connector, payload: dict[str, Any], rows: list[Row]) -> bool:
-    key = payload["key"]
-    keys = [row[key] for row in rows]
-    if payload["action"] == "delete":
-        return connector.count(payload["table"], where={key: keys}) == 0
-    columns = list(dict.fromkeys(c for row in rows for c in row))
-    current = {
-        str(r[key]): r
-        for r in connector.fetch(payload["table"], where={key: keys}, columns=columns)
-    }
-    return all(
-        all(same(current[str(row[key])].get(c), v) for c, v in row.items())
-        for row in rows
-        if str(row[key]) in current  # a row deleted meanwhile needs nothing more
+def _apply(connector: Connector, payload: dict[str, Any], *, uncertain: bool) -> int:
+    rows = [{c: decode(v) for c, v in row.items()} for row in payload["rows"]]
+    return apply_change(
+        connector,
+        system=payload["system"],
+        dataset=payload.get("dataset", payload["table"]),
+        table=payload["table"],
+        key=step_key(payload),
+        action=payload["action"],
+        rows=rows,
+        uncertain=uncertain,
     )
 
 
-def _safe_message(error: ConnectorError) -> str:
+def step_key(payload: dict[str, Any]) -> tuple[str, ...]:
+    """The key columns of a step (a job planned before composite keys holds one name)."""
+    key = payload["key"]
+    return (key,) if isinstance(key, str) else tuple(key)
+
+
+def _safe_message(error: ConnectorError | EngineError) -> str:
     """The first line only: database drivers put row values (personal data) in details."""
     return str(error).splitlines()[0][:500]
 

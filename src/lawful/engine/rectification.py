@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lawful.connectors.base import Row
 from lawful.datamap.models import DataMap
 from lawful.engine import repository
+from lawful.engine.apply import rehearse_changes
 from lawful.engine.collect import Collected
 from lawful.engine.datastores import Datastores
 from lawful.engine.erasure import Kept
@@ -32,6 +33,7 @@ from lawful.engine.jobs import (
     run_job,
     seal_identity,
 )
+from lawful.engine.keys import key_row
 from lawful.engine.person import find_records
 from lawful.engine.phone import PhoneNumberError, to_e164
 from lawful.engine.plan import change_order
@@ -89,7 +91,7 @@ def _targets(datamap: DataMap, target: str) -> list[tuple[str, str]]:
         for name, f in ds.fields.items()
         # Not keys or references, and never a field about someone else (a gift's recipient).
         if f.category == target
-        and name != ds.primary_key
+        and name not in ds.key_fields()
         and f.references is None
         and not f.about_others
     ]
@@ -149,14 +151,14 @@ def plan_rectification(
                 continue
             new = {f: v for f, v in wanted.items() if str(record.row.get(f)) != str(v)}
             if new:
-                rows.append({dataset.primary_key: record.key, **new})
+                rows.append({**key_row(record.key, dataset.key_fields()), **new})
         if rows:
             changes.append(
                 Change(
                     did,
                     dataset.system,
                     dataset.table or did,
-                    dataset.primary_key,
+                    dataset.key_fields(),
                     "update",
                     tuple(rows),
                 )
@@ -233,13 +235,18 @@ def preview_rectification(
     corrections: list[Correction],
     datastores: Datastores,
     keyring: Keyring,
+    rehearse: bool = False,
 ) -> tuple[list[Change], list[Kept]]:
     """What a rectification would change (`--dry-run`, and the plan a job records). Reads
-    only, in one read transaction per system; records no job."""
+    in one read transaction per system; records no job. With `rehearse` (a dry run), the
+    updates are sent inside transactions that are rolled back (see `lawful.engine.apply`)."""
     with datastores.reading():
         collected = find_records(
             session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
         )
-        return plan_rectification(
+        changes, kept = plan_rectification(
             datamap=datamap, collected=collected, datastores=datastores, corrections=corrections
         )
+    if rehearse:
+        rehearse_changes(datastores=datastores, changes=changes)
+    return changes, kept
