@@ -374,6 +374,7 @@ sa.Table(
     sa.Column("basket_id", sa.ForeignKey("baskets.basket_id"), primary_key=True),
     sa.Column("line_no", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("product", sa.String(50)),
+    sa.Column("added_on", sa.Date),
 )
 sa.Table(
     "item_returns",
@@ -428,12 +429,12 @@ CLUB_ROWS: dict[str, list[dict[str, Any]]] = {
         {"basket_id": 3, "member_no": 2, "label": "bo"},
     ],
     "basket_items": [
-        {"basket_id": 1, "line_no": 1, "product": "Film A"},
-        {"basket_id": 1, "line_no": 2, "product": "Film B"},
-        {"basket_id": 1, "line_no": 3, "product": "Film C"},
-        {"basket_id": 2, "line_no": 1, "product": "Film D"},
-        {"basket_id": 3, "line_no": 1, "product": "Film E"},
-        {"basket_id": 3, "line_no": 2, "product": "Film F"},
+        {"basket_id": 1, "line_no": 1, "product": "Film A", "added_on": date(2020, 1, 1)},
+        {"basket_id": 1, "line_no": 2, "product": "Film B", "added_on": date(2026, 6, 1)},
+        {"basket_id": 1, "line_no": 3, "product": "Film C", "added_on": date(2020, 1, 1)},
+        {"basket_id": 2, "line_no": 1, "product": "Film D", "added_on": date(2020, 1, 1)},
+        {"basket_id": 3, "line_no": 1, "product": "Film E", "added_on": date(2026, 6, 1)},
+        {"basket_id": 3, "line_no": 2, "product": "Film F", "added_on": date(2026, 6, 1)},
     ],
     "item_returns": [
         {"return_id": 1, "basket_id": 1, "line_no": 2, "reason": "scratched"},

@@ -13,12 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.connectors.base import ConnectorError, Key, Row
+from lawful.datamap.loader import load_datamap
+from lawful.datamap.models import RetentionRule, RetentionScope
 from lawful.engine.access import run_access
 from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import preview_erasure, run_erasure
 from lawful.engine.errors import EngineError
 from lawful.engine.jobs import JobReport
 from lawful.engine.restriction import RestrictionReason, run_restriction
+from lawful.retention.sweep import run_sweep
 from lawful.store.crypto import Keyring
 from lawful.store.models import JobStep
 
@@ -161,10 +164,42 @@ def test_a_key_that_does_not_tell_rows_apart_is_refused(
         "primary_key: [basket_id, line_no]", "primary_key: basket_id"
     )
     club.map_path.write_text(text)
-    club.datamap = (
-        __import__("lawful.datamap.loader").datamap.loader.load_datamap(club.map_path).datamap
-    )
+    club.datamap = load_datamap(club.map_path).datamap
     before = club.snapshot()
     with pytest.raises(EngineError, match=r"basket_items.*does not tell rows apart"):
         _erase(club, sessions, keyring)
     assert club.snapshot() == before
+
+
+def test_a_dataset_without_a_usable_key_is_refused_before_anything_changes(
+    club: Any, sessions: sessionmaker[Session], keyring: Keyring
+) -> None:
+    text = club.map_path.read_text().replace("    primary_key: return_id\n", "")
+    club.map_path.write_text(text)  # no key declared: `id`, which the table does not have
+    club.datamap = load_datamap(club.map_path).datamap
+    before = club.snapshot()
+    with pytest.raises(EngineError, match=r"item_returns.*the key \(id\) is not in table"):
+        _erase(club, sessions, keyring)
+    assert club.snapshot() == before
+
+
+def test_a_retention_sweep_pages_through_a_composite_key_and_deletes_the_rows_due(
+    club: Any, sessions: sessionmaker[Session], keyring: Keyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("lawful.retention.evaluate.SCAN_PAGE", 2)  # pages over (basket, line)
+    rule = RetentionRule(
+        applies_to=RetentionScope(datasets=["basket_items"]), period="P1Y", start="added_on"
+    )
+    club.datamap = club.datamap.model_copy(update={"retention": {"old_lines": rule}})
+    with club.datastores() as datastores:
+        report = run_sweep(
+            sessions,
+            datamap=club.datamap,
+            datastores=datastores,
+            keyring=keyring,
+            as_of=TODAY,
+            operator="test",
+            open_requests=None,
+        )
+    assert report.job.status == "done", report
+    assert _items(club.snapshot()["basket_items"]) == {(1, 2), (3, 1), (3, 2)}
