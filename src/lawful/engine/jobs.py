@@ -200,6 +200,7 @@ def run_job(
     resumed: bool = False,
     progress: Progress | None = None,
     finish: Finisher | None = None,
+    per_datastore: bool = True,
 ) -> JobReport:
     """Apply every step not yet done, datastore by datastore: a datastore's steps run in one
     transaction there (all or nothing), then their checkpoints are committed together; mark
@@ -207,18 +208,29 @@ def run_job(
     commit). A datastore that fails after its retries is rolled back entirely and its steps
     stay to do; other systems go on. Re-running resumes.
 
+    `per_datastore=False` (retention sweeps: many people, possibly millions of rows) runs
+    and commits each batch on its own instead; a failed batch stops the later ones of its
+    system.
+
     A new job must be committed before it runs: the plan is what a resumed run follows.
     """
     steps = list(job.steps)
-    systems: dict[str, list[tuple[JobStep, dict[str, Any]]]] = {}
+    groups: dict[object, list[tuple[JobStep, dict[str, Any]]]] = {}
     for step in steps:
         if step.status is not StepStatus.done:
             payload = keyring.decrypt_json(step.payload_sealed or b"", context=PAYLOAD)
-            systems.setdefault(payload["system"], []).append((step, payload))
-    done = len(steps) - sum(len(group) for group in systems.values())
-    for number, (system, group) in enumerate(systems.items(), start=1):
+            unit = payload["system"] if per_datastore else step.position
+            groups.setdefault(unit, []).append((step, payload))
+    done = len(steps) - sum(len(group) for group in groups.values())
+    failed: set[str] = set()
+    for number, group in enumerate(groups.values(), start=1):
+        system = group[0][1]["system"]
+        if system in failed:
+            continue  # a batch of this system failed: later ones may depend on it
         status = _run_system(system, group, datastores=datastores, resumed=resumed)
-        if number < len(systems):
+        if status is StepStatus.failed:
+            failed.add(system)
+        if number < len(groups):
             commit_checkpoint(session)
         for step, _ in group:
             done += 1

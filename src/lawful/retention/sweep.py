@@ -153,6 +153,7 @@ def run_sweep(
             resumed=bool(notes),
             progress=progress,
             finish=_evidence(operator),
+            per_datastore=False,  # bounded transactions: a sweep may touch millions of rows
         )
     return SweepReport(report, bool(notes), report.summary, notes)
 
