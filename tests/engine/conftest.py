@@ -522,3 +522,8 @@ def make_club(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> C
 def club(request: pytest.FixtureRequest, tmp_path: Path) -> Club:
     """The rental club on each real backend in turn."""
     return make_club(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def pg_club(request: pytest.FixtureRequest, tmp_path: Path) -> Club:
+    return make_club("postgresql", tmp_path, request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.engine.access import run_access
@@ -62,3 +63,30 @@ def test_erasure_reaches_the_rows_found_by_either_email_column_and_no_other(
     ann = next(r for r in after["members"] if r["member_no"] == 1)
     assert ann["full_name"] == "(erased)"
     assert [r["full_name"] for r in after["members"] if r["member_no"] != 1] == ["Bo Kim", "Cy Ray"]
+
+
+def test_on_postgresql_the_case_blind_match_uses_the_documented_expression_index(
+    pg_club: Any,
+) -> None:
+    with pg_club.engine.begin() as conn:  # the CREATE INDEX docs/connectors.md gives
+        conn.exec_driver_sql("CREATE INDEX newsletter_email_ci ON newsletter (lower(trim(email)))")
+    sent: list[tuple[str, Any]] = []
+    with pg_club.datastores() as datastores:
+        connector = datastores.get("club")
+        event.listen(
+            connector._engine,  # the statement the connector really sends
+            "before_cursor_execute",
+            lambda _c, _cur, statement, params, _ctx, _many: sent.append((statement, params)),
+        )
+        rows = connector.fetch(
+            "newsletter",
+            where={"email": ["ann.lee@example.org"]},
+            columns=["sub_id"],
+            casefold=["email"],
+        )
+    assert [r["sub_id"] for r in rows] == [1]
+    statement, params = next((s, p) for s, p in sent if "newsletter" in s)
+    with pg_club.engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a 6-row table: as if 1M
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {statement}", params))
+    assert "newsletter_email_ci" in plan, plan
