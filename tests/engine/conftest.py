@@ -527,3 +527,8 @@ def club(request: pytest.FixtureRequest, tmp_path: Path) -> Club:
 @pytest.fixture
 def pg_club(request: pytest.FixtureRequest, tmp_path: Path) -> Club:
     return make_club("postgresql", tmp_path, request)
+
+
+@pytest.fixture
+def sqlite_club(request: pytest.FixtureRequest, tmp_path: Path) -> Club:
+    return make_club("sqlite", tmp_path, request)
