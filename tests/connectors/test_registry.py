@@ -129,6 +129,12 @@ class MemoryConnector:
     def scan(self, table, *, key, columns, after=None, limit=1000):
         return []  # type: ignore[no-untyped-def]
 
+    def count_by(self, table, *, columns, values):
+        return {}  # type: ignore[no-untyped-def]
+
+    def referrers(self, table):
+        return []  # type: ignore[no-untyped-def]
+
     def columns(self, table):
         return []  # type: ignore[no-untyped-def]
 

@@ -326,3 +326,209 @@ def sessions(store_template: Path, tmp_path: Path) -> Iterator[sessionmaker[Sess
 @pytest.fixture
 def keyring() -> Keyring:
     return Keyring.from_master(bytes(range(32)))
+
+
+# --- the rental club: a schema nobody designed for Lawful --------------------------------------
+
+CLUB = sa.MetaData()
+sa.Table(
+    "places",
+    CLUB,
+    sa.Column("place_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("line1", sa.String(100), nullable=False),
+    sa.Column("city", sa.String(50)),
+)
+sa.Table(
+    "members",
+    CLUB,
+    sa.Column("member_no", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("Email", sa.String(255)),
+    sa.Column("work_email", sa.String(255)),
+    sa.Column("full_name", sa.String(100)),
+    sa.Column("phone", sa.String(80), nullable=False),
+    sa.Column("place_id", sa.ForeignKey("places.place_id")),
+)
+sa.Table(
+    "staff",
+    CLUB,
+    sa.Column("staff_no", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(100)),
+    sa.Column("place_id", sa.ForeignKey("places.place_id")),
+)
+sa.Table(  # not in the map
+    "branches",
+    CLUB,
+    sa.Column("branch_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("place_id", sa.ForeignKey("places.place_id"), nullable=False),
+)
+sa.Table(
+    "baskets",
+    CLUB,
+    sa.Column("basket_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("member_no", sa.ForeignKey("members.member_no")),
+    sa.Column("label", sa.String(50)),
+)
+sa.Table(
+    "basket_items",
+    CLUB,
+    sa.Column("basket_id", sa.ForeignKey("baskets.basket_id"), primary_key=True),
+    sa.Column("line_no", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("product", sa.String(50)),
+    sa.Column("added_on", sa.Date),
+)
+sa.Table(
+    "item_returns",
+    CLUB,
+    sa.Column("return_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("basket_id", sa.Integer),
+    sa.Column("line_no", sa.Integer),
+    sa.Column("reason", sa.String(100)),
+    sa.ForeignKeyConstraint(
+        ["basket_id", "line_no"], ["basket_items.basket_id", "basket_items.line_no"]
+    ),
+)
+sa.Table(
+    "loans",
+    CLUB,
+    sa.Column("loan_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("member_no", sa.ForeignKey("members.member_no")),
+    sa.Column("film", sa.String(100)),
+)
+sa.Table(
+    "payments",
+    CLUB,
+    sa.Column("payment_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("member_no", sa.ForeignKey("members.member_no")),
+    sa.Column("loan_id", sa.ForeignKey("loans.loan_id")),
+    sa.Column("amount", sa.Numeric(8, 2)),
+)
+sa.Table(
+    "newsletter",
+    CLUB,
+    sa.Column("sub_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("email", sa.String(255)),
+    sa.Column("alt_email", sa.String(255)),
+    sa.Column("topic", sa.String(50)),
+)
+
+CLUB_ROWS: dict[str, list[dict[str, Any]]] = {
+    "places": [
+        {"place_id": 1, "line1": "1 Common Court", "city": "Paris"},  # Ann, staff 7, branch 1
+        {"place_id": 2, "line1": "2 Bo Lane", "city": "Lille"},
+    ],
+    "members": [
+        {"member_no": 1, "Email": "Ann.Lee@Example.org ", "work_email": None, "full_name": "Ann Lee", "phone": "+33600000001", "place_id": 1},
+        {"member_no": 2, "Email": "bo@example.org", "work_email": "BO@work.example", "full_name": "Bo Kim", "phone": "+33600000002", "place_id": 2},
+        {"member_no": 3, "Email": "cy@example.org", "work_email": "cy@work.example", "full_name": "Cy Ray", "phone": "+33600000003", "place_id": None},
+    ],
+    "staff": [{"staff_no": 7, "name": "Dee Staff", "place_id": 1}],
+    "branches": [{"branch_id": 1, "place_id": 1}, {"branch_id": 2, "place_id": 2}],
+    "baskets": [
+        {"basket_id": 1, "member_no": 1, "label": "weekend"},
+        {"basket_id": 2, "member_no": 1, "label": "kids"},
+        {"basket_id": 3, "member_no": 2, "label": "bo"},
+    ],
+    "basket_items": [
+        {"basket_id": 1, "line_no": 1, "product": "Film A", "added_on": date(2020, 1, 1)},
+        {"basket_id": 1, "line_no": 2, "product": "Film B", "added_on": date(2026, 6, 1)},
+        {"basket_id": 1, "line_no": 3, "product": "Film C", "added_on": date(2020, 1, 1)},
+        {"basket_id": 2, "line_no": 1, "product": "Film D", "added_on": date(2020, 1, 1)},
+        {"basket_id": 3, "line_no": 1, "product": "Film E", "added_on": date(2026, 6, 1)},
+        {"basket_id": 3, "line_no": 2, "product": "Film F", "added_on": date(2026, 6, 1)},
+    ],
+    "item_returns": [
+        {"return_id": 1, "basket_id": 1, "line_no": 2, "reason": "scratched"},
+        {"return_id": 2, "basket_id": 3, "line_no": 1, "reason": "Bo changed his mind"},
+        {"return_id": 3, "basket_id": 3, "line_no": 2, "reason": "Bo again"},
+    ],
+    "loans": [
+        {"loan_id": 10, "member_no": 1, "film": "Film A"},
+        {"loan_id": 11, "member_no": 2, "film": "Film E"},
+    ],
+    "payments": [
+        {"payment_id": 100, "member_no": 1, "loan_id": 10, "amount": Decimal("3.00")},
+        {"payment_id": 101, "member_no": 2, "loan_id": 10, "amount": Decimal("1.50")},  # Bo paid for Ann
+        {"payment_id": 102, "member_no": 2, "loan_id": 11, "amount": Decimal("4.00")},
+    ],
+    "newsletter": [
+        {"sub_id": 1, "email": "ANN.LEE@EXAMPLE.ORG ", "alt_email": None, "topic": "news"},
+        {"sub_id": 2, "email": "ann.old@example.org", "alt_email": "Ann.Lee@example.org", "topic": "deals"},
+        {"sub_id": 3, "email": "cy@example.org", "alt_email": "bo@example.org", "topic": "news"},
+    ],
+}  # fmt: skip
+CLUB_DEFAULTS = {"__MEMBERS_ERASE__": "mask", "__PHONE_ERASE__": "hash"}
+
+
+def club_snapshot(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every club table, sorted, in plain comparable form."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    with engine.connect() as conn:
+        for table in CLUB.sorted_tables:
+            rows = conn.execute(sa.select(table).order_by(*table.primary_key.columns)).mappings()
+            found[table.name] = [{k: _plain(v) for k, v in r.items()} for r in rows]
+    return found
+
+
+@dataclass
+class Club(Shop):
+    """The rental club on one backend."""
+
+    def snapshot(self) -> dict[str, list[dict[str, Any]]]:  # type: ignore[override]
+        return club_snapshot(self.engine)
+
+    def reset(self) -> None:
+        CLUB.drop_all(self.engine)
+        CLUB.create_all(self.engine)
+        with self.engine.begin() as conn:
+            for table in CLUB.sorted_tables:
+                conn.execute(table.insert(), CLUB_ROWS[table.name])
+
+    def remap(self, **choices: str) -> None:
+        """Load the club's map again with some placeholders set otherwise."""
+        wanted = {**CLUB_DEFAULTS, **{f"__{k.upper()}__": v for k, v in choices.items()}}
+        text = (FIXTURES / "rental.yaml").read_text().replace("__CONNECTION__", self.connection)
+        for placeholder, value in wanted.items():
+            text = text.replace(placeholder, value)
+        self.map_path.write_text(text)
+        self.datamap = load_datamap(self.map_path).datamap
+
+    connection: str = ""
+
+
+def make_club(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Club:
+    if backend == "sqlite":
+        engine = sa.create_engine(f"sqlite:///{tmp_path / 'club.sqlite'}")
+        connection, environ = "{type: sqlite, path: club.sqlite}", {}
+        sa.event.listen(engine, "connect", lambda c, _: c.execute("PRAGMA foreign_keys=ON"))
+    elif backend == "postgresql":
+        name = request.getfixturevalue("pg_database")
+        url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+        engine = sa.create_engine(url.replace("postgresql:", "postgresql+psycopg:"))
+        connection, environ = "{type: postgresql, url_env: CLUB_URL}", {"CLUB_URL": url}
+    else:
+        name = request.getfixturevalue("mariadb_database")
+        url = f"mysql://root@127.0.0.1:3306/{name}"
+        engine = sa.create_engine(url.replace("mysql:", "mysql+pymysql:"))
+        connection, environ = "{type: mariadb, url_env: CLUB_URL}", {"CLUB_URL": url}
+    path = tmp_path / "club.yaml"
+    club = Club(backend, engine, None, path, tmp_path, environ, connection)  # type: ignore[arg-type]
+    club.reset()
+    club.remap()
+    request.addfinalizer(engine.dispose)
+    return club
+
+
+@pytest.fixture(params=BACKENDS)
+def club(request: pytest.FixtureRequest, tmp_path: Path) -> Club:
+    """The rental club on each real backend in turn."""
+    return make_club(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def pg_club(request: pytest.FixtureRequest, tmp_path: Path) -> Club:
+    return make_club("postgresql", tmp_path, request)
+
+
+@pytest.fixture
+def sqlite_club(request: pytest.FixtureRequest, tmp_path: Path) -> Club:
+    return make_club("sqlite", tmp_path, request)

@@ -165,3 +165,25 @@ def test_datastore_files_are_found_in_the_data_folder_given(
     monkeypatch.setenv("LAWFUL_DATASTORE_DIR", str(tmp_path / "stores"))
     from_env = _lawful(sqlite_shop, "dsr", "access", "-i", "email=alice@example.org", "--dry-run")
     assert "found 15 record(s)" in from_env.output
+
+
+def test_a_dry_run_that_the_real_run_would_fail_says_why_in_one_line_and_exits_1(
+    sqlite_club: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dsr_cli, "date", _FixedDate)
+    sqlite_club.remap(phone_erase="nullify")  # members.phone is NOT NULL
+    before = sqlite_club.snapshot()
+    dry = _lawful(sqlite_club, "dsr", "erase", "-i", "email=ann.lee@example.org", "--dry-run")
+    assert dry.exit_code == 1, dry.output
+    assert "the real run would fail" in dry.output
+    assert "NOT NULL" in dry.output
+    assert "Traceback" not in dry.output
+    assert sqlite_club.snapshot() == before
+
+
+def test_the_plan_command_says_which_link_owns_a_dataset(sqlite_club: Any) -> None:
+    result = _lawful(sqlite_club, "dsr", "plan", "-i", "email=ann.lee@example.org")
+    assert result.exit_code == 0, result.output
+    assert "payments: a row is the person's when member_no → members.member_no" in " ".join(
+        result.output.split()
+    )

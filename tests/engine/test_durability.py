@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lawful.connectors.base import Connector, ConnectorError, Row
+from lawful.connectors.base import Connector, ConnectorError, Key, Row, key_columns, key_value
 from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import run_erasure
 from lawful.engine.jobs import JobReport
@@ -38,28 +38,42 @@ class Faulty:
         self.writes.append((table, keys))
         return changed
 
-    def update(self, table: str, *, key: str, rows: Sequence[Row]) -> int:
+    def update(self, table: str, *, key: Key, rows: Sequence[Row]) -> int:
+        names = key_columns(key)
         return self._write(
-            table, tuple(r[key] for r in rows), lambda: self.inner.update(table, key=key, rows=rows)
+            table,
+            tuple(key_value(r, names) for r in rows),
+            lambda: self.inner.update(table, key=key, rows=rows),
         )
 
-    def delete(self, table: str, *, key: str, keys: Sequence[Any]) -> int:
+    def delete(self, table: str, *, key: Key, keys: Sequence[Any]) -> int:
         return self._write(table, tuple(keys), lambda: self.inner.delete(table, key=key, keys=keys))
 
     def test_connection(self) -> None:
         self.inner.test_connection()
 
     def fetch(
-        self, table: str, *, where: Mapping[str, Sequence[Any]], columns: Sequence[str]
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Sequence[Any]],
+        columns: Sequence[str],
+        casefold: Collection[str] = (),
     ) -> list[Row]:
         self.fault(f"fetch:{table}", len(self.writes))
-        return self.inner.fetch(table, where=where, columns=columns)
+        return self.inner.fetch(table, where=where, columns=columns, casefold=casefold)
+
+    def count_by(self, table: str, *, columns: Sequence[str], values: Sequence[Any]) -> Any:
+        return self.inner.count_by(table, columns=columns, values=values)
+
+    def referrers(self, table: str) -> Any:
+        return self.inner.referrers(table)
 
     def count(self, table: str, *, where: Mapping[str, Sequence[Any]] | None = None) -> int:
         return self.inner.count(table, where=where)
 
     def scan(
-        self, table: str, *, key: str, columns: Sequence[str], after: Any = None, limit: int = 1000
+        self, table: str, *, key: Key, columns: Sequence[str], after: Any = None, limit: int = 1000
     ) -> list[Row]:
         return self.inner.scan(table, key=key, columns=columns, after=after, limit=limit)
 
@@ -112,23 +126,23 @@ def _no_fault(table: str, count: int) -> None:
 def test_a_crash_right_after_a_write_is_resumed_without_writing_it_again(
     sqlite_shop: Any, sessions: sessionmaker[Session], keyring: Keyring
 ) -> None:
-    def crash_after_fourth_write(where: str, count: int) -> None:
-        if where == "committed" and count == 4:
+    def crash_after_the_datastore_commits(where: str, count: int) -> None:
+        if where == "committed" and count > 0:
             raise Crash
 
     with pytest.raises(Crash):
-        _run(sqlite_shop, sessions, keyring, crash_after_fourth_write)
+        _run(sqlite_shop, sessions, keyring, crash_after_the_datastore_commits)
     with sessions() as session:
         job = session.scalars(select(Job)).one()
         statuses = [s.status for s in session.scalars(select(JobStep).order_by(JobStep.position))]
     assert job.status is JobStatus.running  # never reported done early
-    # The 4th batch reached the store but its checkpoint did not: it is still pending.
-    assert statuses[:5] == [StepStatus.done] * 3 + [StepStatus.pending] * 2
+    # Every batch reached the store (one transaction) but no checkpoint did: all pending.
+    assert statuses == [StepStatus.pending] * 11
 
     report, resumed = _run(sqlite_shop, sessions, keyring, _no_fault)
     assert report.resumed
     assert report.status is JobStatus.done
-    assert len(resumed.writes) == 11 - 4  # the 4th step was found applied: not sent again
+    assert resumed.writes == []  # every step was found applied: none sent again
     with sessions() as session:
         attempts = [s.attempts for s in session.scalars(select(JobStep).order_by(JobStep.position))]
     assert attempts == [1] * 11  # the crashed try was never recorded; each step ran once
@@ -175,13 +189,14 @@ def test_a_failing_store_is_reported_per_dataset_and_a_rerun_finishes(
         if where == "orders":
             raise ConnectorError("the database refused: disk full", system="shop", dataset="orders")
 
+    before = sqlite_shop.snapshot()
     report, _ = _run(sqlite_shop, sessions, keyring, refuses_orders)
     assert report.status is JobStatus.failed
     outcome = {o.dataset: o for o in report.datasets}
-    assert outcome["orders"].status == "failed"
     assert "disk full" in (outcome["orders"].error or "")
-    assert outcome["shipments"].status == "done"
-    assert outcome["people"].status == "pending"  # after the failure, on the same system
+    # All or nothing per datastore: the shipments sent before it were rolled back too.
+    assert {o.status for o in report.datasets} == {"failed"}
+    assert sqlite_shop.snapshot() == before
 
     again, _ = _run(sqlite_shop, sessions, keyring, _no_fault)
     assert again.resumed

@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -117,9 +118,31 @@ def _steps(store: sa.Engine) -> dict[str, int]:
         return {status: count for status, count in rows}
 
 
+def _writing(shop: Any) -> bool:
+    """Whether another session of the shop database is in the middle of an UPDATE or DELETE
+    (here: waiting for the row the test holds locked)."""
+    query = sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND state = 'active' "
+        "AND (query ILIKE 'UPDATE%' OR query ILIKE 'DELETE%')"
+    )
+    with shop.engine.connect() as conn:
+        return bool(conn.execute(query).scalar())
+
+
+@contextmanager
+def _alice_locked(shop: Any) -> Iterator[None]:
+    """Hold Alice's person row locked, so the erasure's transaction, having sent its other
+    statements, waits on its last one: a kill then lands inside the transaction."""
+    with shop.engine.connect() as conn, conn.begin():
+        conn.execute(sa.text("SELECT id FROM people WHERE id = 1 FOR UPDATE"))
+        yield
+
+
 def _kill_mid_run(shop: Any, store_url: str, store: sa.Engine, log: Path) -> dict[str, int]:
-    """Start the erasure, SIGKILL it once 25 steps are checkpointed; the steps at that moment."""
-    with log.open("w") as stderr:
+    """Start the erasure, SIGKILL it while its datastore transaction is writing; the steps at
+    that moment."""
+    with log.open("w") as stderr, _alice_locked(shop):
         process = subprocess.Popen(
             _command(shop),
             env=_environment(shop, store_url),
@@ -129,7 +152,7 @@ def _kill_mid_run(shop: Any, store_url: str, store: sa.Engine, log: Path) -> dic
         deadline = time.monotonic() + 60
         try:
             while time.monotonic() < deadline and process.poll() is None:
-                if _steps(store).get("done", 0) >= 25:
+                if _steps(store).get("pending", 0) and _writing(shop):
                     os.kill(process.pid, signal.SIGKILL)
                     break
                 time.sleep(0.005)
@@ -144,8 +167,12 @@ def test_an_erasure_killed_mid_run_resumes_to_the_same_database_as_a_clean_run(
 ) -> None:
     store = sa.create_engine(store_url)
     _big_shop(pg_shop)
+    before = pg_shop.snapshot()
     at_kill = _kill_mid_run(pg_shop, store_url, store, tmp_path / "killed.log")
     assert at_kill.get("pending", 0) > 0  # really killed in the middle
+    # All or nothing per datastore: the writes sent before the kill were rolled back.
+    assert at_kill.get("done", 0) == 0
+    assert pg_shop.snapshot() == before
 
     rerun = subprocess.run(
         _command(pg_shop),

@@ -32,12 +32,12 @@ def test_each_dataset_is_found_by_its_identity_fields_and_its_incoming_reference
     # The cycle: people → orders by person_id, orders → people by last_order_id.
     assert people == ["email = the person's email", "last_order_id ∈ orders.id"]
     cards = plan.step("cards").lookups
-    assert [(c.field, c.source, c.owned) for c in cards] == [("id", "people_cards", False)]
+    assert [(c.fields, c.source, c.owned) for c in cards] == [(("id",), "people_cards", False)]
 
 
 def test_a_phone_identity_starts_at_the_datasets_holding_phones(sqlite_shop: Any) -> None:
     plan = _plan(sqlite_shop, "phone=+33612345678")
-    assert plan.step("people").lookups[0].field == "phone"
+    assert plan.step("people").lookups[0].fields == ("phone",)
 
 
 def test_client_datasets_are_forwarded_and_unconnected_ones_left_to_staff(sqlite_shop: Any) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lawful.connectors.base import Row
+from lawful.connectors.base import Row, key_value
 from lawful.datamap.graph import Edge, reference_edges
 from lawful.datamap.models import DataMap, Dataset
 from lawful.engine.datastores import Datastores
@@ -110,21 +110,22 @@ class _Tracer:
 
     def _columns(self, did: str) -> list[str]:
         dataset = self.datamap.datasets[did]
-        wanted = [dataset.primary_key, *self._identity_fields(dataset).values()]
+        wanted = [*dataset.key_fields(), *(n for _, n in self._identity_fields(dataset))]
         wanted += [e.target_field for e in self.edges_to[did]]
         return list(dict.fromkeys(wanted))
 
-    def _identity_fields(self, dataset: Dataset) -> dict[str, str]:
-        """Identity type → field, leaving out fields that are about other people."""
-        return {
-            kind: name
-            for kind, name in dataset.identities.items()
+    def _identity_fields(self, dataset: Dataset) -> list[tuple[str, str]]:
+        """(identity type, field) pairs, leaving out fields that are about other people."""
+        return [
+            (kind, name)
+            for kind, names in dataset.identity_fields().items()
+            for name in names
             if not (name in dataset.fields and dataset.fields[name].about_others)
-        }
+        ]
 
     def _pages(self, did: str) -> Iterator[list[Row]]:
         dataset = self.datamap.datasets[did]
-        table, key, columns = dataset.table or did, dataset.primary_key, self._columns(did)
+        table, key, columns = dataset.table or did, dataset.key_fields(), self._columns(did)
 
         def page_after(after: Any) -> list[Row]:
             return self.datastores.read(
@@ -135,13 +136,13 @@ class _Tracer:
         page = page_after(None)
         while page:
             yield page
-            page = page_after(page[-1][key])
+            page = page_after(key_value(page[-1], key))
 
     def _observe(self, did: str, rows: Iterable[Row]) -> list[NodeKey]:
         dataset = self.datamap.datasets[did]
         found: list[NodeKey] = []
         for row in rows:
-            node_key = (did, row[dataset.primary_key])
+            node_key = (did, key_value(row, dataset.key_fields()))
             found.append(node_key)
             if node_key not in self.nodes:
                 self.nodes[node_key] = self._node(did, dataset, row)
@@ -153,7 +154,7 @@ class _Tracer:
     def _node(self, did: str, dataset: Dataset, row: Row) -> _Node:
         shown = []
         values = set()
-        for kind, name in self._identity_fields(dataset).items():
+        for kind, name in self._identity_fields(dataset):
             normal = self._normal(kind, row.get(name))
             if normal is not None:
                 values.add(normal)

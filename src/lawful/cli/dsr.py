@@ -166,7 +166,8 @@ def dsr_erase(
         if dry_run:
             with runtime.sessions() as session:
                 preview = preview_erasure(session, datamap=datamap, identity=person,
-                                          datastores=runtime.datastores, keyring=runtime.keyring, today=today)  # fmt: skip
+                                          datastores=runtime.datastores, keyring=runtime.keyring,
+                                          today=today, rehearse=True)  # fmt: skip
             lines, failed = erasure_preview_lines(preview.summary()), False
         else:
             with step_progress(err) as progress:
@@ -207,7 +208,7 @@ def dsr_rectify(
             with runtime.sessions() as session:
                 changes, kept = preview_rectification(session, datamap=datamap, identity=person,
                                                       corrections=wanted, datastores=runtime.datastores,
-                                                      keyring=runtime.keyring)  # fmt: skip
+                                                      keyring=runtime.keyring, rehearse=True)  # fmt: skip
             lines, failed = changes_lines(changes, kept), False
         else:
             with step_progress(err) as progress:

@@ -6,7 +6,7 @@ come only from the validated data map; values always travel as bound parameters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from lawful.connectors.schema import LiveSchema
 
 Row = dict[str, Any]
+Key = str | Sequence[str]
+"""A key: one column, or several (a composite key). A key *value* is then the column's value,
+or a tuple of the columns' values in the key's order."""
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
 Before = tuple[str, date]
 """`(field, cutoff)`: only rows whose `field` holds a date or date-time earlier than `cutoff`.
@@ -66,6 +69,16 @@ class ConnectionSpec:
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
+@dataclass(frozen=True)
+class Referrer:
+    """A live foreign key pointing at a table: `table.columns` hold the values of the
+    pointed-at table's `referred` columns."""
+
+    table: str
+    columns: tuple[str, ...]
+    referred: tuple[str, ...]
+
+
 @runtime_checkable
 class Connector(Protocol):
     """One open connection to one system. Every method raises ConnectorError on failure."""
@@ -74,15 +87,27 @@ class Connector(Protocol):
         """Check the store answers (and, for SQL, that the credentials work)."""
 
     def fetch(
-        self, table: str, *, where: Mapping[str, Sequence[Any]], columns: Sequence[str]
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Sequence[Any]],
+        columns: Sequence[str],
+        casefold: Collection[str] = (),
     ) -> list[Row]:
-        """Rows whose `field IN values` for ANY of the given fields (values sent in batches)."""
+        """Rows whose `field IN values` for ANY of the given fields (values sent in batches).
 
-    def update(self, table: str, *, key: str, rows: Sequence[Row]) -> int:
-        """Set, for each row, its non-key columns where `key` equals its key value. Returns rows changed."""
+        Fields named in `casefold` (email addresses) match whatever their stored case and
+        surrounding spaces: the values are given trimmed and lower-cased, and the store
+        compares them with its values trimmed and lower-cased (through an index where it can:
+        see docs/connectors.md, identity matching)."""
 
-    def delete(self, table: str, *, key: str, keys: Sequence[Any]) -> int:
-        """Delete the rows whose `key` is in `keys`. Returns rows deleted."""
+    def update(self, table: str, *, key: Key, rows: Sequence[Row]) -> int:
+        """Set, for each row, its non-key columns where the key columns equal its values (each
+        row holds every key column). Returns the rows matched."""
+
+    def delete(self, table: str, *, key: Key, keys: Sequence[Any]) -> int:
+        """Delete the rows whose key is in `keys` (tuples for a composite key). Returns rows
+        deleted."""
 
     def count(
         self,
@@ -97,18 +122,30 @@ class Connector(Protocol):
         self,
         table: str,
         *,
-        key: str,
+        key: Key,
         columns: Sequence[str],
         after: Any = None,
         limit: int = 1000,
         before: Before | None = None,
     ) -> list[Row]:
-        """Keyset pagination: up to `limit` rows with `key > after`, ordered by `key`.
+        """Keyset pagination: up to `limit` rows with `key > after`, ordered by `key` (for a
+        composite key, `after` is a tuple and rows are ordered column by column).
 
         With `before=(field, cutoff)`, only the rows whose `field` is earlier than `cutoff`
         (see `Before`): what a retention sweep pages through. A store that cannot compare
         dates raises ConnectorError saying so.
         """
+
+    def count_by(
+        self, table: str, *, columns: Sequence[str], values: Sequence[Any]
+    ) -> dict[Any, int]:
+        """How many rows hold each of `values` in `columns` (a tuple per value for several
+        columns); values no row holds are left out. Counted by the store where it can (one
+        grouped query per batch): whether a row is also someone else's is asked this way."""
+
+    def referrers(self, table: str) -> list[Referrer]:
+        """Every live foreign key, from any table of the store, that points at `table`
+        (declared in the data map or not); empty for stores without foreign keys."""
 
     def columns(self, table: str) -> list[str]:
         """The columns the live store has for `table` (to catch a map out of step with the store).
@@ -127,10 +164,65 @@ class Connector(Protocol):
         """
 
     def transaction(self) -> AbstractContextManager[None]:
-        """Group changes atomically where the store supports it (a no-op context otherwise)."""
+        """Group changes atomically where the store supports it (a no-op context otherwise).
+
+        A connector whose transaction really rolls back on an exception says so with a class
+        attribute `atomic = True` (optional, so older connectors still fit the protocol):
+        a dry run then sends the real statements inside one and rolls them back.
+        """
 
     def close(self) -> None:
         """Release the connection."""
+
+
+def count_rows(
+    rows: Sequence[Row], columns: Sequence[str], values: Sequence[Any]
+) -> dict[Any, int]:
+    """`count_by` for stores that filter in Python (files, HTTP): rows already fetched by the
+    first column, counted per value of `columns`."""
+    wanted = {_text(v) for v in values}
+    counts: dict[Any, int] = {}
+    for row in rows:
+        value = key_value(row, columns)
+        if _text(value) in wanted:
+            counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def _text(value: Any) -> str:
+    return repr(tuple(str(p) for p in value)) if isinstance(value, tuple) else str(value)
+
+
+def folded(value: Any) -> Any:
+    """A stored value as `casefold` compares it: text trimmed and lower-cased."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def is_atomic(connector: object) -> bool:
+    """Whether the connector's `transaction()` is all or nothing (see `Connector.transaction`)."""
+    return getattr(connector, "atomic", False) is True
+
+
+def key_columns(key: Key) -> tuple[str, ...]:
+    """A key as a tuple of column names."""
+    return (key,) if isinstance(key, str) else tuple(key)
+
+
+def key_value(row: Mapping[str, Any], columns: Sequence[str]) -> Any:
+    """The row's key value: the column's value, or a tuple for a composite key."""
+    if len(columns) == 1:
+        return row.get(columns[0])
+    return tuple(row.get(name) for name in columns)
+
+
+def key_parts(value: Any, columns: Sequence[str]) -> tuple[Any, ...]:
+    """A key value as one value per key column (the inverse of `key_value`)."""
+    if len(columns) == 1:
+        return (value,)
+    parts = tuple(value)
+    if len(parts) != len(columns):
+        raise ValueError(f"a key value for ({', '.join(columns)}) needs {len(columns)} parts")
+    return parts
 
 
 def batched(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

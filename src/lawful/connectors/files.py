@@ -22,7 +22,7 @@ import os
 import shutil
 import tempfile
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from itertools import islice
 from pathlib import Path
@@ -34,9 +34,15 @@ from lawful.connectors.base import (
     Before,
     ConnectionSpec,
     ConnectorError,
+    Key,
+    Referrer,
     Row,
+    count_rows,
+    folded,
     is_before,
     json_default,
+    key_columns,
+    key_parts,
     order_key,
     parse_options,
 )
@@ -73,7 +79,7 @@ class FileConnector:
         self.root = spec.path
         self.options = parse_options(FileOptions, spec)
         self._columns_cache: dict[Path, tuple[object, list[str]]] = {}
-        self._scan_cache: tuple[object, list[tuple[int, Any]], list[Row]] | None = None
+        self._scan_cache: tuple[object, list[tuple[tuple[int, Any], ...]], list[Row]] | None = None
 
     # -- the Connector protocol ------------------------------------------------------------
 
@@ -85,39 +91,59 @@ class FileConnector:
             raise self._error(f"{self.root} cannot be read by this user")
 
     def fetch(
-        self, table: str, *, where: Mapping[str, Sequence[Any]], columns: Sequence[str]
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Sequence[Any]],
+        columns: Sequence[str],
+        casefold: Collection[str] = (),
     ) -> list[Row]:
-        """Rows where any field holds one of its values, with the requested columns."""
+        """Rows where any field holds one of its values, with the requested columns (fields
+        in `casefold` compared trimmed and lower-cased)."""
         path = self._file(table)
         names = _unique(columns)
         self._check_columns(path, table, [*where, *names])
         wanted = self._wanted(where)
         with self._reading(table, path):
             rows = self._read(path, _unique([*where, *names]))
-            return [{n: row.get(n) for n in names} for row in rows if self._matches(row, wanted)]
+            return [
+                {n: row.get(n) for n in names}
+                for row in rows
+                if self._matches(row, wanted, casefold)
+            ]
 
-    def update(self, table: str, *, key: str, rows: Sequence[Row]) -> int:
-        """Rewrite the file with each row's columns set where `key` matches."""
-        if any(key not in row for row in rows):
-            raise self._error(f"every row to update needs its key `{key}`", table)
+    def update(self, table: str, *, key: Key, rows: Sequence[Row]) -> int:
+        """Rewrite the file with each row's columns set where its key columns match."""
+        names = key_columns(key)
+        if any(name not in row for row in rows for name in names):
+            raise self._error(f"every row to update needs its key ({', '.join(names)})", table)
         path = self._file(table)
-        self._check_columns(path, table, _unique([key, *(n for row in rows for n in row)]))
-        changes = {_hashable(self._norm(row[key])): row for row in rows if row[key] is not None}
+        self._check_columns(path, table, _unique([*names, *(n for row in rows for n in row)]))
+        changes = {
+            self._key(row, names): row
+            for row in rows
+            if all(row[name] is not None for name in names)
+        }
 
         def change(row: Row) -> Any:
-            new = changes.get(_hashable(self._norm(row.get(key))))
-            return _KEEP if new is None else {**row, **new, key: row[key]}
+            new = changes.get(self._key(row, names))
+            return _KEEP if new is None else {**row, **new, **{n: row[n] for n in names}}
 
         return self._rewrite(table, path, change) if changes else 0
 
-    def delete(self, table: str, *, key: str, keys: Sequence[Any]) -> int:
-        """Rewrite the file without the rows whose `key` is in `keys`."""
+    def delete(self, table: str, *, key: Key, keys: Sequence[Any]) -> int:
+        """Rewrite the file without the rows whose key is in `keys`."""
+        names = key_columns(key)
         path = self._file(table)
-        self._check_columns(path, table, [key])
-        doomed = {_hashable(self._norm(k)) for k in keys if k is not None}
+        self._check_columns(path, table, list(names))
+        doomed = {
+            self._key(dict(zip(names, key_parts(k, names), strict=True)), names)
+            for k in keys
+            if k is not None
+        }
 
         def change(row: Row) -> Any:
-            return None if _hashable(self._norm(row.get(key))) in doomed else _KEEP
+            return None if self._key(row, names) in doomed else _KEEP
 
         return self._rewrite(table, path, change) if doomed else 0
 
@@ -148,13 +174,14 @@ class FileConnector:
         self,
         table: str,
         *,
-        key: str,
+        key: Key,
         columns: Sequence[str],
         after: Any = None,
         limit: int = 1000,
         before: Before | None = None,
     ) -> list[Row]:
-        """Up to `limit` rows with `key > after` in key order; with `before`, only the rows
+        """Up to `limit` rows with `key > after` in key order (a tuple for a composite key,
+        ordered column by column); with `before`, only the rows
         dated before the cutoff.
 
         The first page reads the file once and keeps its key-ordered rows (the requested
@@ -165,11 +192,25 @@ class FileConnector:
         if limit < 1:
             raise self._error("scan needs a limit of at least 1", table)
         path = self._file(table)
-        names = _unique([key, *columns])
+        keys = key_columns(key)
+        names = _unique([*keys, *columns])
         self._check_columns(path, table, [*names, *([before[0]] if before else [])])
-        positions, rows = self._ordered(table, path, key, names, before)
-        first = 0 if after is None else bisect_right(positions, order_key(self._sort_form(after)))
+        positions, rows = self._ordered(table, path, keys, names, before)
+        start = tuple(order_key(self._sort_form(p)) for p in key_parts(after, keys))
+        first = 0 if after is None else bisect_right(positions, start)
         return [dict(row) for row in rows[first : first + limit]]
+
+    def count_by(
+        self, table: str, *, columns: Sequence[str], values: Sequence[Any]
+    ) -> dict[Any, int]:
+        """Rows per value of `columns`, read by the first column and counted here."""
+        firsts = list(dict.fromkeys(key_parts(v, columns)[0] for v in values))
+        rows = self.fetch(table, where={columns[0]: firsts}, columns=list(columns))
+        return count_rows(rows, columns, values)
+
+    def referrers(self, table: str) -> list[Referrer]:
+        """None: this store has no foreign keys."""
+        return []
 
     def columns(self, table: str) -> list[str]:
         """The file's columns (an empty JSONL file has none it can tell)."""
@@ -229,8 +270,8 @@ class FileConnector:
         )
 
     def _ordered(
-        self, table: str, path: Path, key: str, names: list[str], before: Before | None
-    ) -> tuple[list[tuple[int, Any]], list[Row]]:
+        self, table: str, path: Path, key: tuple[str, ...], names: list[str], before: Before | None
+    ) -> tuple[list[tuple[tuple[int, Any], ...]], list[Row]]:
         """The file's rows with a key (and dated before the cutoff, if one is given), in key
         order, and their positions (cached per file)."""
         with self._reading(table, path):
@@ -241,12 +282,20 @@ class FileConnector:
                 rows = [
                     {n: row.get(n) for n in names}
                     for row in self._read(path, read)
-                    if row.get(key) is not None and _dated(row, before)
+                    if all(row.get(k) is not None for k in key) and _dated(row, before)
                 ]
-            rows.sort(key=lambda row: order_key(self._sort_form(row[key])))
-            positions = [order_key(self._sort_form(row[key])) for row in rows]
+
+            def position(row: Row) -> tuple[tuple[int, Any], ...]:
+                return tuple(order_key(self._sort_form(row[k])) for k in key)
+
+            rows.sort(key=position)
+            positions = [position(row) for row in rows]
             self._scan_cache = (wanted, positions, rows)
         return self._scan_cache[1], self._scan_cache[2]
+
+    def _key(self, row: Row, names: Sequence[str]) -> Any:
+        """A row's key as compared in this format (normalised, hashable)."""
+        return tuple(_hashable(self._norm(row.get(name))) for name in names)
 
     def _check_columns(self, path: Path, table: str, names: Sequence[str]) -> None:
         with self._reading(table, path):
@@ -268,9 +317,13 @@ class FileConnector:
             for name, values in where.items()
         }
 
-    def _matches(self, row: Row, wanted: Mapping[str, set[Any]]) -> bool:
+    def _matches(
+        self, row: Row, wanted: Mapping[str, set[Any]], casefold: Collection[str] = ()
+    ) -> bool:
         return any(
-            _hashable(self._norm(row.get(name))) in values for name, values in wanted.items()
+            _hashable(self._norm(folded(row.get(name)) if name in casefold else row.get(name)))
+            in values
+            for name, values in wanted.items()
         )
 
     def _rewrite(self, table: str, path: Path, change: Change) -> int:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from string import Formatter
@@ -43,8 +43,12 @@ from lawful.connectors.base import (
     Before,
     ConnectionSpec,
     ConnectorError,
+    Key,
+    Referrer,
     Row,
+    count_rows,
     json_default,
+    key_parts,
     order_key,
     parse_options,
 )
@@ -216,7 +220,12 @@ class HTTPConnector:
             self._check(response, "", Template("GET", "/", ()))
 
     def fetch(
-        self, table: str, *, where: Mapping[str, Sequence[Any]], columns: Sequence[str]
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Sequence[Any]],
+        columns: Sequence[str],
+        casefold: Collection[str] = (),
     ) -> list[Row]:
         """One read request per value; rows kept once, and only when they really match."""
         spec = self._table(table)
@@ -231,8 +240,9 @@ class HTTPConnector:
                         found.setdefault(_identity(row, spec.key), row)
         return [{name: row.get(name) for name in names} for row in found.values()]
 
-    def update(self, table: str, *, key: str, rows: Sequence[Row]) -> int:
+    def update(self, table: str, *, key: Key, rows: Sequence[Row]) -> int:
         """Send the `update` request per row (non-key fields as the JSON body); 404 counts 0."""
+        key = self._single_key(table, key)
         template = self._required(table, "update")
         spec = self._table(table)
         self._check_columns(spec, table, list(dict.fromkeys(n for row in rows for n in row)))
@@ -248,8 +258,9 @@ class HTTPConnector:
 
         return self._one_by_one("update", rows, send)
 
-    def delete(self, table: str, *, key: str, keys: Sequence[Any]) -> int:
+    def delete(self, table: str, *, key: Key, keys: Sequence[Any]) -> int:
         """Send the `delete` request per key; a record already gone (404) counts 0."""
+        self._single_key(table, key)
         template = self._required(table, "delete")
 
         def send(value: Any) -> bool:
@@ -285,7 +296,7 @@ class HTTPConnector:
         self,
         table: str,
         *,
-        key: str,
+        key: Key,
         columns: Sequence[str],
         after: Any = None,
         limit: int = 1000,
@@ -297,6 +308,7 @@ class HTTPConnector:
         is refused: an API has no date filter Lawful can rely on.
         """
         self._refuse_dates(table, before)
+        key = self._single_key(table, key)
         if limit < 1:
             raise self._error("scan needs a limit of at least 1", table)
         template = self._required(table, "scan")
@@ -312,6 +324,19 @@ class HTTPConnector:
         rows.sort(key=lambda row: order_key(row[key]))
         return [{name: row.get(name) for name in names} for row in rows[:limit]]
 
+    def _single_key(self, table: str, key: Key) -> str:
+        """An API names a record by one field in its URL: a composite key cannot be sent."""
+        if isinstance(key, str):
+            return key
+        names = list(key)
+        if len(names) != 1:
+            raise self._error(
+                f"an HTTP table is keyed by one field, not ({', '.join(names)}): set the "
+                "dataset's `primary_key` to the field its URLs use",
+                table,
+            )
+        return names[0]
+
     def _refuse_dates(self, table: str, before: Before | None) -> None:
         if before is not None:
             raise self._error(
@@ -320,6 +345,18 @@ class HTTPConnector:
                 "it to a database Lawful can sweep",
                 table,
             )
+
+    def count_by(
+        self, table: str, *, columns: Sequence[str], values: Sequence[Any]
+    ) -> dict[Any, int]:
+        """Rows per value of `columns`, read by the first column and counted here."""
+        firsts = list(dict.fromkeys(key_parts(v, columns)[0] for v in values))
+        rows = self.fetch(table, where={columns[0]: firsts}, columns=list(columns))
+        return count_rows(rows, columns, values)
+
+    def referrers(self, table: str) -> list[Referrer]:
+        """None: this store has no foreign keys."""
+        return []
 
     def columns(self, table: str) -> list[str]:
         """The table's declared `columns` (an API cannot list them: empty when undeclared)."""
@@ -499,7 +536,7 @@ class HTTPConnector:
 
 
 def _same(found: Any, wanted: Any) -> bool:
-    return found is not None and str(found).casefold() == str(wanted).casefold()
+    return found is not None and str(found).strip().casefold() == str(wanted).strip().casefold()
 
 
 def _identity(row: Row, key: str) -> object:

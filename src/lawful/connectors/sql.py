@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -30,8 +30,12 @@ from lawful.connectors.base import (
     Before,
     ConnectionSpec,
     ConnectorError,
+    Key,
+    Referrer,
     Row,
     batched,
+    key_columns,
+    key_parts,
     parse_options,
 )
 from lawful.connectors.schema import LiveSchema, read_live_schema
@@ -55,6 +59,7 @@ class SQLConnector:
     """A database reached through SQLAlchemy Core. Subclasses fix the dialect and driver."""
 
     label: ClassVar[str] = "SQL"
+    atomic: ClassVar[bool] = True  # `transaction()` commits or rolls back as one
     backends: ClassVar[frozenset[str]] = frozenset()
     driver: ClassVar[str] = ""
 
@@ -62,6 +67,8 @@ class SQLConnector:
         self.spec = spec
         self.options = parse_options(SQLOptions, spec)
         self._tables: dict[str, sa.Table] = {}
+        self._collations: dict[tuple[str, str], str] = {}  # (table, column) → collation
+        self._referrers: dict[str, dict[str, list[Referrer]]] = {}  # schema → table → FKs
         self._conn: sa.Connection | None = None
         self._engine = self._create_engine()
 
@@ -73,39 +80,51 @@ class SQLConnector:
             conn.execute(sa.select(sa.literal(1)))
 
     def fetch(
-        self, table: str, *, where: Mapping[str, Sequence[Any]], columns: Sequence[str]
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Sequence[Any]],
+        columns: Sequence[str],
+        casefold: Collection[str] = (),
     ) -> list[Row]:
-        """Rows where any `field IN values`, each row once, with the requested columns.
+        """Rows where any `field IN values`, each row once, with the requested columns;
+        fields in `casefold` are compared as `lower(trim(field))` (see `_folded`).
 
         Rows are told apart by the primary key; in a table without one, identical rows
         matched through different fields are returned once.
         """
         with self._session(table) as conn:
             t = self._table(conn, table)
-            return self._matching(conn, t, where, _unique(columns))
+            return self._matching(conn, t, where, _unique(columns), casefold=casefold)
 
-    def update(self, table: str, *, key: str, rows: Sequence[Row]) -> int:
-        """Set each row's non-key columns where `key` matches; returns the rows matched."""
-        if any(key not in row for row in rows):
-            raise self._error(f"every row to update needs its key `{key}`", table)
+    def update(self, table: str, *, key: Key, rows: Sequence[Row]) -> int:
+        """Set each row's non-key columns where its key columns match; returns the rows matched."""
+        names = key_columns(key)
+        if any(name not in row for row in rows for name in names):
+            raise self._error(f"every row to update needs its key ({', '.join(names)})", table)
         with self._session(table) as conn:
             t = self._table(conn, table)
-            key_col = self._column(t, key)
+            key_cols = [self._column(t, name) for name in names]
             return sum(
-                self._update_group(conn, t, key_col, names, group)
-                for names, group in _group_by_columns(rows, key).items()
+                self._update_group(conn, t, key_cols, columns, group)
+                for columns, group in _group_by_columns(rows, names).items()
             )
 
-    def delete(self, table: str, *, key: str, keys: Sequence[Any]) -> int:
-        """Delete the rows whose `key` is in `keys`, in batches; returns the rows deleted."""
+    def delete(self, table: str, *, key: Key, keys: Sequence[Any]) -> int:
+        """Delete the rows whose key is in `keys`, in batches; returns the rows deleted."""
+        names = key_columns(key)
         with self._session(table) as conn:
             t = self._table(conn, table)
-            key_col = self._column(t, key)
-            values = _bind_values(key_col, keys)
-            return sum(
-                conn.execute(sa.delete(t).where(self._member(key_col, batch))).rowcount
-                for batch in batched(values, self.options.batch_size)
-            )
+            key_cols = [self._column(t, name) for name in names]
+            single = len(key_cols) == 1
+            values = _bind_values(key_cols[0], keys) if single else _bind_tuples(key_cols, keys)
+            deleted = 0
+            for batch in batched(values, self.options.batch_size):
+                member = (
+                    self._member(key_cols[0], batch) if single else sa.tuple_(*key_cols).in_(batch)
+                )
+                deleted += conn.execute(sa.delete(t).where(member)).rowcount
+            return deleted
 
     def count(
         self,
@@ -136,7 +155,7 @@ class SQLConnector:
         self,
         table: str,
         *,
-        key: str,
+        key: Key,
         columns: Sequence[str],
         after: Any = None,
         limit: int = 1000,
@@ -145,24 +164,56 @@ class SQLConnector:
         """Up to `limit` rows with `key > after`, ordered by `key` (always among the columns);
         with `before`, only rows dated before the cutoff (filtered by the database).
 
-        `key` must be unique (use the primary key); rows whose key is NULL are never returned.
+        `key` must be unique (use the primary key; a tuple of columns for a composite one,
+        ordered column by column); rows with a NULL in the key are never returned.
         """
         if limit < 1:
             raise self._error("scan needs a limit of at least 1", table)
+        names = key_columns(key)
         with self._session(table) as conn:
             t = self._table(conn, table)
-            key_col = self._column(t, key)
-            selected = [self._column(t, name) for name in _unique([key, *columns])]
-            query = sa.select(*selected).where(key_col.is_not(None))
+            key_cols = [self._column(t, name) for name in names]
+            selected = [self._column(t, name) for name in _unique([*names, *columns])]
+            query = sa.select(*selected).where(*(c.is_not(None) for c in key_cols))
             if before is not None:
                 query = query.where(self._before(t, before))
             if after is not None:
-                start = _bind_value(key_col, after)
-                if start is _NO_MATCH:
+                starts = [
+                    _bind_value(c, v)
+                    for c, v in zip(key_cols, key_parts(after, names), strict=True)
+                ]
+                if any(start is _NO_MATCH for start in starts):
                     return []
-                query = query.where(key_col > start)
-            result = conn.execute(query.order_by(key_col).limit(limit))
+                query = query.where(_after(key_cols, starts))
+            result = conn.execute(query.order_by(*key_cols).limit(limit))
             return [dict(row._mapping) for row in result]
+
+    def count_by(
+        self, table: str, *, columns: Sequence[str], values: Sequence[Any]
+    ) -> dict[Any, int]:
+        """Rows per value of `columns`: `SELECT cols, count(*) … WHERE cols IN (batch)
+        GROUP BY cols`, one statement per batch (an index on the columns serves it)."""
+        with self._session(table) as conn:
+            t = self._table(conn, table)
+            cols = [self._column(t, name) for name in columns]
+            single = len(cols) == 1
+            bound = _bind_values(cols[0], values) if single else _bind_tuples(cols, values)
+            found: dict[Any, int] = {}
+            for batch in batched(bound, self.options.batch_size):
+                member = self._member(cols[0], batch) if single else sa.tuple_(*cols).in_(batch)
+                query = sa.select(*cols, sa.func.count()).where(member).group_by(*cols)
+                for row in conn.execute(query):
+                    found[row[0] if single else tuple(row[:-1])] = int(row[-1])
+            return found
+
+    def referrers(self, table: str) -> list[Referrer]:
+        """The live foreign keys pointing at `table`, read once per connector with the
+        inspector over every table of its schema (a worker keeps its connectors)."""
+        schema, _, bare = table.rpartition(".")
+        if schema not in self._referrers:
+            with self._session(table) as conn:
+                self._referrers[schema] = _foreign_keys(sa.inspect(conn), schema or None)
+        return self._referrers[schema].get(bare, [])
 
     def columns(self, table: str) -> list[str]:
         """The table's columns as the live database has them."""
@@ -325,15 +376,30 @@ class SQLConnector:
         return t.columns[name]
 
     def _conditions(
-        self, t: sa.Table, where: Mapping[str, Sequence[Any]]
+        self,
+        t: sa.Table,
+        where: Mapping[str, Sequence[Any]],
+        *,
+        casefold: Collection[str] = (),
+        conn: sa.Connection | None = None,
     ) -> list[tuple[sa.Column[Any], sa.ColumnElement[bool]]]:
         """One `column IN (batch)` per batch of each field's values."""
         conditions: list[tuple[sa.Column[Any], sa.ColumnElement[bool]]] = []
         for name, values in where.items():
             column = self._column(t, name)
+            folding = name in casefold and isinstance(column.type, sa.String)
+            target = self._folded(conn, t, column) if folding and conn is not None else None
             for batch in batched(_bind_values(column, values), self.options.batch_size):
-                conditions.append((column, self._member(column, batch)))
+                member = self._member(column, batch) if target is None else target.in_(batch)
+                conditions.append((column, member))
         return conditions
+
+    def _folded(
+        self, conn: sa.Connection, t: sa.Table, column: sa.Column[Any]
+    ) -> sa.ColumnElement[Any] | None:
+        """The column as case-blind matching compares it: `lower(trim(column))`, which an
+        index on that same expression serves (SQLite, PostgreSQL); None: as it is."""
+        return sa.func.lower(sa.func.trim(column))
 
     def _member(self, column: sa.Column[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
         """`column IN (values)`, each value a bound parameter."""
@@ -360,9 +426,10 @@ class SQLConnector:
         names: list[str],
         *,
         extra: Sequence[sa.ColumnElement[bool]] = (),
+        casefold: Collection[str] = (),
     ) -> list[Row]:
         wanted = [self._column(t, name) for name in names]
-        conditions = self._conditions(t, where)
+        conditions = self._conditions(t, where, casefold=casefold, conn=conn)
         if not wanted or not conditions:
             return []
         primary = [c for c in t.primary_key.columns if c.name not in names]
@@ -383,7 +450,7 @@ class SQLConnector:
         self,
         conn: sa.Connection,
         t: sa.Table,
-        key_col: sa.Column[Any],
+        key_cols: Sequence[sa.Column[Any]],
         names: tuple[str, ...],
         rows: list[Row],
     ) -> int:
@@ -391,14 +458,20 @@ class SQLConnector:
         # Bind names that no real column can clash with (SQLAlchemy reserves column names).
         statement = (
             sa.update(t)
-            .where(key_col == sa.bindparam("_lawful_key"))
+            .where(*(c == sa.bindparam(f"_lawful_key{i}") for i, c in enumerate(key_cols)))
             .values({col: sa.bindparam(f"_lawful_{i}") for i, col in enumerate(targets)})
         )
-        params = [
-            {"_lawful_key": bound, **{f"_lawful_{i}": row[n] for i, n in enumerate(names)}}
-            for row in rows
-            if (bound := _bind_value(key_col, row[key_col.name])) is not _NO_MATCH
-        ]
+        params = []
+        for row in rows:
+            bound = [_bind_value(c, row[c.name]) for c in key_cols]
+            if any(b is _NO_MATCH for b in bound):
+                continue
+            params.append(
+                {
+                    **{f"_lawful_key{i}": b for i, b in enumerate(bound)},
+                    **{f"_lawful_{i}": row[n] for i, n in enumerate(names)},
+                }
+            )
         return sum(
             conn.execute(statement, list(batch)).rowcount
             for batch in batched(params, self.options.batch_size)
@@ -420,9 +493,13 @@ class SQLiteConnector(SQLConnector):
         def connect() -> sqlite3.Connection:
             # isolation_level=None: SQLAlchemy emits BEGIN itself (below), so reads and writes
             # inside a transaction really are one transaction (the sqlite3 default is not).
-            return sqlite3.connect(
+            conn = sqlite3.connect(
                 uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
             )
+            # SQLite enforces the foreign keys a schema declares only when asked, per
+            # connection: an erasure must never leave a row pointing at nothing.
+            conn.execute("PRAGMA foreign_keys = ON")
+            return conn
 
         engine = sa.create_engine(
             "sqlite+pysqlite://", creator=connect, poolclass=sa.QueuePool, hide_parameters=True
@@ -500,6 +577,25 @@ class MySQLConnector(SQLConnector):
         code = orig.args[0] if orig.args else None
         return isinstance(code, int) and code in self.PERMANENT_CODES
 
+    def _folded(
+        self, conn: sa.Connection, t: sa.Table, column: sa.Column[Any]
+    ) -> sa.ColumnElement[Any] | None:
+        """A column under a case-insensitive collation (`*_ci`, MySQL's and MariaDB's
+        default) already compares case-blind, and ignores trailing spaces: compared as it
+        is, so its index serves (MariaDB has no index on an expression). Otherwise
+        `lower(trim(column))`, which no index serves."""
+        found = self._collations.get((t.fullname, column.name))
+        if found is None:
+            query = sa.text(
+                "SELECT collation_name FROM information_schema.columns WHERE "
+                "table_schema = COALESCE(:schema, DATABASE()) AND table_name = :table "
+                "AND column_name = :column"
+            )
+            params = {"schema": t.schema, "table": t.name, "column": column.name}
+            found = str(conn.execute(query, params).scalar() or "")
+            self._collations[(t.fullname, column.name)] = found
+        return None if found.endswith("_ci") else super()._folded(conn, t, column)
+
     def _describe(self, orig: BaseException) -> str:
         if len(orig.args) == 2 and isinstance(orig.args[0], int):  # PyMySQL: (code, message)
             return f"{orig.args[1]} (error {orig.args[0]})"
@@ -543,6 +639,47 @@ def _bind_value(column: sa.Column[Any], value: Any) -> Any:
     return value
 
 
+def _foreign_keys(inspector: Any, schema: str | None) -> dict[str, list[Referrer]]:
+    """Table → the foreign keys pointing at it, over every table of the schema."""
+    found: dict[str, list[Referrer]] = {}
+    prefix = f"{schema}." if schema else ""
+    for name in inspector.get_table_names(schema=schema):
+        for fk in inspector.get_foreign_keys(name, schema=schema):
+            if (fk.get("referred_schema") or None) not in {None, schema}:
+                continue
+            found.setdefault(fk["referred_table"], []).append(
+                Referrer(
+                    f"{prefix}{name}",
+                    tuple(fk["constrained_columns"]),
+                    tuple(fk["referred_columns"]),
+                )
+            )
+    return found
+
+
+def _bind_tuples(columns: Sequence[sa.Column[Any]], keys: Sequence[Any]) -> list[Any]:
+    """The distinct composite key values that can match, each part in its column's type."""
+    names = [c.name for c in columns]
+    found: dict[tuple[Any, ...], None] = {}
+    for key in keys:
+        bound = tuple(
+            _bind_value(c, v) for c, v in zip(columns, key_parts(key, names), strict=True)
+        )
+        if not any(b is _NO_MATCH for b in bound):
+            found[bound] = None
+    return list(found)
+
+
+def _after(columns: Sequence[sa.Column[Any]], starts: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """`(a, b) > (x, y)` written as `a > x OR (a = x AND b > y)`: every database uses an
+    index on the key for it (MariaDB does not for the row-value form)."""
+    first, start = columns[0], starts[0]
+    later: sa.ColumnElement[bool] = first > start
+    if len(columns) == 1:
+        return later
+    return sa.or_(later, sa.and_(first == start, _after(columns[1:], starts[1:])))
+
+
 def _cutoff_for(kind: sa.types.TypeEngine[Any], cutoff: date) -> object:
     """The cutoff in the column's type: a date-time for timestamps (aware when the column
     is), a date for dates, ISO 8601 text for text columns (which compare as text, exact for
@@ -563,11 +700,11 @@ def _cutoff_for(kind: sa.types.TypeEngine[Any], cutoff: date) -> object:
     return None
 
 
-def _group_by_columns(rows: Sequence[Row], key: str) -> dict[tuple[str, ...], list[Row]]:
+def _group_by_columns(rows: Sequence[Row], key: Sequence[str]) -> dict[tuple[str, ...], list[Row]]:
     """Rows setting the same columns share one UPDATE statement (run with executemany)."""
     groups: dict[tuple[str, ...], list[Row]] = {}
     for row in rows:
-        names = tuple(sorted(name for name in row if name != key))
+        names = tuple(sorted(name for name in row if name not in key))
         if names:
             groups.setdefault(names, []).append(row)
     return groups

@@ -154,13 +154,16 @@ def _suggest(value: str, known: Iterable[str], section: str) -> str:
 def unknown_fields(datamap: DataMap, categories: dict[str, Category]) -> Iterator[Finding]:
     """R003: references, primary keys, events and retention starts must name real fields."""
     for did, dataset in datamap.datasets.items():
-        if dataset.primary_key not in dataset.fields:
-            yield Finding(
-                "R003",
-                ("datasets", did, "primary_key"),
-                f"primary key `{dataset.primary_key}` is not a field of `{did}`",
-                "list it under `fields:` or fix the name",
-            )
+        for position, key in enumerate(dataset.key_fields()):
+            if key not in dataset.fields:
+                many = isinstance(dataset.primary_key, list)
+                yield Finding(
+                    "R003",
+                    ("datasets", did, "primary_key", *((position,) if many else ())),
+                    f"primary key `{key}` is not a field of `{did}`",
+                    "list it under `fields:`, fix the name, or set `primary_key:` to the "
+                    "table's real key (a list for a key over several columns)",
+                )
         for event, field in dataset.events.items():
             if field not in dataset.fields:
                 yield Finding(
@@ -188,6 +191,8 @@ def unknown_fields(datamap: DataMap, categories: dict[str, Category]) -> Iterato
                     f"reference to unknown field `{target}.{target_field}`",
                     f"fields of `{target}`: {', '.join(datamap.datasets[target].fields)}",
                 )
+            else:
+                yield from _unknown_also(datamap, did, name, target)
     for rule_id, rule in datamap.retention.items():
         for did in _datasets_in_scope(datamap, rule_id):
             dataset = datamap.datasets[did]
@@ -200,17 +205,37 @@ def unknown_fields(datamap: DataMap, categories: dict[str, Category]) -> Iterato
                 )
 
 
+def _unknown_also(datamap: DataMap, did: str, name: str, target: str) -> Iterator[Finding]:
+    """The further fields of a reference over several columns must exist on both sides."""
+    reference = datamap.datasets[did].fields[name].references
+    for mine, theirs in (reference.also if reference else {}).items():
+        missing = [
+            f"`{ds}.{f}`"
+            for ds, f in ((did, mine), (target, theirs))
+            if f not in datamap.datasets[ds].fields
+        ]
+        if missing:
+            yield Finding(
+                "R003",
+                ("datasets", did, "fields", name, "references", "also", mine),
+                f"the reference names the unknown field(s) {', '.join(missing)}",
+                "list each field of the key under `fields:` on both datasets",
+            )
+
+
 def identity_fields(datamap: DataMap, categories: dict[str, Category]) -> Iterator[Finding]:
     """L008: an identity must name a field of its dataset."""
     for did, dataset in datamap.datasets.items():
-        for identity, field in dataset.identities.items():
-            if field not in dataset.fields:
-                yield Finding(
-                    "L008",
-                    ("datasets", did, "identities", identity),
-                    f"identity `{identity}` names the unknown field `{field}`",
-                    f"use one of: {', '.join(dataset.fields)}",
-                )
+        for identity, names in dataset.identity_fields().items():
+            many = isinstance(dataset.identities[identity], list)
+            for position, field in enumerate(names):
+                if field not in dataset.fields:
+                    yield Finding(
+                        "L008",
+                        ("datasets", did, "identities", identity, *((position,) if many else ())),
+                        f"identity `{identity}` names the unknown field `{field}`",
+                        f"use one of: {', '.join(dataset.fields)}",
+                    )
 
 
 # --- legal grounds --------------------------------------------------------------------------

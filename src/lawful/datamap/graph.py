@@ -20,6 +20,18 @@ class Edge:
     target_field: str
     owner: str
     field: str
+    # A reference over several columns: further (source field, target field) pairs matched
+    # together with the first.
+    also: tuple[tuple[str, str], ...] = ()
+    marked_owner: bool = False  # `owner: true` on the reference
+
+    @property
+    def source_fields(self) -> tuple[str, ...]:
+        return (self.source_field, *(s for s, _ in self.also))
+
+    @property
+    def target_fields(self) -> tuple[str, ...]:
+        return (self.target_field, *(t for _, t in self.also))
 
 
 def reference_edges(datamap: DataMap) -> list[Edge]:
@@ -36,8 +48,11 @@ def reference_edges(datamap: DataMap) -> list[Edge]:
             target, _, target_field = field.references.to.partition(".")
             if target not in datamap.datasets:
                 continue  # reported by the checks (R002)
+            pairs = tuple(field.references.also.items())  # (this dataset's, the target's)
+            marked = field.references.owner
             if field.references.direction == "from":
-                edges.append(Edge(target, target_field, did, name, did, name))
+                also = tuple((theirs, mine) for mine, theirs in pairs)
+                edges.append(Edge(target, target_field, did, name, did, name, also, marked))
             else:
-                edges.append(Edge(did, name, target, target_field, did, name))
+                edges.append(Edge(did, name, target, target_field, did, name, pairs, marked))
     return edges

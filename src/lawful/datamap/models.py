@@ -268,6 +268,17 @@ class Reference(Model):
         description="`from`: rows here are found from the referenced rows (parent → child); "
         "`to`: the referenced rows are found from rows here (child → parent)",
     )
+    also: dict[str, str] = Field(
+        default_factory=dict,
+        description="A reference over several columns: the other fields of this dataset → "
+        "the fields of the referenced dataset they hold, matched together with this field "
+        "(e.g. `{item_no: item_no}` beside `to: order_items.order_id`)",
+    )
+    owner: bool = Field(
+        default=False,
+        description="This reference names whose rows these are: a row is the person's only "
+        "when this link leads to the person (see docs/connectors.md, ownership)",
+    )
 
 
 class DataField(Model):
@@ -297,9 +308,15 @@ class Dataset(Model):
     description: str | None = None
     subject: Id
     controller: str = Field(default="us", pattern=r"^(us|client:[a-z][a-z0-9_]*)$")
-    primary_key: str = "id"
-    identities: dict[Id, str] = Field(
-        default_factory=dict, description="Identity type (email, phone, ani, ...) → field name"
+    primary_key: str | Annotated[list[str], Field(min_length=1)] = Field(
+        default="id",
+        description="The field that tells rows apart, or a list of fields for a key over "
+        "several columns (`[order_id, item_no]`); it must be unique in the store",
+    )
+    identities: dict[Id, str | Annotated[list[str], Field(min_length=1)]] = Field(
+        default_factory=dict,
+        description="Identity type (email, phone, ani, ...) → field name, or a list of field "
+        "names when several columns hold that identity (every one is searched)",
     )
     fields: dict[str, DataField] = Field(min_length=1)
     purposes: list[Id] = Field(default_factory=list)
@@ -313,6 +330,18 @@ class Dataset(Model):
 
     def client_id(self) -> str | None:
         return self.controller.removeprefix("client:") if self.controller != "us" else None
+
+    def key_fields(self) -> tuple[str, ...]:
+        """The primary key as a tuple of field names (one for a single-column key)."""
+        key = self.primary_key
+        return (key,) if isinstance(key, str) else tuple(key)
+
+    def identity_fields(self) -> dict[str, tuple[str, ...]]:
+        """Identity type → every field holding it."""
+        return {
+            kind: (names,) if isinstance(names, str) else tuple(names)
+            for kind, names in self.identities.items()
+        }
 
 
 class TransferMechanism(StrEnum):

@@ -222,13 +222,10 @@ def _dataset_lines(
         f"    table: {scalar(table.table.name)}",
         "    subject: person",
     ]
-    if key:
-        note = (
-            f"  # composite key ({', '.join(key)}): the map takes one column"
-            if len(key) > 1
-            else ""
-        )
-        lines.append(f"    primary_key: {scalar(key[0])}{note}")
+    if len(key) > 1:
+        lines.append(f"    primary_key: [{', '.join(scalar(k) for k in key)}]")
+    elif key:
+        lines.append(f"    primary_key: {scalar(key[0])}")
     else:
         lines.append(
             f"    primary_key: {scalar(table.table.columns[0].name)}  # TODO: the table has no primary key"

@@ -3,7 +3,7 @@ person, each dataset labelled with what the map says about it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -39,6 +39,7 @@ class AccessResult:
     datasets: list[DatasetAccess]
     forwards: tuple[Forward, ...]
     manual: tuple[Manual, ...]
+    left_out: dict[str, int] = field(default_factory=dict)  # others' rows reached, not shown
 
     def total(self) -> int:
         return sum(len(d.rows) for d in self.datasets)
@@ -78,10 +79,22 @@ def run_access(
         identity=identity,
         keyring=keyring,
         datamap=datamap,
-        summary={"found": {d.labels.dataset: len(d.rows) for d in found}},
+        summary={
+            "found": {d.labels.dataset: len(d.rows) for d in found},
+            **({"left_out": dict(collected.others)} if collected.others else {}),
+        },
     )
     plan = collected.plan
-    return AccessResult(job.id, utcnow(), identity, portability, found, plan.forwards, plan.manual)
+    return AccessResult(
+        job.id,
+        utcnow(),
+        identity,
+        portability,
+        found,
+        plan.forwards,
+        plan.manual,
+        dict(collected.others),
+    )
 
 
 def _portable(labels: DatasetLabels) -> DatasetLabels | None:

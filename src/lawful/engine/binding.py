@@ -27,11 +27,19 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import make_url
 from sqlalchemy.orm import Session
 
-from lawful.connectors.base import ConnectionSpec, Connector, ConnectorError, Row, batched
+from lawful.connectors.base import (
+    ConnectionSpec,
+    Connector,
+    ConnectorError,
+    Row,
+    batched,
+    key_value,
+)
 from lawful.datamap.models import DataMap, Dataset
 from lawful.engine.collect import Collected
 from lawful.engine.datastores import Datastores
 from lawful.engine.errors import EngineError, EngineProblem
+from lawful.engine.keys import fetch_by_key
 from lawful.engine.values import plain
 from lawful.store.crypto import Keyring
 from lawful.store.models import Job, JobStatus, StepStatus, utcnow
@@ -118,9 +126,11 @@ def new_binding(datastores: Datastores, systems: Iterable[str]) -> dict[str, Any
 def match_columns(dataset: Dataset) -> list[str]:
     """The columns that tie a row to a person: its identity and reference columns; when it
     has neither (a row found by its key alone), every declared column."""
-    tied = [*dataset.identities.values(), *(n for n, f in dataset.fields.items() if f.references)]
-    found = list(dict.fromkeys(c for c in tied if c != dataset.primary_key))
-    return found or [n for n in dataset.fields if n != dataset.primary_key]
+    key = dataset.key_fields()
+    identities = [c for fields in dataset.identity_fields().values() for c in fields]
+    tied = [*identities, *(n for n, f in dataset.fields.items() if f.references)]
+    found = list(dict.fromkeys(c for c in tied if c not in key))
+    return found or [n for n in dataset.fields if n not in key]
 
 
 def row_digest(salt: str, columns: Sequence[str], row: Row) -> str:
@@ -151,16 +161,18 @@ def read_rows(
 def _read_keys(
     datastores: Datastores, dataset: Dataset, did: str, keys: Sequence[Any]
 ) -> dict[Any, Row]:
-    key, table = dataset.primary_key, dataset.table or did
-    columns = [key, *match_columns(dataset)]
+    key, table = dataset.key_fields(), dataset.table or did
+    wanted = [*key, *match_columns(dataset)]
 
     def fetcher(chunk: Sequence[Any]) -> Callable[[Connector], list[Row]]:
-        return lambda connector: connector.fetch(table, where={key: list(chunk)}, columns=columns)
+        return lambda connector: fetch_by_key(
+            connector, table, columns=key, values=list(chunk), wanted=wanted
+        )
 
     found: dict[Any, Row] = {}
     for chunk in batched(list(keys), 500):
         rows = datastores.read(dataset.system, fetcher(chunk))
-        found.update({r[key]: r for r in rows})
+        found.update({key_value(r, key): r for r in rows})
     return found
 
 

@@ -223,6 +223,17 @@ def _schema_problems(step: PlanStep, live: list[str]) -> list[EngineProblem]:
     missing = [c for c in step.columns if c not in set(live)]
     if not missing:
         return []
+    if set(missing) & set(step.primary_key):
+        return [
+            EngineProblem(
+                f"the key ({', '.join(step.primary_key)}) is not in table `{step.table}`: "
+                "its rows cannot be told apart",
+                "set the dataset's `primary_key:` to the table's real key (a list for a key "
+                "over several columns); nothing was changed",
+                system=step.system,
+                dataset=step.dataset,
+            )
+        ]
     return [
         EngineProblem(
             f"column(s) {', '.join(f'`{c}`' for c in missing)} missing from table `{step.table}`",

@@ -9,8 +9,9 @@ and listed to forward. A keyed hash of each identity value joins the suppression
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lawful.connectors.base import Row
 from lawful.datamap.models import DataMap, Dataset
 from lawful.engine import repository
+from lawful.engine.apply import rehearse_changes
 from lawful.engine.binding import resume_or_replan, rows_of
 from lawful.engine.collect import Collected, Record
 from lawful.engine.datastores import Datastores
@@ -41,6 +43,7 @@ from lawful.engine.jobs import (
     run_job,
     seal_identity,
 )
+from lawful.engine.keys import key_row
 from lawful.engine.person import find_records
 from lawful.engine.plan import Plan, change_order
 from lawful.engine.sharing import shared_keys
@@ -71,20 +74,23 @@ class ErasurePlan:
     kept: list[Kept]
     found: dict[str, int]
     collected: Collected | None = None  # the rows as found: what a job binds each row to
+    left_out: dict[str, int] = field(default_factory=dict)  # rows others own, never touched
+    rehearsed: list[str] = field(default_factory=list)  # systems a dry run really tried
 
     def summary(self) -> dict[str, Any]:
         """What the result says, without any personal data."""
         return {
             "found": self.found,
+            "rehearsed": list(self.rehearsed),
             "planned": {c.dataset: {"action": c.action, "rows": len(c.rows)} for c in self.changes},
             "kept": [k.as_json() for k in self.kept],
+            "left_out": left_out_entries(self.left_out),
             "forward": [asdict(f) for f in self.plan.forwards],
             "manual": [asdict(m) for m in self.plan.manual],
         }
 
 
 _RESTRICTED = "restricted (GDPR Art. 18): only stored until the restriction is lifted"
-_SHARED = "also about other people (a shared row): left as it is"
 
 
 def plan_erasure(
@@ -116,7 +122,20 @@ def plan_erasure(
         kept += dataset_kept
         changes += dataset_changes
     found = {did: len(collected.of(did)) for did in collected.plan.datasets()}
-    return ErasurePlan(collected.plan, changes, kept, found, collected)
+    return ErasurePlan(
+        collected.plan, changes, kept, found, collected, left_out=dict(collected.others)
+    )
+
+
+OTHERS = (
+    "reached through the person's rows, but its owning link names someone else: "
+    "another person's row, never disclosed nor changed"
+)
+
+
+def left_out_entries(left_out: dict[str, int]) -> list[dict[str, Any]]:
+    """Rows others own, per dataset, for results and packages (counts only)."""
+    return [{"dataset": d, "records": n, "why": OTHERS} for d, n in left_out.items() if n]
 
 
 def _kept_by_legal_holds(did: str, held: dict[Any, str]) -> list[Kept]:
@@ -131,16 +150,16 @@ def _dataset_erasure(
     did: str,
     records: list[Record],
     *,
-    shared: set[Any],
+    shared: dict[Any, str],
     keyring: Keyring,
     today: date,
 ) -> tuple[list[Change], list[Kept]]:
     dataset = datamap.datasets[did]
     rules = legal_obligation_rules(datamap, did)
     restricted = [r for r in records if r.restricted]
-    sharing = [r for r in records if not r.restricted and r.key in shared]
+    sharing = Counter(shared[r.key] for r in records if not r.restricted and r.key in shared)
     kept = [Kept(did, len(restricted), "restricted", _RESTRICTED)] if restricted else []
-    kept += [Kept(did, len(sharing), "shared", _SHARED)] if sharing else []
+    kept += [Kept(did, count, "shared", f"{why}: left as it is") for why, count in sharing.items()]
     updates: list[Row] = []
     deletes: list[Row] = []
     held: dict[tuple[str, frozenset[str] | None], list[Hold]] = {}
@@ -150,10 +169,11 @@ def _dataset_erasure(
         holds = holds_on(rules=rules, dataset=dataset, row=record.row, today=today)
         for hold in holds:
             held.setdefault((hold.rule, hold.fields), []).append(hold)
+        key = key_row(record.key, dataset.key_fields())
         if dataset.erase == "delete" and not holds:
-            deletes.append({dataset.primary_key: record.key})
+            deletes.append(key)
         elif row := _masked_row(dataset, record, holds, keyring=keyring):
-            updates.append({dataset.primary_key: record.key, **row})
+            updates.append({**key, **row})
     kept += [_kept(did, group) for group in held.values()]
     return _changes(did, dataset, updates, deletes), kept
 
@@ -164,12 +184,12 @@ def _masked_row(dataset: Dataset, record: Record, holds: list[Hold], *, keyring:
         return {}  # the whole record is still required by law
     keep = {name for h in holds for name in (h.fields or ())}
     changed: Row = {}
-    for name, field in dataset.fields.items():
-        if name == dataset.primary_key or name in keep:
+    for name, declared in dataset.fields.items():
+        if name in dataset.key_fields() or name in keep:
             continue
-        spec = field_strategy(field, structural=field.references is not None)
+        spec = field_strategy(declared, structural=declared.references is not None)
         old = record.row.get(name)
-        new = erased_value(spec, old, category=field.category, keyring=keyring)
+        new = erased_value(spec, old, category=declared.category, keyring=keyring)
         if new != old:
             changed[name] = new
     return changed
@@ -177,7 +197,7 @@ def _masked_row(dataset: Dataset, record: Record, holds: list[Hold], *, keyring:
 
 def _changes(did: str, dataset: Dataset, updates: list[Row], deletes: list[Row]) -> list[Change]:
     """Masks, then deletions (a deleting dataset masks the records a hold keeps in part)."""
-    table, key = dataset.table or did, dataset.primary_key
+    table, key = dataset.table or did, dataset.key_fields()
     found = [
         Change(did, dataset.system, table, key, "update", tuple(updates)) if updates else None,
         Change(did, dataset.system, table, key, "delete", tuple(deletes)) if deletes else None,
@@ -282,14 +302,17 @@ def preview_erasure(
     datastores: Datastores,
     keyring: Keyring,
     today: date,
+    rehearse: bool = False,
 ) -> ErasurePlan:
     """What an erasure would change and keep (`--dry-run`, and the plan a job records).
-    Reads only, in one read transaction per system; records no job."""
+    Reads in one read transaction per system; records no job. With `rehearse` (a dry run),
+    the changes are then sent inside transactions that are rolled back, so a failure the
+    real run would meet raises EngineError now (see `lawful.engine.apply`)."""
     with datastores.reading():
         collected = find_records(
             session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
         )
-        return plan_erasure(
+        erasure = plan_erasure(
             datamap=datamap,
             collected=collected,
             datastores=datastores,
@@ -299,3 +322,6 @@ def preview_erasure(
                 session, keyring=keyring, identity=identity, collected=collected
             ),
         )
+    if rehearse:  # outside `reading()`: a rehearsal needs its own, rolled-back, transaction
+        erasure.rehearsed.extend(rehearse_changes(datastores=datastores, changes=erasure.changes))
+    return erasure

@@ -63,12 +63,13 @@ def identity_types(datamap: DataMap) -> dict[str, IdentityKind]:
     """Every identity type the map declares, with how its values are normalised."""
     kinds: dict[str, IdentityKind] = {}
     for dataset in datamap.datasets.values():
-        for identity_type, field_name in dataset.identities.items():
-            field = dataset.fields.get(field_name)
-            category = field.category if field else ""
-            kind = _kind(identity_type, category)
-            if kinds.get(identity_type, IdentityKind.text) is IdentityKind.text:
-                kinds[identity_type] = kind
+        for identity_type, names in dataset.identity_fields().items():
+            for field_name in names:
+                field = dataset.fields.get(field_name)
+                category = field.category if field else ""
+                kind = _kind(identity_type, category)
+                if kinds.get(identity_type, IdentityKind.text) is IdentityKind.text:
+                    kinds[identity_type] = kind
     return kinds
 
 

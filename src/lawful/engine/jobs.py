@@ -1,12 +1,14 @@
 """Durable jobs: every change is planned first, checkpointed per dataset and batch in the
-platform store, then applied step by step, committing after each.
+platform store, then applied datastore by datastore.
 
-The plan (keys and new values, sealed) is committed before any datastore is touched. Each
-step is one transaction on its datastore, then one commit of its checkpoint (which, on
-PostgreSQL, does not wait for the disk: see `commit_checkpoint`). A crash between
-the two leaves the step unfinished although its change is in the store: a resumed run reads
-every unfinished step's rows back first and sends the change only when it is not there. New
-values are computed at planning time, so no step can ever apply something different twice.
+The plan (keys and new values, sealed) is committed before any datastore is touched. A
+datastore's unfinished steps run in one transaction there (all or nothing: a person is never
+half-erased in one database), each statement checked to touch exactly the rows planned;
+then the checkpoints of those steps are committed together (which, on PostgreSQL, does not
+wait for the disk: see `commit_checkpoint`). A crash between the two leaves the steps
+unfinished although their change is in the store: a resumed run reads every unfinished
+step's rows back first and sends the change only when it is not there. New values are
+computed at planning time, so no step can ever apply something different twice.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from lawful.connectors.base import Connector, ConnectorError, Row, batched
+from lawful.connectors.base import Connector, ConnectorError, Row, batched, key_value
 from lawful.datamap.models import DataMap
+from lawful.engine.apply import RowCountError, apply_change
 from lawful.engine.binding import PAYLOAD, map_fingerprint, match_columns, new_binding, row_digest
 from lawful.engine.datastores import Datastores
+from lawful.engine.errors import EngineError
 from lawful.engine.identity import Identity
+from lawful.engine.keys import fetch_by_key, key_text
 from lawful.engine.retry import with_retry
 from lawful.engine.values import decode, encode, same
 from lawful.store.crypto import Keyring
@@ -39,7 +44,7 @@ class Change:
     dataset: str
     system: str
     table: str
-    key: str
+    key: tuple[str, ...]  # the key's columns: every row holds them
     action: Literal["update", "delete"]
     rows: tuple[Row, ...]
 
@@ -140,14 +145,15 @@ def create_job(
 def _match(
     salt: str | None,
     columns: list[str],
-    key: str,
+    key: tuple[str, ...],
     rows: Sequence[Row],
     planned: Mapping[Any, Row],
 ) -> dict[str, Any] | None:
     """The digests a resumed run re-matches each row against (None: nothing to match)."""
-    if salt is None or not all(row[key] in planned for row in rows):
+    keys = [key_value(row, key) for row in rows]
+    if salt is None or not all(k in planned for k in keys):
         return None
-    digests = [row_digest(salt, columns, planned[row[key]]) for row in rows]
+    digests = [row_digest(salt, columns, planned[k]) for k in keys]
     return {"salt": salt, "columns": columns, "digests": digests}
 
 
@@ -162,7 +168,8 @@ def _step(
     payload = {
         "system": change.system,
         "table": change.table,
-        "key": change.key,
+        "dataset": change.dataset,
+        "key": list(change.key),
         "action": change.action,
         "rows": [{column: encode(value) for column, value in row.items()} for row in rows],
         "match": match,
@@ -219,111 +226,137 @@ def run_job(
     resumed: bool = False,
     progress: Progress | None = None,
     finish: Finisher | None = None,
+    per_datastore: bool = True,
 ) -> JobReport:
-    """Apply every step not yet done, committing after each; mark the job done only when all
-    are (the last step's checkpoint and the job's end share one commit). A step that fails
-    after its retries stops the remaining steps of its system (their foreign keys may depend
-    on it); other systems go on. Re-running resumes.
+    """Apply every step not yet done, datastore by datastore: a datastore's steps run in one
+    transaction there (all or nothing), then their checkpoints are committed together; mark
+    the job done only when all are (the last checkpoints and the job's end share one
+    commit). A datastore that fails after its retries is rolled back entirely and its steps
+    stay to do; other systems go on. Re-running resumes.
+
+    `per_datastore=False` (retention sweeps: many people, possibly millions of rows) runs
+    and commits each batch on its own instead; a failed batch stops the later ones of its
+    system.
 
     A new job must be committed before it runs: the plan is what a resumed run follows.
     """
-    failed_systems: set[str] = set()
     steps = list(job.steps)
-    for number, step in enumerate(steps, start=1):
-        if step.status is StepStatus.done:
-            continue
-        status = _run_step(
-            step, keyring=keyring, datastores=datastores, skip=failed_systems, resumed=resumed
-        )
-        if status is None:
-            continue
-        if number < len(steps):
+    groups: dict[object, list[tuple[JobStep, dict[str, Any]]]] = {}
+    for step in steps:
+        if step.status is not StepStatus.done:
+            payload = keyring.decrypt_json(step.payload_sealed or b"", context=PAYLOAD)
+            unit = payload["system"] if per_datastore else step.position
+            groups.setdefault(unit, []).append((step, payload))
+    done = len(steps) - sum(len(group) for group in groups.values())
+    failed: set[str] = set()
+    for number, group in enumerate(groups.values(), start=1):
+        system = group[0][1]["system"]
+        if system in failed:
+            continue  # a batch of this system failed: later ones may depend on it
+        status = _run_system(system, group, datastores=datastores, resumed=resumed)
+        if status is StepStatus.failed:
+            failed.add(system)
+        if number < len(groups):
             commit_checkpoint(session)
-        if progress is not None:
-            progress(StepEvent(step.dataset, step.batch, status, number, len(steps)))
+        for step, _ in group:
+            done += 1
+            if progress is not None:
+                progress(StepEvent(step.dataset, step.batch, status, done, len(steps)))
     return _close_job(session, job=job, keyring=keyring, resumed=resumed, finish=finish)
 
 
-def _run_step(
-    step: JobStep, *, keyring: Keyring, datastores: Datastores, skip: set[str], resumed: bool
-) -> StepStatus | None:
-    """Send one batch and record its outcome on the step (the caller commits)."""
-    payload = keyring.decrypt_json(step.payload_sealed or b"", context=PAYLOAD)
-    if payload["system"] in skip:
-        return None
-    step.attempts, step.started_at, step.error = step.attempts + 1, utcnow(), None
-    try:
-        # On a resumed run any unfinished step may have reached the store just before the
-        # crash: it is read back first and sent only if its change is not there. Its rows
-        # are re-matched to the person then: one whose identity changed is left alone.
-        step.rows_changed, step.rows_skipped = _apply_once(datastores, payload, uncertain=resumed)
-        step.status = StepStatus.done
-    except ConnectorError as error:
-        skip.add(payload["system"])
-        step.status, step.error = StepStatus.failed, _safe_message(error)
-    step.finished_at = utcnow()
-    return step.status
-
-
-def _apply_once(
-    datastores: Datastores, payload: dict[str, Any], *, uncertain: bool
-) -> tuple[int, int]:
-    """Apply the batch, unless it is already in the store: checked first when a previous try
-    may have reached it (crash, or a retry after a lost acknowledgement). Returns the rows
-    changed (or found changed) and the rows skipped as no longer the person's."""
-    connector = datastores.get(payload["system"])
-    rows = [{c: decode(v) for c, v in row.items()} for row in payload["rows"]]
+def _run_system(
+    system: str,
+    group: list[tuple[JobStep, dict[str, Any]]],
+    *,
+    datastores: Datastores,
+    resumed: bool,
+) -> StepStatus:
+    """Send a datastore's unfinished steps in one transaction; record the outcome on each
+    step (the caller commits)."""
     tries = {"count": 0}
+    for step, _ in group:
+        step.attempts, step.started_at, step.error = step.attempts + 1, utcnow(), None
 
-    def attempt() -> tuple[int, int]:
+    def attempt() -> list[tuple[int, int]]:
         tries["count"] += 1
-        todo, done, skipped = rows, 0, 0
-        if uncertain or tries["count"] > 1:
-            todo, done, skipped = _still_to_apply(connector, payload, rows)
-            if not todo:
-                return done, skipped
-        key = payload["key"]
+        # On a resumed run (or a retry after a lost acknowledgement) a step may already be
+        # in the store: it is read back first and sent only if its change is not there, and
+        # its rows are re-matched to the person: one whose identity changed is left alone.
+        uncertain = resumed or tries["count"] > 1
+        connector = datastores.get(system)
         with connector.transaction():
-            if payload["action"] == "delete":
-                changed = connector.delete(payload["table"], key=key, keys=[r[key] for r in todo])
-            else:
-                changed = connector.update(payload["table"], key=key, rows=todo)
-        return done + changed, skipped
+            return [_apply(connector, payload, uncertain=uncertain) for _, payload in group]
 
-    return with_retry(attempt, policy=datastores.retry)
+    try:
+        counts = with_retry(attempt, policy=datastores.retry)
+    except (ConnectorError, RowCountError) as error:
+        for step, _ in group:
+            step.status, step.error = StepStatus.failed, _safe_message(error)
+            step.finished_at = utcnow()
+        return StepStatus.failed
+    for (step, _), (changed, skipped) in zip(group, counts, strict=True):
+        step.status, step.rows_changed, step.rows_skipped = StepStatus.done, changed, skipped
+        step.finished_at = utcnow()
+    return StepStatus.done
+
+
+def _apply(connector: Connector, payload: dict[str, Any], *, uncertain: bool) -> tuple[int, int]:
+    """Send one batch; returns the rows changed (or found changed) and the rows skipped as no
+    longer the person's."""
+    rows = [{c: decode(v) for c, v in row.items()} for row in payload["rows"]]
+    key, match = step_key(payload), payload.get("match")
+    done = skipped = 0
+    if uncertain and match:
+        rows, done, skipped = _still_to_apply(connector, payload, key, rows)
+        if not rows:
+            return done, skipped
+        uncertain = False  # what is left was read back just now
+    changed = apply_change(
+        connector,
+        system=payload["system"],
+        dataset=payload.get("dataset", payload["table"]),
+        table=payload["table"],
+        key=key,
+        action=payload["action"],
+        rows=rows,
+        uncertain=uncertain,
+    )
+    return done + changed, skipped
 
 
 def _still_to_apply(
-    connector: Connector, payload: dict[str, Any], rows: list[Row]
+    connector: Connector, payload: dict[str, Any], key: tuple[str, ...], rows: list[Row]
 ) -> tuple[list[Row], int, int]:
     """The rows still to send, how many are already applied (or gone), and how many no
     longer hold the values that tied them to the person (skipped, never changed)."""
-    key, match = payload["key"], payload.get("match")
-    columns = list(
-        dict.fromkeys([key, *(match or {}).get("columns", []), *(c for r in rows for c in r)])
-    )
-    current = {
-        str(r[key]): r
-        for r in connector.fetch(
-            payload["table"], where={key: [r[key] for r in rows]}, columns=columns
-        )
-    }
+    match = payload["match"]
+    wanted = list(dict.fromkeys([*key, *match.get("columns", []), *(c for r in rows for c in r)]))
+    keys = [key_value(row, key) for row in rows]
+    found = fetch_by_key(connector, payload["table"], columns=key, values=keys, wanted=wanted)
+    current = {key_text(key_value(r, key)): r for r in found}
     todo: list[Row] = []
     done = skipped = 0
     for number, row in enumerate(rows):
-        now = current.get(str(row[key]))
+        now = current.get(key_text(key_value(row, key)))
         if now is None or (
             payload["action"] == "update" and all(same(now.get(c), v) for c, v in row.items())
         ):
             done += 1  # deleted, or already set: nothing more to do
-        elif match and row_digest(match["salt"], match["columns"], now) != match["digests"][number]:
+        elif row_digest(match["salt"], match["columns"], now) != match["digests"][number]:
             skipped += 1
         else:
             todo.append(row)
     return todo, done, skipped
 
 
-def _safe_message(error: ConnectorError) -> str:
+def step_key(payload: dict[str, Any]) -> tuple[str, ...]:
+    """The key columns of a step (a job planned before composite keys holds one name)."""
+    key = payload["key"]
+    return (key,) if isinstance(key, str) else tuple(key)
+
+
+def _safe_message(error: ConnectorError | EngineError) -> str:
     """The first line only: database drivers put row values (personal data) in details."""
     return str(error).splitlines()[0][:500]
 

@@ -82,7 +82,7 @@ def dataset_labels(datamap: DataMap, dataset_id: str) -> DatasetLabels:
                 category_name=facts.category_label(datamap, field.category),
                 about_others=field.about_others,
                 provided_by_subject=field.provided_by_subject,
-                structural=name == dataset.primary_key or field.references is not None,
+                structural=name in dataset.key_fields() or field.references is not None,
             )
             for name, field in dataset.fields.items()
         },

@@ -51,10 +51,7 @@ def live_findings(datamap: DataMap, schemas: Mapping[str, LiveSchema]) -> Iterat
 
 def key_columns(dataset: Dataset) -> tuple[str, ...]:
     """The map's key as a tuple of columns (one, or several for a composite key)."""
-    key: object = dataset.primary_key
-    if isinstance(key, list | tuple):
-        return tuple(str(k) for k in key)
-    return (str(key),)
+    return dataset.key_fields()
 
 
 def _declared(datamap: DataMap, schemas: Mapping[str, LiveSchema]) -> list[Declared]:
@@ -321,7 +318,13 @@ _CAST = re.compile(r"::[a-z ]+(\([0-9]+\))?")
 def _identity_indexes(item: Declared) -> Iterator[Finding]:
     """D012: an email identity must be found through an index whatever its case."""
     assert item.table is not None
-    for kind, name in item.spec.identities.items():
+    for kind, names in item.spec.identity_fields().items():
+        yield from _identity_index(item, kind, names)
+
+
+def _identity_index(item: Declared, kind: str, names: tuple[str, ...]) -> Iterator[Finding]:
+    assert item.table is not None
+    for name in names:
         column = item.table.column(name)
         if "email" not in kind or column is None or column.case_sensitive is None:
             continue
@@ -337,7 +340,9 @@ def _identity_indexes(item: Declared) -> Iterator[Finding]:
 
 
 def _case_blind_index(table: LiveTable, column: LiveColumn) -> bool:
-    wanted = {f"lower({column.name.lower()})", f"lower(trim({column.name.lower()}))"}
+    # The engine compares `lower(trim(column))` (connectors/sql.py): only an index on that very
+    # expression serves it on PostgreSQL and SQLite.
+    wanted = {f"lower(trim({column.name.lower()}))"}
     leading = [i.parts[0] for i in table.indexes if i.parts]
     if table.primary_key:
         leading.append(IndexPart(table.primary_key[0]))

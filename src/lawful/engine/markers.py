@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lawful.engine import repository
 from lawful.engine.collect import Collected
+from lawful.engine.keys import key_text
 from lawful.store.crypto import Keyring
 
 # A record a retention rule isolated at the end of its period (`action: isolate`): kept apart
@@ -22,8 +23,9 @@ ISOLATED = "retention_isolated"
 
 
 def record_index(keyring: Keyring, *, dataset: str, key: Any) -> str:
-    """Blind index of one record: the store keeps no key in clear next to the reason."""
-    return keyring.index(f"record\x00{dataset}\x00{key}")
+    """Blind index of one record: the store keeps no key in clear next to the reason. A
+    composite key (a tuple) is written as a JSON list of its parts."""
+    return keyring.index(f"record\x00{dataset}\x00{key_text(key)}")
 
 
 def restricted_keys(

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from lawful.datamap.models import DataMap
 from lawful.engine.access import AccessResult, DatasetAccess
+from lawful.engine.erasure import left_out_entries
 from lawful.engine.values import plain
 from lawful.reports import facts
 
@@ -79,6 +80,8 @@ def package_data(result: AccessResult, datamap: DataMap) -> dict[str, Any]:
             {"dataset": f.dataset, "client": f.client_name} for f in result.forwards
         ],
         "not_searched_automatically": [m.dataset for m in result.manual],
+        # Rows reached through the person's rows but owned by others (Art. 15(4)).
+        "left_out": left_out_entries(result.left_out),
     }
 
 
@@ -139,6 +142,7 @@ def render_report(result: AccessResult, datamap: DataMap) -> str:
         transfers=facts.unique(t for d in _with_records(result) for t in d.labels.transfers),
         datasets=[(d, redacted_rows(d)) for d in _with_records(result)],
         redacted=any(REDACTED in row.values() for d in result.datasets for row in redacted_rows(d)),
+        left_out=left_out_entries(result.left_out),
     )
 
 

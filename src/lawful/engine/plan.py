@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lawful.datamap.graph import Edge, reference_edges
 from lawful.datamap.models import DataMap, Dataset
-from lawful.engine.identity import Identity
+from lawful.engine.identity import Identity, IdentityKind, identity_types
 
 
 @dataclass(frozen=True)
@@ -25,17 +25,47 @@ class Lookup:
     about other people and so are never followed back to other people's rows.
     """
 
-    field: str
+    fields: tuple[str, ...]
     identity_type: str | None = None
     source: str | None = None
-    source_field: str | None = None
+    source_fields: tuple[str, ...] = ()
     owned: bool = True
+    casefold: bool = False  # an email: matched trimmed and case-insensitively
 
     def describe(self) -> str:
+        mine, theirs = _columns(self.fields), _columns(self.source_fields)
         if self.identity_type is not None:
-            return f"{self.field} = the person's {self.identity_type}"
+            return f"{mine} = the person's {self.identity_type}"
         shared = "" if self.owned else " (rows they point at; may be shared)"
-        return f"{self.field} ∈ {self.source}.{self.source_field}{shared}"
+        return f"{mine} ∈ {self.source}.{theirs}{shared}"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A dataset's owning link: a row is the person's when it leads to the person.
+
+    `how`: `identity` (the row holds the person's identity), `marked` (the map marks the
+    reference `owner: true`) or `nearest` (the reference to the dataset nearest an
+    identity, chosen by the engine). Without an owner, the dataset's rows are rows the
+    person's rows point at (an address): theirs while one of their rows points at them.
+    """
+
+    how: str
+    source: str | None = None
+    source_fields: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.source is None:
+            return "holds the person's identity"
+        link = f"{_columns(self.fields)} → {self.source}.{_columns(self.source_fields)}"
+        if self.how == "marked":
+            return f"{link} (marked `owner: true`)"
+        return f"{link} (nearest to an identity; mark a reference `owner: true` to choose)"
+
+
+def _columns(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"({', '.join(names)})"
 
 
 @dataclass(frozen=True)
@@ -43,10 +73,11 @@ class PlanStep:
     dataset: str
     system: str
     table: str
-    primary_key: str
+    primary_key: tuple[str, ...]
     columns: tuple[str, ...]
     lookups: tuple[Lookup, ...]
     depth: int
+    owner: Owner | None = None
 
 
 @dataclass(frozen=True)
@@ -112,8 +143,9 @@ def build_plan(*, datamap: DataMap, identity: Identity) -> Plan:
         elif _connection_missing(datamap, dataset):
             manual.append(Manual(did, dataset.system, "its system has no `connection`"))
         else:
-            lookups = _lookups(did, dataset, edges, identity, readable=readable)
-            steps.append(_step(did, dataset, lookups, depth[did]))
+            lookups = _lookups(datamap, did, edges, identity, readable=readable)
+            owner = _owner(did, lookups, edges, depth, readable=readable)
+            steps.append(_step(did, dataset, lookups, depth[did], owner))
     return Plan(identity, tuple(steps), tuple(forwards), tuple(manual))
 
 
@@ -136,18 +168,26 @@ def _reach(datamap: DataMap, edges: list[Edge], identity: Identity) -> dict[str,
 
 
 def _lookups(
-    did: str, dataset: Dataset, edges: list[Edge], identity: Identity, *, readable: set[str]
+    datamap: DataMap,
+    did: str,
+    edges: list[Edge],
+    identity: Identity,
+    *,
+    readable: set[str],
 ) -> tuple[Lookup, ...]:
+    dataset = datamap.datasets[did]
+    emails = {k for k, how in identity_types(datamap).items() if how is IdentityKind.email}
     found = [
-        Lookup(field=field, identity_type=kind)
-        for kind, field in dataset.identities.items()
+        Lookup(fields=(field,), identity_type=kind, casefold=kind in emails)
+        for kind, names in dataset.identity_fields().items()
         if identity.of(kind)
+        for field in names  # every column holding this identity is searched
     ]
     found += [
         Lookup(
-            field=e.target_field,
+            fields=e.target_fields,
             source=e.source,
-            source_field=e.source_field,
+            source_fields=e.source_fields,
             owned=e.owner == e.target,  # the reference is written on this side: child rows
         )
         for e in edges
@@ -156,16 +196,49 @@ def _lookups(
     return tuple(found)
 
 
-def _step(did: str, dataset: Dataset, lookups: tuple[Lookup, ...], depth: int) -> PlanStep:
-    columns = tuple(dict.fromkeys([dataset.primary_key, *dataset.fields]))
+def _owner(
+    did: str,
+    lookups: tuple[Lookup, ...],
+    edges: list[Edge],
+    depth: dict[str, int],
+    *,
+    readable: set[str],
+) -> Owner | None:
+    """The link that says whose a row of `did` is (see DESIGN.md, "Whose row is it")."""
+    # References written on this dataset, to a dataset the plan reads: (parent, theirs, mine).
+    links = [
+        (e, (e.source, e.source_fields, e.target_fields))
+        if e.target == did
+        else (e, (e.target, e.target_fields, e.source_fields))
+        for e in edges
+        if e.owner == did and (e.source if e.target == did else e.target) in readable
+    ]
+    links = [(e, link) for e, link in links if link[0] in depth and link[0] != did]
+    marked = [link for e, link in links if e.marked_owner]
+    if marked:
+        return Owner("marked", *marked[0])
+    if any(lk.identity_type is not None for lk in lookups):
+        return Owner("identity")
+    owned = [link for e, link in links if e.target == did]  # parent → child references
+    if not owned:
+        return None
+    nearest = min(owned, key=lambda link: depth[link[0]])  # ties: the first declared
+    return Owner("nearest", *nearest)
+
+
+def _step(
+    did: str, dataset: Dataset, lookups: tuple[Lookup, ...], depth: int, owner: Owner | None
+) -> PlanStep:
+    columns = tuple(dict.fromkeys([*dataset.key_fields(), *dataset.fields]))
     return PlanStep(
         dataset=did,
         system=dataset.system,
         table=dataset.table or did,
-        primary_key=dataset.primary_key,
+        primary_key=dataset.key_fields(),
         columns=columns,
         lookups=lookups,
         depth=depth,
+        owner=owner,
     )
 
 

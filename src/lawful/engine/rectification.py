@@ -15,9 +15,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from lawful.connectors.base import Row
+from lawful.connectors.base import Row, key_value
 from lawful.datamap.models import DataMap
 from lawful.engine import repository
+from lawful.engine.apply import rehearse_changes
 from lawful.engine.binding import read_rows, resume_or_replan
 from lawful.engine.collect import Collected
 from lawful.engine.datastores import Datastores
@@ -33,6 +34,7 @@ from lawful.engine.jobs import (
     run_job,
     seal_identity,
 )
+from lawful.engine.keys import key_row
 from lawful.engine.person import find_records
 from lawful.engine.phone import PhoneNumberError, to_e164
 from lawful.engine.plan import change_order
@@ -90,7 +92,7 @@ def _targets(datamap: DataMap, target: str) -> list[tuple[str, str]]:
         for name, f in ds.fields.items()
         # Not keys or references, and never a field about someone else (a gift's recipient).
         if f.category == target
-        and name != ds.primary_key
+        and name not in ds.key_fields()
         and f.references is None
         and not f.about_others
     ]
@@ -150,14 +152,14 @@ def plan_rectification(
                 continue
             new = {f: v for f, v in wanted.items() if str(record.row.get(f)) != str(v)}
             if new:
-                rows.append({dataset.primary_key: record.key, **new})
+                rows.append({**key_row(record.key, dataset.key_fields()), **new})
         if rows:
             changes.append(
                 Change(
                     did,
                     dataset.system,
                     dataset.table or did,
-                    dataset.primary_key,
+                    dataset.key_fields(),
                     "update",
                     tuple(rows),
                 )
@@ -224,7 +226,7 @@ def run_rectification(
                 found=read_rows(
                     datastores,
                     datamap=datamap,
-                    wanted={c.dataset: [r[c.key] for r in c.rows] for c in changes},
+                    wanted={c.dataset: [key_value(r, c.key) for r in c.rows] for c in changes},
                 ),
                 request_ref=request_ref,
             )
@@ -247,13 +249,18 @@ def preview_rectification(
     corrections: list[Correction],
     datastores: Datastores,
     keyring: Keyring,
+    rehearse: bool = False,
 ) -> tuple[list[Change], list[Kept]]:
     """What a rectification would change (`--dry-run`, and the plan a job records). Reads
-    only, in one read transaction per system; records no job."""
+    in one read transaction per system; records no job. With `rehearse` (a dry run), the
+    updates are sent inside transactions that are rolled back (see `lawful.engine.apply`)."""
     with datastores.reading():
         collected = find_records(
             session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
         )
-        return plan_rectification(
+        changes, kept = plan_rectification(
             datamap=datamap, collected=collected, datastores=datastores, corrections=corrections
         )
+    if rehearse:
+        rehearse_changes(datastores=datastores, changes=changes)
+    return changes, kept

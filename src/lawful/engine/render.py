@@ -13,7 +13,7 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from lawful.engine.access import AccessResult
-from lawful.engine.erasure import Kept
+from lawful.engine.erasure import Kept, left_out_entries
 from lawful.engine.jobboard import JobLine
 from lawful.engine.jobs import Change, JobReport, Progress, StepEvent
 from lawful.engine.plan import Plan
@@ -27,7 +27,12 @@ def plan_table(plan: Plan) -> list[RenderableType]:
     for number, step in enumerate(plan.steps, start=1):
         lookups = "\n".join(escape(lookup.describe()) for lookup in step.lookups)
         table.add_row(str(number), step.dataset, step.system, step.table, lookups)
-    return [table, *forward_lines(_as_dicts(plan.forwards), _as_dicts(plan.manual))]
+    owners = [
+        f"{s.dataset}: a row is the person's when {escape(s.owner.describe())}"
+        for s in plan.steps
+        if s.owner is not None and s.owner.source is not None
+    ]
+    return [table, *owners, *forward_lines(_as_dicts(plan.forwards), _as_dicts(plan.manual))]
 
 
 def _as_dicts(items: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -64,7 +69,20 @@ def access_lines(result: AccessResult, path: Path | None) -> list[str]:
     counts = ", ".join(f"{d.labels.dataset} {len(d.rows)}" for d in result.datasets if d.rows)
     head = f"found {result.total()} record(s)" + (f": {counts}" if counts else "")
     written = [f"wrote {escape(str(path))}"] if path else ["dry run: no package written"]
-    return [head, *written, *forward_lines(_as_dicts(result.forwards), _as_dicts(result.manual))]
+    others = left_out_lines(left_out_entries(result.left_out))
+    return [
+        head,
+        *written,
+        *others,
+        *forward_lines(_as_dicts(result.forwards), _as_dicts(result.manual)),
+    ]
+
+
+def left_out_lines(left_out: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"left out {item['records']} record(s) of {item['dataset']}: {escape(item['why'])}"
+        for item in left_out
+    ]
 
 
 def report_lines(report: JobReport) -> list[str]:
@@ -87,6 +105,7 @@ def report_lines(report: JobReport) -> list[str]:
         lines.append("not finished: fix the cause above and run the same command again to resume")
     summary = report.summary
     lines += kept_lines(summary.get("kept", []))
+    lines += left_out_lines(summary.get("left_out", []))
     lines += forward_lines(summary.get("forward", []), summary.get("manual", []))
     return lines
 
@@ -108,12 +127,21 @@ def job_lines(jobs: list[JobLine]) -> list[str]:
 
 
 def erasure_preview_lines(summary: dict[str, Any]) -> list[str]:
-    lines = ["dry run: nothing was changed"]
+    tried = summary.get("rehearsed") or []
+    lines = [
+        "dry run: nothing was changed"
+        + (
+            f" (the real statements ran on {', '.join(tried)} and were rolled back)"
+            if tried
+            else ""
+        )
+    ]
     lines += [
         f"  {did}: would {plan['action']} {plan['rows']} row(s)"
         for did, plan in summary["planned"].items()
     ]
     lines += kept_lines(summary["kept"])
+    lines += left_out_lines(summary.get("left_out", []))
     return lines + forward_lines(summary["forward"], summary["manual"])
 
 

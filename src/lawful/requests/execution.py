@@ -379,7 +379,7 @@ def _identifier(
     env: EngineEnv, rows: list[tuple[str, dict[str, Any]]], kind: str, value: str
 ) -> bool:
     for did, row in rows:
-        column = env.datamap.datasets[did].identities.get(kind)
-        if column and str(row.get(column, "")).strip() == value:
+        columns = env.datamap.datasets[did].identity_fields().get(kind, ())
+        if any(str(row.get(column, "")).strip() == value for column in columns):
             return True
     return False

@@ -74,13 +74,14 @@ def _matching_values(
         raise ConnectorError("no connection to check", system=dataset.system, dataset=did)
     table = dataset.table or did
     matched: set[tuple[str, str]] = set()
-    for kind, column in dataset.identities.items():
+    for kind, columns in dataset.identity_fields().items():
         values = identity.of(kind)
         if not values:
             continue
-        count: int = datastores.read(dataset.system, _counter(table, column, values))
-        if count:
-            matched.update((kind, value) for value in values)
+        for column in columns:
+            count: int = datastores.read(dataset.system, _counter(table, column, values))
+            if count:
+                matched.update((kind, value) for value in values)
     return matched
 
 

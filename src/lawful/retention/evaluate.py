@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lawful.connectors.base import Before, ConnectorError, Row
+from lawful.connectors.base import Before, ConnectorError, Row, key_value
 from lawful.datamap.models import DataMap, Dataset
 from lawful.engine.datastores import Datastores
 from lawful.engine.markers import ISOLATED, record_index
@@ -107,8 +107,8 @@ class _Selection:
     others: tuple[Target, ...] = ()
 
     @property
-    def key(self) -> str:
-        return self.dataset.primary_key
+    def key(self) -> tuple[str, ...]:
+        return self.dataset.key_fields()
 
 
 def evaluate_all(ctx: Sweeper) -> list[tuple[Outcome, Work]]:
@@ -240,7 +240,7 @@ def _pages(
     ctx: Sweeper, selection: _Selection, columns: list[str], before: Before | None
 ) -> Iterator[list[Row]]:
     table, key = selection.dataset.table or selection.dataset_id, selection.key
-    wanted = list(dict.fromkeys(c for c in columns if c != key))
+    wanted = list(dict.fromkeys(c for c in columns if c not in key))
 
     def page_after(after: Any) -> list[Row]:
         return ctx.datastores.read(
@@ -253,7 +253,7 @@ def _pages(
     page = page_after(None)
     while page:
         yield page
-        page = page_after(page[-1][key])
+        page = page_after(key_value(page[-1], key))
 
 
 def _value_fields(selection: _Selection) -> list[str]:
@@ -285,7 +285,7 @@ def _sort_out(
     acted = ctx.acted.setdefault(did, set())
     blocked: Counter[str] = Counter()
     for row in rows:
-        index = indexes.get(row[key], "")
+        index = indexes.get(key_value(row, key), "")
         reason = reasons.get(index)
         if index in ctx.protection.held_records:
             outcome.held += 1
@@ -296,13 +296,13 @@ def _sort_out(
         elif blockers := _blockers(selection, row):
             blocked[blockers[0].rule_id] += 1
         elif (
-            row[key] in acted
+            key_value(row, key) in acted
             or index in marked
             or (selection.action == "isolate" and reason == ISOLATED)
         ):
             outcome.already += 1
         else:
-            acted.add(row[key])
+            acted.add(key_value(row, key))
             outcome.acted += 1
             _act(ctx, selection, row, index, work)
     for rule, count in blocked.items():
@@ -319,10 +319,8 @@ def _indexes(ctx: Sweeper, selection: _Selection, rows: list[Row]) -> dict[Any, 
     )
     if not needed:
         return {}
-    return {
-        row[selection.key]: record_index(ctx.keyring, dataset=did, key=row[selection.key])
-        for row in rows
-    }
+    keys = [key_value(row, selection.key) for row in rows]
+    return {key: record_index(ctx.keyring, dataset=did, key=key) for key in keys}
 
 
 def _blockers(selection: _Selection, row: Row) -> list[Target]:
@@ -332,19 +330,20 @@ def _blockers(selection: _Selection, row: Row) -> list[Target]:
 
 
 def _act(ctx: Sweeper, selection: _Selection, row: Row, index: str, work: Work) -> None:
-    key, value = selection.key, row[selection.key]
+    key, value = selection.key, key_value(row, selection.key)
+    named = {name: row[name] for name in key}
     if selection.action == "flag":
         work.flagged.append(value)
     elif selection.action == "isolate":
         work.isolate.append(index)
     elif selection.action == "delete" and selection.fields is None:
-        work.deletes.append({key: value})
+        work.deletes.append(named)
     else:
         changed = _new_values(ctx, selection, row)
         if selection.action == "anonymize":
             work.marks.append(index)
         if changed:
-            work.updates.append({key: value, **changed})
+            work.updates.append({**named, **changed})
 
 
 def _new_values(ctx: Sweeper, selection: _Selection, row: Row) -> Row:
@@ -352,7 +351,7 @@ def _new_values(ctx: Sweeper, selection: _Selection, row: Row) -> Row:
     dataset = selection.dataset
     changed: Row = {}
     for name in sorted(selection.fields or dataset.fields):
-        if name == dataset.primary_key or name not in row:
+        if name in dataset.key_fields() or name not in row:
             continue
         old = row[name]
         field_ = dataset.fields[name]

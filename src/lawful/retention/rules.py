@@ -39,8 +39,8 @@ class Target:
         return self.dataset.table or self.dataset_id
 
     @property
-    def key(self) -> str:
-        return self.dataset.primary_key
+    def key(self) -> tuple[str, ...]:
+        return self.dataset.key_fields()
 
     @property
     def action(self) -> RetentionAction:
@@ -72,7 +72,7 @@ def start_field(rule: RetentionRule, dataset: Dataset) -> str | None:
     """The date field a rule counts from in a dataset: its event of that name, or a field
     named like the start itself."""
     name = dataset.events.get(rule.start, rule.start)
-    return name if name in dataset.fields or name == dataset.primary_key else None
+    return name if name in dataset.fields or name in dataset.key_fields() else None
 
 
 def scoped_fields(rule: RetentionRule, dataset: Dataset) -> frozenset[str] | None:

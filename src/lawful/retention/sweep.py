@@ -55,7 +55,7 @@ class SweepPlan:
         found: list[Change] = []
         for outcome, work in zip(self.outcomes, self.works, strict=True):
             dataset = datamap.datasets[outcome.dataset]
-            table, key = dataset.table or outcome.dataset, dataset.primary_key
+            table, key = dataset.table or outcome.dataset, dataset.key_fields()
             where = (outcome.dataset, dataset.system, table, key)
             if work.updates:
                 found.append(Change(*where, "update", tuple(work.updates)))
@@ -158,6 +158,7 @@ def run_sweep(
             resumed=bool(notes),
             progress=progress,
             finish=_evidence(operator),
+            per_datastore=False,  # bounded transactions: a sweep may touch millions of rows
         )
     return SweepReport(report, bool(notes), report.summary, notes)
 
