@@ -58,7 +58,9 @@ def test_the_status_page_form_still_works_when_the_browser_sends_no_referer(web:
     form = {"csrf_token": csrf(page), "token": token, "code": "000000"}
     # What a browser sends under "no-referrer": no Referer, `Origin: null`.
     for headers in ({"Origin": "null"}, {"Origin": "null", "Sec-Fetch-Site": "same-origin"}):
-        answer = web.client.post(f"/privacy/requests/{reference}/verify", data=form, headers=headers)
+        answer = web.client.post(
+            f"/privacy/requests/{reference}/verify", data=form, headers=headers
+        )
         assert answer.status_code == 400, answer.text  # the wrong code, not a refused form
         assert "not right" in answer.text
 
@@ -71,7 +73,8 @@ def _secret_routes() -> list[str]:
 
 def test_every_route_with_a_secret_in_its_path_is_hidden_in_the_access_log() -> None:
     routes = _secret_routes()
-    assert "/u/{token}" in routes and "/privacy/downloads/{link}" in routes
+    assert "/u/{token}" in routes
+    assert "/privacy/downloads/{link}" in routes
     for route in routes:
         path = re.sub(r"\{(token|link)\}", SAMPLE, route)
         path = re.sub(r"\{[^}]+\}", "1", path)
