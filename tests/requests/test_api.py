@@ -135,13 +135,34 @@ def test_a_person_makes_a_request_confirms_the_code_and_follows_it(api: Api) -> 
     right = api.post(f"/requests/{reference}/verify", {"token": token, "code": code})
     assert right.json() == {"reference": reference, "status": "verified"}
 
-    status = api.get(f"/requests/{reference}", token=token)
+    status = api.client.get(f"/api/v1/requests/{reference}", headers={"X-Status-Token": token})
     assert status.status_code == 200
     assert status.json()["status"] == "verified"
     assert [t["action"] for t in status.json()["timeline"]][:2] == ["received", "code_sent"]
-    hidden = api.get(f"/requests/{reference}", token="not-the-token")
+    hidden = api.client.get(
+        f"/api/v1/requests/{reference}", headers={"X-Status-Token": "not-the-token"}
+    )
     assert hidden.status_code == 404
     assert hidden.json()["error"]["code"] == "not_found"
+
+
+def test_the_status_api_refuses_a_token_in_the_address_and_says_to_send_the_header(
+    api: Api,
+) -> None:
+    body = {"type": "erasure", "email": "cy@example.org", "country": "FR"}
+    made = api.post("/requests", body).json()
+    reference, token = made["reference"], made["status_token"]
+    in_address = api.get(f"/requests/{reference}", token=token)
+    assert in_address.status_code == 400
+    error = in_address.json()["error"]
+    assert (error["code"], error["field"]) == ("token_in_url", "token")
+    assert "X-Status-Token" in error["message"]
+    both = api.client.get(
+        f"/api/v1/requests/{reference}?token={token}", headers={"X-Status-Token": token}
+    )
+    assert both.status_code == 400  # never read from the address, even beside the header
+    missing = api.get(f"/requests/{reference}")
+    assert (missing.status_code, missing.json()["error"]["field"]) == (422, "X-Status-Token")
 
 
 def test_five_wrong_codes_over_the_api_lock_the_request(api: Api) -> None:

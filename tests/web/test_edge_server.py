@@ -23,14 +23,14 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
-from lawful.auth.models import ApiToken
-from lawful.auth.service import token_digest
+from lawful.auth.models import ApiToken, Role
+from lawful.auth.service import create_user, token_digest
 from lawful.config import Settings
 from lawful.store.models import utcnow
 from lawful.web.platform import open_store
 
 from ..conftest import free_port
-from .conftest import EXAMPLE_MAP, KEY
+from .conftest import EXAMPLE_MAP, KEY, csrf
 
 
 @dataclass
@@ -50,6 +50,14 @@ class Server:
                             scopes=list(scopes), expires_at=utcnow() + timedelta(days=1)))  # fmt: skip
             db.commit()
         return secret
+
+    def staff(self, email: str, password: str) -> None:
+        """A staff member (privacy officer) written straight into the server's store."""
+        settings = Settings(data_dir=self.data_dir, encryption_key=KEY, map_path=EXAMPLE_MAP)
+        with open_store(settings) as store, store.sessions() as db:
+            create_user(db, keyring=store.keyring, email=email, name="Edge Officer",
+                        role=Role.privacy_officer, password=password, actor="test")  # fmt: skip
+            db.commit()
 
     def rss_kib(self) -> int:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -155,6 +163,20 @@ def test_three_hundred_megabyte_bodies_without_a_token_are_refused_fast_and_cost
 # --- nothing personal or secret in any line written ----------------------------------------------
 
 
+def _staff_signs_in(server: Server, http: httpx.Client, secrets: list[str]) -> None:
+    """A privacy officer signs in (a wrong password first), then opens the request queue."""
+    email, password = f"officer-{uuid.uuid4().hex[:8]}@staff.example", f"pw-{uuid.uuid4().hex}"
+    server.staff(email, password)
+    secrets += [email, password, "wrong-" + password]
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        token = csrf(browser.get("/admin/sign-in"))
+        for attempt, status in (("wrong-" + password, 401), (password, 303)):
+            form = {"csrf_token": token, "email": email, "password": attempt}
+            assert browser.post("/admin/sign-in", data=form).status_code == status
+        assert browser.get("/admin/requests").status_code == 200
+        secrets += list(browser.cookies.values())
+
+
 def test_no_line_the_server_writes_holds_a_person_s_data_a_token_or_a_link(server: Server) -> None:
     email = f"log-probe-{uuid.uuid4().hex[:10]}@people.example"
     subject = f"email:{email}"
@@ -167,8 +189,16 @@ def test_no_line_the_server_writes_holds_a_person_s_data_a_token_or_a_link(serve
         assert made.status_code == 201, made.text
         reference, status_token = made.json()["reference"], made.json()["status_token"]
         secrets.append(status_token)
-        assert http.get(f"/api/v1/requests/{reference}", params={"token": status_token}).status_code == 200  # fmt: skip
-        assert http.get(f"/privacy/requests/{reference}", params={"token": status_token}).status_code == 200  # fmt: skip
+        own = {"X-Status-Token": status_token}
+        assert http.get(f"/api/v1/requests/{reference}", headers=own).status_code == 200
+        # The old form, with the token in the address: refused, and not written down.
+        assert http.get(f"/api/v1/requests/{reference}", params={"token": status_token}).status_code == 400  # fmt: skip
+        page = http.get(f"/privacy/requests/{reference}", params={"token": status_token})
+        assert page.status_code == 200
+        assert page.headers["referrer-policy"] == "no-referrer"
+        cancel = {"csrf_token": csrf(page), "token": status_token}
+        assert http.post(f"/privacy/requests/{reference}/cancel", data=cancel).status_code == 303
+        _staff_signs_in(server, http, secrets)
         assert http.get(f"/api/v1/staff/requests/{reference}", headers=auth).status_code == 200
         choice = {"subject": subject, "state": "given", "purposes": ["email_marketing"],
                   "channel": "api"}  # fmt: skip
@@ -197,7 +227,10 @@ def test_no_line_the_server_writes_holds_a_person_s_data_a_token_or_a_link(serve
     access = [line for line in lines if '" 20' in line or '" 30' in line or '" 40' in line]
     assert any('"POST /api/v1/consent/check HTTP/1.1" 200' in line for line in access), lines
     assert any('"GET /u/… HTTP/1.1"' in line for line in access), lines
-    assert any(f'"GET /api/v1/requests/{reference}?… HTTP/1.1"' in line for line in access)
+    assert any(f'"GET /api/v1/requests/{reference} HTTP/1.1" 200' in line for line in access)
+    assert any(f'"GET /api/v1/requests/{reference}?… HTTP/1.1" 400' in line for line in access)
+    assert any(f'"GET /privacy/requests/{reference}?… HTTP/1.1" 200' in line for line in access)
+    assert any('"POST /admin/sign-in HTTP/1.1" 303' in line for line in access)
     assert all("127.0.0.1:" not in line for line in access)  # the network, not the device
     leaks = [(secret, line) for line in lines for secret in secrets if secret in line]
     assert leaks == []

@@ -29,6 +29,7 @@ from lawful.config import Settings
 from lawful.datamap.loader import LoadedMap
 from lawful.requests.models import (
     CodePurpose,
+    DownloadLink,
     IdentityDocument,
     RequestPackage,
     RightsRequest,
@@ -372,3 +373,27 @@ def test_a_download_link_opened_in_parallel_gives_the_package_exactly_once(
     assert statuses(answers) == {200: 1, 410: PARALLEL - 1}
     with web.platform.sessions() as session:
         assert session.scalars(select(RequestPackage.downloads)).one() == 1
+
+
+def test_parallel_downloads_of_one_package_are_each_counted(
+    make_live: Callable[..., Web], company_files: Path
+) -> None:
+    web = make_live(datastore_dir=company_files)
+    reference, own = _completed_access(web, _someone_in(company_files))
+    code = code_for(web, reference)
+    first = web.client.post(f"/privacy/requests/{reference}/download", data=own | {"code": code})
+    assert first.status_code == 303
+    # As many live links to the package, for this browser, as parallel clients: each works once.
+    links = [f"parallel-download-{n}-{reference}" for n in range(PARALLEL)]
+    with web.platform.sessions() as session:
+        issued = session.scalars(select(DownloadLink)).one()
+        for link in links:
+            session.add(DownloadLink(
+                package_id=issued.package_id, session_hash=issued.session_hash,
+                token_hash=web.platform.keyring.index(f"download-link/{link}"),
+                created_at=issued.created_at, expires_at=issued.expires_at))  # fmt: skip
+        session.commit()
+    answers = parallel(*[get(web, f"/privacy/downloads/{link}") for link in links])
+    assert statuses(answers) == {200: PARALLEL}
+    with web.platform.sessions() as session:
+        assert session.scalars(select(RequestPackage.downloads)).one() == PARALLEL

@@ -40,7 +40,7 @@ def copy_sqlite(source: Path, target: sa.Engine, *, keep_tables: bool = False) -
     """Every table and row of a SQLite file into `target`, dates typed. Tables of the same
     names are replaced, or with `keep_tables` (a copy made before) emptied and refilled,
     which is much faster on a server. Returns the rows copied per table."""
-    reader = sa.create_engine(f"sqlite:///{source}")
+    reader = sa.create_engine(f"sqlite:///{source}", hide_parameters=True)
     try:
         meta = sa.MetaData()
         meta.reflect(reader)

@@ -2,7 +2,8 @@
 
 A person: POST /requests (public, rate-limited), then /verify with the mailed code and the
 status token (the reference alone, which mail subjects show, cannot lock or resend), then
-GET /requests/{reference}?token=… to follow it. Staff, with an API token: the queue and each
+GET /requests/{reference} with the token in the `X-Status-Token` header to follow it (never
+in the address, which proxies and logs keep: `?token=` is refused with a 400). Staff, with an API token: the queue and each
 request under /staff/requests, and the decisions (scopes requests:read, requests:write).
 Errors: `{"error": {"code", "message", "field"}}`.
 """
@@ -11,12 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from lawful.auth.models import ApiToken
 from lawful.requests import service, views
-from lawful.requests.errors import RequestError
+from lawful.requests.errors import RequestError, TokenInAddressError
 from lawful.requests.intake import Intake
 from lawful.requests.schemas import (
     CodeIn,
@@ -106,17 +107,35 @@ def resend(reference: str, body: TokenIn, db: DbSession, ctx: RequestsCtx) -> St
     return StatusOut(reference=found.reference, status=found.status.value)
 
 
+STATUS_TOKEN_HEADER = "X-Status-Token"  # noqa: S105 (a header name, not a secret)
+
+
+def token_not_in_address(request: Request) -> None:
+    """Refuse the old `?token=` form: by the time it arrives, the token is already in every
+    proxy's and browser's record of the address, so it cannot be made safe."""
+    if "token" in request.query_params:
+        raise TokenInAddressError(STATUS_TOKEN_HEADER)
+
+
 @router.get(
     "/requests/{reference}",
-    dependencies=[RateLimited],
+    dependencies=[RateLimited, Depends(token_not_in_address)],
     response_model=PersonStatusOut,
-    responses=error_responses(404, 422, 429),
+    responses=error_responses(400, 404, 422, 429),
 )
 def status(
     reference: str,
     db: DbSession,
     ctx: RequestsCtx,
-    token: Annotated[str, Query(max_length=100, description="The status token given at intake")],
+    token: Annotated[
+        str,
+        Header(
+            alias=STATUS_TOKEN_HEADER,
+            min_length=1,
+            max_length=100,
+            description="The status token given at intake (a header: addresses are logged)",
+        ),
+    ],
 ) -> PersonStatusOut:
     """Where the request stands, for the person who made it."""
     view = views.person_status(db, ctx=ctx, reference=reference, status_token=token)

@@ -182,7 +182,7 @@ def open_download(
     if not repository.claim_link(session, link_id=link.id, now=now):
         raise DownloadGoneError(_USED)
     _ready_package(session, request, now)
-    package.downloads += 1
+    repository.count_download(session, package_id=package.id)
     record(
         session,
         request=request,

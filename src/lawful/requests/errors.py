@@ -37,6 +37,20 @@ class RequestNotFoundError(RequestError):
     code = "not_found"
 
 
+class TokenInAddressError(RequestError):
+    """A secret sent in the query string, where proxies, browsers and access logs keep it."""
+
+    http_status = 400
+    code = "token_in_url"
+
+    def __init__(self, header: str) -> None:
+        super().__init__(
+            f"Send the status token in the `{header}` header, not in the address: addresses "
+            "are written to logs. This address no longer accepts it.",
+            field="token",
+        )
+
+
 class CodeRejectedError(RequestError):
     http_status = 400
     code = "code_rejected"

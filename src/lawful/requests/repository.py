@@ -159,6 +159,17 @@ def claim_link(session: Session, *, link_id: int, now: datetime) -> bool:
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
+def count_download(session: Session, *, package_id: str) -> None:
+    """One more download of the package, counted in the database (`downloads + 1`): parallel
+    downloads each add theirs, where reading, adding and writing back would lose some."""
+    session.execute(
+        update(RequestPackage)
+        .where(RequestPackage.id == package_id)
+        .values(downloads=RequestPackage.downloads + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def lock_request(session: Session, *, request_id: str) -> None:
     """Hold the request's row until the transaction ends, so counts read next (codes sent,
     documents) stay exact under parallel calls: a row lock on PostgreSQL, the single write

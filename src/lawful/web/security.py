@@ -31,12 +31,18 @@ HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    # Status and download pages carry tokens in their address: never send it to another
-    # site. (Not "no-referrer": browsers then send `Origin: null` even on our own forms.)
+    # Never send an address to another site. Pages whose address holds a secret send none
+    # at all (`TOKEN_PAGES`); elsewhere "same-origin" keeps `Origin` on our own forms.
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+# Pages whose address carries a secret: a status token (`?token=`, from a mail link), a
+# download link, a preference or unsubscribe token. Their `Referer` would copy it into the
+# next request, and a reverse proxy logs that header even where our access log hides the
+# address; so they send none. (Their forms still pass the CSRF check: browsers send
+# `Sec-Fetch-Site`, or `Origin: null`, which lets the form's token decide.)
+TOKEN_PAGES = ("/privacy/requests/", "/privacy/downloads/", "/privacy/preferences/", "/u/")
 STATIC_CACHE = "public, max-age=3600"
 HSTS = "max-age=31536000"  # one year, on HTTPS only (RFC 6797 §7.2)
 
@@ -57,6 +63,8 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers.setdefault(name, value)
+                if path.startswith(TOKEN_PAGES):
+                    headers["Referrer-Policy"] = "no-referrer"
                 # Everything but the stylesheet is private or changes: nothing is stored.
                 cache = STATIC_CACHE if path.startswith("/static/") else "no-store"
                 headers.setdefault("Cache-Control", cache)
