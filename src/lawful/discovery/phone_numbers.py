@@ -27,10 +27,16 @@ REGIONS: dict[str, re.Pattern[str]] = {
     "DE": re.compile(r"0[1-9]\d{5,12}"),
 }
 _NOT_DIGIT = re.compile(r"\D")
-_DIGITS = re.compile(r"\d")
+# 7 to 15 digits (ITU-T E.164 §6.1: at most 15, country code included), after an optional
+# international prefix "00"
+_DIGIT_COUNT = re.compile(r"\D*(?:00)?(?:\d\D*){7,15}")
 # Dates and times look like national numbers to the plans: 2010-08-05 01, 05/08/2010.
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
-_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00|\()?\d(?:[\s.\-()/]{0,2}\d){6,16}(?![\w])")
+# A "+", "(" or digit first (a character class, so the scan jumps from one to the next), not
+# glued to a word or a number before it; then 7 to 17 digits with short separators.
+_CANDIDATE = re.compile(
+    r"[+(\d](?<![\w+][+(\d])(?:(?<=[+(])\d)?(?<=\d)(?:[\s.\-()/]{0,2}\d){6,16}(?!\w)"
+)
 _CONTEXT = (
     "tel",
     "tél",
@@ -57,8 +63,6 @@ class PhoneRecognizer:
         self._context = context_regex(_CONTEXT)
 
     def analyze(self, text: str) -> Iterator[Finding]:
-        if _DIGITS.search(text) is None:
-            return
         scores: dict[str, float] = {}  # a number repeated in one text is parsed once
         for match in _CANDIDATE.finditer(text):
             candidate = match.group()
@@ -73,8 +77,8 @@ class PhoneRecognizer:
     def score(self, candidate: str) -> float:
         """0.9 for a valid international number, 0.75 for a valid national one, else 0."""
         raw = candidate.strip()
-        if _DATE.match(raw):
-            return 0.0
+        if _DIGIT_COUNT.fullmatch(raw) is None or _DATE.match(raw):
+            return 0.0  # more digits than any number has (a card, an account): not parsed
         if raw.startswith("00"):
             raw = "+" + raw[2:]
         if raw.startswith("+"):
