@@ -55,7 +55,12 @@ class PersonNameRecognizer:
     def analyze(self, text: str) -> Iterator[Finding]:
         given, family = self._given, self._family
         for match in _RUN.finditer(text):
-            words = match.group().split()
+            run = match.group()
+            if " " not in run and "\t" not in run:  # one word (most runs): no split needed
+                key = run.casefold()
+                if key not in given and key not in family:
+                    continue
+            words = run.split()
             # A title or a sentence's first word may lead the run: start at its first given
             # name, else take its last word alone when that is a known family name.
             first = next((i for i, w in enumerate(words) if w.casefold() in given), None)
@@ -63,7 +68,7 @@ class PersonNameRecognizer:
                 first = len(words) - 1
             if first is None:
                 continue
-            start = match.start() + _word_starts(match.group())[first]
+            start = match.start() + _word_starts(run)[first]
             score = self.score(" ".join(words[first:]))
             if has_context(text, start, self._context):
                 score = min(1.0, score + 0.2)

@@ -59,15 +59,25 @@ def has_context(text: str, start: int, context: re.Pattern[str] | None) -> bool:
     )
 
 
+# Where a pattern's matches may begin. The analyzer tries the patterns of each kind of start
+# together, and only where such a start is: one scan of the text per kind, whatever the
+# number of patterns (a regex scan jumps over the other characters in C).
+STARTS: dict[str, tuple[str, str]] = {
+    # kind: (the first character, what may not come before it)
+    "digits": (r"\d", r"\d"),  # where a run of digits begins
+    "capital": ("[A-ZÀ-ÖØ-ÞΑ-ΩΆΈΉΊΌΎΏ]", r"\w"),  # where a word begins with a capital letter
+}
+
+
 @dataclass(frozen=True)
 class Pattern:
-    """A regex and the score of its matches. `start="digits"`: every match begins where a run
-    of digits begins (the regex is tried only there, together with every other such pattern
-    of the analyzer — one attempt per run of digits instead of one scan per pattern)."""
+    """A regex and the score of its matches. `start`: where every match begins — `digits` (a
+    run of digits), `capital` (a word written with a capital first), or `any` (anywhere: the
+    text is scanned for this recognizer's own patterns)."""
 
     regex: str
     score: float
-    start: Literal["any", "digits"] = "any"
+    start: Literal["any", "digits", "capital"] = "any"
 
 
 @dataclass
@@ -88,14 +98,12 @@ class PatternRecognizer:
 
     def __post_init__(self) -> None:
         self.entities = (self.entity,)
-        anywhere = [(i, p) for i, p in enumerate(self.patterns) if p.start != "digits"]
-        joined = "|".join(f"(?P<p{i}>{p.regex})" for i, p in anywhere)
         flags = re.IGNORECASE if self.ignore_case else 0
+        anywhere = [(i, p) for i, p in enumerate(self.patterns) if p.start == "any"]
+        joined = "|".join(f"(?P<p{i}>{p.regex})" for i, p in anywhere)
         self._regex = re.compile(joined, flags) if anywhere else None
-        self.at_digits = tuple(
-            (f"p{i}", p) for i, p in enumerate(self.patterns) if p.start == "digits"
-        )
-        for _, pattern in self.at_digits:
+        self.bound = tuple((f"p{i}", p) for i, p in enumerate(self.patterns) if p.start != "any")
+        for _, pattern in self.bound:
             re.compile(pattern.regex, flags)  # a bad regex fails here, naming this recognizer
         self._scores = {f"p{i}": p.score for i, p in enumerate(self.patterns)}
         self._context = context_regex(self.context)
@@ -141,28 +149,18 @@ class PatternRecognizer:
                     yield match
 
 
-_DIGIT_RUN = re.compile(r"\d+")
-
-
 class PatternSet:
-    """Pattern recognizers run together over a text: each scans the text for its patterns
-    that may start anywhere, and the patterns bound to digits are joined, across recognizers,
-    into one alternation tried once where each run of digits begins. Where one alternative
-    matches, the later ones are tried at the same place too, so no recognizer hides another.
+    """Pattern recognizers run together over a text. The patterns bound to a kind of start
+    (`STARTS`) are joined, across recognizers, into one regex per kind that jumps from one
+    such start to the next and tries them all there; where one matches, the later ones are
+    tried at the same place too, so no recognizer hides another. Each recognizer's patterns
+    that may start anywhere are scanned for on their own.
     """
 
     def __init__(self, recognizers: Sequence[PatternRecognizer]) -> None:
         self.recognizers = tuple(recognizers)
-        alternatives: list[str] = []
-        self._owners: list[tuple[PatternRecognizer, str]] = []
-        for recognizer in self.recognizers:
-            for group, pattern in recognizer.at_digits:
-                flag = "(?i:" if recognizer.ignore_case else "(?:"
-                # The empty group closes last: `lastgroup` names the alternative that matched.
-                alternatives.append(f"{flag}{pattern.regex})(?P<_{len(alternatives)}>)")
-                self._owners.append((recognizer, group))
-        # _chains[k]: alternatives k, k+1, … (to try the later ones where one matched)
-        self._chains = [re.compile("|".join(alternatives[k:])) for k in range(len(alternatives))]
+        self._kinds = [_StartKind(kind, self.recognizers) for kind in STARTS]
+        self._kinds = [kind for kind in self._kinds if kind.owners]
 
     def analyze(self, text: str) -> list[Finding]:
         applying = [r for r in self.recognizers if r.applies(text)]
@@ -172,25 +170,50 @@ class PatternSet:
                 made = recognizer.finding(text, match.start(), match.end(), match.lastgroup or "p0")
                 if made is not None:
                     found.append(made)
-        if self._chains:
-            found.extend(self._at_digits(text, {id(r) for r in applying}))
+        if self._kinds:
+            ids = {id(r) for r in applying}
+            for kind in self._kinds:
+                found.extend(kind.findings(text, ids))
         return found
 
-    def _at_digits(self, text: str, applying: set[int]) -> Iterator[Finding]:
-        chains, owners = self._chains, self._owners
-        for run in _DIGIT_RUN.finditer(text):
-            start, k = run.start(), 0
-            while k < len(chains):
-                match = chains[k].match(text, start)
-                if match is None:
-                    break
-                index = int((match.lastgroup or "_0")[1:])
+
+class _StartKind:
+    """The patterns of many recognizers that begin at one kind of start, as one regex: at
+    such a start, a lookahead holding every pattern (each closed by an empty group named
+    after its index, so `lastgroup` says which matched and where it ends)."""
+
+    def __init__(self, kind: str, recognizers: Sequence[PatternRecognizer]) -> None:
+        first, not_after = STARTS[kind]
+        alternatives: list[str] = []
+        self.owners: list[tuple[PatternRecognizer, str]] = []
+        for recognizer in recognizers:
+            flag = "(?i:" if recognizer.ignore_case else "(?:"
+            for group, pattern in recognizer.bound:
+                if pattern.start == kind:
+                    alternatives.append(f"{flag}{pattern.regex})(?P<_{len(alternatives)}>)")
+                    self.owners.append((recognizer, group))
+        head = f"{first}(?<!{not_after}{first})"
+        # chains[k]: alternatives k, k+1, … (the later ones, where one matched)
+        self.chains = [
+            re.compile(f"{head}(?<=(?={'|'.join(alternatives[k:])}){first})")
+            for k in range(len(alternatives))
+        ]
+
+    def findings(self, text: str, applying: set[int]) -> Iterator[Finding]:
+        chains, owners = self.chains, self.owners
+        match = chains[0].search(text)
+        while match is not None:
+            start = match.start()
+            while match is not None:
+                name = match.lastgroup or "_0"
+                index = int(name[1:])
                 recognizer, group = owners[index]
                 if id(recognizer) in applying:
-                    made = recognizer.finding(text, start, match.end(), group)
+                    made = recognizer.finding(text, start, match.start(name), group)
                     if made is not None:
                         yield made
-                k = index + 1
+                match = chains[index + 1].match(text, start) if index + 1 < len(chains) else None
+            match = chains[0].search(text, start + 1)
 
 
 @dataclass

@@ -40,9 +40,10 @@ class _PatternSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     regex: str
     score: float = Field(ge=0, le=1)
-    start: Literal["any", "digits"] = Field(
+    start: Literal["any", "digits", "capital"] = Field(
         default="any",
-        description="`digits`: every match begins where a run of digits begins (tried only there)",
+        description="Where every match begins: `digits` (a run of digits), `capital` (a word "
+        "with a capital first) — tried only there, with the other such patterns — or `any`",
     )
 
 
