@@ -201,6 +201,9 @@ class _StartKind:
 
     def findings(self, text: str, applying: set[int]) -> Iterator[Finding]:
         chains, owners = self.chains, self.owners
+        # As a scan by each pattern alone would: no match of a pattern starts inside its
+        # previous match (a run of 50,000 spaced digits is not 50,000 card candidates).
+        busy_until = [0] * len(owners)
         match = chains[0].search(text)
         while match is not None:
             start = match.start()
@@ -208,8 +211,9 @@ class _StartKind:
                 name = match.lastgroup or "_0"
                 index = int(name[1:])
                 recognizer, group = owners[index]
-                if id(recognizer) in applying:
-                    made = recognizer.finding(text, start, match.start(name), group)
+                if start >= busy_until[index] and id(recognizer) in applying:
+                    busy_until[index] = end = match.start(name)
+                    made = recognizer.finding(text, start, end, group)
                     if made is not None:
                         yield made
                 match = chains[index + 1].match(text, start) if index + 1 < len(chains) else None
