@@ -5,10 +5,10 @@ is read in bounded time."""
 from __future__ import annotations
 
 import dataclasses
-from itertools import pairwise
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
