@@ -140,3 +140,33 @@ def test_a_megabyte_of_digit_runs_at_signs_and_capitalised_words_is_read_in_boun
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["15000", "6000"]
+
+
+@pytest.mark.parametrize(
+    ("number", "region"),
+    [
+        ("06 12 34 56 78", "FR"),
+        ("01 42 03 73 40", "FR"),
+        ("2310 123456", "GR"),
+        ("6912345678", "GR"),
+        ("020 7946 0958", "GB"),
+        ("1 650 253 0000", "US"),
+        ("650-253-0000", "US"),
+        ("612 345 678", "ES"),
+        ("06 6982 1234", "IT"),
+        ("312 345 6789", "IT"),
+        ("030 123456", "DE"),
+        ("06 12 34", "FR"),
+        ("2310 12345", "GR"),
+        ("150-253-0000", "US"),
+    ],
+)
+def test_a_national_number_is_judged_as_the_phone_library_parsing_it_judges_it(
+    number: str, region: str
+) -> None:
+    import phonenumbers
+
+    from lawful.discovery.phone_numbers import _valid_national
+
+    parsed = phonenumbers.is_valid_number(phonenumbers.parse(number, region))
+    assert _valid_national("".join(c for c in number if c.isdigit()), region) is parsed
