@@ -44,11 +44,16 @@ class Recognizer(Protocol):
 
 
 def context_regex(words: Sequence[str]) -> re.Pattern[str] | None:
-    """One regex matching any of `words` as whole words, case-blind (None for no words)."""
+    """One regex matching any of `words` as whole words, case-blind (None for no words); the
+    word's span is the group `w`. It begins with the class of the words' first letters, so
+    a scan jumps from one such letter to the next instead of trying every character."""
     if not words:
         return None
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    first = "".join(sorted({re.escape(w[0]) for w in words}))
+    return re.compile(
+        rf"[{first}](?<!\w[{first}])(?<=(?=(?P<w>{alternatives})(?!\w))[{first}])", re.IGNORECASE
+    )
 
 
 def has_context(text: str, start: int, context: re.Pattern[str] | None) -> bool:
@@ -99,10 +104,15 @@ class PatternRecognizer:
     def __post_init__(self) -> None:
         self.entities = (self.entity,)
         flags = re.IGNORECASE if self.ignore_case else 0
-        anywhere = [(i, p) for i, p in enumerate(self.patterns) if p.start == "any"]
-        joined = "|".join(f"(?P<p{i}>{p.regex})" for i, p in anywhere)
+        # A recognizer that needs a context word reads only the few windows after one: there
+        # its patterns are scanned for, each start written as a guard in the regex.
+        windowed = self.context_required and bool(self.context)
+        anywhere = [(i, p) for i, p in enumerate(self.patterns) if windowed or p.start == "any"]
+        joined = "|".join(f"(?P<p{i}>{_guarded(p)})" for i, p in anywhere)
         self._regex = re.compile(joined, flags) if anywhere else None
-        self.bound = tuple((f"p{i}", p) for i, p in enumerate(self.patterns) if p.start != "any")
+        self.bound = tuple(
+            (f"p{i}", p) for i, p in enumerate(self.patterns) if not windowed and p.start != "any"
+        )
         for _, pattern in self.bound:
             re.compile(pattern.regex, flags)  # a bad regex fails here, naming this recognizer
         self._scores = {f"p{i}": p.score for i, p in enumerate(self.patterns)}
@@ -142,11 +152,20 @@ class PatternRecognizer:
             return
         done = -1
         for word in self._context.finditer(text):
-            end = min(len(text), word.end() + 2 * CONTEXT_WINDOW)
-            for match in self._regex.finditer(text, max(word.end(), done), end):
-                if match.start() - word.end() <= CONTEXT_WINDOW:
+            after = word.end("w")
+            end = min(len(text), after + 2 * CONTEXT_WINDOW)
+            for match in self._regex.finditer(text, max(after, done), end):
+                if match.start() - after <= CONTEXT_WINDOW:
                     done = match.end()
                     yield match
+
+
+def _guarded(pattern: Pattern) -> str:
+    """The regex of `pattern`, matching only at its kind of start wherever it is tried."""
+    if pattern.start == "any":
+        return pattern.regex
+    first, not_after = STARTS[pattern.start]
+    return f"(?<!{not_after})(?={first})(?:{pattern.regex})"
 
 
 class PatternSet:
@@ -242,7 +261,8 @@ class WordListRecognizer:
 
     def analyze(self, text: str) -> Iterator[Finding]:
         for match in self._regex.finditer(text):
+            start, end = match.span("w")
             score = self.score
-            if has_context(text, match.start(), self._context):
+            if has_context(text, start, self._context):
                 score = min(1.0, score + self.context_score)
-            yield Finding(match.start(), match.end(), self.entity, score, self.name)
+            yield Finding(start, end, self.entity, score, self.name)
