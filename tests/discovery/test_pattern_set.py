@@ -170,3 +170,20 @@ def test_a_national_number_is_judged_as_the_phone_library_parsing_it_judges_it(
 
     parsed = phonenumbers.is_valid_number(phonenumbers.parse(number, region))
     assert _valid_national("".join(c for c in number if c.isdigit()), region) is parsed
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["+33 6 12 34 56 78", "+33 (0)1 83 41 77 76", "+44 20 7946 0958", "+30 2310 123456",
+     "+1 650-253-0000", "+39 06 6982 1234", "+800 1234 5678", "+30 2310 12", "+1 150-253-0000"],
+)  # fmt: skip
+def test_an_international_number_the_fast_check_accepts_is_one_the_library_accepts(
+    number: str,
+) -> None:
+    import phonenumbers
+
+    from lawful.discovery.phone_numbers import _valid_international
+
+    fast = _valid_international("".join(c for c in number if c.isdigit()))
+    assert not fast or phonenumbers.is_valid_number(phonenumbers.parse(number, None))
+    assert fast is (number not in {"+800 1234 5678", "+30 2310 12", "+1 150-253-0000"})

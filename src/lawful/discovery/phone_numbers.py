@@ -83,7 +83,8 @@ class PhoneRecognizer:
         if raw.startswith("00"):
             raw = "+" + raw[2:]
         if raw.startswith("+"):
-            return 0.9 if _valid(raw, None) else 0.0
+            valid = _valid_international(_NOT_DIGIT.sub("", raw)) or _valid(raw, None)
+            return 0.9 if valid else 0.0
         digits = _NOT_DIGIT.sub("", raw)
         plausible = (region for region, shape in self.regions if shape.fullmatch(digits))
         return 0.75 if any(_valid_national(digits, region) for region in plausible) else 0.0
@@ -119,3 +120,16 @@ def _valid_national(digits: str, region: str) -> bool:
         if zeros > 1:
             number.number_of_leading_zeros = zeros
     return bool(phonenumbers.is_valid_number(number))
+
+
+def _valid_international(digits: str) -> bool:
+    """True for a number (country code first) the plan of its country accepts, checked
+    without parsing; False may still be a number the library's parser reads otherwise."""
+    for size in (1, 2, 3):  # country codes are prefix-free (ITU-T E.164)
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size] or 0))
+        if regions:
+            if regions[0] == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY:
+                return False  # +800, +808 …: left to the parser
+            rest = digits[size:]
+            return bool(rest) and _valid_national(rest, regions[0])
+    return False
