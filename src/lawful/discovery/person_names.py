@@ -17,7 +17,11 @@ from lawful.discovery.recognizers import Finding, context_regex, has_context
 LOCALES = ("en_US", "fr_FR", "el_GR")
 _UPPER = "A-ZÀ-ÖØ-ÞΑ-ΩΆΈΉΊΌΎΏ"
 _WORD = rf"[{_UPPER}][\w'’]*(?:-[{_UPPER}][\w'’]*)?"
-_RUN = re.compile(rf"(?<![\w@.]){_WORD}(?:[ \t]+{_WORD}){{0,3}}(?![\w@])")
+# A capital first (a class, so the scan jumps from capital to capital), not glued to a word,
+# an e-mail address or an abbreviation before it.
+_RUN = re.compile(
+    rf"[{_UPPER}](?<![\w@.][{_UPPER}])[\w'’]*(?:-[{_UPPER}][\w'’]*)?(?:[ \t]+{_WORD}){{0,3}}(?![\w@])"
+)
 _SPACES = re.compile(r"[ \t]+")
 _CONTEXT = (
     "mr", "mrs", "ms", "miss", "dr", "m.", "mme", "mlle", "monsieur", "madame", "κ.", "κα", "κύριος",

@@ -118,6 +118,7 @@ class PatternRecognizer:
         self._scores = {f"p{i}": p.score for i, p in enumerate(self.patterns)}
         self._context = context_regex(self.context)
         self._requires = re.compile(self.requires) if self.requires else None
+        self.scans = self._regex is not None  # has patterns scanned for on their own
         self._alone: PatternSet | None = None
 
     def analyze(self, text: str) -> Iterator[Finding]:
@@ -180,9 +181,13 @@ class PatternSet:
         self.recognizers = tuple(recognizers)
         self._kinds = [_StartKind(kind, self.recognizers) for kind in STARTS]
         self._kinds = [kind for kind in self._kinds if kind.owners]
+        self._scanned = [r for r in self.recognizers if r.scans]
+        self._gated = [r for r in self.recognizers if r.requires]
+        self._everyone = {id(r) for r in self.recognizers}
 
     def analyze(self, text: str) -> list[Finding]:
-        applying = [r for r in self.recognizers if r.applies(text)]
+        refused = {id(r) for r in self._gated if not r.applies(text)}
+        applying = [r for r in self._scanned if id(r) not in refused]
         found: list[Finding] = []
         for recognizer in applying:
             for match in recognizer.matches_anywhere(text):
@@ -190,7 +195,7 @@ class PatternSet:
                 if made is not None:
                     found.append(made)
         if self._kinds:
-            ids = {id(r) for r in applying}
+            ids = self._everyone - refused if refused else self._everyone
             for kind in self._kinds:
                 found.extend(kind.findings(text, ids))
         return found
