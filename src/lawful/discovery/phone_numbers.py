@@ -108,18 +108,51 @@ def _plan(region: str) -> tuple[int, str]:
 
 
 def _valid_national(digits: str, region: str) -> bool:
-    """What `_valid(raw, region)` says of a national number, without parsing it (a quarter
-    of the time): its digits less the region's trunk prefix are the national significant
-    number, whose leading zeros (Italy's) are kept as the library keeps them."""
+    """What `_valid(raw, region)` says of a national number, without parsing it: its digits
+    less the region's trunk prefix are the national significant number (leading zeros kept,
+    as the library keeps them), checked against the plan of every region sharing the country
+    code, as the library does."""
     code, trunk = _plan(region)
     significant = digits[len(trunk) :] if trunk and digits.startswith(trunk) else digits
-    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(significant))
-    zeros = len(significant) - len(significant.lstrip("0"))
-    if zeros:
-        number.italian_leading_zero = True
-        if zeros > 1:
-            number.number_of_leading_zeros = zeros
-    return bool(phonenumbers.is_valid_number(number))
+    return any(_accepts(plan, significant) for plan in _plans(code))
+
+
+_TYPES = (
+    "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
+    "voicemail", "fixed_line", "mobile",
+)  # fmt: skip
+
+
+@cache
+def _plans(code: int) -> tuple[tuple[re.Pattern[str], dict[int, re.Pattern[str]]], ...]:
+    """For each region of a country code: its general pattern, and per number length one
+    regex joining the patterns of every type of number that length may be."""
+    plans = []
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+        general = metadata.general_desc if metadata else None
+        if general is None or general.national_number_pattern is None:
+            continue
+        by_length: dict[int, list[str]] = {}
+        for name in _TYPES:
+            desc = getattr(metadata, name)
+            if desc is None or desc.national_number_pattern is None:
+                continue
+            for length in desc.possible_length or general.possible_length:
+                by_length.setdefault(length, []).append(desc.national_number_pattern)
+        joined = {n: re.compile("|".join(f"(?:{p})" for p in ps)) for n, ps in by_length.items()}
+        plans.append((re.compile(general.national_number_pattern), joined))
+    return tuple(plans)
+
+
+def _accepts(plan: tuple[re.Pattern[str], dict[int, re.Pattern[str]]], number: str) -> bool:
+    general, by_length = plan
+    types = by_length.get(len(number))
+    return (
+        types is not None
+        and general.fullmatch(number) is not None
+        and (types.fullmatch(number) is not None)
+    )
 
 
 def _valid_international(digits: str) -> bool:
