@@ -108,7 +108,7 @@ class PatternRecognizer:
         # its patterns are scanned for, each start written as a guard in the regex.
         windowed = self.context_required and bool(self.context)
         anywhere = [(i, p) for i, p in enumerate(self.patterns) if windowed or p.start == "any"]
-        joined = "|".join(f"(?P<p{i}>{_guarded(p)})" for i, p in anywhere)
+        joined = _scannable([(f"p{i}", p) for i, p in anywhere])
         self._regex = re.compile(joined, flags) if anywhere else None
         self.bound = tuple(
             (f"p{i}", p) for i, p in enumerate(self.patterns) if not windowed and p.start != "any"
@@ -142,14 +142,16 @@ class PatternRecognizer:
             return None
         return Finding(start, end, self.entity, score, self.name)
 
-    def matches_anywhere(self, text: str) -> Iterator[re.Match[str]]:
-        """Every match of the patterns not bound to digits; when context is required, only
-        those just after a context word (the rare context words are searched first, so the
-        patterns run on small windows)."""
+    def matches_anywhere(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, pattern name) of every match of the patterns scanned for on their
+        own; when context is required, only those just after a context word (the rare
+        context words are searched first, so the patterns run on small windows)."""
         if self._regex is None:
             return
         if not self.context_required or self._context is None:
-            yield from self._regex.finditer(text)
+            for match in self._regex.finditer(text):
+                name = match.lastgroup or "p0"
+                yield match.start(), match.start(name), name
             return
         done = -1
         for word in self._context.finditer(text):
@@ -157,16 +159,22 @@ class PatternRecognizer:
             end = min(len(text), after + 2 * CONTEXT_WINDOW)
             for match in self._regex.finditer(text, max(after, done), end):
                 if match.start() - after <= CONTEXT_WINDOW:
-                    done = match.end()
-                    yield match
+                    name = match.lastgroup or "p0"
+                    done = match.start(name)
+                    yield match.start(), done, name
 
 
-def _guarded(pattern: Pattern) -> str:
-    """The regex of `pattern`, matching only at its kind of start wherever it is tried."""
-    if pattern.start == "any":
-        return pattern.regex
-    first, not_after = STARTS[pattern.start]
-    return f"(?<!{not_after})(?={first})(?:{pattern.regex})"
+def _scannable(patterns: Sequence[tuple[str, Pattern]]) -> str:
+    """One regex scanning for `patterns`, each ended by an empty group named after it (closed
+    last, so `lastgroup` names the pattern and where it ends). The patterns bound to a kind
+    of start share one branch: that start's character class first — the scan jumps between
+    such characters — then, inside a lookbehind, the patterns matched from there."""
+    branches = [f"(?:{p.regex})(?P<{name}>)" for name, p in patterns if p.start == "any"]
+    for kind, (first, not_after) in STARTS.items():
+        bound = "|".join(f"(?:{p.regex})(?P<{name}>)" for name, p in patterns if p.start == kind)
+        if bound:
+            branches.append(f"{first}(?<!{not_after}{first})(?<=(?={bound}){first})")
+    return "|".join(branches)
 
 
 class PatternSet:
@@ -190,8 +198,8 @@ class PatternSet:
         applying = [r for r in self._scanned if id(r) not in refused]
         found: list[Finding] = []
         for recognizer in applying:
-            for match in recognizer.matches_anywhere(text):
-                made = recognizer.finding(text, match.start(), match.end(), match.lastgroup or "p0")
+            for start, end, name in recognizer.matches_anywhere(text):
+                made = recognizer.finding(text, start, end, name)
                 if made is not None:
                     found.append(made)
         if self._kinds:
