@@ -187,3 +187,8 @@ def test_an_international_number_the_fast_check_accepts_is_one_the_library_accep
     fast = _valid_international("".join(c for c in number if c.isdigit()))
     assert not fast or phonenumbers.is_valid_number(phonenumbers.parse(number, None))
     assert fast is (number not in {"+800 1234 5678", "+30 2310 12", "+1 150-253-0000"})
+
+
+def test_an_ip_address_ending_a_sentence_is_found_and_a_version_number_is_not() -> None:
+    found = Analyzer().analyze("Last login from 192.209.35.1. Agent: Chrome/120.0.0.0.")
+    assert [(f.entity, f.start, f.end) for f in found] == [("IP_ADDRESS", 16, 28)]
