@@ -192,3 +192,15 @@ def test_an_international_number_the_fast_check_accepts_is_one_the_library_accep
 def test_an_ip_address_ending_a_sentence_is_found_and_a_version_number_is_not() -> None:
     found = Analyzer().analyze("Last login from 192.209.35.1. Agent: Chrome/120.0.0.0.")
     assert [(f.entity, f.start, f.end) for f in found] == [("IP_ADDRESS", 16, 28)]
+
+
+def test_a_pattern_with_a_start_and_named_groups_is_refused_with_its_line(tmp_path: Path) -> None:
+    source = tmp_path / "mine.yaml"
+    source.write_text(
+        "recognizers:\n  - name: ok\n    entity: OK\n    words: [a]\n"
+        "  - name: year\n    entity: YEAR\n"
+        "    patterns: [{regex: '(?P<year>19\\d\\d)', score: 0.9, start: digits}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RecognizerError, match=r"mine\.yaml:5: .* may not name its groups"):
+        recognizers_from_yaml(source)

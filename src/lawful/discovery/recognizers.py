@@ -113,8 +113,8 @@ class PatternRecognizer:
         self.bound = tuple(
             (f"p{i}", p) for i, p in enumerate(self.patterns) if not windowed and p.start != "any"
         )
-        for _, pattern in self.bound:
-            re.compile(pattern.regex, flags)  # a bad regex fails here, naming this recognizer
+        for pattern in self.patterns:
+            _check_start(pattern, re.compile(pattern.regex, flags))  # fails here, named
         self._scores = {f"p{i}": p.score for i, p in enumerate(self.patterns)}
         self._context = context_regex(self.context)
         self._requires = re.compile(self.requires) if self.requires else None
@@ -162,6 +162,14 @@ class PatternRecognizer:
                     name = match.lastgroup or "p0"
                     done = match.start(name)
                     yield match.start(), done, name
+
+
+def _check_start(pattern: Pattern, compiled: re.Pattern[str]) -> None:
+    if pattern.start != "any" and pattern.start not in STARTS:
+        raise ValueError(f"unknown start `{pattern.start}` (any, {', '.join(STARTS)})")
+    if pattern.start != "any" and compiled.groupindex:
+        # Joined with other recognizers' patterns, its group names could clash.
+        raise ValueError("a pattern with a `start` may not name its groups: use (?:…)")
 
 
 def _scannable(patterns: Sequence[tuple[str, Pattern]]) -> str:
