@@ -117,6 +117,7 @@ class PatternRecognizer:
             _check_start(pattern, re.compile(pattern.regex, flags))  # fails here, named
         self._scores = {f"p{i}": p.score for i, p in enumerate(self.patterns)}
         self._context = context_regex(self.context)
+        self._folded_context = tuple(word.casefold() for word in self.context)
         self._requires = re.compile(self.requires) if self.requires else None
         self.scans = self._regex is not None  # has patterns scanned for on their own
         self._alone: PatternSet | None = None
@@ -153,6 +154,9 @@ class PatternRecognizer:
                 name = match.lastgroup or "p0"
                 yield match.start(), match.start(name), name
             return
+        folded = text.casefold()
+        if not any(word in folded for word in self._folded_context):
+            return  # no context word at all: a few substring tests, no scan
         done = -1
         for word in self._context.finditer(text):
             after = word.end("w")
