@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Sequence
 
-from lawful.discovery.recognizers import Finding, Recognizer
+from lawful.discovery.recognizers import Finding, PatternRecognizer, PatternSet, Recognizer
 from lawful.discovery.registry import installed_recognizers
 
 
 class Analyzer:
     """The recognizers given (by default every installed one), run over texts.
 
-    Where findings overlap, the highest score wins, then the longest span; findings below
-    `min_score` are dropped.
+    Pattern recognizers (those that keep `PatternRecognizer.analyze`) run together, as one
+    `PatternSet`, so the patterns bound to digits are tried once per run of digits for all of
+    them. Where findings overlap, the highest score wins, then the longest span; findings
+    below `min_score` are dropped.
     """
 
     def __init__(
@@ -21,30 +22,39 @@ class Analyzer:
     ) -> None:
         self.recognizers = tuple(installed_recognizers() if recognizers is None else recognizers)
         self.min_score = min_score
+        patterns = [r for r in self.recognizers if _plain_patterns(r)]
+        self._patterns = PatternSet(patterns)  # type: ignore[arg-type]
+        self._others = tuple(r for r in self.recognizers if not _plain_patterns(r))
 
     def analyze(self, text: str) -> list[Finding]:
         """The findings in `text`, without overlaps, in text order."""
-        found = [
-            finding
-            for recognizer in self.recognizers
-            for finding in recognizer.analyze(text)
-            if finding.score >= self.min_score
-        ]
-        return resolve_overlaps(found)
+        found = [f for f in self._patterns.analyze(text) if f.score >= self.min_score]
+        for recognizer in self._others:
+            found.extend(f for f in recognizer.analyze(text) if f.score >= self.min_score)
+        return resolve_overlaps(found, len(text))
 
 
-def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
+def _plain_patterns(recognizer: Recognizer) -> bool:
+    return (
+        isinstance(recognizer, PatternRecognizer)
+        and type(recognizer).analyze is PatternRecognizer.analyze
+    )
+
+
+def resolve_overlaps(findings: Iterable[Finding], length: int | None = None) -> list[Finding]:
     """Keep, greedily, the best of overlapping findings: highest score, then longest span,
-    then the earliest."""
+    then the earliest. Linear in the characters the findings cover (a byte per character of
+    the text marks what is taken), so a text with a million findings is no slower per finding
+    than a text with ten."""
     ranked = sorted(findings, key=lambda f: (-f.score, f.start - f.end, f.start))
-    starts: list[int] = []
+    if not ranked:
+        return []
+    taken = bytearray(max(f.end for f in ranked) if length is None else length)
     kept: list[Finding] = []
     for finding in ranked:
-        i = bisect.bisect_right(starts, finding.start)
-        before = kept[i - 1] if i else None
-        after = kept[i] if i < len(kept) else None
-        if (before and before.end > finding.start) or (after and after.start < finding.end):
+        if taken.find(1, finding.start, finding.end) != -1:
             continue
-        starts.insert(i, finding.start)
-        kept.insert(i, finding)
+        taken[finding.start : finding.end] = b"\x01" * (finding.end - finding.start)
+        kept.append(finding)
+    kept.sort(key=lambda f: f.start)
     return kept

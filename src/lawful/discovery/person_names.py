@@ -17,7 +17,12 @@ from lawful.discovery.recognizers import Finding, context_regex, has_context
 LOCALES = ("en_US", "fr_FR", "el_GR")
 _UPPER = "A-ZÀ-ÖØ-ÞΑ-ΩΆΈΉΊΌΎΏ"
 _WORD = rf"[{_UPPER}][\w'’]*(?:-[{_UPPER}][\w'’]*)?"
-_RUN = re.compile(rf"(?<![\w@.]){_WORD}(?:[ \t]+{_WORD}){{0,3}}(?![\w@])")
+# A capital first (a class, so the scan jumps from capital to capital), not glued to a word,
+# an e-mail address or an abbreviation before it.
+_RUN = re.compile(
+    rf"[{_UPPER}](?<![\w@.][{_UPPER}])[\w'’]*(?:-[{_UPPER}][\w'’]*)?(?:[ \t]+{_WORD}){{0,3}}(?![\w@])"
+)
+_SPACES = re.compile(r"[ \t]+")
 _CONTEXT = (
     "mr", "mrs", "ms", "miss", "dr", "m.", "mme", "mlle", "monsieur", "madame", "κ.", "κα", "κύριος",
     "κυρία", "name", "nom", "prénom", "όνομα", "επώνυμο", "dear", "cher", "chère", "αγαπητέ",
@@ -52,18 +57,26 @@ class PersonNameRecognizer:
         self._context = context_regex(_CONTEXT)
 
     def analyze(self, text: str) -> Iterator[Finding]:
+        given, family = self._given, self._family
         for match in _RUN.finditer(text):
-            start, run = match.start(), match.group()
-            # A title or a sentence's first word may lead the run: start at its first name.
-            while run and self.score(run) == 0.0 and " " in run:
-                skipped, _, run = run.partition(" ")
-                start += len(skipped) + 1
-                run = run.lstrip()
-            score = self.score(run)
-            if score:
-                if has_context(text, start, self._context):
-                    score = min(1.0, score + 0.2)
-                yield Finding(start, start + len(run), "PERSON", score, self.name)
+            run = match.group()
+            if " " not in run and "\t" not in run:  # one word (most runs): no split needed
+                key = run.casefold()
+                if key not in given and key not in family:
+                    continue
+            words = run.split()
+            # A title or a sentence's first word may lead the run: start at its first given
+            # name, else take its last word alone when that is a known family name.
+            first = next((i for i, w in enumerate(words) if w.casefold() in given), None)
+            if first is None and words[-1].casefold() in family:
+                first = len(words) - 1
+            if first is None:
+                continue
+            start = match.start() + _word_starts(run)[first]
+            score = self.score(" ".join(words[first:]))
+            if has_context(text, start, self._context):
+                score = min(1.0, score + 0.2)
+            yield Finding(start, match.end(), "PERSON", score, self.name)
 
     def score(self, run: str) -> float:
         """0.85 for a given name followed by capitalised words, 0.6 for a known given name
@@ -76,3 +89,8 @@ class PersonNameRecognizer:
         if len(words) == 1 and first in self._family:
             return 0.4
         return 0.0
+
+
+def _word_starts(run: str) -> list[int]:
+    """Where each word of a run of words begins."""
+    return [0] + [gap.end() for gap in _SPACES.finditer(run)]

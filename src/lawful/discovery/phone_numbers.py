@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import cache
 
 import phonenumbers
 
@@ -27,10 +28,16 @@ REGIONS: dict[str, re.Pattern[str]] = {
     "DE": re.compile(r"0[1-9]\d{5,12}"),
 }
 _NOT_DIGIT = re.compile(r"\D")
-_DIGITS = re.compile(r"\d")
+# 7 to 15 digits (ITU-T E.164 §6.1: at most 15, country code included), after an optional
+# international prefix "00"
+_DIGIT_COUNT = re.compile(r"\D*(?:00)?(?:\d\D*){7,15}")
 # Dates and times look like national numbers to the plans: 2010-08-05 01, 05/08/2010.
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
-_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00|\()?\d(?:[\s.\-()/]{0,2}\d){6,16}(?![\w])")
+# A "+", "(" or digit first (a character class, so the scan jumps from one to the next), not
+# glued to a word or a number before it; then 7 to 17 digits with short separators.
+_CANDIDATE = re.compile(
+    r"[+(\d](?<![\w+][+(\d])(?:(?<=[+(])\d)?(?<=\d)(?:[\s.\-()/]{0,2}\d){6,16}(?!\w)"
+)
 _CONTEXT = (
     "tel",
     "tél",
@@ -57,8 +64,6 @@ class PhoneRecognizer:
         self._context = context_regex(_CONTEXT)
 
     def analyze(self, text: str) -> Iterator[Finding]:
-        if _DIGITS.search(text) is None:
-            return
         scores: dict[str, float] = {}  # a number repeated in one text is parsed once
         for match in _CANDIDATE.finditer(text):
             candidate = match.group()
@@ -73,15 +78,16 @@ class PhoneRecognizer:
     def score(self, candidate: str) -> float:
         """0.9 for a valid international number, 0.75 for a valid national one, else 0."""
         raw = candidate.strip()
-        if _DATE.match(raw):
-            return 0.0
+        if _DIGIT_COUNT.fullmatch(raw) is None or _DATE.match(raw):
+            return 0.0  # more digits than any number has (a card, an account): not parsed
         if raw.startswith("00"):
             raw = "+" + raw[2:]
         if raw.startswith("+"):
-            return 0.9 if _valid(raw, None) else 0.0
+            valid = _valid_international(_NOT_DIGIT.sub("", raw)) or _valid(raw, None)
+            return 0.9 if valid else 0.0
         digits = _NOT_DIGIT.sub("", raw)
         plausible = (region for region, shape in self.regions if shape.fullmatch(digits))
-        return 0.75 if any(_valid(raw, region) for region in plausible) else 0.0
+        return 0.75 if any(_valid_national(digits, region) for region in plausible) else 0.0
 
 
 def _valid(raw: str, region: str | None) -> bool:
@@ -90,3 +96,73 @@ def _valid(raw: str, region: str | None) -> bool:
     except phonenumbers.NumberParseException:
         return False
     return phonenumbers.is_valid_number(number)
+
+
+@cache
+def _plan(region: str) -> tuple[int, str]:
+    """The region's country code and trunk prefix ("0" in France, none in Greece)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.country_code is None:
+        raise ValueError(f"no numbering plan for region {region}")
+    return metadata.country_code, metadata.national_prefix or ""
+
+
+def _valid_national(digits: str, region: str) -> bool:
+    """What `_valid(raw, region)` says of a national number, without parsing it: its digits
+    less the region's trunk prefix are the national significant number (leading zeros kept,
+    as the library keeps them), checked against the plan of every region sharing the country
+    code, as the library does."""
+    code, trunk = _plan(region)
+    significant = digits[len(trunk) :] if trunk and digits.startswith(trunk) else digits
+    return any(_accepts(plan, significant) for plan in _plans(code))
+
+
+_TYPES = (
+    "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
+    "voicemail", "fixed_line", "mobile",
+)  # fmt: skip
+
+
+@cache
+def _plans(code: int) -> tuple[tuple[re.Pattern[str], dict[int, re.Pattern[str]]], ...]:
+    """For each region of a country code: its general pattern, and per number length one
+    regex joining the patterns of every type of number that length may be."""
+    plans = []
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+        general = metadata.general_desc if metadata else None
+        if general is None or general.national_number_pattern is None:
+            continue
+        by_length: dict[int, list[str]] = {}
+        for name in _TYPES:
+            desc = getattr(metadata, name)
+            if desc is None or desc.national_number_pattern is None:
+                continue
+            for length in desc.possible_length or general.possible_length:
+                by_length.setdefault(length, []).append(desc.national_number_pattern)
+        joined = {n: re.compile("|".join(f"(?:{p})" for p in ps)) for n, ps in by_length.items()}
+        plans.append((re.compile(general.national_number_pattern), joined))
+    return tuple(plans)
+
+
+def _accepts(plan: tuple[re.Pattern[str], dict[int, re.Pattern[str]]], number: str) -> bool:
+    general, by_length = plan
+    types = by_length.get(len(number))
+    return (
+        types is not None
+        and general.fullmatch(number) is not None
+        and (types.fullmatch(number) is not None)
+    )
+
+
+def _valid_international(digits: str) -> bool:
+    """True for a number (country code first) the plan of its country accepts, checked
+    without parsing; False may still be a number the library's parser reads otherwise."""
+    for size in (1, 2, 3):  # country codes are prefix-free (ITU-T E.164)
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size] or 0))
+        if regions:
+            if regions[0] == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY:
+                return False  # +800, +808 …: left to the parser
+            rest = digits[size:]
+            return bool(rest) and _valid_national(rest, regions[0])
+    return False

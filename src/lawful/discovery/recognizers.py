@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from lawful.discovery.validators import Validator
 
@@ -44,11 +44,16 @@ class Recognizer(Protocol):
 
 
 def context_regex(words: Sequence[str]) -> re.Pattern[str] | None:
-    """One regex matching any of `words` as whole words, case-blind (None for no words)."""
+    """One regex matching any of `words` as whole words, case-blind (None for no words); the
+    word's span is the group `w`. It begins with the class of the words' first letters, so
+    a scan jumps from one such letter to the next instead of trying every character."""
     if not words:
         return None
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    first = "".join(sorted({re.escape(w[0]) for w in words}))
+    return re.compile(
+        rf"[{first}](?<!\w[{first}])(?<=(?=(?P<w>{alternatives})(?!\w))[{first}])", re.IGNORECASE
+    )
 
 
 def has_context(text: str, start: int, context: re.Pattern[str] | None) -> bool:
@@ -59,10 +64,25 @@ def has_context(text: str, start: int, context: re.Pattern[str] | None) -> bool:
     )
 
 
+# Where a pattern's matches may begin. The analyzer tries the patterns of each kind of start
+# together, and only where such a start is: one scan of the text per kind, whatever the
+# number of patterns (a regex scan jumps over the other characters in C).
+STARTS: dict[str, tuple[str, str]] = {
+    # kind: (the first character, what may not come before it)
+    "digits": (r"\d", r"\d"),  # where a run of digits begins
+    "capital": ("[A-ZÀ-ÖØ-ÞΑ-ΩΆΈΉΊΌΎΏ]", r"\w"),  # where a word begins with a capital letter
+}
+
+
 @dataclass(frozen=True)
 class Pattern:
+    """A regex and the score of its matches. `start`: where every match begins — `digits` (a
+    run of digits), `capital` (a word written with a capital first), or `any` (anywhere: the
+    text is scanned for this recognizer's own patterns)."""
+
     regex: str
     score: float
+    start: Literal["any", "digits", "capital"] = "any"
 
 
 @dataclass
@@ -83,39 +103,165 @@ class PatternRecognizer:
 
     def __post_init__(self) -> None:
         self.entities = (self.entity,)
-        joined = "|".join(f"(?P<p{i}>{p.regex})" for i, p in enumerate(self.patterns))
-        self._regex = re.compile(joined, re.IGNORECASE if self.ignore_case else 0)
+        flags = re.IGNORECASE if self.ignore_case else 0
+        # A recognizer that needs a context word reads only the few windows after one: there
+        # its patterns are scanned for, each start written as a guard in the regex.
+        windowed = self.context_required and bool(self.context)
+        anywhere = [(i, p) for i, p in enumerate(self.patterns) if windowed or p.start == "any"]
+        joined = _scannable([(f"p{i}", p) for i, p in anywhere])
+        self._regex = re.compile(joined, flags) if anywhere else None
+        self.bound = tuple(
+            (f"p{i}", p) for i, p in enumerate(self.patterns) if not windowed and p.start != "any"
+        )
+        for pattern in self.patterns:
+            _check_start(pattern, re.compile(pattern.regex, flags))  # fails here, named
         self._scores = {f"p{i}": p.score for i, p in enumerate(self.patterns)}
         self._context = context_regex(self.context)
+        self._folded_context = tuple(word.casefold() for word in self.context)
         self._requires = re.compile(self.requires) if self.requires else None
+        self.scans = self._regex is not None  # has patterns scanned for on their own
+        self._alone: PatternSet | None = None
 
     def analyze(self, text: str) -> Iterator[Finding]:
-        if self._requires is not None and self._requires.search(text) is None:
-            return  # a text without the literal every match holds (`@` for an email)
-        for match in self._matches(text):
-            value = match.group()
-            if self.validator is not None and not self.validator(value):
-                continue
-            score = self._scores[match.lastgroup or "p0"]
-            if self._context is not None and has_context(text, match.start(), self._context):
-                score = min(1.0, score + self.context_score)
-            elif self.context_required:
-                continue
-            yield Finding(match.start(), match.end(), self.entity, score, self.name)
+        if self._alone is None:
+            self._alone = PatternSet([self])
+        yield from self._alone.analyze(text)
 
-    def _matches(self, text: str) -> Iterator[re.Match[str]]:
-        """Every match; when context is required, only those just after a context word (the
-        rare context words are searched first, so the patterns run on small windows)."""
-        if not self.context_required or self._context is None:
-            yield from self._regex.finditer(text)
+    def applies(self, text: str) -> bool:
+        """False for a text without the literal every match holds (`@` for an email)."""
+        return self._requires is None or self._requires.search(text) is not None
+
+    def finding(self, text: str, start: int, end: int, pattern: str) -> Finding | None:
+        """The finding a match of the pattern named `pattern` makes, if its validator and
+        context allow it."""
+        if self.validator is not None and not self.validator(text[start:end]):
+            return None
+        score = self._scores[pattern]
+        if self._context is not None and has_context(text, start, self._context):
+            score = min(1.0, score + self.context_score)
+        elif self.context_required:
+            return None
+        return Finding(start, end, self.entity, score, self.name)
+
+    def matches_anywhere(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, pattern name) of every match of the patterns scanned for on their
+        own; when context is required, only those just after a context word (the rare
+        context words are searched first, so the patterns run on small windows)."""
+        if self._regex is None:
             return
+        if not self.context_required or self._context is None:
+            for match in self._regex.finditer(text):
+                name = match.lastgroup or "p0"
+                yield match.start(), match.start(name), name
+            return
+        folded = text.casefold()
+        if not any(word in folded for word in self._folded_context):
+            return  # no context word at all: a few substring tests, no scan
         done = -1
         for word in self._context.finditer(text):
-            end = min(len(text), word.end() + 2 * CONTEXT_WINDOW)
-            for match in self._regex.finditer(text, max(word.end(), done), end):
-                if match.start() - word.end() <= CONTEXT_WINDOW:
-                    done = match.end()
-                    yield match
+            after = word.end("w")
+            end = min(len(text), after + 2 * CONTEXT_WINDOW)
+            for match in self._regex.finditer(text, max(after, done), end):
+                if match.start() - after <= CONTEXT_WINDOW:
+                    name = match.lastgroup or "p0"
+                    done = match.start(name)
+                    yield match.start(), done, name
+
+
+def _check_start(pattern: Pattern, compiled: re.Pattern[str]) -> None:
+    if pattern.start != "any" and pattern.start not in STARTS:
+        raise ValueError(f"unknown start `{pattern.start}` (any, {', '.join(STARTS)})")
+    if pattern.start != "any" and compiled.groupindex:
+        # Joined with other recognizers' patterns, its group names could clash.
+        raise ValueError("a pattern with a `start` may not name its groups: use (?:…)")
+
+
+def _scannable(patterns: Sequence[tuple[str, Pattern]]) -> str:
+    """One regex scanning for `patterns`, each ended by an empty group named after it (closed
+    last, so `lastgroup` names the pattern and where it ends). The patterns bound to a kind
+    of start share one branch: that start's character class first — the scan jumps between
+    such characters — then, inside a lookbehind, the patterns matched from there."""
+    branches = [f"(?:{p.regex})(?P<{name}>)" for name, p in patterns if p.start == "any"]
+    for kind, (first, not_after) in STARTS.items():
+        bound = "|".join(f"(?:{p.regex})(?P<{name}>)" for name, p in patterns if p.start == kind)
+        if bound:
+            branches.append(f"{first}(?<!{not_after}{first})(?<=(?={bound}){first})")
+    return "|".join(branches)
+
+
+class PatternSet:
+    """Pattern recognizers run together over a text. The patterns bound to a kind of start
+    (`STARTS`) are joined, across recognizers, into one regex per kind that jumps from one
+    such start to the next and tries them all there; where one matches, the later ones are
+    tried at the same place too, so no recognizer hides another. Each recognizer's patterns
+    that may start anywhere are scanned for on their own.
+    """
+
+    def __init__(self, recognizers: Sequence[PatternRecognizer]) -> None:
+        self.recognizers = tuple(recognizers)
+        self._kinds = [_StartKind(kind, self.recognizers) for kind in STARTS]
+        self._kinds = [kind for kind in self._kinds if kind.owners]
+        self._scanned = [r for r in self.recognizers if r.scans]
+        self._gated = [r for r in self.recognizers if r.requires]
+        self._everyone = {id(r) for r in self.recognizers}
+
+    def analyze(self, text: str) -> list[Finding]:
+        refused = {id(r) for r in self._gated if not r.applies(text)}
+        applying = [r for r in self._scanned if id(r) not in refused]
+        found: list[Finding] = []
+        for recognizer in applying:
+            for start, end, name in recognizer.matches_anywhere(text):
+                made = recognizer.finding(text, start, end, name)
+                if made is not None:
+                    found.append(made)
+        if self._kinds:
+            ids = self._everyone - refused if refused else self._everyone
+            for kind in self._kinds:
+                found.extend(kind.findings(text, ids))
+        return found
+
+
+class _StartKind:
+    """The patterns of many recognizers that begin at one kind of start, as one regex: at
+    such a start, a lookahead holding every pattern (each closed by an empty group named
+    after its index, so `lastgroup` says which matched and where it ends)."""
+
+    def __init__(self, kind: str, recognizers: Sequence[PatternRecognizer]) -> None:
+        first, not_after = STARTS[kind]
+        alternatives: list[str] = []
+        self.owners: list[tuple[PatternRecognizer, str]] = []
+        for recognizer in recognizers:
+            flag = "(?i:" if recognizer.ignore_case else "(?:"
+            for group, pattern in recognizer.bound:
+                if pattern.start == kind:
+                    alternatives.append(f"{flag}{pattern.regex})(?P<_{len(alternatives)}>)")
+                    self.owners.append((recognizer, group))
+        head = f"{first}(?<!{not_after}{first})"
+        # chains[k]: alternatives k, k+1, … (the later ones, where one matched)
+        self.chains = [
+            re.compile(f"{head}(?<=(?={'|'.join(alternatives[k:])}){first})")
+            for k in range(len(alternatives))
+        ]
+
+    def findings(self, text: str, applying: set[int]) -> Iterator[Finding]:
+        chains, owners = self.chains, self.owners
+        # As a scan by each pattern alone would: no match of a pattern starts inside its
+        # previous match (a run of 50,000 spaced digits is not 50,000 card candidates).
+        busy_until = [0] * len(owners)
+        match = chains[0].search(text)
+        while match is not None:
+            start = match.start()
+            while match is not None:
+                name = match.lastgroup or "_0"
+                index = int(name[1:])
+                recognizer, group = owners[index]
+                if start >= busy_until[index] and id(recognizer) in applying:
+                    busy_until[index] = end = match.start(name)
+                    made = recognizer.finding(text, start, end, group)
+                    if made is not None:
+                        yield made
+                match = chains[index + 1].match(text, start) if index + 1 < len(chains) else None
+            match = chains[0].search(text, start + 1)
 
 
 @dataclass
@@ -140,7 +286,8 @@ class WordListRecognizer:
 
     def analyze(self, text: str) -> Iterator[Finding]:
         for match in self._regex.finditer(text):
+            start, end = match.span("w")
             score = self.score
-            if has_context(text, match.start(), self._context):
+            if has_context(text, start, self._context):
                 score = min(1.0, score + self.context_score)
-            yield Finding(match.start(), match.end(), self.entity, score, self.name)
+            yield Finding(start, end, self.entity, score, self.name)

@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -40,6 +40,11 @@ class _PatternSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     regex: str
     score: float = Field(ge=0, le=1)
+    start: Literal["any", "digits", "capital"] = Field(
+        default="any",
+        description="Where every match begins: `digits` (a run of digits), `capital` (a word "
+        "with a capital first) — tried only there, with the other such patterns — or `any`",
+    )
 
 
 class _RecognizerSpec(BaseModel):
@@ -119,7 +124,7 @@ def _build(item: object, where: str) -> Recognizer:
         return PatternRecognizer(
             spec.name,
             spec.entity,
-            [Pattern(p.regex, p.score) for p in spec.patterns],
+            [Pattern(p.regex, p.score, p.start) for p in spec.patterns],
             VALIDATORS[spec.validator] if spec.validator else None,
             spec.context,
             spec.context_score,
