@@ -4,9 +4,12 @@
     .venv/bin/python bench/dsr.py --subjects 20000 --backend sqlite  # a quick look
 
 The example company is generated once into `--data` (kept for the next run). For PostgreSQL
-it is copied into the database `lawful_bench` (one schema per system, with the demo's
-indexes); the platform store is PostgreSQL too (`lawful_bench_store`), as in production. For
-SQLite, the engine works on the generated files and the store is the embedded SQLite default.
+it is copied into the database `--pg-database` (default `lawful_bench` for 1,000,000
+subjects, `lawful_bench_<subjects>` otherwise, so a small run never replaces the big copy;
+one schema per system, with the demo's indexes); the platform store is PostgreSQL too
+(`<database>_store`), as in production. For SQLite, the engine works on the generated files
+and the store is the embedded SQLite default. Data kept from an earlier run gets the identity
+indexes the engine needs (`lower(trim(email))`, `lawful.demo.indexes`) when it lacks them.
 
 Each request is timed end to end as `lawful dsr` runs it, with one long-lived set of
 connectors (as a worker keeps them): plan, check the stores, read, label or plan the
@@ -42,6 +45,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lawful.datamap.loader import load_datamap
 from lawful.datamap.models import Connection, DataMap
 from lawful.demo.generate import generate_company
+from lawful.demo.indexes import add_identity_indexes, identity_indexes
 from lawful.engine.access import run_access
 from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import run_erasure
@@ -55,7 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contact-center" / "lawful.yaml"
 PG = "postgresql://postgres@127.0.0.1:5432"
 BATCH_KEY = os.urandom(32)  # one key for all worker processes, as one deployment has
-BENCH_DB, STORE_DB = "lawful_bench", "lawful_bench_store"
+FULL_SIZE = 1_000_000  # subjects: the kept copy in `lawful_bench`
 # Where people with an email address we control live: (system, table, key, email column).
 PEOPLE = (
     ("ats", "candidates", "candidate_id", "email"),
@@ -81,9 +85,10 @@ class Target:
 def main() -> None:
     args = _arguments()
     data = _demo(args.data, args.subjects, args.seed)
+    database = args.pg_database or _database_name(args.subjects)
     results = []
     for backend in args.backend:
-        with _target(backend, data, args.subjects) as target:
+        with _target(backend, data, args.subjects, database) as target:
             results.append(
                 _measure(
                     target,
@@ -117,7 +122,16 @@ def _arguments() -> argparse.Namespace:
         "--workers", type=int, default=1, help="Processes sharing the batch (one per core: 2)."
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--pg-database",
+        help="PostgreSQL database of the copy (default: lawful_bench, or lawful_bench_<subjects>"
+        " below 1,000,000 subjects); its store is <name>_store.",
+    )
     return parser.parse_args()
+
+
+def _database_name(subjects: int) -> str:
+    return "lawful_bench" if subjects == FULL_SIZE else f"lawful_bench_{subjects}"
 
 
 # --- the data ------------------------------------------------------------------------------------
@@ -129,6 +143,10 @@ def _demo(folder: Path, subjects: int, seed: int) -> Path:
     wanted = {"subjects": subjects, "seed": seed}
     if marker.exists() and json.loads(marker.read_text()) == wanted:
         log.print(f"reusing the example company in {folder}")
+        # Kept from an earlier generator, maybe without the identity indexes: add the missing.
+        datamap = load_datamap(EXAMPLE).datamap
+        files = {sid: folder / name for sid, name in _sqlite_files(datamap).items()}
+        add_identity_indexes(datamap, files=files)
         return folder
     log.print(f"generating {subjects:,} subjects into {folder} …")
     started = time.perf_counter()
@@ -147,7 +165,7 @@ def _sqlite_files(datamap: DataMap) -> dict[str, str]:
 
 
 @contextmanager
-def _target(backend: str, data: Path, subjects: int) -> Iterator[Target]:
+def _target(backend: str, data: Path, subjects: int, database: str) -> Iterator[Target]:
     datamap = load_datamap(EXAMPLE).datamap
     with tempfile.TemporaryDirectory(prefix="lawful-bench-") as scratch:
         if backend == "sqlite":
@@ -155,8 +173,9 @@ def _target(backend: str, data: Path, subjects: int) -> Iterator[Target]:
             upgrade_database(url=store)
             yield Target(backend, datamap, data, {}, store, _sqlite_people(data, datamap))
             return
-        urls = _load_postgresql(data, datamap, subjects)
-        store = _fresh_pg_database(STORE_DB).replace("postgresql://", "postgresql+psycopg://")
+        urls = _load_postgresql(data, datamap, subjects, database)
+        store = _fresh_pg_database(f"{database}_store")
+        store = store.replace("postgresql://", "postgresql+psycopg://")
         upgrade_database(url=store)
         systems = {
             sid: s.model_copy(
@@ -168,7 +187,7 @@ def _target(backend: str, data: Path, subjects: int) -> Iterator[Target]:
         }
         environ = {f"{sid.upper()}_URL": url for sid, url in urls.items()}
         moved = datamap.model_copy(update={"systems": systems})
-        yield Target(backend, moved, data, environ, store, _pg_people())
+        yield Target(backend, moved, data, environ, store, _pg_people(database))
 
 
 def _fresh_pg_database(name: str) -> str:
@@ -178,32 +197,46 @@ def _fresh_pg_database(name: str) -> str:
     return f"{PG}/{name}"
 
 
-def _load_postgresql(data: Path, datamap: DataMap, subjects: int) -> dict[str, str]:
-    """Copy every system's SQLite file into its own schema of `lawful_bench` (COPY, then the
-    same indexes, then ANALYZE); skipped when the database already holds this size."""
+def _load_postgresql(data: Path, datamap: DataMap, subjects: int, database: str) -> dict[str, str]:
+    """Copy every system's SQLite file into its own schema of `database` (COPY, the same
+    column indexes, the identity indexes, then ANALYZE); when the database already holds
+    this size, only the missing identity indexes are added (then ANALYZE)."""
     files = _sqlite_files(datamap)
-    urls = {sid: f"{PG}/{BENCH_DB}?options=-csearch_path%3D{sid}" for sid in files}
+    urls = {sid: f"{PG}/{database}?options=-csearch_path%3D{sid}" for sid in files}
     marker = json.dumps({"subjects": subjects, "data": str(data)})
-    if _pg_marker() == marker:
-        log.print("reusing the PostgreSQL copy")
+    if _pg_marker(database) == marker:
+        log.print(f"reusing the PostgreSQL copy in {database}")
+        with psycopg.connect(f"{PG}/{database}", autocommit=True) as conn:
+            _identity_indexes(conn, datamap)
         return urls
     started = time.perf_counter()
-    _fresh_pg_database(BENCH_DB)
-    with psycopg.connect(f"{PG}/{BENCH_DB}", autocommit=True) as conn:
+    _fresh_pg_database(database)
+    with psycopg.connect(f"{PG}/{database}", autocommit=True) as conn:
         for sid, file in files.items():
             log.print(f"copying {file} into PostgreSQL schema {sid} …")
             conn.execute(f'CREATE SCHEMA "{sid}"')
             _copy_schema(conn, data / file, sid)
-        conn.execute("ANALYZE")
+        _identity_indexes(conn, datamap)
         conn.execute("CREATE TABLE public.bench_marker (value text)")
         conn.execute("INSERT INTO public.bench_marker VALUES (%s)", (marker,))
     log.print(f"loaded PostgreSQL in {time.perf_counter() - started:.0f} s")
     return urls
 
 
-def _pg_marker() -> str | None:
+def _identity_indexes(conn: psycopg.Connection[Any], datamap: DataMap) -> None:
+    """`CREATE INDEX IF NOT EXISTS … (lower(trim(email)))` in each system's schema, as the
+    generator makes them on SQLite, then fresh statistics for the planner."""
+    started = time.perf_counter()
+    for statements in identity_indexes(datamap, backend="postgresql", schemas=True).values():
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute("ANALYZE")
+    log.print(f"identity indexes and ANALYZE in {time.perf_counter() - started:.0f} s")
+
+
+def _pg_marker(database: str) -> str | None:
     try:
-        with psycopg.connect(f"{PG}/{BENCH_DB}") as conn:
+        with psycopg.connect(f"{PG}/{database}") as conn:
             row = conn.execute("SELECT value FROM public.bench_marker").fetchone()
     except psycopg.Error:
         return None
@@ -233,6 +266,8 @@ def _copy_schema(conn: psycopg.Connection[Any], file: Path, schema: str) -> None
             "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
         ):
             columns = [r[2] for r in source.execute(f'PRAGMA index_info("{name}")')]
+            if None in columns:  # an expression: the identity indexes come from the map
+                continue
             conn.execute(f'CREATE INDEX "{name}" ON "{schema}"."{table}" ({", ".join(columns)})')
 
 
@@ -246,9 +281,9 @@ def _sqlite_people(data: Path, datamap: DataMap) -> Callable[[int, random.Random
     return lambda count, rng: _draw(fetch, count, rng)
 
 
-def _pg_people() -> Callable[[int, random.Random], list[str]]:
+def _pg_people(database: str) -> Callable[[int, random.Random], list[str]]:
     def fetch(system: str, query: str) -> list[Any]:
-        with psycopg.connect(f"{PG}/{BENCH_DB}", options=f"-csearch_path={system}") as conn:
+        with psycopg.connect(f"{PG}/{database}", options=f"-csearch_path={system}") as conn:
             return [r[0] for r in conn.execute(query)]
 
     return lambda count, rng: _draw(fetch, count, rng)

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from lawful.datamap.loader import load_datamap  # noqa: E402
 from lawful.datamap.models import DataMap  # noqa: E402
 from lawful.demo.generate import generate_company  # noqa: E402
+from lawful.demo.indexes import identity_indexes  # noqa: E402
 from lawful.demo.load import copy_sqlite, engine_url, on_servers, sqlite_systems  # noqa: E402
 from lawful.engine.datastores import Datastores, registry_factory  # noqa: E402
 from lawful.engine.retry import RetryPolicy  # noqa: E402
@@ -168,8 +169,15 @@ def make_company(
     else:
         urls = _company_urls(request, kind, list(systems))
         engines = {sid: sa.create_engine(engine_url(url)) for sid, url in urls.items()}
+        # MariaDB's default `*_ci` collation makes the plain indexes serve case-blind matching.
+        indexes = identity_indexes(datamap, backend=kind) if kind == "postgresql" else {}
         for sid, engine in engines.items():
-            copy_sqlite(files / systems[sid], engine, keep_tables=kind in _SERVER_SYSTEMS_READY)
+            copy_sqlite(
+                files / systems[sid],
+                engine,
+                keep_tables=kind in _SERVER_SYSTEMS_READY,
+                indexes=indexes.get(sid, ()),
+            )
         _SERVER_SYSTEMS_READY.add(kind)
         served, environ = on_servers(datamap, kind=kind, urls=urls)
         company = ExampleCompany(kind, served, tmp_path, engines, environ)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
+from lawful.connectors.sql import expression_indexes_skipped
 from lawful.datamap.loader import load_datamap
 from lawful.datamap.models import Connection, DataMap
 from lawful.demo.generate import generate_company
@@ -78,7 +79,8 @@ def _copy_sqlite(source: Path, target: sa.Engine) -> None:
     """The demo's tables and rows into a server database (indexed text becomes VARCHAR)."""
     reader = sa.create_engine(f"sqlite:///{source}")
     meta = sa.MetaData()
-    meta.reflect(reader)
+    with expression_indexes_skipped():
+        meta.reflect(reader)
     indexed = {(t.name, c.name) for t in meta.tables.values() for i in t.indexes for c in i.columns}
     for table in meta.tables.values():
         for column in table.columns:

@@ -24,7 +24,8 @@ MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/"
 def shop_ddl(kind: str) -> list[str]:
     q = "`" if kind == "mariadb" else '"'
     email_index = {
-        "postgresql": f"CREATE INDEX customer_email_lower ON customer (lower({q}Email{q}))",
+        # The expression the engine compares (`lower(trim(…))`); `lower(…)` alone serves not.
+        "postgresql": f"CREATE INDEX customer_email_ci ON customer (lower(trim({q}Email{q})))",
         "mariadb": f"CREATE INDEX customer_email ON customer ({q}Email{q})",
         "sqlite": f"CREATE INDEX customer_email_nocase ON customer ({q}Email{q} COLLATE NOCASE)",
     }[kind]
@@ -301,7 +302,7 @@ def test_inspect_shows_keys_foreign_keys_case_and_indexes_of_one_table(shop: Sho
     assert "staff" not in result.output  # only the table asked for
     index = {
         "sqlite": "customer_email_nocase (Email COLLATE NOCASE)",
-        "postgresql": 'customer_email_lower (lower("Email"::text))',
+        "postgresql": 'customer_email_ci (lower(TRIM(BOTH FROM "Email")))',
         "mariadb": "customer_email (Email)",
     }[shop.kind]
     assert index in " ".join(result.output.split())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import uuid
+import warnings
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -42,6 +43,18 @@ from lawful.connectors.schema import LiveSchema, read_live_schema
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _NO_MATCH = object()  # a value that cannot equal anything in the column (e.g. "abc" for an int)
+
+
+@contextmanager
+def expression_indexes_skipped() -> Iterator[None]:
+    """Reflect SQLite tables quietly past their expression indexes (`lower(trim(email))`,
+    which case-blind matching needs): SQLAlchemy skips them with a warning, and Core never
+    needs them (the live schema reads them through PRAGMAs, connectors/schema.py)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "Skipped unsupported reflection of expression-based index", sa_exc.SAWarning
+        )
+        yield
 
 
 class SQLOptions(BaseModel):
@@ -360,9 +373,14 @@ class SQLConnector:
     def _table(self, conn: sa.Connection, name: str) -> sa.Table:
         if name not in self._tables:
             schema, _, bare = name.rpartition(".")
-            self._tables[name] = sa.Table(
-                bare, sa.MetaData(), schema=schema or None, autoload_with=conn, resolve_fks=False
-            )
+            with expression_indexes_skipped():
+                self._tables[name] = sa.Table(
+                    bare,
+                    sa.MetaData(),
+                    schema=schema or None,
+                    autoload_with=conn,
+                    resolve_fks=False,
+                )
         return self._tables[name]
 
     def _column(self, t: sa.Table, name: str) -> sa.Column[Any]:

@@ -22,13 +22,17 @@ from time import perf_counter
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from lawful.datamap.loader import load_datamap
+from lawful.datamap.models import DataMap
 from lawful.demo.fake import Pools, build_pools
 from lawful.demo.families import FAMILIES, Family
+from lawful.demo.indexes import add_identity_indexes
 from lawful.demo.plan import FamilyContext, Plan
 from lawful.demo.schema import SYSTEMS, database_file
 from lawful.demo.writer import DatabaseWriter, Reporter, TableKey, partial_path
 
 PARALLEL_FROM = 50_000  # subjects
+EXAMPLE_MAP = Path(__file__).resolve().parents[3] / "examples" / "contact-center" / "lawful.yaml"
 
 
 class DemoError(Exception):
@@ -70,17 +74,25 @@ class GenerationResult:
 
 
 def generate_company(
-    *, subjects: int, out_dir: Path, seed: int, console: Console, workers: int | None = None
+    *,
+    subjects: int,
+    out_dir: Path,
+    seed: int,
+    console: Console,
+    workers: int | None = None,
+    datamap: DataMap | None = None,
 ) -> GenerationResult:
     """Write one SQLite database per system of the example company into `out_dir`.
 
     `workers` processes share the work (default: one for small runs, else up to 2, one per
-    CPU); the rows do not depend on it. Existing databases of the same names are replaced
-    only once every database is complete.
+    CPU); the rows do not depend on it. Each email identity of `datamap` (default: the
+    example map) gets the index case-blind matching needs. Existing databases of the same
+    names are replaced only once every database is complete.
     """
     if subjects < 1:
         raise DemoError(f"cannot generate {subjects} subjects: ask for at least 1")
     started = perf_counter()
+    datamap = datamap or _example_map()
     _prepare(out_dir)
     plan = Plan.for_subjects(subjects=subjects, seed=seed)
     pools = build_pools(seed)
@@ -88,6 +100,9 @@ def generate_company(
     try:
         with _progress(console) as bars:
             counts = _run(plan=plan, pools=pools, out_dir=out_dir, bars=bars, workers=processes)
+        add_identity_indexes(
+            datamap, files={system: partial_path(out_dir, system) for system in SYSTEMS}
+        )
     except BaseException:
         _discard_partials(out_dir)
         raise
@@ -104,6 +119,14 @@ def generate_company(
 def _default_workers(subjects: int) -> int:
     """Two processes when there is enough work to repay starting them (about a second)."""
     return 1 if subjects < PARALLEL_FROM else min(2, os.cpu_count() or 1)
+
+
+def _example_map() -> DataMap:
+    if not EXAMPLE_MAP.exists():
+        raise DemoError(
+            f"the example data map is not at {EXAMPLE_MAP}: run from a source checkout of Lawful"
+        )
+    return load_datamap(EXAMPLE_MAP).datamap
 
 
 def _prepare(out_dir: Path) -> None:

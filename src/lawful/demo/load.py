@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lawful.connectors.sql import expression_indexes_skipped
 from lawful.datamap.models import Connection, DataMap
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -36,14 +37,18 @@ def sqlite_systems(datamap: DataMap) -> dict[str, str]:
     }
 
 
-def copy_sqlite(source: Path, target: sa.Engine, *, keep_tables: bool = False) -> dict[str, int]:
-    """Every table and row of a SQLite file into `target`, dates typed. Tables of the same
-    names are replaced, or with `keep_tables` (a copy made before) emptied and refilled,
-    which is much faster on a server. Returns the rows copied per table."""
+def copy_sqlite(
+    source: Path, target: sa.Engine, *, keep_tables: bool = False, indexes: Sequence[str] = ()
+) -> dict[str, int]:
+    """Every table and row of a SQLite file into `target`, dates typed, its column indexes,
+    then the statements in `indexes` (the identity indexes, `demo/indexes.py`). Tables of
+    the same names are replaced, or with `keep_tables` (a copy made before) emptied and
+    refilled, which is much faster on a server. Returns the rows copied per table."""
     reader = sa.create_engine(f"sqlite:///{source}", hide_parameters=True)
     try:
         meta = sa.MetaData()
-        meta.reflect(reader)
+        with expression_indexes_skipped():
+            meta.reflect(reader)
         with reader.connect() as conn:
             kinds = {t.name: _column_kinds(conn, t) for t in meta.sorted_tables}
         typed = _typed_metadata(meta, kinds)
@@ -55,12 +60,15 @@ def copy_sqlite(source: Path, target: sa.Engine, *, keep_tables: bool = False) -
             typed.drop_all(target)
             typed.create_all(target)
         with reader.connect() as source_conn, target.begin() as target_conn:
-            return {
+            copied = {
                 table.name: _copy_rows(
                     source_conn, target_conn, table, typed.tables[table.name], kinds[table.name]
                 )
                 for table in meta.sorted_tables
             }
+            for statement in indexes:
+                target_conn.exec_driver_sql(statement)
+            return copied
     finally:
         reader.dispose()
 

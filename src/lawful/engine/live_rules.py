@@ -342,7 +342,8 @@ def _identity_index(item: Declared, kind: str, names: tuple[str, ...]) -> Iterat
 def _case_blind_index(table: LiveTable, column: LiveColumn) -> bool:
     # The engine compares `lower(trim(column))` (connectors/sql.py): only an index on that very
     # expression serves it on PostgreSQL and SQLite.
-    wanted = {f"lower(trim({column.name.lower()}))"}
+    # Both sides normalized alike (`_normalized` folds doubled parentheses).
+    wanted = {_normalized(f"lower(trim({column.name}))")}
     leading = [i.parts[0] for i in table.indexes if i.parts]
     if table.primary_key:
         leading.append(IndexPart(table.primary_key[0]))
@@ -364,10 +365,13 @@ def _normalized(expression: str) -> str:
     return text
 
 
-def create_index(backend: str, table: str, column: LiveColumn) -> str:
-    """The statement that gives `column` an index for case-insensitive matching."""
+def create_index(backend: str, table: str, column: LiveColumn, *, if_missing: bool = False) -> str:
+    """The statement that gives `column` an index for case-insensitive matching; with
+    `if_missing`, one that does nothing when the index exists (`CREATE INDEX IF NOT EXISTS`)."""
     bare = table.rpartition(".")[2]
     index = re.sub(r"[^a-z0-9_]", "_", f"{bare}_{column.name}_ci".lower())
+    if if_missing:
+        index = f"IF NOT EXISTS {index}"
     if backend in ("mysql", "mariadb"):
         create = f"CREATE INDEX {index} ON {_q(table, '`')} ({_q(column.name, '`')});"
         if column.case_sensitive is False:

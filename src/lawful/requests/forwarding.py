@@ -2,7 +2,8 @@
 that client, by email or by a signed webhook, and the person is told whom to turn to.
 
 A client is only told about a person it holds: each client dataset is checked for the
-person's identity values first (a count, nothing read), so no client learns of someone it
+person's identity values first, matched as the engine matches them (emails whatever their
+stored case and spaces; only the identity column is read), so no client learns of someone it
 never had. A dataset that cannot be checked is left to staff.
 
 Webhook signature: `X-Lawful-Signature: sha256=<hex>` is HMAC-SHA256, keyed with the secret
@@ -26,7 +27,7 @@ import httpx
 from lawful.connectors.base import Connector, ConnectorError
 from lawful.datamap.models import Client, DataMap
 from lawful.engine.datastores import Datastores
-from lawful.engine.identity import Identity
+from lawful.engine.identity import Identity, IdentityKind, identity_types
 from lawful.engine.plan import Forward
 from lawful.requests.mail import Mailer, MailError, render_mail
 
@@ -73,23 +74,29 @@ def _matching_values(
     if system is None or system.connection is None:
         raise ConnectorError("no connection to check", system=dataset.system, dataset=did)
     table = dataset.table or did
+    # As the engine's plan looks a person up (engine/plan.py `_lookups`): emails case-blind.
+    emails = {k for k, how in identity_types(datamap).items() if how is IdentityKind.email}
     matched: set[tuple[str, str]] = set()
     for kind, columns in dataset.identity_fields().items():
         values = identity.of(kind)
         if not values:
             continue
         for column in columns:
-            count: int = datastores.read(dataset.system, _counter(table, column, values))
-            if count:
+            finder = _finder(table, column, values, casefold=kind in emails)
+            if datastores.read(dataset.system, finder):
                 matched.update((kind, value) for value in values)
     return matched
 
 
-def _counter(table: str, column: str, values: list[str]) -> Callable[[Connector], int]:
-    def count(connector: Connector) -> int:
-        return connector.count(table, where={column: values})
+def _finder(
+    table: str, column: str, values: list[str], *, casefold: bool
+) -> Callable[[Connector], bool]:
+    def found(connector: Connector) -> bool:
+        folded = [column] if casefold else []
+        where = {column: values}
+        return bool(connector.fetch(table, where=where, columns=[column], casefold=folded))
 
-    return count
+    return found
 
 
 @dataclass(frozen=True)
