@@ -23,6 +23,7 @@ from lawful.datamap.loader import load_datamap
 from lawful.datamap.models import DataMap
 from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.jobs import StepEvent
+from lawful.engine.live import check_live
 from lawful.retention import evaluate
 from lawful.retention.sweep import SweepPlan, SweepReport, plan_sweep, run_sweep
 from lawful.store.crypto import Keyring
@@ -269,3 +270,20 @@ def test_a_file_store_says_it_cannot_date_rows_by_another_tables_row(tmp_path: P
                        before=(parent, AS_OF))  # fmt: skip
     with pytest.raises(ConnectorError, match="SQL datastores only"):
         connector.count("order_lines", before=(parent, AS_OF))
+
+
+def test_check_live_says_when_the_parents_column_holds_no_date(tmp_path: Path) -> None:
+    _fill(sa.create_engine(f"sqlite:///{tmp_path / 'lines.sqlite'}"))
+    good = _map_file(tmp_path, FIXTURE.read_text())
+    assert [p for p in check_live(loaded=load_datamap(good), base_dir=tmp_path, environ={})
+            if p.code == "D014"] == []  # fmt: skip
+    bad = FIXTURE.read_text().replace("orders.placed_at}", "orders.customer_id}")
+    problems = [
+        p
+        for p in check_live(loaded=load_datamap(_map_file(tmp_path, bad)), base_dir=tmp_path,
+                            environ={})
+        if p.code == "D014"
+    ]  # fmt: skip
+    assert len(problems) == 1
+    assert "`orders.customer_id`" in problems[0].message
+    assert "INTEGER" in problems[0].message
