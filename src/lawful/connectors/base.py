@@ -24,8 +24,27 @@ Key = str | Sequence[str]
 """A key: one column, or several (a composite key). A key *value* is then the column's value,
 or a tuple of the columns' values in the key's order."""
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
-Before = tuple[str, date]
-"""`(field, cutoff)`: only rows whose `field` holds a date or date-time earlier than `cutoff`.
+
+
+@dataclass(frozen=True)
+class ParentDate:
+    """A date held by the row this one hangs off: `field` of the row of `table` whose `key`
+    columns equal this row's `columns` (an order line dated by its order's `placed_at`).
+
+    With `missing=True` it selects the opposite: the rows whose parent row does not exist
+    (or whose reference is empty), which have no date to count from. Only SQL stores can
+    compare rows of two tables; the others raise ConnectorError saying so."""
+
+    table: str
+    field: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    missing: bool = False
+
+
+Before = tuple[str | ParentDate, date]
+"""`(field, cutoff)`: only rows whose `field` holds a date or date-time earlier than `cutoff`;
+with a `ParentDate` instead of a field, the rows whose parent row's date is earlier.
 
 A `date` cutoff means midnight at its start, so a row is selected when its day is earlier;
 a `datetime` cutoff is exact. Rows where the field is empty are never selected (a retention

@@ -35,6 +35,7 @@ from lawful.connectors.base import (
     ConnectionSpec,
     ConnectorError,
     Key,
+    ParentDate,
     Referrer,
     Row,
     count_rows,
@@ -160,7 +161,7 @@ class FileConnector:
         if where is None and before is None:
             with self._reading(table, path):
                 return self._count(path)
-        names = [*(where or {}), *([before[0]] if before else [])]
+        names = [*(where or {}), *self._date_columns(table, before)]
         self._check_columns(path, table, names)
         wanted = self._wanted(where) if where is not None else None
         with self._reading(table, path):
@@ -194,7 +195,7 @@ class FileConnector:
         path = self._file(table)
         keys = key_columns(key)
         names = _unique([*keys, *columns])
-        self._check_columns(path, table, [*names, *([before[0]] if before else [])])
+        self._check_columns(path, table, [*names, *self._date_columns(table, before)])
         positions, rows = self._ordered(table, path, keys, names, before)
         start = tuple(order_key(self._sort_form(p)) for p in key_parts(after, keys))
         first = 0 if after is None else bisect_right(positions, start)
@@ -269,6 +270,21 @@ class FileConnector:
             f"no file `{table}` or `{table}{self.suffix}` in {self.root} (the live store)", table
         )
 
+    def _date_columns(self, table: str, before: Before | None) -> list[str]:
+        """The column a `before` filter reads; a date held by another table's row cannot be
+        read from a file (only SQL stores join two tables)."""
+        if before is None:
+            return []
+        if isinstance(before[0], ParentDate):
+            raise self._error(
+                f"a file cannot be filtered by the date of a row of `{before[0].table}`: "
+                "retention rules counting from a parent row's date (`events: {name: "
+                "dataset.field}`) work on SQL datastores only; add a date column to this file "
+                "and count from it",
+                table,
+            )
+        return [before[0]]
+
     def _ordered(
         self, table: str, path: Path, key: tuple[str, ...], names: list[str], before: Before | None
     ) -> tuple[list[tuple[tuple[int, Any], ...]], list[Row]]:
@@ -277,7 +293,7 @@ class FileConnector:
         with self._reading(table, path):
             wanted = (path, _signature(path), key, tuple(names), before)
         if self._scan_cache is None or self._scan_cache[0] != wanted:
-            read = _unique([*names, *([before[0]] if before else [])])
+            read = _unique([*names, *self._date_columns(table, before)])
             with self._reading(table, path):
                 rows = [
                     {n: row.get(n) for n in names}
@@ -575,7 +591,10 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
 
 def _dated(row: Row, before: Before | None) -> bool:
     """Whether the row passes a `before` filter (always, without one)."""
-    return before is None or is_before(row.get(before[0]), before[1])
+    if before is None:
+        return True
+    name, cutoff = before
+    return isinstance(name, str) and is_before(row.get(name), cutoff)
 
 
 def _hashable(value: Any) -> Any:

@@ -32,6 +32,7 @@ from lawful.connectors.base import (
     ConnectionSpec,
     ConnectorError,
     Key,
+    ParentDate,
     Referrer,
     Row,
     batched,
@@ -150,7 +151,7 @@ class SQLConnector:
         those dated before the cutoff (counted by the database, never read out)."""
         with self._session(table) as conn:
             t = self._table(conn, table)
-            dated = [self._before(t, before)] if before is not None else []
+            dated = [self._before(conn, t, before)] if before is not None else []
             if where is None:
                 query = sa.select(sa.func.count()).select_from(t).where(*dated)
                 return int(conn.execute(query).scalar_one())
@@ -189,7 +190,7 @@ class SQLConnector:
             selected = [self._column(t, name) for name in _unique([*names, *columns])]
             query = sa.select(*selected).where(*(c.is_not(None) for c in key_cols))
             if before is not None:
-                query = query.where(self._before(t, before))
+                query = query.where(self._before(conn, t, before))
             if after is not None:
                 starts = [
                     _bind_value(c, v)
@@ -423,9 +424,43 @@ class SQLConnector:
         """`column IN (values)`, each value a bound parameter."""
         return column.in_(values)
 
-    def _before(self, t: sa.Table, before: Before) -> sa.ColumnElement[bool]:
+    def _before(self, conn: sa.Connection, t: sa.Table, before: Before) -> sa.ColumnElement[bool]:
         """`field < cutoff`, the cutoff bound in the column's own type (see `Before`)."""
         name, cutoff = before
+        if isinstance(name, ParentDate):
+            return self._parent_before(conn, t, name, cutoff)
+        return self._dated(t, name, cutoff)
+
+    def _parent_before(
+        self, conn: sa.Connection, t: sa.Table, parent: ParentDate, cutoff: date
+    ) -> sa.ColumnElement[bool]:
+        """`EXISTS (SELECT 1 FROM parent p WHERE p.key = t.columns AND p.field < cutoff)`: one
+        set-based condition, served by the parent's key index. With `missing`, the rows whose
+        parent row does not exist (or whose reference is empty): `NOT EXISTS` on the key."""
+        if len(parent.columns) != len(parent.key) or not parent.columns:
+            raise self._error(
+                "a parent's key and the columns holding it differ in length", t.fullname
+            )
+        try:
+            table = self._table(conn, parent.table)
+        except sa_exc.NoSuchTableError:
+            raise self._error(
+                f"table `{parent.table}`, whose rows date these, does not exist in the live "
+                f"{self._location()}",
+                t.fullname,
+            ) from None
+        p = table.alias("parent_row")  # an alias: a table may hang off itself
+        joined = [
+            p.c[self._column(table, theirs).name] == self._column(t, mine)
+            for mine, theirs in zip(parent.columns, parent.key, strict=True)
+        ]
+        if parent.missing:
+            return ~sa.exists().where(*joined)
+        return sa.exists().where(*joined, self._dated(table, parent.field, cutoff, alias=p))
+
+    def _dated(
+        self, t: sa.Table, name: str, cutoff: date, *, alias: sa.FromClause | None = None
+    ) -> sa.ColumnElement[bool]:
         column = self._column(t, name)
         bound = _cutoff_for(column.type, cutoff)
         if bound is None:
@@ -434,7 +469,8 @@ class SQLConnector:
                 "cannot be selected by date on it (point the retention rule at a date field)",
                 t.fullname,
             )
-        return sa.and_(column.is_not(None), column < bound)
+        compared = column if alias is None else alias.c[name]
+        return sa.and_(compared.is_not(None), compared < bound)
 
     def _matching(
         self,

@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from lawful.datamap.graph import Edge, reference_edges
+from lawful.datamap.graph import Edge, LinkProblem, parent_date, reference_edges
 from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import (
     Category,
@@ -165,13 +165,7 @@ def unknown_fields(datamap: DataMap, categories: dict[str, Category]) -> Iterato
                     "table's real key (a list for a key over several columns)",
                 )
         for event, field in dataset.events.items():
-            if field not in dataset.fields:
-                yield Finding(
-                    "R003",
-                    ("datasets", did, "events", event),
-                    f"event `{event}` names the unknown field `{field}`",
-                    f"use one of: {', '.join(dataset.fields)}",
-                )
+            yield from _event_field(datamap, did, event, field)
         for name, field_spec in dataset.fields.items():
             if field_spec.references is None:
                 continue
@@ -203,6 +197,23 @@ def unknown_fields(datamap: DataMap, categories: dict[str, Category]) -> Iterato
                     f"`{rule.start}` is neither an event nor a field of dataset `{did}`",
                     f"add `events: {{{rule.start}: <date field>}}` to `{did}`",
                 )
+
+
+def _event_field(datamap: DataMap, did: str, event: str, field: str) -> Iterator[Finding]:
+    """An event names a date field of its dataset, or `dataset.field` of the row it hangs
+    off (R002, R003, R010, R011)."""
+    at = ("datasets", did, "events", event)
+    link = parent_date(datamap, did, field)
+    if isinstance(link, LinkProblem):
+        yield Finding(link.code, at, link.message, link.hint)
+    elif link is None and field not in datamap.datasets[did].fields:
+        yield Finding(
+            "R003",
+            at,
+            f"event `{event}` names the unknown field `{field}`",
+            f"use one of: {', '.join(datamap.datasets[did].fields)}, or `<dataset>.<field>` "
+            "for a date of the row it references",
+        )
 
 
 def _unknown_also(datamap: DataMap, did: str, name: str, target: str) -> Iterator[Finding]:

@@ -321,7 +321,11 @@ class Dataset(Model):
     fields: dict[str, DataField] = Field(min_length=1)
     purposes: list[Id] = Field(default_factory=list)
     events: dict[Id, str] = Field(
-        default_factory=dict, description="Event name → date field, for retention periods"
+        default_factory=dict,
+        description="Event name → date field, for retention periods; or `dataset.field`, a "
+        "date of the row this one references (`placed: orders.placed_at` on order lines "
+        "with a reference to `orders`): its rows count from their parent row's date (SQL "
+        "datastores in the same system; see docs/retention.md)",
     )
     erase: Literal["mask", "delete"] = Field(
         default="mask", description="Mask fields per strategy, or delete whole rows"

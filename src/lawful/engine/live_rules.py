@@ -16,6 +16,7 @@ from lawful.datamap.checks import Finding
 from lawful.datamap.graph import Edge, reference_edges
 from lawful.datamap.models import DataMap, Dataset, EraseStrategy
 from lawful.engine.strategies import field_strategy
+from lawful.retention.live_checks import event_dates
 
 HASH_LENGTH = 32  # Keyring.erasure_hash: 128 bits in hex
 RANDOM_LENGTH = {"email": len("0123456789abcdef@erased.invalid"), "text": len("erased-") + 16}
@@ -47,6 +48,7 @@ def live_findings(datamap: DataMap, schemas: Mapping[str, LiveSchema]) -> Iterat
         yield from _identity_indexes(item)
     yield from _undeclared_referrers(declared)
     yield from _backward_walks(datamap, declared)
+    yield from event_dates(datamap, schemas)
 
 
 def key_columns(dataset: Dataset) -> tuple[str, ...]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lawful.connectors.base import Before, ConnectorError, Row, key_value
+from lawful.connectors.base import Before, ConnectorError, ParentDate, Row, key_value
 from lawful.datamap.models import DataMap, Dataset
 from lawful.engine.datastores import Datastores
 from lawful.engine.markers import ISOLATED, record_index
@@ -50,6 +50,8 @@ class Outcome:
     kept_by_rules: dict[str, int] = field(default_factory=dict)  # a longer rule still runs
     already: int = 0  # anonymised or isolated by an earlier sweep, or by an earlier rule
     acted: int = 0  # deleted, anonymised, isolated or flagged now
+    # Counted from a parent row's date, but the parent row is gone: no date, kept.
+    no_parent: int = 0
     problem: str | None = None  # the rule could not be applied here (the run fails)
     manual: str | None = None  # Lawful cannot reach the dataset: staff apply the rule by hand
 
@@ -153,10 +155,29 @@ def evaluate_rule(ctx: Sweeper, target: Target, others: list[Target]) -> tuple[O
         target,
         tuple(others),
     )
-    before: Before = (target.start_field, target.cutoff)
-    columns = [target.start_field, *(o.start_field for o in others if o.start_field)]
-    _evaluate(ctx, selection, outcome, work, columns=columns, before=before)
+    # Dates of parent rows are not columns here: the store compares them (`ParentDate`),
+    # and other rules' are looked up per page (`_parent_dates`).
+    columns = [t.start_field for t in (target, *others) if t.start_field and t.parent is None]
+    columns += [
+        c for t in others if t.parent and t.rule_id != target.rule_id for c in t.parent.columns
+    ]
+    _evaluate(ctx, selection, outcome, work, columns=columns, before=target.before)
+    if target.parent is not None and outcome.problem is None and outcome.manual is None:
+        _count_without_parent(ctx, target, outcome)
     return outcome, work
+
+
+def _count_without_parent(ctx: Sweeper, target: Target, outcome: Outcome) -> None:
+    """Rows whose parent row no longer exists (or whose reference is empty) have no date to
+    count from: they are kept, and counted so staff see them (one COUNT, never read out)."""
+    assert target.parent is not None
+    missing: Before = (replace(target.parent, missing=True), target.cutoff)
+    try:
+        outcome.no_parent = ctx.datastores.read(
+            target.dataset.system, lambda c: c.count(target.table, before=missing)
+        )
+    except ConnectorError as error:
+        outcome.problem = f"{error.args[0]} (nothing was changed in this dataset)"
 
 
 def evaluate_underage(ctx: Sweeper, did: str) -> tuple[Outcome, Work]:
@@ -217,6 +238,7 @@ def _evaluate(
             outcome.due = outcome.held = _count(ctx, selection, before)
             return
         for page in _pages(ctx, selection, [*columns, *_value_fields(selection)], before):
+            _parent_dates(ctx, selection, page)
             rows = [row for row in page if keep is None or keep(row)]
             outcome.due += len(rows)
             if held_by is not None:
@@ -254,6 +276,32 @@ def _pages(
     while page:
         yield page
         page = page_after(key_value(page[-1], key))
+
+
+def _parent_dates(ctx: Sweeper, selection: _Selection, page: list[Row]) -> None:
+    """Give the page's rows the parent dates the dataset's other rules count from (under
+    their `dataset.field` name), so a longer rule still running keeps the record: one query
+    per batch of keys, never one per row."""
+    for other in selection.others:
+        if other.parent is None or other.rule_id == selection.rule or other.start_field is None:
+            continue
+        parent = other.parent
+        firsts = list({row[parent.columns[0]] for row in page} - {None})
+        dates = _dates_of(ctx, selection.dataset.system, parent, firsts) if firsts else {}
+        for row in page:
+            row[other.start_field] = dates.get(key_value(row, parent.columns))
+
+
+def _dates_of(ctx: Sweeper, system: str, parent: ParentDate, firsts: list[Any]) -> dict[Any, Any]:
+    """Parent key → date, for the parent rows whose first key column is among `firsts` (a
+    composite key is then matched whole)."""
+    found = ctx.datastores.read(
+        system,
+        lambda c: c.fetch(
+            parent.table, where={parent.key[0]: firsts}, columns=[*parent.key, parent.field]
+        ),
+    )
+    return {key_value(row, parent.key): row.get(parent.field) for row in found}
 
 
 def _value_fields(selection: _Selection) -> list[str]:

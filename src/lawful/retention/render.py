@@ -50,6 +50,7 @@ def _kept(outcome: dict[str, Any]) -> str:
         f"{outcome['requested']} open request" if outcome["requested"] else "",
         f"{outcome['already']} done before" if outcome["already"] else "",
         *(f"{n} by rule {escape(r)}" for r, n in outcome.get("kept_by_rules", {}).items()),
+        f"{n} without their parent row (no date)" if (n := outcome.get("no_parent")) else "",
     ]
     return ", ".join(p for p in parts if p) or "—"
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from lawful.connectors.base import Row, as_when, is_before
-from lawful.datamap.graph import reference_edges
+from lawful.connectors.base import Before, ParentDate, Row, as_when, is_before
+from lawful.datamap.graph import ParentLink, parent_date, reference_edges
 from lawful.datamap.models import DataMap, Dataset, RetentionAction, RetentionRule
 from lawful.engine.holds import add_period
 from lawful.reports import facts
@@ -33,6 +33,16 @@ class Target:
     start_field: str | None  # None: the rule's start is no event nor field of the dataset
     cutoff: date  # records whose start is earlier are due
     fields: frozenset[str] | None  # a rule scoped by categories: only these fields
+    # The start is a date of the row this one hangs off (`events: {e: orders.placed_at}`):
+    # `start_field` is then that `dataset.field`, which rows hold only once looked up.
+    parent: ParentDate | None = None
+
+    @property
+    def before(self) -> Before | None:
+        """What a store selects the due rows by: the start field, or the parent's date."""
+        if self.start_field is None:
+            return None
+        return (self.parent or self.start_field, self.cutoff)
 
     @property
     def table(self) -> str:
@@ -99,10 +109,42 @@ def targets(datamap: DataMap, *, as_of: date) -> list[Target]:
                 continue
             cutoff = cutoff_day(as_of, rule.period)
             field = start_field(rule, dataset)
+            parent = None if field is not None else parent_start(datamap, did, rule)
+            if parent is not None:
+                field = parent.field
+            scope = scoped_fields(rule, dataset)
             found.append(
-                Target(rule_id, rule, did, dataset, field, cutoff, scoped_fields(rule, dataset))
+                Target(
+                    rule_id,
+                    rule,
+                    did,
+                    dataset,
+                    field,
+                    cutoff,
+                    scope,
+                    parent.date if parent else None,
+                )
             )
     return found
+
+
+@dataclass(frozen=True)
+class ParentStart:
+    field: str  # `dataset.field`, as the map writes it
+    date: ParentDate
+
+
+def parent_start(datamap: DataMap, did: str, rule: RetentionRule) -> ParentStart | None:
+    """The start of a rule counted from the date of the row a record hangs off, when the
+    dataset's event names one (`events: {placed: orders.placed_at}`) and it resolves
+    through the dataset's reference to that dataset (checked by `lawful check`: R010)."""
+    named = datamap.datasets[did].events.get(rule.start)
+    link = parent_date(datamap, did, named) if named else None
+    if not isinstance(link, ParentLink):
+        return None
+    parent = datamap.datasets[link.parent]
+    table = parent.table or link.parent
+    return ParentStart(named or "", ParentDate(table, link.field, link.columns, link.key))
 
 
 def dataset_order(datamap: DataMap) -> list[str]:

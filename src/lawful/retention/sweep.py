@@ -238,7 +238,9 @@ def _evidence(operator: str) -> Finisher:
             changed[step.dataset] = changed.get(step.dataset, 0) + step.rows_changed
         by_rule: dict[str, dict[str, Any]] = {}
         for outcome in summary.get("outcomes", []):
-            counts = {k: outcome[k] for k in _COUNTS}
+            counts = {
+                k: outcome.get(k, 0) for k in _COUNTS
+            }  # a sweep planned before a count existed
             entry = {**counts, "action": outcome["action"], "problem": outcome["problem"]}
             entry["rows_changed_in_dataset"] = changed.get(outcome["dataset"], 0)
             by_rule.setdefault(outcome["rule"], {})[outcome["dataset"]] = entry
@@ -263,4 +265,13 @@ def _evidence(operator: str) -> Finisher:
     return finish
 
 
-_COUNTS = ("due", "acted", "held", "restricted", "requested", "kept_by_rules", "already")
+_COUNTS = (
+    "due",
+    "acted",
+    "held",
+    "restricted",
+    "requested",
+    "kept_by_rules",
+    "already",
+    "no_parent",
+)
