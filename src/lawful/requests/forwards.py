@@ -149,7 +149,8 @@ def _check_record(
             f"its forwards: {', '.join(sorted(clients)) or 'none'}.",
             field="client",
         )
-    if sent_at > now or sent_at < request.received_at:
+    received = request.received_at.replace(second=0, microsecond=0)  # typed to the minute
+    if sent_at > now or sent_at < received:
         raise InvalidInputError(
             "The date sent must be between the request's receipt and now.", field="sent_at"
         )
