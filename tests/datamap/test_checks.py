@@ -328,3 +328,24 @@ def test_an_ignored_code_is_not_reported(write_case: WriteCase) -> None:
         """
     )
     assert found(path) == []
+
+
+def test_a_client_forward_lawful_cannot_send_is_reported_at_its_method(
+    write_case: WriteCase,
+) -> None:
+    path = write_case(
+        """
+        clients:
+          lumiere:
+            name: Lumière Énergie SA
+            contact: {email: dpo@lumiere.example}
+            forward: {method: opendsr, address: https://lumiere.example/opendsr}
+            residency: [EEA]
+          brightpath:
+            name: Brightpath Mobile Inc.
+            contact: {email: privacy@brightpath.example}
+            forward: {method: email, address: privacy-requests@brightpath.example}
+            residency: [EEA]
+        """
+    )
+    assert found(path) == ["case.yaml:6:23 L014"]  # at `opendsr`, not at Brightpath

@@ -156,7 +156,7 @@ def test_the_package_holds_json_a_csv_per_dataset_and_the_article_15_report(
     assert "CNIL" in report
     assert "<script>" not in report
     assert "&lt;script&gt;" in report
-    assert data["held_for_clients"] == [{"dataset": "acme_tickets", "client": "Acme Retail"}]
+    assert data["forwarded_to"] == []  # a package claims only the forwards that happened
 
 
 def test_portability_keeps_only_what_the_person_provided_under_consent_or_contract(

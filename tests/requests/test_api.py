@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import re
+import shutil
+import sqlite3
 import warnings
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -290,3 +292,40 @@ def test_the_public_endpoints_are_rate_limited(start: Callable[..., Api]) -> Non
     refused = api.post("/requests", body)
     assert refused.json()["error"]["code"] == "rate_limited"
     assert int(refused.headers["Retry-After"]) >= 1
+
+
+def test_staff_record_a_manual_forward_over_the_api_and_the_request_then_closes(
+    start: Callable[..., Api], data_dir: Path, tmp_path: Path
+) -> None:
+    company = tmp_path / "company"
+    shutil.copytree(EXAMPLE.parent, company)
+    yaml = company / "lawful.yaml"
+    yaml.write_text(
+        yaml.read_text().replace(
+            "forward: {method: email, address: privacy-requests@lumiere-energie.example}",
+            "forward: {method: opendsr, address: https://lumiere.example/opendsr}",
+        )
+    )
+    api = start(map_path=yaml)
+    with sqlite3.connect(data_dir / "contact_eu.sqlite") as db:
+        [(email,)] = db.execute(
+            "SELECT email FROM customers WHERE email IS NOT NULL ORDER BY customer_id LIMIT 1"
+        ).fetchall()
+    made = api.post("/requests", {"type": "erasure", "email": email, "country": "FR"}).json()
+    reference = made["reference"]
+    code = {"token": made["status_token"], "code": api.code(email.lower())}
+    api.post(f"/requests/{reference}/verify", code)
+    writer = api.token("requests:read", "requests:write")
+    api.post(f"/staff/requests/{reference}/approve", bearer=writer)
+    api.platform.jobs.join()
+    assert api.get(f"/staff/requests/{reference}", bearer=writer).json()["status"] == "running"
+    path = f"/staff/requests/{reference}/forwards"
+    body = {"channel": "portal", "sent": "the portal's form", "sent_at": "2099-01-01T00:00:00Z"}
+    assert api.post(f"{path}/lumiere", body, bearer=writer).status_code == 422  # future
+    body["sent_at"] = utcnow().isoformat()
+    assert api.post(f"{path}/acme", body, bearer=writer).status_code == 404
+    assert api.post(f"{path}/lumiere", body, bearer=writer).status_code == 200
+    assert api.post(f"{path}/lumiere", body, bearer=writer).status_code == 409  # once
+    api.platform.jobs.join()
+    after = api.get(f"/staff/requests/{reference}", bearer=writer).json()
+    assert after["status"] == "forwarded"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from lawful.datamap.graph import Edge, LinkProblem, parent_date, reference_edges
 from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import (
+    AUTOMATED_FORWARDS,
     Category,
     DataMap,
     LegalBasis,
@@ -413,6 +414,19 @@ def client_residency(datamap: DataMap, categories: dict[str, Category]) -> Itera
             )
 
 
+def client_forwards(datamap: DataMap, categories: dict[str, Category]) -> Iterator[Finding]:
+    """L014: a client's forward method Lawful cannot send by itself; each request about that
+    client's data then waits for staff to send it on by hand (GDPR Art. 28(3)(e))."""
+    for cid, client in datamap.clients.items():
+        if client.forward.method not in AUTOMATED_FORWARDS:
+            yield Finding(
+                "L014",
+                ("clients", cid, "forward", "method"),
+                f"client `{cid}` is forwarded through `{client.forward.method.value}`, which Lawful does not send yet: every request about its data waits until staff send it on and record it",
+                "use `method: email` or `method: webhook` (with `secret_env`), or add L014 to `checks: {ignore: [...]}` to forward by hand",
+            )
+
+
 # --- retention and the dataset graph -------------------------------------------------------
 
 
@@ -499,6 +513,7 @@ RULES: tuple[Rule, ...] = (
     subject_ages,
     transfers,
     client_residency,
+    client_forwards,
     retention_coverage,
     dataset_graph,
 )

@@ -439,6 +439,10 @@ class ForwardMethod(StrEnum):
     opendsr = "opendsr"
 
 
+# The methods Lawful sends by itself; any other forward is a to-do staff record (L014).
+AUTOMATED_FORWARDS = frozenset({ForwardMethod.email, ForwardMethod.webhook})
+
+
 class ClientForward(Model):
     method: ForwardMethod
     address: str = Field(description="Email address or URL")

@@ -10,6 +10,9 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,13 +30,30 @@ REDACTED = "[redacted: about other people]"
 _FORMULA_START = ("=", "@", "\t", "\r")
 
 
-def write_access_package(*, result: AccessResult, datamap: DataMap, path: Path) -> Path:
-    """Write the package atomically (never a half-written ZIP), readable by the owner only."""
-    files = {"data.json": json.dumps(package_data(result, datamap), indent=2, ensure_ascii=False)}
+@dataclass(frozen=True)
+class ForwardMade:
+    """A forward that happened: the client told of the request, when, and how."""
+
+    client_name: str
+    sent_on: date
+    channel: str
+
+
+def write_access_package(
+    *,
+    result: AccessResult,
+    datamap: DataMap,
+    path: Path,
+    forwards: Sequence[ForwardMade] = (),
+) -> Path:
+    """Write the package atomically (never a half-written ZIP), readable by the owner only.
+    `forwards` are the clients actually told of the request: the package claims no other."""
+    data = package_data(result, datamap, forwards)
+    files = {"data.json": json.dumps(data, indent=2, ensure_ascii=False)}
     for dataset in _with_records(result):
         files[f"{dataset.labels.dataset}.csv"] = _csv(dataset)
     if not result.portability:
-        files["report.html"] = render_report(result, datamap)
+        files["report.html"] = render_report(result, datamap, forwards)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -67,7 +87,9 @@ def redacted_rows(dataset: DatasetAccess) -> list[dict[str, Any]]:
     ]
 
 
-def package_data(result: AccessResult, datamap: DataMap) -> dict[str, Any]:
+def package_data(
+    result: AccessResult, datamap: DataMap, forwards: Sequence[ForwardMade] = ()
+) -> dict[str, Any]:
     """The machine-readable part: records with their labels, in plain JSON."""
     org = datamap.organization
     return {
@@ -76,8 +98,9 @@ def package_data(result: AccessResult, datamap: DataMap) -> dict[str, Any]:
         "request": result.job_id,
         "controller": {"name": org.name, "contact": facts.contact_lines(org.contact)},
         "datasets": [_dataset_data(d) for d in _with_records(result)],
-        "held_for_clients": [
-            {"dataset": f.dataset, "client": f.client_name} for f in result.forwards
+        "forwarded_to": [
+            {"client": f.client_name, "date": f.sent_on.isoformat(), "channel": f.channel}
+            for f in forwards
         ],
         "not_searched_automatically": [m.dataset for m in result.manual],
         # Rows reached through the person's rows but owned by others (Art. 15(4)).
@@ -121,7 +144,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def render_report(result: AccessResult, datamap: DataMap) -> str:
+def render_report(
+    result: AccessResult, datamap: DataMap, forwards: Sequence[ForwardMade] = ()
+) -> str:
     """The human-readable report (Art. 15(1)(a)–(h), 15(2)), autoescaped HTML."""
     template = _templates().get_template("access_report.html.j2")
     org = datamap.organization
@@ -133,6 +158,7 @@ def render_report(result: AccessResult, datamap: DataMap) -> str:
     )
     return template.render(
         result=result,
+        forwards=forwards,
         org=org,
         contact=facts.contact_lines(org.contact),
         dpo=facts.contact_lines(org.dpo),

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Uplo
 from fastapi.responses import JSONResponse
 
 from lawful.auth.models import ApiToken
-from lawful.requests import service, views
+from lawful.requests import forwards, service, views
 from lawful.requests.errors import RequestError, TokenInAddressError
 from lawful.requests.intake import Intake
 from lawful.requests.schemas import (
@@ -26,6 +26,7 @@ from lawful.requests.schemas import (
     DenyIn,
     DetailOut,
     ExtendIn,
+    ForwardIn,
     IntakeIn,
     PageOut,
     PersonStatusOut,
@@ -323,4 +324,27 @@ def complete(
 def retry(reference: str, db: DbSession, ctx: RequestsCtx, token: Writer) -> SummaryOut:
     """Run again a request whose execution stopped; the engine resumes where it stopped."""
     service.retry_execution(db, ctx=ctx, reference=reference, actor=token_actor(token))
+    return _summary(db, ctx, reference)
+
+
+@router.post(
+    "/staff/requests/{reference}/forwards/{client}",
+    response_model=SummaryOut,
+    responses=STAFF_ERRORS | BODY_ERRORS,
+)
+def record_forward(
+    reference: str, client: str, body: ForwardIn, db: DbSession, ctx: RequestsCtx, token: Writer
+) -> SummaryOut:
+    """Record a forward to a client that staff sent themselves: what, when, by which channel.
+    The request closes once no forward is open; recorded once (409 after)."""
+    forwards.record_forward(
+        db,
+        ctx=ctx,
+        reference=reference,
+        client=client,
+        channel=body.channel,
+        note=body.sent,
+        sent_at=body.sent_at,
+        actor=token_actor(token),
+    )
     return _summary(db, ctx, reference)

@@ -11,7 +11,7 @@ data, post-mortem directions, complaints) return None: staff handle them.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -34,7 +34,7 @@ from lawful.engine.datastores import ConnectorFactory, DatastorePool, Datastores
 from lawful.engine.erasure import run_erasure
 from lawful.engine.identity import Identity
 from lawful.engine.jobs import JobReport
-from lawful.engine.package import write_access_package
+from lawful.engine.package import ForwardMade, write_access_package
 from lawful.engine.person import find_records
 from lawful.engine.plan import Forward, build_plan
 from lawful.engine.rectification import parse_corrections, run_rectification
@@ -85,7 +85,7 @@ class EngineOutcome:
     result: dict[str, Any]  # counts, kept, manual: no personal data
     shares: list[ClientShare] = field(default_factory=list)
     partial: bool = False  # something was kept, left to staff, or not checked
-    package: bytes | None = None
+    access: AccessResult | None = None  # access/portability: what goes in the package
     problems: list[str] = field(default_factory=list)
 
 
@@ -130,7 +130,6 @@ def _access(env: EngineEnv, order: RunOrder, *, portability: bool) -> EngineOutc
             portability=portability,
         )
         shares, unchecked = _shares(env, datastores, order.identity, found.forwards)
-        package = _package_bytes(found, env.datamap)
         session.commit()  # the engine's record of the run (a job without steps)
     manual = [m.dataset for m in found.manual] + unchecked
     result = {
@@ -140,14 +139,19 @@ def _access(env: EngineEnv, order: RunOrder, *, portability: bool) -> EngineOutc
         "manual": len(manual),
         "manual_datasets": manual,
     }
-    return EngineOutcome(True, found.total(), result, shares, bool(manual), package)
+    return EngineOutcome(True, found.total(), result, shares, bool(manual), found)
 
 
-def _package_bytes(found: AccessResult, datamap: DataMap) -> bytes:
-    """The engine writes packages to files: build it in a private temporary folder (mode
-    0700, the file 0600), read it back and remove it at once; only the sealed copy stays."""
+def package_bytes(
+    found: AccessResult, *, datamap: DataMap, forwards: Sequence[ForwardMade]
+) -> bytes:
+    """The package, built once the forwards are known (it names only those that happened).
+    The engine writes packages to files: build it in a private temporary folder (mode 0700,
+    the file 0600), read it back and remove it at once; only the sealed copy stays."""
     with tempfile.TemporaryDirectory(prefix="lawful-package-") as folder:
-        path = write_access_package(result=found, datamap=datamap, path=Path(folder) / "p.zip")
+        path = write_access_package(
+            result=found, datamap=datamap, path=Path(folder) / "p.zip", forwards=forwards
+        )
         return path.read_bytes()
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lawful.law.requests import RequestType
@@ -185,3 +185,37 @@ class DownloadLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ForwardStatus(StrEnum):
+    sent = "sent"  # sent by email or webhook, and the client's side took it
+    open = "open"  # not automated, or the automated send failed: a to-do for staff
+    recorded = "recorded"  # staff sent it themselves and said what, when and how
+
+
+class RequestForward(Base):
+    """A request passed on to a client we process the person's data for (GDPR Art. 28(3)(e)):
+    one row per client, so what the person is told is what happened."""
+
+    __tablename__ = "request_forwards"
+    __table_args__ = (UniqueConstraint("request_id", "client"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("rights_requests.id", ondelete="CASCADE"), index=True
+    )
+    client: Mapped[str] = mapped_column(String(100), comment="The client's id in the map")
+    client_name: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(16), comment="The map's forward method")
+    datasets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[ForwardStatus] = mapped_column(_enum(ForwardStatus, 16))
+    detail: Mapped[str] = mapped_column(String(300), default="", comment="Why it is open")
+    channel: Mapped[str | None] = mapped_column(
+        String(40), nullable=True, comment="How it went: email, webhook, or what staff used"
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    note: Mapped[str | None] = mapped_column(
+        String(2000), nullable=True, comment="What staff sent (staff only)"
+    )
+    recorded_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

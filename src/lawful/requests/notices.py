@@ -124,7 +124,7 @@ def _outcome(datamap: DataMap, request: RightsRequest) -> dict[str, Any]:
                 {
                     "name": client.name,
                     "contact": contact_lines(client.contact),
-                    "sent": forward.get("status") == "sent",
+                    "sent": forward.get("status") in ("sent", "recorded"),
                 }
             )
     kept = [

@@ -13,7 +13,9 @@ from lawful.law.requests import RequestType
 from lawful.requests.models import (
     CodePurpose,
     DownloadLink,
+    ForwardStatus,
     IdentityDocument,
+    RequestForward,
     RequestPackage,
     RightsRequest,
     VerificationCode,
@@ -222,6 +224,53 @@ def close_code(session: Session, *, code_id: int, now: datetime, lock: bool) -> 
             VerificationCode.locked_at.is_(None),
         )
         .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def forwards(session: Session, *, request_id: str) -> list[RequestForward]:
+    query = (
+        select(RequestForward)
+        .where(RequestForward.request_id == request_id)
+        .order_by(RequestForward.id)
+    )
+    return list(session.scalars(query))
+
+
+def open_forwards(session: Session, *, request_id: str) -> int:
+    query = select(func.count()).where(
+        RequestForward.request_id == request_id, RequestForward.status == ForwardStatus.open
+    )
+    return int(session.scalar(query) or 0)
+
+
+def close_forward(
+    session: Session,
+    *,
+    request_id: str,
+    client: str,
+    channel: str,
+    note: str,
+    sent_at: datetime,
+    actor: str,
+) -> bool:
+    """Mark an open forward as sent by staff, in one conditional UPDATE: of many attempts at
+    once, exactly one changes the row (True); the others find it no longer open."""
+    result = session.execute(
+        update(RequestForward)
+        .where(
+            RequestForward.request_id == request_id,
+            RequestForward.client == client,
+            RequestForward.status == ForwardStatus.open,
+        )
+        .values(
+            status=ForwardStatus.recorded,
+            channel=channel,
+            note=note,
+            sent_at=sent_at,
+            recorded_by=actor,
+        )
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
 from lawful.requests.views import PersonStatus, RequestDetail, RequestSummary
 
@@ -214,3 +214,15 @@ class ConfirmIn(In):
 class CompleteIn(In):
     partial: StrictBool = False
     note: str = Field(default="", max_length=2000)
+
+
+class ForwardIn(In):
+    """A forward staff sent themselves (a client's portal, a letter, a call)."""
+
+    channel: str = Field(
+        min_length=1, max_length=40, description="How it was sent, e.g. portal, post, email"
+    )
+    sent: str = Field(
+        min_length=1, max_length=2000, description="What was sent (kept for staff only)"
+    )
+    sent_at: AwareDatetime = Field(description="When it was sent, with its time zone")

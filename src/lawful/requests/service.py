@@ -28,6 +28,7 @@ from lawful.requests.errors import (
     RequestNotFoundError,
     TooManyDocumentsError,
 )
+from lawful.requests.forwards import ensure_no_open_forward
 from lawful.requests.identity import seal_details, seal_identity
 from lawful.requests.intake import CheckedIntake, Intake, check_intake
 from lawful.requests.lookup import get_request as get_request
@@ -608,6 +609,7 @@ def complete_request(
     """Staff close a request the engine cannot carry out alone (an objection to one purpose,
     a complaint, post-mortem directions), saying what was done."""
     request = get_request(session, reference=reference)
+    ensure_no_open_forward(session, request=request)
     outcome = S.partially_completed if partial else S.completed
     result = {"handled_by_staff": True, "note": " ".join(note.split())[:2000]}
     finish_request(

@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.engine.errors import EngineError, IdentityError
+from lawful.law.requests import RequestType
 from lawful.requests import repository
 from lawful.requests.context import RequestsContext
 from lawful.requests.delivery import store_package
@@ -25,12 +26,14 @@ from lawful.requests.execution import (
     EngineOutcome,
     RunOrder,
     match_data_points,
+    package_bytes,
     run_request,
 )
 from lawful.requests.forwarding import ForwardedRequest, ForwardResult, forward_to_client
+from lawful.requests.forwards import done_clients, forward_summary, forwards_made, save_forwards
 from lawful.requests.identity import engine_identity, open_details, open_identity
 from lawful.requests.mail import Mailer, MailError, render_mail
-from lawful.requests.models import RightsRequest
+from lawful.requests.models import ForwardStatus, RightsRequest
 from lawful.requests.notices import mail_context
 from lawful.requests.notify import EXECUTE_JOB, MAIL_JOB, MATCH_JOB, open_sealed
 from lawful.requests.service import (
@@ -48,6 +51,8 @@ from lawful.store.tasks import Payload, RetryLaterError
 
 logger = logging.getLogger(__name__)
 S = RequestStatus
+T = RequestType
+AWAITING = "awaiting_forwards"  # a run done, some client not told yet: staff send it on
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,8 @@ def send_request_mail(runtime: RequestsRuntime, payload: Payload) -> None:
 def execute_request(runtime: RequestsRuntime, payload: Payload) -> None:
     """Run an approved request through the engine, forward what clients control, store the
     package, and close the request with its result. A failure leaves it running, with the
-    reasons in its timeline, for staff to retry (the engine resumes, never repeats)."""
+    reasons in its timeline, for staff to retry (the engine resumes, never repeats). A forward
+    left open also keeps it running, until staff record it (`forwards.record_forward`)."""
     with runtime.sessions() as session:
         request = repository.by_id(session, request_id=str(payload["request_id"]))
         if request is None or request.status not in (S.approved, S.running):
@@ -156,6 +162,11 @@ def execute_request(runtime: RequestsRuntime, payload: Payload) -> None:
         if request.status is S.approved:
             start_running(session, request=request, now=runtime.clock())
             session.commit()
+        stored = _ran_before(request)
+        if stored is not None:  # only forwards were missing: never change the data twice
+            _finish(runtime, session, request, stored)
+            session.commit()
+            return
         outcome, problem = _run(runtime, session, request)
         session.commit()
         if problem:  # a datastore down, a step failed: the engine resumes on the next attempt
@@ -164,6 +175,17 @@ def execute_request(runtime: RequestsRuntime, payload: Payload) -> None:
             return
         _finish(runtime, session, request, outcome)
         session.commit()
+
+
+def _ran_before(request: RightsRequest) -> EngineOutcome | None:
+    """The outcome of a run that waits for forwards, unless it must run again: an access
+    package is built at closing, from a fresh (read-only) run, to name the forwards made."""
+    waiting = (request.result or {}).get(AWAITING)
+    if not isinstance(waiting, dict) or request.request_type in (T.access, T.portability):
+        return None
+    result = {k: v for k, v in (request.result or {}).items() if k != AWAITING}
+    own, partial = int(waiting.get("own_records", 0)), bool(waiting.get("partial"))
+    return EngineOutcome(True, own, result, [], partial)
 
 
 def _run(
@@ -218,47 +240,60 @@ def _finish(
 ) -> None:
     ctx = runtime.ctx
     now = runtime.clock()
-    forwards = _forward(runtime, request, outcome, now)
-    if outcome.package is not None:
+    done = done_clients(session, request=request)
+    sent = _forward(runtime, request, outcome, now, skip=done)
+    rows = save_forwards(session, request=request, results=sent, now=now)
+    made = forwards_made(rows)
+    result = {**outcome.result, "forwards": forward_summary(rows), "forwarded": len(made)}
+    still_open = [row.client for row in rows if row.status is ForwardStatus.open]
+    if still_open:  # a to-do for staff: the request waits for them (GDPR Art. 28(3)(e))
+        waiting = {"own_records": outcome.own_records, "partial": outcome.partial}
+        request.result = {**result, AWAITING: waiting}
+        details = {"clients": still_open}
+        record(session, request=request, actor=POLICY, action=AWAITING, now=now, details=details)
+        return
+    request.result = {k: v for k, v in (request.result or {}).items() if k != AWAITING}
+    if outcome.access is not None:
         kind = request.request_type.value
         store_package(
             session,
             ctx=ctx,
             request=request,
-            content=outcome.package,
+            content=package_bytes(outcome.access, datamap=ctx.datamap, forwards=made),
             file_name=f"{kind}-{request.reference}.zip",
             now=now,
         )
-    result = {
-        **outcome.result,
-        "forwards": [f.as_json() for f in forwards],
-        "forwarded": sum(1 for f in forwards if f.status == "sent"),
-    }
     finish_request(
         session,
         ctx=ctx,
         request=request,
-        outcome=final_status(outcome, forwards),
+        outcome=final_status(outcome, told=len(made)),
         result=result,
         now=now,
     )
 
 
-def final_status(outcome: EngineOutcome, forwards: list[ForwardResult]) -> RequestStatus:
-    """Forwarded when the person's data is only a client's; done in part when something was
-    kept, left to staff, or not sent on; completed otherwise."""
-    sent = [f for f in forwards if f.status == "sent"]
-    if outcome.own_records == 0 and sent and len(sent) == len(forwards) and not outcome.partial:
+def final_status(outcome: EngineOutcome, *, told: int) -> RequestStatus:
+    """Forwarded when the person's data is only a client's (every client told); done in part
+    when something was kept or left to staff; completed otherwise."""
+    if outcome.own_records == 0 and told and not outcome.partial:
         return S.forwarded
-    if outcome.partial or len(sent) < len(forwards):
+    if outcome.partial:
         return S.partially_completed
     return S.completed
 
 
 def _forward(
-    runtime: RequestsRuntime, request: RightsRequest, outcome: EngineOutcome, now: datetime
+    runtime: RequestsRuntime,
+    request: RightsRequest,
+    outcome: EngineOutcome,
+    now: datetime,
+    *,
+    skip: set[str],
 ) -> list[ForwardResult]:
-    if not outcome.shares:
+    """Send the request to each client holding the person that was not told yet."""
+    shares = [share for share in outcome.shares if share.client not in skip]
+    if not shares:
         return []
     ctx = runtime.ctx
     org = ctx.datamap.organization
@@ -280,7 +315,7 @@ def _forward(
                 http=http,
                 now=now,
             )
-            for share in outcome.shares
+            for share in shares
         ]
 
 

@@ -17,7 +17,7 @@ from lawful.auth.roles import REQUEST_DECIDERS, REQUEST_HANDLERS
 from lawful.datamap.models import Jurisdiction
 from lawful.law.denials import DENIAL_GROUNDS, DenialReason
 from lawful.law.requests import REQUEST_TYPES, RequestType
-from lawful.requests import views
+from lawful.requests import forwards, views
 from lawful.requests.context import RequestsContext
 from lawful.requests.errors import RequestError
 from lawful.requests.models import RightsRequest
@@ -92,7 +92,8 @@ def detail_context(
     summary = detail.summary
     jurisdiction = Jurisdiction(summary.jurisdiction) if summary.jurisdiction else None
     handler, decider = staff.role in REQUEST_HANDLERS, staff.role in REQUEST_DECIDERS
-    request_id = get_request(db, reference=reference).id
+    found = get_request(db, reference=reference)
+    request_id = found.id
     return {
         "active": "requests",
         "d": detail,
@@ -107,6 +108,7 @@ def detail_context(
         "reasons": [DENIAL_GROUNDS[DenialReason(r)] for r in detail.denial_reasons],
         "extensions": _extension_choices(jurisdiction),
         "can": _allowed_actions(summary.status, handler=handler, decider=decider),
+        "open_forwards": forwards.open_forwards(db, request=found),
         "error": None,
     }
 
@@ -127,6 +129,7 @@ def _allowed_actions(status: RequestStatus, *, handler: bool, decider: bool) -> 
         "retry": handler and status is S.running,
         "deny": decider and status in _DENIABLE,
         "cancel": decider and status in _CANCELLABLE,
+        "record_forward": decider and status is S.running,
     }
 
 
@@ -285,4 +288,36 @@ def retry(
         staff,
         reference,
         partial(retry_execution, db, ctx=ctx, reference=reference),
+    )
+
+
+@router.post("/admin/requests/{reference}/forwards/{client}", dependencies=[StaffForm])
+def record_forward(
+    request: Request,
+    db: DbSession,
+    ctx: RequestsCtx,
+    staff: RequestDecider,
+    reference: str,
+    client: str,
+    channel: Annotated[str, Form(min_length=1, max_length=40)],
+    sent: Annotated[str, Form(min_length=1, max_length=2000)],
+    sent_at: Annotated[str, Form(max_length=40)],
+) -> Response:
+    """Staff sent the request on to a client themselves: what, when, how (audited)."""
+    return _act(
+        request,
+        db,
+        ctx,
+        staff,
+        reference,
+        lambda actor: forwards.record_forward(
+            db,
+            ctx=ctx,
+            reference=reference,
+            client=client,
+            channel=channel,
+            note=sent,
+            sent_at=forwards.staff_time(sent_at, zone=ctx.zone()),
+            actor=actor,
+        ),
     )
