@@ -319,7 +319,7 @@ def test_lawful_check_refuses_redact_on_a_field_that_is_not_free_text(tmp_path: 
     path = tmp_path / "lawful.yaml"
     path.write_text(text)
     problems = check_datamap(load_datamap(path))
-    (problem,) = [p for p in problems if p.code == "L014"]
+    (problem,) = [p for p in problems if p.code == "L015"]
     assert "`customers.full_name` is erased with `redact`" in problem.message
     assert str(problem.position).startswith(f"{path}:")
 
@@ -328,7 +328,7 @@ def test_lawful_check_refuses_redact_on_a_field_that_is_not_free_text(tmp_path: 
         "full_name: {category: name, erase: redact, free_text: true}",
     )
     path.write_text(marked)
-    assert not [p for p in check_datamap(load_datamap(path)) if p.code == "L014"]
+    assert not [p for p in check_datamap(load_datamap(path)) if p.code == "L015"]
 
 
 def test_a_redact_scope_other_than_identifiers_or_all_is_refused() -> None:

@@ -482,7 +482,7 @@ def _cycle_closing_edges(children: dict[str, list[str]], edges: list[Edge]) -> I
 
 
 def redacted_fields(datamap: DataMap, categories: dict[str, Category]) -> Iterator[Finding]:
-    """L014: `erase: redact` only on a free-text field (anything else is one value, whole)."""
+    """L015: `erase: redact` only on a free-text field (anything else is one value, whole)."""
     for did, dataset in datamap.datasets.items():
         for name, field in dataset.fields.items():
             spec = field.erase_spec()
@@ -490,7 +490,7 @@ def redacted_fields(datamap: DataMap, categories: dict[str, Category]) -> Iterat
                 continue
             if not is_free_text(datamap, field):
                 yield Finding(
-                    "L014",
+                    "L015",
                     ("datasets", did, "fields", name, "erase"),
                     f"`{did}.{name}` is erased with `redact`, but its category "
                     f"`{field.category}` is not free text: there is no text to redact in",

@@ -169,7 +169,7 @@ def _key(item: Declared) -> Iterator[Finding]:
 
 def _erase_strategies(item: Declared) -> Iterator[Finding]:
     """D008: nullify on a NOT NULL column; D009: a masked value longer than the column;
-    D014: `redact` on a column that holds no text."""
+    D015: `redact` on a column that holds no text."""
     assert item.table is not None
     if item.spec.erase == "delete" or item.spec.client_id() is not None:
         return  # rows are deleted, or the client erases its own data
@@ -192,7 +192,7 @@ def _erase_strategies(item: Declared) -> Iterator[Finding]:
             )
         if spec.strategy is EraseStrategy.redact and column.case_sensitive is None:
             yield Finding(
-                "D014",
+                "D015",
                 at,
                 f"`{item.id}.{name}` is erased with `redact`, but the live column is "
                 f"{column.type}, not text: there is no text to redact in",

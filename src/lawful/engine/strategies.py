@@ -47,7 +47,7 @@ def erased_value(
         return value
     if spec.strategy is EraseStrategy.redact:
         if not isinstance(value, str):
-            return value  # `lawful check` accepts `redact` on text fields only (L014)
+            return value  # `lawful check` accepts `redact` on text fields only (L015)
         return redact_own(value, own=None if spec.redacts_everything() else own)
     if spec.strategy is EraseStrategy.nullify:
         return None
