@@ -27,6 +27,7 @@ FILES_WITH_DPV_TERMS = ("categories", "legal_bases", "purposes", "subjects")
 CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 SNAKE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 CATEGORY_FIELDS = {"name", "description", "sensitivity", "ccpa", "dpv"}
+OPTIONAL_CATEGORY_FIELDS = {"free_text"}  # messages, notes: redacted in packages (Art. 15(4))
 SENSITIVITIES = {"ordinary", "special", "criminal", "sensitive_pi"}
 
 # GDPR Art. 9(1), one category per kind of special data, plus diversity monitoring.
@@ -178,7 +179,8 @@ def test_every_taxonomy_file_is_a_mapping_of_entries_without_duplicate_keys(name
 
 def test_every_category_has_the_five_fields_with_allowed_values() -> None:
     for cid, entry in load("categories").items():
-        assert set(entry) == CATEGORY_FIELDS, f"{cid}: fields {sorted(entry)}"
+        assert set(entry) - OPTIONAL_CATEGORY_FIELDS == CATEGORY_FIELDS, f"{cid}: {sorted(entry)}"
+        assert entry.get("free_text", False) in (True, False), f"{cid}: free_text"
         assert entry["sensitivity"] in SENSITIVITIES, f"{cid}: sensitivity {entry['sensitivity']}"
         description = entry["description"]
         assert isinstance(description, str), f"{cid}: description"

@@ -16,6 +16,7 @@ from lawful.datamap.models import (
     AUTOMATED_FORWARDS,
     Category,
     DataMap,
+    EraseStrategy,
     LegalBasis,
     Sensitivity,
     TransferMechanism,
@@ -24,6 +25,7 @@ from lawful.datamap.problems import DataPath, Problem
 from lawful.datamap.taxonomy import (
     all_categories,
     criminal_conditions,
+    is_free_text,
     special_conditions,
     subject_types,
 )
@@ -504,6 +506,25 @@ def _cycle_closing_edges(children: dict[str, list[str]], edges: list[Edge]) -> I
             yield edge
 
 
+def redacted_fields(datamap: DataMap, categories: dict[str, Category]) -> Iterator[Finding]:
+    """L015: `erase: redact` only on a free-text field (anything else is one value, whole)."""
+    for did, dataset in datamap.datasets.items():
+        for name, field in dataset.fields.items():
+            spec = field.erase_spec()
+            if spec is None or spec.strategy is not EraseStrategy.redact:
+                continue
+            if not is_free_text(datamap, field):
+                yield Finding(
+                    "L015",
+                    ("datasets", did, "fields", name, "erase"),
+                    f"`{did}.{name}` is erased with `redact`, but its category "
+                    f"`{field.category}` is not free text: there is no text to redact in",
+                    "use `redact` on messages, notes or transcripts only, mark the field "
+                    "`free_text: true` if it holds free text, or use `nullify`, `hash` or "
+                    "`replace` here",
+                )
+
+
 RULES: tuple[Rule, ...] = (
     unknown_references,
     unknown_fields,
@@ -516,4 +537,5 @@ RULES: tuple[Rule, ...] = (
     client_forwards,
     retention_coverage,
     dataset_graph,
+    redacted_fields,
 )

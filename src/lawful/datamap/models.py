@@ -183,6 +183,12 @@ class Category(Model):
     sensitivity: Sensitivity = Sensitivity.ordinary
     ccpa: Id | None = Field(default=None, description="CCPA category, §1798.140(v)(1)")
     dpv: str | None = Field(default=None, description="W3C DPV term, e.g. pd:EmailAddress")
+    free_text: bool = Field(
+        default=False,
+        description="Fields of this category hold free text (messages, notes, transcripts): "
+        "access packages redact other people found in them (GDPR Art. 15(4)) and `erase: "
+        "redact` may be used on them",
+    )
 
 
 class ConsentSpec(Model):
@@ -246,17 +252,30 @@ class EraseStrategy(StrEnum):
     random = "random"
     truncate_date = "truncate_date"
     keep = "keep"
+    redact = "redact"  # free text: the person's identifiers (or every finding) replaced
+
+
+REDACT_SCOPES = ("identifiers", "all")
 
 
 class EraseSpec(Model):
     strategy: EraseStrategy
-    value: str | None = Field(default=None, description="Replacement value for `replace`")
+    value: str | None = Field(
+        default=None,
+        description="Replacement value for `replace`; `year` or `month` for `truncate_date`; "
+        "for `redact`, `identifiers` (the person's own, the default) or `all` (every finding)",
+    )
 
     @model_validator(mode="after")
     def _replace_needs_value(self) -> EraseSpec:
         if self.strategy is EraseStrategy.replace_ and self.value is None:
             raise ValueError("the `replace` strategy needs a `value`")
+        if self.strategy is EraseStrategy.redact and self.value not in (None, *REDACT_SCOPES):
+            raise ValueError("the `redact` strategy's `value` is `identifiers` or `all`")
         return self
+
+    def redacts_everything(self) -> bool:
+        return self.strategy is EraseStrategy.redact and self.value == "all"
 
 
 class Reference(Model):
@@ -288,6 +307,11 @@ class DataField(Model):
     provided_by_subject: bool = Field(default=True, description="Counts for portability (Art. 20)")
     about_others: bool = Field(
         default=False, description="Holds data about other people: redacted in access packages"
+    )
+    free_text: bool | None = Field(
+        default=None,
+        description="Holds free text whatever its category says (`true`), or not (`false`); "
+        "unset: as the category's `free_text` says",
     )
     description: str | None = None
 

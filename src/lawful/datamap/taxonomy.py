@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from lawful.datamap.models import Category, DataMap
+from lawful.datamap.models import Category, DataField, DataMap
 
 
 @dataclass(frozen=True)
@@ -85,3 +85,18 @@ def ccpa_categories() -> dict[str, Term]:
 def all_categories(datamap: DataMap) -> dict[str, Category]:
     """The default taxonomy with the map's own categories added (the map wins on a clash)."""
     return {**default_categories(), **datamap.categories}
+
+
+def is_free_text(datamap: DataMap, field: DataField) -> bool:
+    """Whether a field holds free text: its own `free_text:` when set, else its category's
+    (or the nearest parent category's: `communication.message.chat` is as
+    `communication.message` says)."""
+    if field.free_text is not None:
+        return field.free_text
+    categories = all_categories(datamap)
+    parts = field.category.split(".")
+    for size in range(len(parts), 0, -1):
+        category = categories.get(".".join(parts[:size]))
+        if category is not None and category.free_text:
+            return True
+    return False

@@ -46,6 +46,7 @@ from lawful.engine.jobs import (
 from lawful.engine.keys import key_row
 from lawful.engine.person import find_records
 from lawful.engine.plan import Plan, change_order
+from lawful.engine.redaction import OwnIdentifiers, own_identifiers
 from lawful.engine.sharing import shared_keys
 from lawful.engine.strategies import erased_value, field_strategy
 from lawful.store.crypto import Keyring
@@ -105,6 +106,7 @@ def plan_erasure(
     """Every change erasure will make, and everything it keeps. Reads only."""
     changes: list[Change] = []
     kept: list[Kept] = []
+    own = _own_identifiers(datamap, collected)
     for did in change_order(datamap=datamap, plan=collected.plan):
         records = collected.of(did)
         held = (legal_holds or LegalHolds()).records.get(did, {})
@@ -117,7 +119,7 @@ def plan_erasure(
             datamap=datamap, collected=collected, datastores=datastores, dataset=did
         )
         dataset_changes, dataset_kept = _dataset_erasure(
-            datamap, did, records, shared=shared, keyring=keyring, today=today
+            datamap, did, records, shared=shared, keyring=keyring, today=today, own=own
         )
         kept += dataset_kept
         changes += dataset_changes
@@ -153,6 +155,7 @@ def _dataset_erasure(
     shared: dict[Any, str],
     keyring: Keyring,
     today: date,
+    own: OwnIdentifiers,
 ) -> tuple[list[Change], list[Kept]]:
     dataset = datamap.datasets[did]
     rules = legal_obligation_rules(datamap, did)
@@ -172,13 +175,15 @@ def _dataset_erasure(
         key = key_row(record.key, dataset.key_fields())
         if dataset.erase == "delete" and not holds:
             deletes.append(key)
-        elif row := _masked_row(dataset, record, holds, keyring=keyring):
+        elif row := _masked_row(dataset, record, holds, keyring=keyring, own=own):
             updates.append({**key, **row})
     kept += [_kept(did, group) for group in held.values()]
     return _changes(did, dataset, updates, deletes), kept
 
 
-def _masked_row(dataset: Dataset, record: Record, holds: list[Hold], *, keyring: Keyring) -> Row:
+def _masked_row(
+    dataset: Dataset, record: Record, holds: list[Hold], *, keyring: Keyring, own: OwnIdentifiers
+) -> Row:
     """The new values of the fields that change (empty when nothing does)."""
     if any(h.fields is None for h in holds):
         return {}  # the whole record is still required by law
@@ -189,10 +194,23 @@ def _masked_row(dataset: Dataset, record: Record, holds: list[Hold], *, keyring:
             continue
         spec = field_strategy(declared, structural=declared.references is not None)
         old = record.row.get(name)
-        new = erased_value(spec, old, category=declared.category, keyring=keyring)
+        new = erased_value(spec, old, category=declared.category, keyring=keyring, own=own)
         if new != old:
             changed[name] = new
     return changed
+
+
+def _own_identifiers(datamap: DataMap, collected: Collected) -> OwnIdentifiers:
+    """What `redact` removes: the identity asked for, and the names, emails and phones of the
+    person's own rows (fields about other people excluded)."""
+    values = [
+        (field.category, record.row.get(name))
+        for did in collected.plan.datasets()
+        for record in collected.of(did)
+        for name, field in datamap.datasets[did].fields.items()
+        if not field.about_others
+    ]
+    return own_identifiers(datamap=datamap, identity=collected.plan.identity, values=values)
 
 
 def _changes(did: str, dataset: Dataset, updates: list[Row], deletes: list[Row]) -> list[Change]:

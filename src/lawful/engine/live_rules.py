@@ -170,7 +170,8 @@ def _key(item: Declared) -> Iterator[Finding]:
 
 
 def _erase_strategies(item: Declared) -> Iterator[Finding]:
-    """D008: nullify on a NOT NULL column; D009: a masked value longer than the column."""
+    """D008: nullify on a NOT NULL column; D009: a masked value longer than the column;
+    D015: `redact` on a column that holds no text."""
     assert item.table is not None
     if item.spec.erase == "delete" or item.spec.client_id() is not None:
         return  # rows are deleted, or the client erases its own data
@@ -190,6 +191,14 @@ def _erase_strategies(item: Declared) -> Iterator[Finding]:
                 "NOT NULL: the erasure would fail there",
                 "use `erase: hash`, `{strategy: replace, value: …}` or `keep`, "
                 "or allow NULL in the column",
+            )
+        if spec.strategy is EraseStrategy.redact and column.case_sensitive is None:
+            yield Finding(
+                "D015",
+                at,
+                f"`{item.id}.{name}` is erased with `redact`, but the live column is "
+                f"{column.type}, not text: there is no text to redact in",
+                "use `nullify`, `hash` or `replace` here, or declare the text column instead",
             )
         length = _masked_length(spec.strategy, spec.value, field.category, column)
         if length is not None and column.max_length is not None and length > column.max_length:

@@ -1,6 +1,7 @@
 """The access package (GDPR Art. 15(3)): a ZIP with `data.json` (machine-readable), one CSV
 per dataset, and `report.html` answering Art. 15(1)(a)–(h) and 15(2). The portability package
-(Art. 20) holds the JSON and CSVs only. Fields about other people are redacted (Art. 15(4))."""
+(Art. 20) holds the JSON and CSVs only. Fields about other people are redacted, and so are
+other people's names, emails and phones found in the person's free text (Art. 15(4))."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import os
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,8 +22,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from lawful.datamap.models import DataMap
+from lawful.datamap.taxonomy import is_free_text
 from lawful.engine.access import AccessResult, DatasetAccess
 from lawful.engine.erasure import left_out_entries
+from lawful.engine.labels import DatasetLabels
+from lawful.engine.redaction import WHY_OTHERS, OwnIdentifiers, own_identifiers, redact_others
 from lawful.engine.values import plain
 from lawful.reports import facts
 
@@ -48,12 +53,13 @@ def write_access_package(
 ) -> Path:
     """Write the package atomically (never a half-written ZIP), readable by the owner only.
     `forwards` are the clients actually told of the request: the package claims no other."""
-    data = package_data(result, datamap, forwards)
+    shown = shown_datasets(result, datamap)
+    data = package_data(result, datamap, forwards, shown=shown)
     files = {"data.json": json.dumps(data, indent=2, ensure_ascii=False)}
-    for dataset in _with_records(result):
+    for dataset in shown:
         files[f"{dataset.labels.dataset}.csv"] = _csv(dataset)
     if not result.portability:
-        files["report.html"] = render_report(result, datamap, forwards)
+        files["report.html"] = render_report(result, datamap, forwards, shown=shown)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -76,28 +82,96 @@ def _with_records(result: AccessResult) -> list[DatasetAccess]:
     return [d for d in result.datasets if d.rows]
 
 
-def redacted_rows(dataset: DatasetAccess) -> list[dict[str, Any]]:
-    hidden = {n for n, f in dataset.labels.fields.items() if f.about_others}
-    return [
-        {
-            name: REDACTED if name in hidden and value is not None else plain(value)
-            for name, value in row.items()
-        }
+@dataclass(frozen=True)
+class ShownDataset:
+    """A dataset as the package shows it: rows redacted, and what was redacted in free text."""
+
+    access: DatasetAccess
+    rows: list[dict[str, Any]]
+    redactions: Counter[str]  # entity type → values replaced in free-text fields
+
+    @property
+    def labels(self) -> DatasetLabels:
+        return self.access.labels
+
+
+def shown_datasets(result: AccessResult, datamap: DataMap) -> list[ShownDataset]:
+    """Each dataset with records, redacted once for the JSON, the CSVs and the report."""
+    own = _own(result, datamap)
+    shown = []
+    for dataset in _with_records(result):
+        texts = _free_text_fields(dataset, datamap)
+        counts: Counter[str] = Counter()
+        rows = [_shown_row(dataset, row, texts, own, counts) for row in dataset.rows]
+        shown.append(ShownDataset(dataset, rows, counts))
+    return shown
+
+
+def _own(result: AccessResult, datamap: DataMap) -> OwnIdentifiers:
+    values = [
+        (label.category, row.get(name))
+        for dataset in result.datasets
         for row in dataset.rows
+        for name, label in dataset.labels.fields.items()
+        if not label.about_others
     ]
+    return own_identifiers(datamap=datamap, identity=result.identity, values=values)
+
+
+def _free_text_fields(dataset: DatasetAccess, datamap: DataMap) -> set[str]:
+    declared = datamap.datasets[dataset.labels.dataset].fields
+    return {
+        n for n in dataset.labels.fields if n in declared and is_free_text(datamap, declared[n])
+    }
+
+
+def _shown_row(
+    dataset: DatasetAccess,
+    row: dict[str, Any],
+    texts: set[str],
+    own: OwnIdentifiers,
+    counts: Counter[str],
+) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for name, value in row.items():
+        label = dataset.labels.fields.get(name)
+        if label is not None and label.about_others and value is not None:
+            shown[name] = REDACTED
+        elif name in texts and isinstance(value, str):
+            # GDPR Art. 15(4): the copy must not adversely affect the rights of others.
+            shown[name], found = redact_others(value, own=own)
+            counts.update(found)
+        else:
+            shown[name] = plain(value)
+    return shown
+
+
+def _redaction_note(dataset: ShownDataset) -> dict[str, Any] | None:
+    if not dataset.redactions:
+        return None
+    by_type = {_ENTITY_WORDS.get(e, e.lower()): n for e, n in sorted(dataset.redactions.items())}
+    return {"count": dataset.redactions.total(), "by_type": by_type, "why": WHY_OTHERS}
+
+
+_ENTITY_WORDS = {"PERSON": "names", "EMAIL": "email addresses", "PHONE_NUMBER": "phone numbers"}
 
 
 def package_data(
-    result: AccessResult, datamap: DataMap, forwards: Sequence[ForwardMade] = ()
+    result: AccessResult,
+    datamap: DataMap,
+    forwards: Sequence[ForwardMade] = (),
+    *,
+    shown: list[ShownDataset] | None = None,
 ) -> dict[str, Any]:
     """The machine-readable part: records with their labels, in plain JSON."""
+    shown = shown_datasets(result, datamap) if shown is None else shown
     org = datamap.organization
     return {
         "format": "lawful-portability/1" if result.portability else "lawful-access/1",
         "generated_at": result.generated_at.isoformat(),
         "request": result.job_id,
         "controller": {"name": org.name, "contact": facts.contact_lines(org.contact)},
-        "datasets": [_dataset_data(d) for d in _with_records(result)],
+        "datasets": [_dataset_data(d) for d in shown],
         "forwarded_to": [
             {"client": f.client_name, "date": f.sent_on.isoformat(), "channel": f.channel}
             for f in forwards
@@ -108,8 +182,9 @@ def package_data(
     }
 
 
-def _dataset_data(dataset: DatasetAccess) -> dict[str, Any]:
+def _dataset_data(dataset: ShownDataset) -> dict[str, Any]:
     labels = dataset.labels
+    note = _redaction_note(dataset)
     return {
         "id": labels.dataset,
         "name": labels.name,
@@ -124,16 +199,17 @@ def _dataset_data(dataset: DatasetAccess) -> dict[str, Any]:
             n: {"category": f.category, "category_name": f.category_name}
             for n, f in labels.fields.items()
         },
-        "records": redacted_rows(dataset),
-        "restricted_records": [i for i, flag in enumerate(dataset.restricted) if flag],
+        "records": dataset.rows,
+        "restricted_records": [i for i, flag in enumerate(dataset.access.restricted) if flag],
+        **({"redacted_in_free_text": note} if note else {}),
     }
 
 
-def _csv(dataset: DatasetAccess) -> str:
+def _csv(dataset: ShownDataset) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(dataset.labels.fields), extrasaction="ignore")
     writer.writeheader()
-    for row in redacted_rows(dataset):
+    for row in dataset.rows:
         writer.writerow({name: _cell(value) for name, value in row.items()})
     return buffer.getvalue()
 
@@ -145,9 +221,14 @@ def _cell(value: Any) -> Any:
 
 
 def render_report(
-    result: AccessResult, datamap: DataMap, forwards: Sequence[ForwardMade] = ()
+    result: AccessResult,
+    datamap: DataMap,
+    forwards: Sequence[ForwardMade] = (),
+    *,
+    shown: list[ShownDataset] | None = None,
 ) -> str:
     """The human-readable report (Art. 15(1)(a)–(h), 15(2)), autoescaped HTML."""
+    shown = shown_datasets(result, datamap) if shown is None else shown
     template = _templates().get_template("access_report.html.j2")
     org = datamap.organization
     automated = facts.unique(
@@ -166,8 +247,9 @@ def render_report(
         authority=org.lead_authority,
         automated=automated,
         transfers=facts.unique(t for d in _with_records(result) for t in d.labels.transfers),
-        datasets=[(d, redacted_rows(d)) for d in _with_records(result)],
-        redacted=any(REDACTED in row.values() for d in result.datasets for row in redacted_rows(d)),
+        datasets=[(d.access, d.rows, _redaction_note(d)) for d in shown],
+        redacted=any(REDACTED in row.values() for d in shown for row in d.rows),
+        redacted_in_text=any(d.redactions for d in shown),
         left_out=left_out_entries(result.left_out),
     )
 

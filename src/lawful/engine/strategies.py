@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from lawful.datamap.models import DataField, EraseSpec, EraseStrategy
+from lawful.engine.redaction import OwnIdentifiers, redact_own
 from lawful.store.crypto import Keyring
 
 KEEP = EraseSpec(strategy=EraseStrategy.keep)
@@ -28,10 +29,26 @@ def field_strategy(field: DataField, *, structural: bool) -> EraseSpec:
     return KEEP if structural else NULLIFY
 
 
-def erased_value(spec: EraseSpec, value: Any, *, category: str, keyring: Keyring) -> Any:
-    """The value that replaces `value` under `spec` (`keep` returns it unchanged)."""
+def erased_value(
+    spec: EraseSpec,
+    value: Any,
+    *,
+    category: str,
+    keyring: Keyring,
+    own: OwnIdentifiers | None = None,
+) -> Any:
+    """The value that replaces `value` under `spec` (`keep` returns it unchanged).
+
+    `redact` removes `own` (the person's identifiers) from a text, or everything found when
+    `value: all` is declared or no person is known (a retention sweep anonymises for no one
+    in particular, so it leaves no one identifiable).
+    """
     if value is None or spec.strategy is EraseStrategy.keep:
         return value
+    if spec.strategy is EraseStrategy.redact:
+        if not isinstance(value, str):
+            return value  # `lawful check` accepts `redact` on text fields only (L015)
+        return redact_own(value, own=None if spec.redacts_everything() else own)
     if spec.strategy is EraseStrategy.nullify:
         return None
     if spec.strategy is EraseStrategy.replace_:
