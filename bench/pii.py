@@ -52,7 +52,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pii_corpus import Document, Span, generate
 
-from lawful.discovery.analyzer import Analyzer
+from lawful.recognizers.analyzer import Analyzer
 
 log = Console(stderr=True)
 

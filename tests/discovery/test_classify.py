@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lawful.discovery.analyzer import Analyzer
 from lawful.discovery.classify import category_from_name, classify_column
 from lawful.discovery.scan import column_analyzer
+from lawful.recognizers.analyzer import Analyzer
 
 
 @pytest.fixture(scope="module")

@@ -94,8 +94,8 @@ def check(
     problems = check_datamap(loaded)
     if live_check:
         from lawful.discovery.drift import personal_drift
-        from lawful.discovery.registry import RecognizerError
         from lawful.engine.live import check_live
+        from lawful.recognizers.registry import RecognizerError
 
         base_dir = data_dir or loaded.path.parent
         problems += check_live(loaded=loaded, base_dir=base_dir, environ=os.environ)

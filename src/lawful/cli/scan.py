@@ -57,9 +57,9 @@ def scan(
     """Read each table's live structure, sample it, classify every column, and write a draft
     data map. Sampled values are never stored, logged or printed: only counts and categories."""
     from lawful.connectors.base import ConnectorError
-    from lawful.discovery.registry import RecognizerError
     from lawful.discovery.report import scan_report
     from lawful.discovery.scan import scan_systems
+    from lawful.recognizers.registry import RecognizerError
     from lawful.store.models import utcnow
 
     _refuse_bad_options(map_path, url_env, output_format)

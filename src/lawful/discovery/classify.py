@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lawful.discovery.analyzer import Analyzer
+from lawful.recognizers.analyzer import Analyzer
 
 # Entity type → data category of the default taxonomy (src/lawful/datamap/taxonomy).
 ENTITY_CATEGORIES = {

@@ -17,11 +17,11 @@ from lawful.datamap.checks import Finding, locate_findings
 from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import DataMap
 from lawful.datamap.problems import Problem
-from lawful.discovery.analyzer import Analyzer
 from lawful.discovery.classify import classify_column
 from lawful.discovery.draft import erase_for, scalar
 from lawful.discovery.scan import SAMPLE_ROWS, URL_TYPES, column_analyzer, sample_table
 from lawful.engine.live import schemas_named
+from lawful.recognizers.analyzer import Analyzer
 
 
 def personal_drift(

@@ -15,9 +15,9 @@ from lawful.connectors.base import Connector, ConnectorError
 from lawful.connectors.registry import open_connector
 from lawful.connectors.schema import LiveSchema, LiveTable
 from lawful.datamap.models import Connection, DataMap
-from lawful.discovery.analyzer import Analyzer
 from lawful.discovery.classify import ColumnClass, classify_column
 from lawful.engine.live import schemas_named
+from lawful.recognizers.analyzer import Analyzer
 
 SAMPLE_ROWS = 200
 URL_TYPES = {

@@ -15,8 +15,8 @@ from lawful.connectors.schema import IndexPart, LiveColumn, LiveSchema, LiveTabl
 from lawful.datamap.checks import Finding
 from lawful.datamap.graph import Edge, reference_edges
 from lawful.datamap.models import DataMap, Dataset, EraseStrategy
+from lawful.engine.live_dates import event_dates
 from lawful.engine.strategies import field_strategy
-from lawful.retention.live_checks import event_dates
 
 HASH_LENGTH = 32  # Keyring.erasure_hash: 128 bits in hex
 RANDOM_LENGTH = {"email": len("0123456789abcdef@erased.invalid"), "text": len("erased-") + 16}

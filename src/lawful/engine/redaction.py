@@ -8,7 +8,7 @@ counts them; the person's own identifiers stay. The `redact` erase strategy does
 opposite: it removes the person's own identifiers (or, with `value: all`, everything found)
 from the text and keeps the rest (Art. 17(1): erase what identifies the person).
 
-Texts are read by the discovery analyzer (`lawful.discovery.analyzer`). Nothing found leaves
+Texts are read by the discovery analyzer (`lawful.recognizers.analyzer`). Nothing found leaves
 this module but the new text and counts per entity type: no finding is ever logged.
 """
 
@@ -23,10 +23,10 @@ from functools import cache
 from typing import Any
 
 from lawful.datamap.models import DataMap
-from lawful.discovery.analyzer import Analyzer
-from lawful.discovery.recognizers import Finding
 from lawful.engine.identity import Identity, IdentityKind, identity_types, stored_email
 from lawful.engine.phone import PhoneNumberError, to_e164
+from lawful.recognizers.analyzer import Analyzer
+from lawful.recognizers.recognizers import Finding
 
 # The entities told apart as "the person's own" or "someone else's" (Art. 15(4)).
 OTHERS = {

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from lawful.discovery.recognizers import Finding, context_regex, has_context
+from lawful.recognizers.recognizers import Finding, context_regex, has_context
 
 LOCALES = ("en_US", "fr_FR", "el_GR")
 _UPPER = "A-ZÀ-ÖØ-ÞΑ-ΩΆΈΉΊΌΎΏ"

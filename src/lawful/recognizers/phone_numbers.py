@@ -14,7 +14,7 @@ from functools import cache
 
 import phonenumbers
 
-from lawful.discovery.recognizers import Finding, context_regex, has_context
+from lawful.recognizers.recognizers import Finding, context_regex, has_context
 
 # National forms tried, each with the digit shapes its plan allows (a cheap filter, so the
 # library parses only plausible candidates).

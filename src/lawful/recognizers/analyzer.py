@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from lawful.discovery.recognizers import Finding, PatternRecognizer, PatternSet, Recognizer
-from lawful.discovery.registry import installed_recognizers
+from lawful.recognizers.recognizers import Finding, PatternRecognizer, PatternSet, Recognizer
+from lawful.recognizers.registry import installed_recognizers
 
 
 class Analyzer:

@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from lawful.discovery import registry
-from lawful.discovery.analyzer import Analyzer
-from lawful.discovery.registry import RecognizerError, installed_recognizers, recognizers_from_yaml
+from lawful.recognizers import registry
+from lawful.recognizers.analyzer import Analyzer
+from lawful.recognizers.registry import (
+    RecognizerError,
+    installed_recognizers,
+    recognizers_from_yaml,
+)
 
 CASES = [
     # (entity, text with a valid one, the same with a wrong check digit or rule)
@@ -146,7 +150,7 @@ def test_a_third_party_package_adds_recognizers_through_the_entry_point_group(
 ) -> None:
     # A real installed distribution (a dist-info folder on sys.path), as pip would leave it.
     (tmp_path / "acme_pii.py").write_text(
-        "from lawful.discovery.recognizers import Pattern, PatternRecognizer\n"
+        "from lawful.recognizers.recognizers import Pattern, PatternRecognizer\n"
         "class AcmeContract(PatternRecognizer):\n"
         "    def __init__(self):\n"
         "        super().__init__('acme_contract', 'ACME_CONTRACT', [Pattern(r'ACME-\\d{6}', 0.9)])\n",

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
-from lawful.discovery.validators import Validator
+from lawful.recognizers.validators import Validator
 
 CONTEXT_WINDOW = 48  # characters before a match searched for context words
 

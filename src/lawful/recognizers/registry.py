@@ -2,7 +2,7 @@
 
 Recognizers are entry points in the `lawful.recognizers` group. An entry point names a
 recognizer class (built with no arguments) or a function returning recognizers — such as
-`lawful.discovery.registry:builtin_patterns`, which reads this package's
+`lawful.recognizers.registry:builtin_patterns`, which reads this package's
 `recognizers.yaml`. A package adding its own declares them in its metadata, and may load
 its YAML with `recognizers_from_yaml(path)`.
 """
@@ -19,16 +19,21 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lawful.discovery.recognizers import Pattern, PatternRecognizer, Recognizer, WordListRecognizer
-from lawful.discovery.validators import VALIDATORS
+from lawful.recognizers.recognizers import (
+    Pattern,
+    PatternRecognizer,
+    Recognizer,
+    WordListRecognizer,
+)
+from lawful.recognizers.validators import VALIDATORS
 
 GROUP = "lawful.recognizers"
 # The built-ins, as pyproject.toml declares them: used too when the installed metadata
 # predates them (an editable install not reinstalled), so they are always there.
 BUILTIN = {
-    "patterns": "lawful.discovery.registry:builtin_patterns",
-    "phone": "lawful.discovery.phone_numbers:PhoneRecognizer",
-    "person": "lawful.discovery.person_names:PersonNameRecognizer",
+    "patterns": "lawful.recognizers.registry:builtin_patterns",
+    "phone": "lawful.recognizers.phone_numbers:PhoneRecognizer",
+    "person": "lawful.recognizers.person_names:PersonNameRecognizer",
 }
 
 
@@ -76,8 +81,8 @@ def recognizers_from_yaml(path: Path) -> list[Recognizer]:
 
 def builtin_patterns() -> list[Recognizer]:
     """The built-in pattern and word-list recognizers (this package's recognizers.yaml)."""
-    source = resources.files("lawful.discovery").joinpath("recognizers.yaml")
-    return _from_text(source.read_text(encoding="utf-8"), "lawful/discovery/recognizers.yaml")
+    source = resources.files("lawful.recognizers").joinpath("recognizers.yaml")
+    return _from_text(source.read_text(encoding="utf-8"), "lawful/recognizers/recognizers.yaml")
 
 
 def _from_text(text: str, where: str) -> list[Recognizer]:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from lawful.discovery.analyzer import Analyzer, resolve_overlaps
-from lawful.discovery.recognizers import (
+from lawful.recognizers.analyzer import Analyzer, resolve_overlaps
+from lawful.recognizers.recognizers import (
     STARTS,
     Finding,
     Pattern,
@@ -22,7 +22,11 @@ from lawful.discovery.recognizers import (
     PatternSet,
     Recognizer,
 )
-from lawful.discovery.registry import RecognizerError, installed_recognizers, recognizers_from_yaml
+from lawful.recognizers.registry import (
+    RecognizerError,
+    installed_recognizers,
+    recognizers_from_yaml,
+)
 
 TEXTS = [
     "Ticket 88231 opened 2024-03-05. Customer Emily Johnson (emily.j@example.com) called from "
@@ -117,7 +121,7 @@ def test_overlaps_among_a_hundred_thousand_findings_keep_the_best_of_each_place(
 
 
 HOSTILE = """
-from lawful.discovery.analyzer import Analyzer
+from lawful.recognizers.analyzer import Analyzer
 parts = [
     "7" * 200_000, "1 2 3 4 5 6 7 8 9 0 " * 5_000, "@" * 50_000 + "a@" * 25_000,
     "a@b.co " * 15_000, "Aa Bb Cc John Smith " * 5_000, "1." * 50_000,
@@ -166,7 +170,7 @@ def test_a_national_number_is_judged_as_the_phone_library_parsing_it_judges_it(
 ) -> None:
     import phonenumbers
 
-    from lawful.discovery.phone_numbers import _valid_national
+    from lawful.recognizers.phone_numbers import _valid_national
 
     parsed = phonenumbers.is_valid_number(phonenumbers.parse(number, region))
     assert _valid_national("".join(c for c in number if c.isdigit()), region) is parsed
@@ -182,7 +186,7 @@ def test_an_international_number_the_fast_check_accepts_is_one_the_library_accep
 ) -> None:
     import phonenumbers
 
-    from lawful.discovery.phone_numbers import _valid_international
+    from lawful.recognizers.phone_numbers import _valid_international
 
     fast = _valid_international("".join(c for c in number if c.isdigit()))
     assert not fast or phonenumbers.is_valid_number(phonenumbers.parse(number, None))
