@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from lawful.cli import app
 from lawful.datamap.fides import FidesImportError, import_fides_files, parse_subjects
+from lawful.datamap.models import Dataset
 
 WAREHOUSE = Path(__file__).parent / "fixtures" / "fides" / "warehouse.yml"
 
@@ -106,3 +107,18 @@ def test_the_command_takes_the_old_single_subject_and_per_collection_ones(tmp_pa
     assert wrong.exit_code == 1
     assert "F009" in wrong.output
     assert "Traceback" not in wrong.output
+
+
+def test_every_imported_dataset_is_valid_for_the_map_with_lists_of_keys_and_identities() -> None:
+    datasets, _ = _import("warehouse_employees=employee")
+    for name, body in datasets.items():
+        dataset = Dataset.model_validate({"system": "wh", **body})
+        assert dataset.key_fields(), name
+    items = Dataset.model_validate({"system": "wh", **datasets["warehouse_order_items"]})
+    assert items.key_fields() == ("order_id", "line_no", "variant")
+    customers = Dataset.model_validate({"system": "wh", **datasets["warehouse_customers"]})
+    assert customers.identity_fields()["email"] == (
+        "email",
+        "billing_email",
+        "contact.backup_email",
+    )
