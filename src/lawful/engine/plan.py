@@ -135,15 +135,18 @@ def build_plan(*, datamap: DataMap, identity: Identity) -> Plan:
     edges = map_edges(datamap)
     depth = _reach(datamap, edges, identity)
     readable = {d for d in depth if _readable(datamap, datamap.datasets[d])}
+    # Read once per plan, not once per dataset: a plan is made for every request.
+    emails = {k for k, how in identity_types(datamap).items() if how is IdentityKind.email}
+    order = {d: n for n, d in enumerate(datamap.datasets)}
     steps, forwards, manual = [], [], []
-    for did in sorted(depth, key=lambda d: (depth[d], list(datamap.datasets).index(d))):
+    for did in sorted(depth, key=lambda d: (depth[d], order[d])):
         dataset = datamap.datasets[did]
         if dataset.client_id() is not None:
             forwards.append(_forward(datamap, did, dataset))
         elif _connection_missing(datamap, dataset):
             manual.append(Manual(did, dataset.system, "its system has no `connection`"))
         else:
-            lookups = _lookups(datamap, did, edges, identity, readable=readable)
+            lookups = _lookups(datamap, did, edges, identity, readable=readable, emails=emails)
             owner = _owner(did, lookups, edges, depth, readable=readable)
             steps.append(_step(did, dataset, lookups, depth[did], owner))
     return Plan(identity, tuple(steps), tuple(forwards), tuple(manual))
@@ -174,9 +177,9 @@ def _lookups(
     identity: Identity,
     *,
     readable: set[str],
+    emails: set[str],
 ) -> tuple[Lookup, ...]:
     dataset = datamap.datasets[did]
-    emails = {k for k, how in identity_types(datamap).items() if how is IdentityKind.email}
     found = [
         Lookup(fields=(field,), identity_type=kind, casefold=kind in emails)
         for kind, names in dataset.identity_fields().items()
