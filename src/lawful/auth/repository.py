@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, literal, select
+from sqlalchemy import case, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -94,15 +94,17 @@ def throttle(session: Session, *, email_index: str) -> SignInThrottle | None:
 
 
 def clear_unless_locked(session: Session, *, email_index: str, now: datetime) -> bool:
-    """After a right password: forget the email's failures, unless it is locked. False when
-    a lock stands (set before this statement, by parallel wrong passwords)."""
-    session.execute(
-        delete(SignInThrottle)
-        .where(
-            SignInThrottle.email_index == email_index,
-            SignInThrottle.locked_until.is_(None) | (SignInThrottle.locked_until <= now),
-        )
-        .execution_options(synchronize_session=False)
+    """After a right password: forget the email's failures, unless it is locked, in one
+    statement. False when a lock stands (set before this statement, by parallel wrong
+    passwords). The row it writes stays locked until the caller commits, so a parallel
+    wrong password is counted after this sign-in, never between its check and its commit."""
+    current = SignInThrottle.__table__.c
+    statement = _upsert(session).values(
+        email_index=email_index, failures=0, first_failure_at=now, locked_until=None
     )
-    left = throttle(session, email_index=email_index)
-    return left is None
+    statement = statement.on_conflict_do_update(
+        index_elements=[current.email_index],
+        set_={"failures": 0, "first_failure_at": literal(now, UTCDateTime()), "locked_until": None},
+        where=current.locked_until.is_(None) | (current.locked_until <= now),
+    )
+    return session.execute(statement.returning(current.failures)).first() is not None
