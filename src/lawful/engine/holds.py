@@ -21,12 +21,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lawful.connectors.base import Row
+from lawful.datamap import facts
 from lawful.datamap.models import DURATION_RE, DataMap, Dataset, RetentionRule
 from lawful.engine import repository
 from lawful.engine.collect import Collected
 from lawful.engine.identity import Identity
 from lawful.engine.markers import record_index
-from lawful.reports import facts
 from lawful.store.crypto import Keyring
 
 
