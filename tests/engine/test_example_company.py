@@ -24,6 +24,7 @@ from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import run_erasure
 from lawful.engine.identity import Identity, parse_identity
 from lawful.engine.jobs import JobReport
+from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "contact-center" / "lawful.yaml"
@@ -213,6 +214,7 @@ def _erase(
             datastores=datastores,
             keyring=keyring,
             today=date(2026, 11, 22),
+            holds=legal_holds_on,
         )
 
 

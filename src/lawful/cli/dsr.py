@@ -159,6 +159,7 @@ def dsr_erase(
     """Erase the person everywhere (mask or delete per the map), as a resumable job."""
     from lawful.engine.erasure import preview_erasure, run_erasure
     from lawful.engine.render import erasure_preview_lines, report_lines, step_progress
+    from lawful.retention.holds import legal_holds_on
 
     today = date.today()
     with _dsr_errors(), _dsr_runtime(map_path, data_dir) as (datamap, runtime):
@@ -167,13 +168,15 @@ def dsr_erase(
             with runtime.sessions() as session:
                 preview = preview_erasure(session, datamap=datamap, identity=person,
                                           datastores=runtime.datastores, keyring=runtime.keyring,
-                                          today=today, rehearse=True)  # fmt: skip
+                                          today=today, holds=legal_holds_on,
+                                          rehearse=True)  # fmt: skip
             lines, failed = erasure_preview_lines(preview.summary()), False
         else:
             with step_progress(err) as progress:
                 report = run_erasure(runtime.sessions, datamap=datamap, identity=person,
                                      datastores=runtime.datastores, keyring=runtime.keyring,
-                                     today=today, batch_size=batch_size, progress=progress)  # fmt: skip
+                                     today=today, holds=legal_holds_on, batch_size=batch_size,
+                                     progress=progress)  # fmt: skip
             lines, failed = report_lines(report), report.status != "done"
     for line in lines:
         out.print(line, highlight=False)

@@ -24,13 +24,7 @@ from lawful.engine.apply import rehearse_changes
 from lawful.engine.binding import resume_or_replan, rows_of
 from lawful.engine.collect import Collected, Record
 from lawful.engine.datastores import Datastores
-from lawful.engine.holds import (
-    Hold,
-    LegalHolds,
-    holds_on,
-    legal_holds_on,
-    legal_obligation_rules,
-)
+from lawful.engine.holds import Hold, HoldsReader, LegalHolds, holds_on, legal_obligation_rules
 from lawful.engine.identity import Identity
 from lawful.engine.jobs import (
     DEFAULT_BATCH,
@@ -240,13 +234,15 @@ def run_erasure(
     datastores: Datastores,
     keyring: Keyring,
     today: date,
+    holds: HoldsReader,
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
     request_ref: str | None = None,
 ) -> JobReport:
     """Erase the person everywhere the map reaches, as a durable job: an unfinished erasure
-    for the same person is resumed, never planned again — unless its map or datastores
-    changed (`lawful.engine.binding`). The runner owns the commits."""
+        for the same person is resumed, never planned again — unless its map or datastores
+        changed (`lawful.engine.binding`). `holds`: the legal holds' reader (Art. 17(3)(e)),
+    `lawful.retention.holds.legal_holds_on`. The runner owns the commits."""
     with sessions() as session:
         _, index = seal_identity(keyring, identity)
         job = repository.unfinished_job(session, kind=JobKind.erase, identity_index=index)
@@ -263,6 +259,7 @@ def run_erasure(
                 datastores=datastores,
                 keyring=keyring,
                 today=today,
+                holds=holds,
             )
             job = create_job(
                 session,
@@ -320,6 +317,7 @@ def preview_erasure(
     datastores: Datastores,
     keyring: Keyring,
     today: date,
+    holds: HoldsReader,
     rehearse: bool = False,
 ) -> ErasurePlan:
     """What an erasure would change and keep (`--dry-run`, and the plan a job records).
@@ -336,9 +334,7 @@ def preview_erasure(
             datastores=datastores,
             keyring=keyring,
             today=today,
-            legal_holds=legal_holds_on(
-                session, keyring=keyring, identity=identity, collected=collected
-            ),
+            legal_holds=holds(session, keyring=keyring, identity=identity, collected=collected),
         )
     if rehearse:  # outside `reading()`: a rehearsal needs its own, rolled-back, transaction
         erasure.rehearsed.extend(rehearse_changes(datastores=datastores, changes=erasure.changes))
