@@ -31,10 +31,10 @@ from lawful.engine.jobs import (
     Change,
     Finisher,
     JobReport,
+    Planned,
     Progress,
-    create_job,
+    create_or_resume,
     open_identity,
-    run_job,
     seal_identity,
 )
 from lawful.engine.keys import key_row
@@ -240,8 +240,8 @@ def run_erasure(
     request_ref: str | None = None,
 ) -> JobReport:
     """Erase the person everywhere the map reaches, as a durable job: an unfinished erasure
-        for the same person is resumed, never planned again — unless its map or datastores
-        changed (`lawful.engine.binding`). `holds`: the legal holds' reader (Art. 17(3)(e)),
+    for the same person is resumed, never planned again — unless its map or datastores
+    changed (`lawful.engine.binding`). `holds`: the legal holds' reader (Art. 17(3)(e)),
     `lawful.retention.holds.legal_holds_on`. The runner owns the commits."""
     with sessions() as session:
         _, index = seal_identity(keyring, identity)
@@ -250,8 +250,8 @@ def run_erasure(
             job = resume_or_replan(
                 session, job=job, datamap=datamap, datastores=datastores, keyring=keyring
             )
-        resumed = job is not None
-        if job is None:
+
+        def plan() -> Planned:
             erasure = preview_erasure(
                 session,
                 datamap=datamap,
@@ -261,26 +261,20 @@ def run_erasure(
                 today=today,
                 holds=holds,
             )
-            job = create_job(
-                session,
-                kind=JobKind.erase,
-                identity=identity,
-                keyring=keyring,
-                datamap=datamap,
-                changes=erasure.changes,
-                summary=erasure.summary(),
-                batch_size=batch_size,
-                datastores=datastores,
-                found=rows_of(erasure.collected) if erasure.collected else None,
-                request_ref=request_ref,
-            )
-            session.commit()
-        return run_job(
+            found = rows_of(erasure.collected) if erasure.collected else None
+            return Planned(erasure.changes, erasure.summary(), found)
+
+        return create_or_resume(
             session,
             job=job,
+            plan=plan,
+            kind=JobKind.erase,
+            identity=identity,
             keyring=keyring,
+            datamap=datamap,
             datastores=datastores,
-            resumed=resumed,
+            batch_size=batch_size,
+            request_ref=request_ref,
             progress=progress,
             finish=_suppress(keyring),
         )
