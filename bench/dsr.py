@@ -51,6 +51,7 @@ from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import run_erasure
 from lawful.engine.identity import Identity, parse_identity
 from lawful.engine.package import write_access_package
+from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
 from lawful.store.migrate import upgrade_database
@@ -422,6 +423,7 @@ def _erase(
         datastores=datastores,
         keyring=keyring,
         today=date.today(),
+        holds=legal_holds_on,
     )
     if report.status != "done":
         raise RuntimeError(f"erasure job {report.job_id} ended {report.status}")

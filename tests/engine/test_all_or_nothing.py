@@ -15,6 +15,7 @@ from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import preview_erasure, run_erasure
 from lawful.engine.errors import EngineError
 from lawful.engine.jobs import JobReport
+from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 
 TODAY = __import__("datetime").date(2026, 11, 22)
@@ -31,6 +32,7 @@ def _erase(club: Any, sessions: sessionmaker[Session], keyring: Keyring, **kw: A
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
         )
 
 
@@ -43,6 +45,7 @@ def _dry_run(club: Any, sessions: sessionmaker[Session], keyring: Keyring) -> An
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
             rehearse=True,
         )
 

@@ -21,6 +21,7 @@ from lawful.engine.erasure import preview_erasure, run_erasure
 from lawful.engine.errors import EngineError
 from lawful.engine.jobs import JobReport
 from lawful.engine.restriction import RestrictionReason, run_restriction
+from lawful.retention.holds import legal_holds_on
 from lawful.retention.sweep import run_sweep
 from lawful.store.crypto import Keyring
 from lawful.store.models import JobStep
@@ -43,6 +44,7 @@ def _erase(club: Any, sessions: sessionmaker[Session], keyring: Keyring, **kw: A
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
             **kw,
         )
 
@@ -142,6 +144,7 @@ def test_a_restriction_marks_rows_of_a_composite_key_and_erasure_keeps_them(
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
         )
     kept = {k.dataset: (k.records, k.reason) for k in preview.kept}
     assert kept["basket_items"] == (4, "restricted")

@@ -25,6 +25,7 @@ from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import run_erasure
 from lawful.engine.jobs import JobReport
 from lawful.engine.retry import RetryPolicy
+from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 from lawful.store.models import Job, JobStatus, JobStep, StepStatus
 
@@ -144,6 +145,7 @@ def _run(
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
             batch_size=1,
         )
     return report, opened[0]

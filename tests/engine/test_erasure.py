@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lawful.datamap.loader import load_datamap
 from lawful.engine.erasure import is_suppressed, preview_erasure, run_erasure
 from lawful.engine.jobs import JobReport
+from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 from lawful.store.models import Job, JobStep, StepStatus
 
@@ -28,6 +29,7 @@ def _erase(
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
             batch_size=batch_size,
         )
 
@@ -148,6 +150,7 @@ def test_a_dry_run_changes_nothing_and_records_no_job(
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
         )
         assert session.scalar(select(func.count()).select_from(Job)) == 0
     assert preview.summary()["planned"]["order_lines"] == {"action": "delete", "rows": 3}

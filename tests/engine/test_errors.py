@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lawful.engine.erasure import run_erasure
 from lawful.engine.errors import EngineError
 from lawful.engine.retry import RetryPolicy
+from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 from lawful.store.models import Job
 
@@ -33,6 +34,7 @@ def _erase_error(
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
         )
     assert shop.snapshot() == before
     with sessions() as session:

@@ -24,6 +24,7 @@ from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import run_erasure
 from lawful.engine.identity import Identity, parse_identity
 from lawful.engine.jobs import JobReport
+from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 
 from ..conftest import row_key
@@ -216,6 +217,7 @@ def _erase(
             datastores=datastores,
             keyring=keyring,
             today=date(2026, 11, 22),
+            holds=legal_holds_on,
         )
 
 

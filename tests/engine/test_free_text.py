@@ -30,6 +30,7 @@ from lawful.engine.identity import parse_identity
 from lawful.engine.package import write_access_package
 from lawful.engine.redaction import own_identifiers, redact_others
 from lawful.engine.strategies import erased_value
+from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 from lawful.store.models import Job, JobStep
 
@@ -245,6 +246,7 @@ def _erase(desk: Helpdesk, sessions: sessionmaker[Session], keyring: Keyring) ->
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
         )
 
 
@@ -287,6 +289,7 @@ def test_the_dry_run_shows_the_redacted_text_that_will_be_written(
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
         )
     (tickets,) = [c for c in plan.changes if c.dataset == "tickets"]
     assert [row["body"] for row in tickets.rows] == [

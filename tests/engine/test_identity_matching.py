@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.engine.access import run_access
 from lawful.engine.erasure import run_erasure
+from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 
 TODAY = __import__("datetime").date(2026, 11, 22)
@@ -56,6 +57,7 @@ def test_erasure_reaches_the_rows_found_by_either_email_column_and_no_other(
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
         )
     assert report.status == "done", report
     after = club.snapshot()

@@ -25,6 +25,7 @@ from lawful.engine.errors import EngineError
 from lawful.engine.identity import Identity
 from lawful.engine.jobboard import cancel_job, unfinished_job_lines
 from lawful.engine.jobs import JobReport, create_job
+from lawful.retention.holds import legal_holds_on
 from lawful.store.audit import AuditEntry
 from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
@@ -44,6 +45,7 @@ def _erase(shop: Shop, sessions: sessionmaker[Session], keyring: Keyring) -> Job
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
             batch_size=1,
         )
 

@@ -18,6 +18,7 @@ from lawful.engine.erasure import run_erasure
 from lawful.engine.jobs import JobReport
 from lawful.engine.package import write_access_package
 from lawful.engine.plan import build_plan
+from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 
 TODAY = __import__("datetime").date(2026, 11, 22)
@@ -44,6 +45,7 @@ def _erase(club: Any, sessions: sessionmaker[Session], keyring: Keyring, who: st
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
         )
 
 

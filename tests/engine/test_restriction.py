@@ -12,6 +12,7 @@ from lawful.engine.erasure import run_erasure
 from lawful.engine.markers import restricted_keys
 from lawful.engine.rectification import parse_corrections, run_rectification
 from lawful.engine.restriction import RestrictionReason, RestrictionResult, run_restriction
+from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 from lawful.store.models import Restriction
 
@@ -44,6 +45,7 @@ def _erase(shop: Any, sessions: sessionmaker[Session], keyring: Keyring) -> Any:
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
         )
 
 

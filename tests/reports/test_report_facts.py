@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from lawful.datamap import facts
 from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import Recipient, RecipientRole, Transfer, TransferMechanism
-from lawful.reports import facts
 
 
 @pytest.mark.parametrize(

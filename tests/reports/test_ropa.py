@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from lawful.cli import app
+from lawful.datamap import facts
 from lawful.datamap.loader import LoadedMap, load_datamap
 from lawful.law.transfers import in_eea
-from lawful.reports import facts
 from lawful.reports.ropa import (
     ControllerActivity,
     ProcessorActivity,

@@ -15,6 +15,7 @@ from lawful.engine.erasure import run_erasure
 from lawful.engine.identity import parse_identity
 from lawful.engine.markers import ISOLATED, record_index
 from lawful.engine.restriction import RestrictionReason, run_restriction
+from lawful.retention.holds import legal_holds_on
 from lawful.retention.sweep import plan_sweep, run_sweep
 from lawful.store.crypto import Keyring
 from lawful.store.models import Restriction
@@ -75,7 +76,8 @@ def test_isolated_records_are_marked_not_changed_and_erasure_still_reaches_them(
     )
     with sqlite_company.datastores() as datastores:
         erased = run_erasure(platform_sessions, datamap=sqlite_company.datamap, identity=cookie,
-                             datastores=datastores, keyring=platform_keyring, today=AS_OF)  # fmt: skip
+                             datastores=datastores, keyring=platform_keyring, today=AS_OF,
+                             holds=legal_holds_on)  # fmt: skip
     assert not [k for k in erased.summary["kept"] if k["reason"] == "restricted"]
     assert sqlite_company.table("visitors")[key]["cookie_id"] != before[key]["cookie_id"]
 

@@ -13,6 +13,7 @@ from lawful.engine.erasure import run_erasure
 from lawful.engine.identity import Identity, parse_identity
 from lawful.engine.jobs import JobReport
 from lawful.retention.errors import HoldConflictError, HoldNotFoundError, InvalidHoldError
+from lawful.retention.holds import legal_holds_on
 from lawful.retention.models import HoldScope, LegalHold
 from lawful.retention.service import (
     add_legal_hold,
@@ -77,6 +78,7 @@ def _erase(
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
         )
 
 

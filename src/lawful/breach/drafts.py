@@ -22,8 +22,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from lawful.breach.assessment import EXEMPTIONS, Exemption
 from lawful.breach.clock import breach_clock
 from lawful.breach.models import Incident
+from lawful.datamap import facts
 from lawful.datamap.models import Contact, DataMap
-from lawful.reports import facts
 from lawful.reports.render import markdown_escape
 
 Audience = Literal["authority", "people", "public", "client"]

@@ -8,12 +8,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from lawful.cli.common import (
+    DEFAULT_MAP,
+    DataDirOption,
+    MapArgument,
+    MapOption,
+    OutDir,
+    err,
+    load_checked,
+    load_or_exit,
+    out,
+    print_problems,
+)
 from lawful.datamap.checks import check_datamap
-from lawful.datamap.loader import LoadedMap, load_datamap
 from lawful.datamap.models import DataMap
-from lawful.datamap.problems import DataMapError, Problem
 
 app: typer.Typer = typer.Typer(
     name="lawful",
@@ -25,55 +34,10 @@ demo_app: typer.Typer = typer.Typer(help="The example contact-center company.")
 app.add_typer(demo_app, name="demo")
 EXAMPLE_MAP: Path = Path("examples/contact-center/lawful.yaml")
 
-out: Console = Console()
-err: Console = Console(stderr=True)
-
-DEFAULT_MAP: Path = Path("lawful.yaml")
-MapOption = Annotated[
-    Path, typer.Option("--map", "-m", help="The data map to read.", show_default=True)
-]
-OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")]
-MapArgument = Annotated[
-    Path | None, typer.Argument(help="The data map (same as --map).", show_default=False)
-]
-
-
-def _print_problems(problems: list[Problem]) -> None:
-    for problem in sorted(problems, key=Problem.sort_key):
-        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-
-
-def _load_or_exit(path: Path) -> LoadedMap:
-    """Load the map; on problems print them (one line each) and exit 1."""
-    try:
-        return load_datamap(path)
-    except DataMapError as error:
-        _print_problems(error.problems)
-        raise typer.Exit(1) from None
-
-
-def _load_checked(path: Path) -> LoadedMap:
-    """Load the map and refuse to generate documents from a map that fails its checks."""
-    loaded = _load_or_exit(path)
-    problems = check_datamap(loaded)
-    if problems:
-        _print_problems(problems)
-        err.print(f"[red]{len(problems)} problem(s)[/]: fix them (see `lawful check`) first.")
-        raise typer.Exit(1)
-    return loaded
-
-
 LiveOption = Annotated[
     bool,
     typer.Option(
         "--live", help="Also connect to every datastore and check the map against its structure."
-    ),
-]
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data",
-        help="Folder that relative `connection.path`s are read from (default: the map's folder).",
     ),
 ]
 
@@ -90,7 +54,7 @@ def check(
     With `--live`, also compare it with the live datastores (keys, foreign keys, NOT NULL,
     columns, indexes); without it nothing is contacted."""
     map_path = map_file or map_path
-    loaded = _load_or_exit(map_path)
+    loaded = load_or_exit(map_path)
     problems = check_datamap(loaded)
     if live_check:
         from lawful.discovery.drift import personal_drift
@@ -105,7 +69,7 @@ def check(
             err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
     if problems:
-        _print_problems(problems)
+        print_problems(problems)
         err.print(f"[red]{len(problems)} problem(s)[/] in {map_path}")
         raise typer.Exit(1)
     datamap = loaded.datamap
@@ -133,7 +97,7 @@ def ropa(
     """Write the GDPR Art. 30 records (controller and processor) as CSV, XLSX, HTML and JSON."""
     from lawful.reports.ropa import write_ropa
 
-    written = write_ropa(_load_checked(map_file or map_path), out_dir=out_dir)
+    written = write_ropa(load_checked(map_file or map_path), out_dir=out_dir)
     for path in written:
         out.print(f"wrote {path}")
 
@@ -147,7 +111,7 @@ def notice(
     """Write the privacy notice (HTML and Markdown) generated from the data map."""
     from lawful.reports.notice import write_notice
 
-    written = write_notice(_load_checked(map_file or map_path), out_dir=out_dir)
+    written = write_notice(load_checked(map_file or map_path), out_dir=out_dir)
     for path in written:
         out.print(f"wrote {path}")
 
@@ -174,7 +138,7 @@ def import_fides(
         default, subjects = parse_subjects(subject or [])
         result = import_fides_files(datasets, system=system, subject=default, subjects=subjects)
     except FidesImportError as error:
-        _print_problems(error.problems)
+        print_problems(error.problems)
         raise typer.Exit(1) from None
     if output is None:
         print(result.yaml_text, end="")
@@ -203,7 +167,7 @@ def demo(
     from lawful.reports.notice import write_notice
     from lawful.reports.ropa import write_ropa
 
-    loaded = _load_checked(map_path)
+    loaded = load_checked(map_path)
     out.rule("Data map")
     check(map_path, map_path)
     out.rule("Example databases")
@@ -217,7 +181,7 @@ def demo(
     notice_page = out_dir / "notice" / "privacy-notice.html"
     out.print(f"\nOpen [bold]{notice_page}[/] in a browser to read the notice.")
     if serve:
-        _serve_demo(map_path=map_path, out_dir=out_dir, port=port)
+        serve_demo(map_path=map_path, out_dir=out_dir, port=port)
 
 
 @demo_app.command("generate")
@@ -256,4 +220,4 @@ from lawful.cli import (  # noqa: E402, F401
     web,
     worker,
 )
-from lawful.cli.web import _serve_demo  # noqa: E402
+from lawful.cli.web import serve_demo  # noqa: E402

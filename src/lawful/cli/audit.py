@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from lawful.cli import app, err, out
+from lawful.cli import app
+from lawful.cli.common import err, out
 
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")

@@ -10,8 +10,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from lawful.cli import DEFAULT_MAP, MapOption, app, err, out
-from lawful.cli.dsr import DataOption, OperatorOption, _dsr_errors, _dsr_runtime, _operator
+from lawful.cli import app
+from lawful.cli.common import (
+    DEFAULT_MAP,
+    DataOption,
+    MapOption,
+    OperatorOption,
+    dsr_errors,
+    dsr_runtime,
+    err,
+    operator_name,
+    out,
+)
 from lawful.datamap.models import DataMap
 
 breach_app = typer.Typer(
@@ -50,7 +60,7 @@ def _breach_errors() -> Iterator[None]:
     from lawful.breach.errors import BreachError
 
     try:
-        with _dsr_errors():
+        with dsr_errors():
             yield
     except BreachError as error:
         err.print(f"[red]error[/] {escape(error.message)}", highlight=False, soft_wrap=True)
@@ -64,8 +74,8 @@ def _count_and_show(session: Session, datamap: DataMap, runtime: Runtime, refere
                     actor: str, count: bool) -> None:  # fmt: skip
     from datetime import UTC, datetime
 
-    from lawful.breach.render import incident_view
     from lawful.breach.service import count_affected, get_incident
+    from lawful.cli.render.breach import incident_view
 
     if count:
         count_affected(session, datamap=datamap, datastores=runtime.datastores,
@@ -113,17 +123,19 @@ def breach_open(
     aware, reported = _moment(aware_at, "--aware-at"), _moment(reported_at, "--reported-at")
     with (
         _breach_errors(),
-        _dsr_runtime(map_path, data_dir) as (datamap, runtime),
+        dsr_runtime(map_path, data_dir) as (datamap, runtime),
         runtime.sessions() as session,
     ):
         incident = open_incident(session, datamap=datamap, title=title, became_aware_at=aware,
-                                 actor=_operator(operator), systems=system or [],
+                                 actor=operator_name(operator), systems=system or [],
                                  datasets=dataset or [], nature=nature, kinds=kind or [],
                                  role=OurRole(role) if role else None, reported_by=reported_by,
                                  reported_to_us_at=reported)  # fmt: skip
         session.commit()
         out.print(f"opened {incident.reference}")
-        _count_and_show(session, datamap, runtime, incident.reference, _operator(operator), count)
+        _count_and_show(
+            session, datamap, runtime, incident.reference, operator_name(operator), count
+        )
 
 
 @breach_app.command("update")
@@ -186,12 +198,12 @@ def breach_update(
     )  # fmt: skip
     with (
         _breach_errors(),
-        _dsr_runtime(map_path, data_dir) as (datamap, runtime),
+        dsr_runtime(map_path, data_dir) as (datamap, runtime),
         runtime.sessions() as session,
     ):
         update_incident(session, datamap=datamap, reference=reference, changes=changes,
-                        actor=_operator(operator), note=note)  # fmt: skip
-        _count_and_show(session, datamap, runtime, reference, _operator(operator), count)
+                        actor=operator_name(operator), note=note)  # fmt: skip
+        _count_and_show(session, datamap, runtime, reference, operator_name(operator), count)
 
 
 @breach_app.command("show")
@@ -205,13 +217,13 @@ def breach_show(
     """Show one incident (clock, counts, Art. 33(3) items, who to tell), or the register."""
     from datetime import UTC, datetime
 
-    from lawful.breach.render import incident_view, incidents_table
     from lawful.breach.service import get_incident, list_incidents
+    from lawful.cli.render.breach import incident_view, incidents_table
 
     now = datetime.now(UTC)
     with (
         _breach_errors(),
-        _dsr_runtime(map_path, data_dir) as (datamap, runtime),
+        dsr_runtime(map_path, data_dir) as (datamap, runtime),
         runtime.sessions() as session,
     ):
         if reference is None:
@@ -239,15 +251,15 @@ def breach_draft(
     from datetime import UTC, datetime
 
     from lawful.breach.drafts import AUDIENCES, make_draft, render_draft
-    from lawful.breach.render import write_people_csv
     from lawful.breach.service import get_incident, list_people
+    from lawful.cli.render.breach import write_people_csv
 
     if to not in AUDIENCES or output_format not in {"md", "html"}:
         err.print(f"[red]error[/] --to is one of {', '.join(AUDIENCES)}; --format is md or html")
         raise typer.Exit(1)
     with (
         _breach_errors(),
-        _dsr_runtime(map_path, data_dir) as (datamap, runtime),
+        dsr_runtime(map_path, data_dir) as (datamap, runtime),
         runtime.sessions() as session,
     ):
         incident = get_incident(session, reference=reference)
@@ -256,7 +268,7 @@ def breach_draft(
         text = render_draft(draft, kind="html" if output_format == "html" else "md")
         if recipients is not None:
             found = list_people(session, datamap=datamap, datastores=runtime.datastores,
-                                reference=reference, actor=_operator(operator))  # fmt: skip
+                                reference=reference, actor=operator_name(operator))  # fmt: skip
             session.commit()
             write_people_csv(recipients, found.persons)
             err.print(f"wrote {recipients}: {found.people} people to tell")

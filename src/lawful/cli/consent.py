@@ -14,8 +14,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from lawful.cli import DEFAULT_MAP, MapOption, app, err, out
-from lawful.cli.dsr import OperatorOption, _dsr_errors, _dsr_runtime, _operator
+from lawful.cli import app
+from lawful.cli.common import (
+    DEFAULT_MAP,
+    MapOption,
+    OperatorOption,
+    dsr_errors,
+    dsr_runtime,
+    err,
+    operator_name,
+    out,
+)
 
 if TYPE_CHECKING:
     from lawful.consent.notices import ReconsentEntry
@@ -43,7 +52,7 @@ def _consent_errors() -> Iterator[None]:
     from lawful.consent.errors import ConsentError
 
     try:
-        with _dsr_errors():
+        with dsr_errors():
             yield
     except ConsentError as error:
         err.print(f"[red]error[/] {escape(error.message)}", highlight=False, soft_wrap=True)
@@ -73,7 +82,7 @@ def consent_check(
 
     with (
         _consent_errors(),
-        _dsr_runtime(map_path, None) as (datamap, runtime),
+        dsr_runtime(map_path, None) as (datamap, runtime),
         runtime.sessions() as session,
     ):
         decision = check_consent(session, datamap=datamap, keyring=runtime.keyring,
@@ -91,18 +100,18 @@ def consent_history(
     subject: SubjectOption, map_path: MapOption = DEFAULT_MAP, operator: OperatorOption = None
 ) -> None:
     """A person's consent events, oldest first, and their decisions now (audited)."""
+    from lawful.cli.render.consent import decisions_table, history_table
     from lawful.consent.ledger_report import look_up_person
-    from lawful.consent.render import decisions_table, history_table
     from lawful.store.models import utcnow
 
     with (
         _consent_errors(),
-        _dsr_runtime(map_path, None) as (datamap, runtime),
+        dsr_runtime(map_path, None) as (datamap, runtime),
         runtime.sessions() as session,
     ):
         found = look_up_person(session, datamap=datamap, keyring=runtime.keyring,
                                subject=_subject(subject, datamap),
-                               actor=_operator(operator), now=utcnow())  # fmt: skip
+                               actor=operator_name(operator), now=utcnow())  # fmt: skip
         out.print(history_table(found))
         session.commit()  # the audit entry of the look-up
     out.print(decisions_table(found.decisions))
@@ -116,7 +125,7 @@ def consent_expire(map_path: MapOption = DEFAULT_MAP) -> None:
 
     with (
         _consent_errors(),
-        _dsr_runtime(map_path, None) as (_, runtime),
+        dsr_runtime(map_path, None) as (_, runtime),
         runtime.sessions() as session,
     ):
         count = record_expiries(session, now=utcnow())
@@ -127,12 +136,12 @@ def consent_expire(map_path: MapOption = DEFAULT_MAP) -> None:
 @consent_app.command("notices")
 def consent_notices(map_path: MapOption = DEFAULT_MAP) -> None:
     """The published notice versions, oldest first."""
+    from lawful.cli.render.consent import notices_table
     from lawful.consent.ledger_report import notice_rows
-    from lawful.consent.render import notices_table
 
     with (
         _consent_errors(),
-        _dsr_runtime(map_path, None) as (_, runtime),
+        dsr_runtime(map_path, None) as (_, runtime),
         runtime.sessions() as session,
     ):
         rows = notice_rows(session)
@@ -158,10 +167,10 @@ def consent_publish(
 
     with (
         _consent_errors(),
-        _dsr_runtime(map_path, None) as (datamap, runtime),
+        dsr_runtime(map_path, None) as (datamap, runtime),
         runtime.sessions() as session,
     ):
-        notice = publish_notice(session, datamap=datamap, actor=_operator(operator),
+        notice = publish_notice(session, datamap=datamap, actor=operator_name(operator),
                                 material=material, version=version, purposes=purpose or None,
                                 summary=summary)  # fmt: skip
         line = f"published notice {notice.version} (sha256 {notice.sha256[:16]}…)"
@@ -185,7 +194,7 @@ def consent_reconsent(
 
     with (
         _consent_errors(),
-        _dsr_runtime(map_path, None) as (datamap, runtime),
+        dsr_runtime(map_path, None) as (datamap, runtime),
         runtime.sessions() as session,
     ):
         found = reconsent_for(session, datamap=datamap, keyring=runtime.keyring,

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from lawful.cli import app, err, out
-from lawful.cli.dsr import OperatorOption, _dsr_errors, _operator, _store_sessions
+from lawful.cli import app
+from lawful.cli.common import OperatorOption, dsr_errors, err, operator_name, out, store_sessions
 
 drp_app = typer.Typer(
     help="The Data Rights Protocol 1.0 (authorized agents).", no_args_is_help=True
@@ -27,7 +27,7 @@ def _agent_errors() -> Iterator[None]:
     from lawful.interop.drp.agents import AgentError
 
     try:
-        with _dsr_errors():
+        with dsr_errors():
             yield
     except AgentError as error:
         err.print(f"[red]error[/] {escape(str(error))}", highlight=False, soft_wrap=True)
@@ -49,8 +49,8 @@ def agent_add(
 
     entry = AgentEntry(agent_id, name, verify_key, web_url, None, technical_contact,
                        business_contact)  # fmt: skip
-    with _agent_errors(), _store_sessions() as sessions, sessions() as session:
-        add_agent(session, entry=entry, actor=_operator(operator))
+    with _agent_errors(), store_sessions() as sessions, sessions() as session:
+        add_agent(session, entry=entry, actor=operator_name(operator))
         session.commit()
     out.print(f"[green]ok[/] agent {escape(agent_id)} saved")
 
@@ -63,14 +63,14 @@ def agent_import(
     """Trust every agent of a directory file (DRP 1.0 §3.05.1 entries), all or none."""
     from lawful.interop.drp.agents import AgentError, import_agents
 
-    with _agent_errors(), _store_sessions() as sessions, sessions() as session:
+    with _agent_errors(), store_sessions() as sessions, sessions() as session:
         try:
             entries = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise AgentError(f"{path}: not a readable JSON file ({error})") from None
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise AgentError(f"{path}: give a JSON list of agent entries (objects)")
-        saved = import_agents(session, entries=entries, actor=_operator(operator))
+        saved = import_agents(session, entries=entries, actor=operator_name(operator))
         session.commit()
     out.print(f"[green]ok[/] {len(saved)} agents saved")
 
@@ -80,7 +80,7 @@ def agent_list() -> None:
     """The agents trusted: id, name, technical contact."""
     from lawful.interop.drp.repository import list_agents
 
-    with _agent_errors(), _store_sessions() as sessions, sessions() as session:
+    with _agent_errors(), store_sessions() as sessions, sessions() as session:
         lines = [f"{a.id}\t{a.name}\t{a.technical_contact or '-'}" for a in list_agents(session)]
     out.print("\n".join(lines) or "no agents", markup=False, highlight=False)
 
@@ -90,7 +90,7 @@ def agent_remove(agent_id: str, operator: OperatorOption = None) -> None:
     """Stop trusting an agent: its tokens stop working; its requests stay."""
     from lawful.interop.drp.agents import remove_agent
 
-    with _agent_errors(), _store_sessions() as sessions, sessions() as session:
-        remove_agent(session, agent_id=agent_id, actor=_operator(operator))
+    with _agent_errors(), store_sessions() as sessions, sessions() as session:
+        remove_agent(session, agent_id=agent_id, actor=operator_name(operator))
         session.commit()
     out.print(f"[green]ok[/] agent {escape(agent_id)} removed")

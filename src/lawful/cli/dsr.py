@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from lawful.cli import DEFAULT_MAP, MapOption, _load_or_exit, app, err, out
-from lawful.datamap.models import DataMap
+from lawful.cli import app
+from lawful.cli.common import (
+    DEFAULT_MAP,
+    BatchOption,
+    DataOption,
+    DryRunOption,
+    IdentityOption,
+    MapOption,
+    OperatorOption,
+    dsr_errors,
+    dsr_runtime,
+    err,
+    identity_or_exit,
+    load_or_exit,
+    operator_name,
+    out,
+    store_sessions,
+)
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
-    from lawful.engine.identity import Identity
-    from lawful.engine.runtime import Runtime
+    pass
 
 dsr_app = typer.Typer(
     help="Rights requests over the datastores: plan, access, erase, rectify, restrict.",
@@ -29,90 +38,15 @@ app.add_typer(dsr_app, name="dsr")
 db_app = typer.Typer(help="The platform's own database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-IdentityOption = Annotated[
-    list[str],
-    typer.Option("--identity", "-i", help="TYPE=VALUE, e.g. email=ann@example.org (repeatable)."),
-]
-DataOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data",
-        help="Folder that relative `connection.path`s are read from "
-        "(default: LAWFUL_DATASTORE_DIR, else the map's folder).",
-    ),
-]
-DryRunOption = Annotated[
-    bool, typer.Option("--dry-run", help="Show what would happen; change nothing.")
-]
-BatchOption = Annotated[
-    int, typer.Option("--batch-size", min=1, max=10_000, help="Rows per checkpointed step.")
-]
-OperatorOption = Annotated[
-    str | None,
-    typer.Option("--operator", help="Who runs this, for the audit trail (default: your login)."),
-]
-
-
-def _operator(given: str | None) -> str:
-    import getpass
-
-    return given or f"cli:{getpass.getuser()}"
-
-
-@contextmanager
-def _dsr_errors() -> Iterator[None]:
-    """Errors for people: one line each, no traceback, exit 1."""
-    from lawful.config import SettingsError
-    from lawful.engine.errors import EngineError
-    from lawful.store.crypto import DecryptionError
-    from lawful.store.migrate import StoreNotReadyError
-
-    try:
-        yield
-    except EngineError as error:
-        for problem in error.problems:
-            err.print(f"[red]error[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-    except (SettingsError, StoreNotReadyError, DecryptionError) as error:
-        err.print(f"[red]error[/] {escape(str(error))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-
-
-@contextmanager
-def _dsr_runtime(map_path: Path, data_dir: Path | None) -> Iterator[tuple[DataMap, Runtime]]:
-    from lawful.config import load_settings
-    from lawful.engine.runtime import open_runtime
-
-    loaded = _load_or_exit(map_path)
-    settings = load_settings()
-    base_dir = data_dir or settings.datastore_dir or loaded.path.parent
-    with open_runtime(
-        settings=settings, datamap=loaded.datamap, base_dir=base_dir, environ=os.environ
-    ) as runtime:
-        if runtime.key_generated_at is not None:
-            err.print(
-                f"[yellow]note[/] generated a new encryption key in {runtime.key_generated_at} "
-                "(mode 0600): back it up, or set LAWFUL_ENCRYPTION_KEY; without it, stored "
-                "requests cannot be read"
-            )
-        yield loaded.datamap, runtime
-
-
-def _identity_or_exit(pairs: list[str], datamap: DataMap) -> Identity:
-    from lawful.engine.identity import parse_identity
-
-    with _dsr_errors():
-        return parse_identity(pairs, datamap=datamap)
-
 
 @dsr_app.command("plan")
 def dsr_plan(identity: IdentityOption, map_path: MapOption = DEFAULT_MAP) -> None:
     """Print the datasets that would be read, in order, with their keys. Touches nothing."""
+    from lawful.cli.render.engine import plan_table
     from lawful.engine.plan import build_plan
-    from lawful.engine.render import plan_table
 
-    datamap = _load_or_exit(map_path).datamap
-    plan = build_plan(datamap=datamap, identity=_identity_or_exit(identity, datamap))
+    datamap = load_or_exit(map_path).datamap
+    plan = build_plan(datamap=datamap, identity=identity_or_exit(identity, datamap))
     for renderable in plan_table(plan):
         out.print(renderable)
 
@@ -131,12 +65,12 @@ def dsr_access(
     dry_run: DryRunOption = False,
 ) -> None:
     """Collect every record about the person into a package (ZIP: JSON, CSV, HTML report)."""
+    from lawful.cli.render.engine import access_lines
     from lawful.engine.access import run_access
     from lawful.engine.package import write_access_package
-    from lawful.engine.render import access_lines
 
-    with _dsr_errors(), _dsr_runtime(map_path, data_dir) as (datamap, runtime):
-        person = _identity_or_exit(identity, datamap)
+    with dsr_errors(), dsr_runtime(map_path, data_dir) as (datamap, runtime):
+        person = identity_or_exit(identity, datamap)
         with runtime.sessions() as session:
             result = run_access(session, datamap=datamap, identity=person,
                                 datastores=runtime.datastores, keyring=runtime.keyring,
@@ -157,23 +91,26 @@ def dsr_erase(
     batch_size: BatchOption = 500,
 ) -> None:
     """Erase the person everywhere (mask or delete per the map), as a resumable job."""
+    from lawful.cli.render.engine import erasure_preview_lines, report_lines, step_progress
     from lawful.engine.erasure import preview_erasure, run_erasure
-    from lawful.engine.render import erasure_preview_lines, report_lines, step_progress
+    from lawful.retention.holds import legal_holds_on
 
     today = date.today()
-    with _dsr_errors(), _dsr_runtime(map_path, data_dir) as (datamap, runtime):
-        person = _identity_or_exit(identity, datamap)
+    with dsr_errors(), dsr_runtime(map_path, data_dir) as (datamap, runtime):
+        person = identity_or_exit(identity, datamap)
         if dry_run:
             with runtime.sessions() as session:
                 preview = preview_erasure(session, datamap=datamap, identity=person,
                                           datastores=runtime.datastores, keyring=runtime.keyring,
-                                          today=today, rehearse=True)  # fmt: skip
+                                          today=today, holds=legal_holds_on,
+                                          rehearse=True)  # fmt: skip
             lines, failed = erasure_preview_lines(preview.summary()), False
         else:
             with step_progress(err) as progress:
                 report = run_erasure(runtime.sessions, datamap=datamap, identity=person,
                                      datastores=runtime.datastores, keyring=runtime.keyring,
-                                     today=today, batch_size=batch_size, progress=progress)  # fmt: skip
+                                     today=today, holds=legal_holds_on, batch_size=batch_size,
+                                     progress=progress)  # fmt: skip
             lines, failed = report_lines(report), report.status != "done"
     for line in lines:
         out.print(line, highlight=False)
@@ -194,15 +131,15 @@ def dsr_rectify(
     batch_size: BatchOption = 500,
 ) -> None:
     """Set corrected values on the person's records (checked per category first)."""
+    from lawful.cli.render.engine import changes_lines, report_lines, step_progress
     from lawful.engine.rectification import (
         parse_corrections,
         preview_rectification,
         run_rectification,
     )
-    from lawful.engine.render import changes_lines, report_lines, step_progress
 
-    with _dsr_errors(), _dsr_runtime(map_path, data_dir) as (datamap, runtime):
-        person = _identity_or_exit(identity, datamap)
+    with dsr_errors(), dsr_runtime(map_path, data_dir) as (datamap, runtime):
+        person = identity_or_exit(identity, datamap)
         wanted = parse_corrections(corrections, datamap=datamap)
         if dry_run:
             with runtime.sessions() as session:
@@ -249,8 +186,8 @@ def dsr_restrict(
             f"[red]error[/] unknown reason {reason!r}: use one of {', '.join(RestrictionReason)}"
         )
         raise typer.Exit(1)
-    with _dsr_errors(), _dsr_runtime(map_path, data_dir) as (datamap, runtime):
-        person = _identity_or_exit(identity, datamap)
+    with dsr_errors(), dsr_runtime(map_path, data_dir) as (datamap, runtime):
+        person = identity_or_exit(identity, datamap)
         with runtime.sessions() as session:
             result = run_restriction(session, datamap=datamap, identity=person,
                                      datastores=runtime.datastores, keyring=runtime.keyring,
@@ -262,31 +199,13 @@ def dsr_restrict(
               f"{' (dry run: nothing saved)' if dry_run else ''} — job {result.job_id}")  # fmt: skip
 
 
-@contextmanager
-def _store_sessions() -> Iterator[sessionmaker[Session]]:
-    """The platform store alone (no data map, no datastore)."""
-    from lawful.config import load_settings
-    from lawful.store.db import create_store_engine, session_factory
-    from lawful.store.migrate import ensure_store
-
-    settings = load_settings()
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ensure_store(url=settings.store_url(), upgrade=settings.database_url is None)
-    engine = create_store_engine(settings.store_url())
-    try:
-        yield session_factory(engine)
-    finally:
-        engine.dispose()
-
-
 @dsr_app.command("jobs")
 def dsr_jobs() -> None:
     """List unfinished jobs: id, request, right, state, when, datastores, what failed."""
+    from lawful.cli.render.engine import job_lines
     from lawful.engine.jobboard import unfinished_job_lines
-    from lawful.engine.render import job_lines
 
-    with _dsr_errors(), _store_sessions() as sessions, sessions() as session:
+    with dsr_errors(), store_sessions() as sessions, sessions() as session:
         lines = job_lines(unfinished_job_lines(session))
     for line in lines:
         out.print(line, highlight=False, soft_wrap=True)
@@ -301,8 +220,8 @@ def dsr_cancel(
     plans it afresh."""
     from lawful.engine.jobboard import cancel_job
 
-    with _dsr_errors(), _store_sessions() as sessions, sessions() as session:
-        line = cancel_job(session, job_id=job_id, actor=_operator(operator))
+    with dsr_errors(), store_sessions() as sessions, sessions() as session:
+        line = cancel_job(session, job_id=job_id, actor=operator_name(operator))
         session.commit()
     out.print(
         f"cancelled {line.right} job {line.job_id} (was {line.status})",

@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from lawful.cli import DEFAULT_MAP, DataDirOption, MapOption, _load_or_exit, app, err, out
+from lawful.cli import app
+from lawful.cli.common import DEFAULT_MAP, DataDirOption, MapOption, err, load_or_exit, out
 from lawful.connectors.schema import LiveTable
 
 
@@ -25,7 +26,7 @@ def inspect_system(
     from lawful.connectors.base import ConnectorError
     from lawful.engine.live import read_system_schema
 
-    loaded = _load_or_exit(map_path)
+    loaded = load_or_exit(map_path)
     base_dir = data_dir or loaded.path.parent
     try:
         live = read_system_schema(

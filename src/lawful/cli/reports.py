@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from lawful.cli import app, err, out
+from lawful.cli import app
+from lawful.cli.common import err, out
 
 report_app = typer.Typer(help="Reports over the rights requests.", no_args_is_help=True)
 app.add_typer(report_app, name="report")

@@ -6,8 +6,8 @@ import os
 
 import typer
 
-from lawful.cli import DEFAULT_MAP, MapOption, app, out
-from lawful.cli.dsr import DataOption, _dsr_errors, _dsr_runtime
+from lawful.cli import app
+from lawful.cli.common import DEFAULT_MAP, DataOption, MapOption, dsr_errors, dsr_runtime, out
 
 requests_app = typer.Typer(help="Rights requests: housekeeping.", no_args_is_help=True)
 app.add_typer(requests_app, name="requests")
@@ -22,7 +22,7 @@ def requests_sweep(map_path: MapOption = DEFAULT_MAP, data_dir: DataOption = Non
     from lawful.requests.records import expire_unverified_requests, purge_expired_records
     from lawful.worker.jobs import build_runtime
 
-    with _dsr_errors(), _dsr_runtime(map_path, data_dir) as (datamap, runtime):
+    with dsr_errors(), dsr_runtime(map_path, data_dir) as (datamap, runtime):
         base = data_dir if data_dir is not None else map_path.resolve().parent
         requests = build_runtime(settings=load_settings(), datamap=datamap, keyring=runtime.keyring,
                                  sessions=runtime.sessions, environ=os.environ,

@@ -11,15 +11,20 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from lawful.cli import DEFAULT_MAP, MapArgument, MapOption, app, err, out
-from lawful.cli.dsr import (
+from lawful.cli import app
+from lawful.cli.common import (
+    DEFAULT_MAP,
     BatchOption,
     DataOption,
+    MapArgument,
+    MapOption,
     OperatorOption,
-    _dsr_errors,
-    _dsr_runtime,
-    _identity_or_exit,
-    _operator,
+    dsr_errors,
+    dsr_runtime,
+    err,
+    identity_or_exit,
+    operator_name,
+    out,
 )
 
 retention_app = typer.Typer(
@@ -55,7 +60,7 @@ def _retention_errors() -> Iterator[None]:
     from lawful.retention.errors import RetentionError
 
     try:
-        with _dsr_errors():
+        with dsr_errors():
             yield
     except RetentionError as error:
         err.print(f"[red]error[/] {escape(error.message)}", highlight=False, soft_wrap=True)
@@ -70,14 +75,14 @@ def retention_plan(
     data_dir: DataOption = None,
 ) -> None:
     """Show, per dataset and rule, how many records are due and why. Changes nothing."""
-    from lawful.retention.render import citations, outcomes_table, protection_lines
+    from lawful.cli.render.retention import citations, outcomes_table, protection_lines
     from lawful.retention.requests_link import open_request_identities
     from lawful.retention.sweep import plan_sweep
 
     day = _as_of(as_of)
     with (
         _retention_errors(),
-        _dsr_runtime(map_file or map_path, data_dir) as (datamap, runtime),
+        dsr_runtime(map_file or map_path, data_dir) as (datamap, runtime),
         runtime.sessions() as session,
     ):
         requests = open_request_identities(keyring=runtime.keyring, datamap=datamap)
@@ -103,20 +108,20 @@ def retention_run(
     operator: OperatorOption = None,
 ) -> None:
     """Apply each rule's end action to the records past their period, as a resumable job."""
-    from lawful.engine.render import step_progress
-    from lawful.retention.render import outcomes_table, protection_lines
+    from lawful.cli.render.engine import step_progress
+    from lawful.cli.render.retention import outcomes_table, protection_lines
     from lawful.retention.requests_link import open_request_identities
     from lawful.retention.sweep import run_sweep
 
     day = _as_of(as_of)
     with (
         _retention_errors(),
-        _dsr_runtime(map_file or map_path, data_dir) as (datamap, runtime),
+        dsr_runtime(map_file or map_path, data_dir) as (datamap, runtime),
         step_progress(err) as progress,
     ):
         requests = open_request_identities(keyring=runtime.keyring, datamap=datamap)
         report = run_sweep(runtime.sessions, datamap=datamap, datastores=runtime.datastores,
-                           keyring=runtime.keyring, as_of=day, operator=_operator(operator),
+                           keyring=runtime.keyring, as_of=day, operator=operator_name(operator),
                            open_requests=requests, batch_size=batch_size, progress=progress)  # fmt: skip
     for note in report.notes:
         out.print(f"[yellow]note[/] {escape(note)}")
@@ -158,7 +163,7 @@ def retention_schedule(
         err.print("[red]error[/] set --interval-hours or LAWFUL_RETENTION_INTERVAL_HOURS above 0")
         raise typer.Exit(1)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    with _retention_errors(), _dsr_runtime(map_file or map_path, data_dir) as (datamap, runtime):
+    with _retention_errors(), dsr_runtime(map_file or map_path, data_dir) as (datamap, runtime):
         base_dir = data_dir if data_dir is not None else (map_file or map_path).resolve().parent
         stop = threading.Event()
 
@@ -197,11 +202,11 @@ def hold_add(
     from lawful.retention.service import add_legal_hold, refresh_held_records
 
     scope = HoldScope.case if case else HoldScope.person if identity else HoldScope.dataset
-    with _retention_errors(), _dsr_runtime(map_path, data_dir) as (datamap, runtime):
-        people = [_identity_or_exit(identity, datamap)] if identity else []
+    with _retention_errors(), dsr_runtime(map_path, data_dir) as (datamap, runtime):
+        people = [identity_or_exit(identity, datamap)] if identity else []
         with runtime.sessions() as session:
             hold = add_legal_hold(session, keyring=runtime.keyring, datamap=datamap, scope=scope,
-                                  reason=reason, owner=owner, actor=_operator(operator),
+                                  reason=reason, owner=owner, actor=operator_name(operator),
                                   people=people, datasets=dataset or [], reference=case)  # fmt: skip
             session.commit()
             hold_id = hold.id
@@ -224,12 +229,12 @@ def hold_list(
     data_dir: DataOption = None,
 ) -> None:
     """List legal holds with what they cover, their reason and owner."""
-    from lawful.retention.render import holds_table
+    from lawful.cli.render.retention import holds_table
     from lawful.retention.service import list_legal_holds, view_hold
 
     with (
         _retention_errors(),
-        _dsr_runtime(map_path, data_dir) as (datamap, runtime),
+        dsr_runtime(map_path, data_dir) as (datamap, runtime),
         runtime.sessions() as session,
     ):
         holds = list_legal_holds(session, include_released=include_released)
@@ -250,9 +255,9 @@ def hold_release(
 
     with (
         _retention_errors(),
-        _dsr_runtime(map_path, data_dir) as (_, runtime),
+        dsr_runtime(map_path, data_dir) as (_, runtime),
         runtime.sessions() as session,
     ):
-        release_legal_hold(session, hold_id=hold_id, actor=_operator(operator), note=note)
+        release_legal_hold(session, hold_id=hold_id, actor=operator_name(operator), note=note)
         session.commit()
     out.print(f"released legal hold {hold_id}")

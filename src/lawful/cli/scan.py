@@ -15,7 +15,8 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from lawful.cli import DataDirOption, _load_or_exit, app, err, out
+from lawful.cli import app
+from lawful.cli.common import DataDirOption, dsr_errors, err, load_or_exit, out, store_sessions
 
 if TYPE_CHECKING:
     from lawful.datamap.models import DataMap
@@ -66,7 +67,7 @@ def scan(
     if record and map_path is None:
         err.print("[red]error[/] --record records the scan of a map's systems: give --map FILE")
         raise typer.Exit(1)
-    loaded = _load_or_exit(map_path) if map_path is not None else None
+    loaded = load_or_exit(map_path) if map_path is not None else None
     datamap = loaded.datamap if loaded else None
     started = utcnow()
     try:
@@ -93,10 +94,9 @@ def scan(
 
 
 def _record(datamap: DataMap, systems: list[ScannedSystem], started: datetime) -> None:
-    from lawful.cli.dsr import _dsr_errors, _store_sessions
     from lawful.discovery.tasks import record_systems
 
-    with _dsr_errors(), _store_sessions() as sessions:
+    with dsr_errors(), store_sessions() as sessions:
         runs = record_systems(sessions, datamap=datamap, scanned=systems, started=started,
                               requested_by="cli")  # fmt: skip
     err.print(f"recorded {len(runs)} scan run(s): see the console's Discovery page")

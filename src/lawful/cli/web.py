@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from lawful.cli import _load_checked, app, err, out
-from lawful.cli.dsr import DataOption
+from lawful.cli import app
+from lawful.cli.common import DataOption, configured, err, out, web_errors
 
 if TYPE_CHECKING:
     from lawful.config import Settings
-    from lawful.datamap.loader import LoadedMap
 
 user_app = typer.Typer(help="Staff accounts of the admin console.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 DEMO_HOST = "127.0.0.1"
-
-
-@contextmanager
-def _web_errors() -> Iterator[None]:
-    """Setting, store and map errors as one line each, no traceback, exit 1."""
-    from lawful.config import SettingsError
-    from lawful.store.migrate import StoreNotReadyError
-
-    try:
-        yield
-    except (SettingsError, StoreNotReadyError) as error:
-        err.print(f"[red]error[/] {escape(str(error))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -55,23 +39,9 @@ def serve(
     ] = 1,
 ) -> None:
     """Run the web server: privacy center (/privacy), admin console (/admin), API (/docs)."""
-    with _web_errors():
+    with web_errors():
         settings, _ = configured(map_path, data_dir)
     _run_server(settings, host=host, port=port, workers=workers)
-
-
-def configured(map_path: Path | None, data_dir: Path | None) -> tuple[Settings, LoadedMap]:
-    """Settings with the map and datastore folder of the command line; the map checked."""
-    from lawful.config import SettingsError, load_settings
-
-    settings = load_settings()
-    chosen = map_path or settings.map_path
-    if chosen is None:
-        raise SettingsError("no data map: pass --map lawful.yaml or set LAWFUL_MAP_PATH")
-    update: dict[str, object] = {"map_path": chosen}
-    if data_dir is not None:
-        update["datastore_dir"] = data_dir
-    return settings.model_copy(update=update), _load_checked(chosen)
 
 
 def _run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
@@ -87,7 +57,7 @@ def _run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -
     # idle timeout of the usual proxies and clients (60 s), so a request sent on a
     # connection the server is closing at that very moment cannot happen in between.
     options.update(timeout_keep_alive=75)
-    with _web_errors():
+    with web_errors():
         options.update(proxy_options(settings))
         if workers == 1:
             uvicorn.run(create_app(settings), **options)
@@ -160,7 +130,7 @@ def user_create(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _web_errors(), open_store(load_settings()) as store, store.sessions() as session:
+    with web_errors(), open_store(load_settings()) as store, store.sessions() as session:
         try:
             user = create_user(
                 session,
@@ -178,12 +148,12 @@ def user_create(
     out.print(f"[green]ok[/] created {escape(name)} ({role}), id {user.id}")
 
 
-def _serve_demo(*, map_path: Path, out_dir: Path, port: int) -> None:
+def serve_demo(*, map_path: Path, out_dir: Path, port: int) -> None:
     from lawful.config import load_settings
     from lawful.web.demo import prepare_demo
 
     out.rule("Privacy center and admin console")
-    with _web_errors():
+    with web_errors():
         demo = prepare_demo(
             base=load_settings(),
             map_path=map_path,

@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from lawful.cli import app, out
-from lawful.cli.dsr import DataOption
-from lawful.cli.web import _web_errors, configured
+from lawful.cli import app
+from lawful.cli.common import DataOption, configured, out, web_errors
 
 MapFlag = Annotated[
     Path | None,
@@ -31,7 +30,7 @@ def worker(
     clients and retention sweeps. Start several for more throughput; stop with SIGTERM."""
     from lawful.worker.process import run_worker
 
-    with _web_errors():
+    with web_errors():
         settings, loaded = configured(map_path, data_dir)
         run_worker(settings, loaded=loaded, concurrency=concurrency, name=name)
 
@@ -42,7 +41,7 @@ def status(map_path: MapFlag = None, data_dir: DataOption = None) -> None:
     down. Exits 1 when anything is down."""
     from lawful.worker.status import installation_status
 
-    with _web_errors():
+    with web_errors():
         settings, loaded = configured(map_path, data_dir)
         report = installation_status(settings, loaded=loaded)
     table = Table("component", "status", "details")

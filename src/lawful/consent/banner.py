@@ -27,8 +27,8 @@ from lawful.consent.models import ConsentEvent, ConsentState, SubjectKind
 from lawful.consent.policy import CookieCategory, policy_for
 from lawful.consent.service import ConsentEntry, Evidence, record_consent
 from lawful.consent.subjects import normalise_subject
+from lawful.datamap.facts import human_duration
 from lawful.datamap.models import DataMap, TrackerCategory
-from lawful.reports.facts import human_duration
 from lawful.store.crypto import Keyring
 
 CHOICE_COOKIE = "lawful_consent"

@@ -17,8 +17,8 @@ from lawful.consent import repository
 from lawful.consent.errors import ConsentNotFoundError
 from lawful.consent.models import ConsentEvent
 from lawful.consent.service import SUBJECT_CONTEXT
+from lawful.datamap import facts
 from lawful.datamap.models import Address, DataMap, Purpose
-from lawful.reports import facts
 from lawful.store.crypto import Keyring
 
 RECORD_FIELDS = (

@@ -24,23 +24,17 @@ from lawful.engine.apply import rehearse_changes
 from lawful.engine.binding import resume_or_replan, rows_of
 from lawful.engine.collect import Collected, Record
 from lawful.engine.datastores import Datastores
-from lawful.engine.holds import (
-    Hold,
-    LegalHolds,
-    holds_on,
-    legal_holds_on,
-    legal_obligation_rules,
-)
+from lawful.engine.holds import Hold, HoldsReader, LegalHolds, holds_on, legal_obligation_rules
 from lawful.engine.identity import Identity
 from lawful.engine.jobs import (
     DEFAULT_BATCH,
     Change,
     Finisher,
     JobReport,
+    Planned,
     Progress,
-    create_job,
+    create_or_resume,
     open_identity,
-    run_job,
     seal_identity,
 )
 from lawful.engine.keys import key_row
@@ -240,13 +234,15 @@ def run_erasure(
     datastores: Datastores,
     keyring: Keyring,
     today: date,
+    holds: HoldsReader,
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
     request_ref: str | None = None,
 ) -> JobReport:
     """Erase the person everywhere the map reaches, as a durable job: an unfinished erasure
     for the same person is resumed, never planned again — unless its map or datastores
-    changed (`lawful.engine.binding`). The runner owns the commits."""
+    changed (`lawful.engine.binding`). `holds`: the legal holds' reader (Art. 17(3)(e)),
+    `lawful.retention.holds.legal_holds_on`. The runner owns the commits."""
     with sessions() as session:
         _, index = seal_identity(keyring, identity)
         job = repository.unfinished_job(session, kind=JobKind.erase, identity_index=index)
@@ -254,8 +250,8 @@ def run_erasure(
             job = resume_or_replan(
                 session, job=job, datamap=datamap, datastores=datastores, keyring=keyring
             )
-        resumed = job is not None
-        if job is None:
+
+        def plan() -> Planned:
             erasure = preview_erasure(
                 session,
                 datamap=datamap,
@@ -263,27 +259,22 @@ def run_erasure(
                 datastores=datastores,
                 keyring=keyring,
                 today=today,
+                holds=holds,
             )
-            job = create_job(
-                session,
-                kind=JobKind.erase,
-                identity=identity,
-                keyring=keyring,
-                datamap=datamap,
-                changes=erasure.changes,
-                summary=erasure.summary(),
-                batch_size=batch_size,
-                datastores=datastores,
-                found=rows_of(erasure.collected) if erasure.collected else None,
-                request_ref=request_ref,
-            )
-            session.commit()
-        return run_job(
+            found = rows_of(erasure.collected) if erasure.collected else None
+            return Planned(erasure.changes, erasure.summary(), found)
+
+        return create_or_resume(
             session,
             job=job,
+            plan=plan,
+            kind=JobKind.erase,
+            identity=identity,
             keyring=keyring,
+            datamap=datamap,
             datastores=datastores,
-            resumed=resumed,
+            batch_size=batch_size,
+            request_ref=request_ref,
             progress=progress,
             finish=_suppress(keyring),
         )
@@ -320,6 +311,7 @@ def preview_erasure(
     datastores: Datastores,
     keyring: Keyring,
     today: date,
+    holds: HoldsReader,
     rehearse: bool = False,
 ) -> ErasurePlan:
     """What an erasure would change and keep (`--dry-run`, and the plan a job records).
@@ -336,9 +328,7 @@ def preview_erasure(
             datastores=datastores,
             keyring=keyring,
             today=today,
-            legal_holds=legal_holds_on(
-                session, keyring=keyring, identity=identity, collected=collected
-            ),
+            legal_holds=holds(session, keyring=keyring, identity=identity, collected=collected),
         )
     if rehearse:  # outside `reading()`: a rehearsal needs its own, rolled-back, transaction
         erasure.rehearsed.extend(rehearse_changes(datastores=datastores, changes=erasure.changes))

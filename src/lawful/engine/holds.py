@@ -8,7 +8,8 @@ event, has run out.
 
 GDPR Art. 17(3)(e): nor where the data is needed for legal claims. A legal hold (placed in the
 retention domain, `lawful hold add`) on the person, on a dataset or on a case keeps every
-record it covers, whole, until it is released.
+record it covers, whole, until it is released. The retention domain reads the holds
+(`HoldsReader`); the engine only honours what it is given.
 """
 
 from __future__ import annotations
@@ -16,17 +17,15 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from lawful.connectors.base import Row
+from lawful.datamap import facts
 from lawful.datamap.models import DURATION_RE, DataMap, Dataset, RetentionRule
-from lawful.engine import repository
 from lawful.engine.collect import Collected
 from lawful.engine.identity import Identity
-from lawful.engine.markers import record_index
-from lawful.reports import facts
 from lawful.store.crypto import Keyring
 
 
@@ -113,32 +112,11 @@ class LegalHolds:
         return self.records.get(dataset, {}).get(key)
 
 
-def legal_holds_on(
-    session: Session, *, keyring: Keyring, identity: Identity, collected: Collected
-) -> LegalHolds:
-    """Which of the person's records a legal hold keeps: all of them when one of their
-    identity values is held, those of held datasets, and those found for a held person."""
-    holds = repository.active_legal_holds(session)
-    if not holds:
-        return LegalHolds()
-    values = {keyring.index(Identity((pair,)).canonical()) for pair in identity.values}
-    on_person = next((h for h in holds for p in h.people if values & set(p.value_indexes)), None)
-    by_dataset = {d: h for h in holds for d in h.datasets}
-    indexed = {
-        record_index(keyring, dataset=d, key=k): (d, k)
-        for d, records in collected.records.items()
-        for k in records
-    }
-    by_record = repository.holds_with_records(session, record_indexes=indexed)
-    kept: dict[str, dict[Any, str]] = {}
-    for index, (dataset, key) in indexed.items():
-        hold = on_person or by_dataset.get(dataset) or by_record.get(index)
-        if hold is not None:
-            kept.setdefault(dataset, {})[key] = _hold_why(hold.reference or hold.id, hold.reason)
-    return LegalHolds(kept)
+class HoldsReader(Protocol):
+    """Reads which of the person's collected records a legal hold keeps. Legal holds are the
+    retention domain's (`lawful.retention.holds.legal_holds_on`): every caller of an erasure
+    passes it in, so the engine never reads a domain's tables."""
 
-
-def _hold_why(name: str, reason: str) -> str:
-    return (
-        f"legal hold {name} ({reason}): kept for legal claims until released — GDPR Art. 17(3)(e)"
-    )
+    def __call__(
+        self, session: Session, *, keyring: Keyring, identity: Identity, collected: Collected
+    ) -> LegalHolds: ...

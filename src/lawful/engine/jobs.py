@@ -409,3 +409,58 @@ def _outcomes(steps: list[JobStep], keyring: Keyring) -> list[DatasetOutcome]:
             )
         )
     return outcomes
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What a new job will do: its changes, the summary it records, and the rows as planned
+    (dataset → key → row: tied to the person again before a resumed run changes them)."""
+
+    changes: Sequence[Change]
+    summary: dict[str, Any]
+    found: Mapping[str, Mapping[Any, Row]] | None = None
+
+
+def create_or_resume(
+    session: Session,
+    *,
+    job: Job | None,
+    plan: Callable[[], Planned],
+    kind: JobKind,
+    identity: Identity,
+    keyring: Keyring,
+    datamap: DataMap,
+    datastores: Datastores,
+    batch_size: int = DEFAULT_BATCH,
+    request_ref: str | None = None,
+    progress: Progress | None = None,
+    finish: Finisher | None = None,
+) -> JobReport:
+    """Run `job` (an unfinished one, resumed), or else plan a new one, record and commit it,
+    then run it: the tail every person's job (erasure, rectification) shares."""
+    resumed = job is not None
+    if job is None:
+        planned = plan()
+        job = create_job(
+            session,
+            kind=kind,
+            identity=identity,
+            keyring=keyring,
+            datamap=datamap,
+            changes=planned.changes,
+            summary=planned.summary,
+            batch_size=batch_size,
+            datastores=datastores,
+            found=planned.found,
+            request_ref=request_ref,
+        )
+        session.commit()
+    return run_job(
+        session,
+        job=job,
+        keyring=keyring,
+        datastores=datastores,
+        resumed=resumed,
+        progress=progress,
+        finish=finish,
+    )

@@ -1,13 +1,13 @@
 """What the map says about each dataset, as an access report states it (GDPR Art. 15(1)–(2)):
 purposes and legal bases, categories, recipients, retention, source, automated decisions,
-transfer safeguards. Derived with `lawful.reports.facts`, so it matches the notice and RoPA."""
+transfer safeguards. Derived with `lawful.datamap.facts`, so it matches the notice and RoPA."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lawful.datamap import facts
 from lawful.datamap.models import DataMap, Dataset, LegalBasis
-from lawful.reports import facts
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from lawful.datamap import facts
 from lawful.datamap.models import DataMap
 from lawful.datamap.taxonomy import is_free_text
 from lawful.engine.access import AccessResult, DatasetAccess
@@ -28,7 +29,6 @@ from lawful.engine.erasure import left_out_entries
 from lawful.engine.labels import DatasetLabels
 from lawful.engine.redaction import WHY_OTHERS, OwnIdentifiers, own_identifiers, redact_others
 from lawful.engine.values import plain
-from lawful.reports import facts
 
 REDACTED = "[redacted: about other people]"
 # A cell starting like a formula is run by spreadsheets (OWASP "CSV injection").

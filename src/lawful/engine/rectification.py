@@ -29,9 +29,9 @@ from lawful.engine.jobs import (
     DEFAULT_BATCH,
     Change,
     JobReport,
+    Planned,
     Progress,
-    create_job,
-    run_job,
+    create_or_resume,
     seal_identity,
 )
 from lawful.engine.keys import key_row
@@ -198,8 +198,8 @@ def run_rectification(
                     )
                 ]
             )
-        resumed = job is not None
-        if job is None:
+
+        def plan() -> Planned:
             changes, kept = preview_rectification(
                 session,
                 datamap=datamap,
@@ -213,30 +213,20 @@ def run_rectification(
                 "kept": [k.as_json() for k in kept],
                 "planned": {c.dataset: {"action": c.action, "rows": len(c.rows)} for c in changes},
             }
-            job = create_job(
-                session,
-                kind=JobKind.rectify,
-                identity=identity,
-                keyring=keyring,
-                datamap=datamap,
-                changes=changes,
-                summary=summary,
-                batch_size=batch_size,
-                datastores=datastores,
-                found=read_rows(
-                    datastores,
-                    datamap=datamap,
-                    wanted={c.dataset: [key_value(r, c.key) for r in c.rows] for c in changes},
-                ),
-                request_ref=request_ref,
-            )
-            session.commit()
-        return run_job(
+            wanted = {c.dataset: [key_value(r, c.key) for r in c.rows] for c in changes}
+            return Planned(changes, summary, read_rows(datastores, datamap=datamap, wanted=wanted))
+
+        return create_or_resume(
             session,
             job=job,
+            plan=plan,
+            kind=JobKind.rectify,
+            identity=identity,
             keyring=keyring,
+            datamap=datamap,
             datastores=datastores,
-            resumed=resumed,
+            batch_size=batch_size,
+            request_ref=request_ref,
             progress=progress,
         )
 

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from lawful.retention.models import LegalHold, LegalHoldPerson, LegalHoldRecord
 from lawful.store.models import (
     UNFINISHED,
     Job,
@@ -127,30 +126,3 @@ def remove_restrictions(session: Session, *, records: Iterable[tuple[str, str]])
         )
         removed += int(getattr(result, "rowcount", 0) or 0)
     return removed
-
-
-# --- legal holds (tables of the retention domain; erasure must honour them) ----------------
-
-
-def active_legal_holds(session: Session) -> list[LegalHold]:
-    """Every hold not yet released, with its people."""
-    query = select(LegalHold).where(LegalHold.released_at.is_(None)).order_by(LegalHold.id)
-    return list(session.scalars(query))
-
-
-def holds_with_records(session: Session, *, record_indexes: Iterable[str]) -> dict[str, LegalHold]:
-    """Record index → the active hold whose person it belongs to, for the given records."""
-    wanted = list(record_indexes)
-    found: dict[str, LegalHold] = {}
-    for start in range(0, len(wanted), 500):
-        query = (
-            select(LegalHoldRecord.record_index, LegalHold)
-            .join(LegalHoldPerson, LegalHoldRecord.person_id == LegalHoldPerson.id)
-            .join(LegalHold, LegalHoldPerson.hold_id == LegalHold.id)
-            .where(
-                LegalHold.released_at.is_(None),
-                LegalHoldRecord.record_index.in_(wanted[start : start + 500]),
-            )
-        )
-        found.update({index: hold for index, hold in session.execute(query)})
-    return found

@@ -25,11 +25,10 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lawful.law.requests import RequestType
-from lawful.requests.models import RightsRequest
+from lawful.requests import repository
 from lawful.requests.states import OPEN, RequestStatus
 
 REGULATION = "11 CCR §7102(a)(1)"
@@ -287,19 +286,7 @@ _OUTCOMES = {
 
 def request_records(session: Session, *, since: datetime | None = None) -> list[RequestRecord]:
     """The rights requests of the platform store as metrics records (no identity read)."""
-    query = select(
-        RightsRequest.request_type,
-        RightsRequest.status,
-        RightsRequest.received_at,
-        RightsRequest.closed_at,
-        RightsRequest.jurisdiction,
-        RightsRequest.respond_by,
-        RightsRequest.denial_reason,
-        RightsRequest.jurisdictions,
-    ).order_by(RightsRequest.received_at)
-    if since is not None:
-        query = query.where(RightsRequest.received_at >= since)
-    return [_record(*row) for row in session.execute(query)]
+    return [_record(*row) for row in repository.counted_requests(session, since=since)]
 
 
 def _record(

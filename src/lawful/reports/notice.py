@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from lawful.datamap import facts
 from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import (
     Authority,
@@ -21,7 +22,6 @@ from lawful.datamap.models import (
     TrackerCategory,
 )
 from lawful.law.ages import DIGITAL_CONSENT_AGE
-from lawful.reports import facts
 from lawful.reports.document import (
     Block,
     Paragraph,

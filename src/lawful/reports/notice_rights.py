@@ -6,9 +6,9 @@ portability or to withdrawal of consent, automated decisions, and whether we sel
 
 from __future__ import annotations
 
+from lawful.datamap import facts
 from lawful.datamap.models import DataMap, LegalBasis, Purpose, RecipientRole
 from lawful.datamap.taxonomy import ccpa_categories
-from lawful.reports import facts
 from lawful.reports.document import Block, Paragraph, Subheading, bold, bullets, link, para, table
 
 # --- GDPR rights (Art. 12–22) ------------------------------------------------------------------

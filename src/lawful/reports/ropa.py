@@ -17,6 +17,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from lawful.datamap import facts
+from lawful.datamap.facts import NOT_DECLARED, TransferFact
 from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import (
     Client,
@@ -27,8 +29,6 @@ from lawful.datamap.models import (
     RecipientRole,
 )
 from lawful.law.transfers import in_eea, residency_allows
-from lawful.reports import facts
-from lawful.reports.facts import NOT_DECLARED, TransferFact
 from lawful.reports.render import render, write_text
 
 Lines = tuple[str, ...]

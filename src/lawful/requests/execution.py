@@ -32,6 +32,7 @@ from lawful.datamap.models import DataMap
 from lawful.engine.access import AccessResult, run_access
 from lawful.engine.datastores import ConnectorFactory, DatastorePool, Datastores
 from lawful.engine.erasure import run_erasure
+from lawful.engine.holds import HoldsReader
 from lawful.engine.identity import Identity
 from lawful.engine.jobs import JobReport
 from lawful.engine.package import ForwardMade, write_access_package
@@ -66,6 +67,7 @@ class EngineEnv:
     keyring: Keyring
     sessions: sessionmaker[Session]
     connectors: ConnectorFactory  # e.g. `registry_factory(datamap, base_dir=…, environ=…)`
+    holds: HoldsReader  # what erasure keeps (`lawful.retention.holds.legal_holds_on`)
     kept: DatastorePool | None = None  # a worker's: connectors kept per thread between runs
 
     def datastores(self) -> Datastores:
@@ -164,6 +166,7 @@ def _erasure(env: EngineEnv, order: RunOrder) -> EngineOutcome:
             datastores=datastores,
             keyring=env.keyring,
             today=order.today,
+            holds=env.holds,
             request_ref=order.reference,
         )
 

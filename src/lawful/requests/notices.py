@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from lawful.datamap.facts import contact_lines
 from lawful.datamap.models import DataMap, Jurisdiction
 from lawful.law.denials import DENIAL_GROUNDS, DenialReason, denial_notice
 from lawful.law.requests import REQUEST_TYPES, Regime, regime_of
-from lawful.reports.facts import contact_lines
 from lawful.requests.context import RequestsContext
 from lawful.requests.links import download_url, privacy_url, status_url
 from lawful.requests.models import RequestPackage, RightsRequest, VerificationLevel

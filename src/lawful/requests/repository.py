@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -274,3 +275,36 @@ def close_forward(
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+# --- for the metrics (`lawful.reports.metrics`) -----------------------------------------------
+
+
+class CountedRequest(NamedTuple):
+    """What the metrics count of one request: no identity, no details."""
+
+    request_type: RequestType
+    status: RequestStatus
+    received_at: datetime
+    closed_at: datetime | None
+    jurisdiction: str | None
+    respond_by: date | None
+    denial_reason: str | None
+    jurisdictions: list[str] | None
+
+
+def counted_requests(session: Session, *, since: datetime | None = None) -> list[CountedRequest]:
+    """Every request (received since `since`, if given) as the metrics count it, oldest first."""
+    query = select(
+        RightsRequest.request_type,
+        RightsRequest.status,
+        RightsRequest.received_at,
+        RightsRequest.closed_at,
+        RightsRequest.jurisdiction,
+        RightsRequest.respond_by,
+        RightsRequest.denial_reason,
+        RightsRequest.jurisdictions,
+    ).order_by(RightsRequest.received_at)
+    if since is not None:
+        query = query.where(RightsRequest.received_at >= since)
+    return [CountedRequest(*row) for row in session.execute(query)]

@@ -1,5 +1,6 @@
-"""The rights-request workflow (DESIGN.md §3): intake, verification, approval, denial,
-extension, cancellation, the execution's outcome, and the records' end of life.
+"""The rights-request workflow (DESIGN.md §3): intake, approval, denial, extension,
+cancellation, the execution's outcome, and the records' end of life. Proof of identity is in
+`proof.py` (its services are re-exported here).
 
 Keyword-only services on a session they never commit. Mail and engine runs are deferred to
 after the commit (`lawful.requests.jobs`). Every change is a transition of the state machine
@@ -22,12 +23,7 @@ from lawful.law.denials import DenialError, DenialGround, DenialReason, check_de
 from lawful.requests import repository
 from lawful.requests.clock import at_receipt, extended, store_deadlines, write_deadlines
 from lawful.requests.context import RequestsContext
-from lawful.requests.errors import (
-    ConflictError,
-    InvalidInputError,
-    RequestNotFoundError,
-    TooManyDocumentsError,
-)
+from lawful.requests.errors import ConflictError, InvalidInputError
 from lawful.requests.forwards import ensure_no_open_forward
 from lawful.requests.identity import seal_details, seal_identity
 from lawful.requests.intake import CheckedIntake, Intake, check_intake
@@ -35,27 +31,22 @@ from lawful.requests.lookup import get_request as get_request
 from lawful.requests.lookup import request_for_person as request_for_person
 from lawful.requests.lookup import seal_status_token
 from lawful.requests.lookup import status_token as status_token
-from lawful.requests.models import (
-    CodePurpose,
-    IdentityDocument,
-    RightsRequest,
-    VerificationLevel,
-)
-from lawful.requests.notify import EXECUTE_JOB, MATCH_JOB
+from lawful.requests.models import RightsRequest, VerificationLevel
+from lawful.requests.notify import EXECUTE_JOB
 from lawful.requests.notify import queue_mail as queue_mail
+from lawful.requests.proof import approve, ask_for_proof, mark_verified, store_document
+from lawful.requests.proof import attach_document as attach_document
+from lawful.requests.proof import confirm_identity as confirm_identity
+from lawful.requests.proof import read_document as read_document
+from lawful.requests.proof import record_data_point_match as record_data_point_match
+from lawful.requests.proof import resend_code as resend_code
+from lawful.requests.proof import verify_request as verify_request
 from lawful.requests.records import close_request
 from lawful.requests.states import RequestStatus
 from lawful.requests.timeline import PERSON as PERSON
 from lawful.requests.timeline import POLICY as POLICY
 from lawful.requests.timeline import record, transition
-from lawful.requests.verification import (
-    CodeOutcome,
-    Upload,
-    check_code,
-    check_document,
-    issue_code,
-    required_level,
-)
+from lawful.requests.verification import required_level
 from lawful.store.models import new_id, utcnow
 from lawful.store.tasks import TaskStatus, defer_job, run_again
 
@@ -98,15 +89,15 @@ def submit_request(
         },
     )
     if checked.document is not None:
-        _store_document(session, ctx=ctx, request=request, document=checked.document, now=now)
+        store_document(session, ctx=ctx, request=request, document=checked.document, now=now)
     queue_mail(session, ctx=ctx, request=request, kind="receipt")
     if checked.agent_verified and request.verification_level is VerificationLevel.email_code:
         # 11 CCR §7063(a): an authorized agent's request carries the agent's own proof (its
         # signed request and its check of the person's email) in place of the code.
         how = "authorized agent's proof (11 CCR §7063)"
-        _verified(session, ctx=ctx, request=request, actor=actor, now=now, how=how)
+        mark_verified(session, ctx=ctx, request=request, actor=actor, now=now, how=how)
     else:
-        _ask_for_proof(session, ctx=ctx, request=request, actor=actor, now=now)
+        ask_for_proof(session, ctx=ctx, request=request, actor=actor, now=now)
     return Submitted(request, token)
 
 
@@ -159,244 +150,6 @@ def _new_reference(session: Session) -> str:
             return reference
 
 
-def _ask_for_proof(
-    session: Session, *, ctx: RequestsContext, request: RightsRequest, actor: str, now: datetime
-) -> None:
-    if request.verification_level is VerificationLevel.none:
-        _verified(session, ctx=ctx, request=request, actor=POLICY, now=now, how="none needed")
-        return
-    code = issue_code(
-        session, keyring=ctx.keyring, request=request, purpose=CodePurpose.verify, now=now
-    )
-    transition(session, request=request, to=S.verifying, actor=actor, action="code_sent", now=now)
-    queue_mail(session, ctx=ctx, request=request, kind="verification_code", secret={"code": code})
-
-
-def _verified(
-    session: Session,
-    *,
-    ctx: RequestsContext,
-    request: RightsRequest,
-    actor: str,
-    now: datetime,
-    how: str,
-) -> None:
-    request.verified_at = now
-    transition(
-        session,
-        request=request,
-        to=S.verified,
-        actor=actor,
-        action="verified",
-        now=now,
-        details={"level": request.verification_level.value, "how": how},
-    )
-    if request.request_type in ctx.policy.auto_approve:
-        _approve(session, ctx=ctx, request=request, actor=POLICY, now=now)
-
-
-# --- verification -----------------------------------------------------------------------------
-
-
-def verify_request(
-    session: Session,
-    *,
-    ctx: RequestsContext,
-    reference: str,
-    code: str,
-    now: datetime | None = None,
-) -> tuple[RightsRequest, CodeOutcome]:
-    """Check the code sent at intake. A wrong try is recorded: commit even when the outcome
-    carries an error, then report it (the fifth wrong try locks the request)."""
-    now = now or utcnow()
-    request = get_request(session, reference=reference)
-    if request.status is not S.verifying:
-        raise ConflictError(_not_waiting(request), field="code")
-    outcome = check_code(
-        session,
-        keyring=ctx.keyring,
-        request=request,
-        purpose=CodePurpose.verify,
-        code=code,
-        now=now,
-    )
-    if outcome.error is not None:
-        action = "code_locked" if outcome.locked_now else "code_rejected"
-        record(session, request=request, actor=PERSON, action=action, now=now)
-        return request, outcome
-    _code_accepted(session, ctx=ctx, request=request, now=now)
-    return request, outcome
-
-
-def _not_waiting(request: RightsRequest) -> str:
-    if request.verified_at is not None:
-        return "This request is already verified: there is no code to enter."
-    return f"This request is {request.status.value}: it is not waiting for a code."
-
-
-def _code_accepted(
-    session: Session, *, ctx: RequestsContext, request: RightsRequest, now: datetime
-) -> None:
-    level = request.verification_level
-    if level is VerificationLevel.email_code:
-        _verified(session, ctx=ctx, request=request, actor=PERSON, now=now, how="email code")
-        return
-    record(session, request=request, actor=PERSON, action="code_accepted", now=now)
-    if level is VerificationLevel.data_points:
-        defer_job(session, queue=ctx.jobs, kind=MATCH_JOB, payload={"request_id": request.id})
-    # id_document: staff look at the document and confirm (`confirm_identity`).
-
-
-def resend_code(
-    session: Session, *, ctx: RequestsContext, reference: str, now: datetime | None = None
-) -> RightsRequest:
-    """A fresh verification code to the address given (the old one stops working)."""
-    now = now or utcnow()
-    request = get_request(session, reference=reference)
-    if request.status is not S.verifying or _code_was_accepted(request):
-        raise ConflictError(_not_waiting(request), field="code")
-    code = issue_code(
-        session, keyring=ctx.keyring, request=request, purpose=CodePurpose.verify, now=now
-    )
-    record(session, request=request, actor=PERSON, action="code_sent", now=now)
-    queue_mail(session, ctx=ctx, request=request, kind="verification_code", secret={"code": code})
-    return request
-
-
-def _code_was_accepted(request: RightsRequest) -> bool:
-    return any(e.action == "code_accepted" for e in request.events)
-
-
-def record_data_point_match(
-    session: Session,
-    *,
-    ctx: RequestsContext,
-    request: RightsRequest,
-    matched: int,
-    needed: int,
-    now: datetime | None = None,
-) -> None:
-    """The outcome of matching the person's details against the records held: verified when
-    enough match, otherwise left for staff to decide (confirm, or deny as not verified)."""
-    now = now or utcnow()
-    details = {"matched": matched, "needed": needed}
-    if matched >= needed and request.status is S.verifying:
-        record(
-            session,
-            request=request,
-            actor=POLICY,
-            action="data_points_matched",
-            now=now,
-            details=details,
-        )
-        _verified(session, ctx=ctx, request=request, actor=POLICY, now=now, how="data points")
-        return
-    record(
-        session, request=request, actor=POLICY, action="data_points_short", now=now, details=details
-    )
-
-
-def attach_document(
-    session: Session,
-    *,
-    ctx: RequestsContext,
-    reference: str,
-    status_token: str,
-    upload: Upload,
-    now: datetime | None = None,
-) -> IdentityDocument:
-    """An ID document for a request still being verified: checked, then sealed; refused
-    beyond `policy.max_documents` per request."""
-    now = now or utcnow()
-    request = request_for_person(session, ctx=ctx, reference=reference, status_token=status_token)
-    if request.status not in (S.received, S.verifying):
-        raise ConflictError(_not_waiting(request), field="document")
-    content_type = check_document(upload)
-    # Counted under the request's row lock: parallel uploads cannot pass the limit together.
-    repository.lock_request(session, request_id=request.id)
-    if repository.count_documents(session, request_id=request.id) >= ctx.policy.max_documents:
-        raise TooManyDocumentsError(
-            f"This request already has {ctx.policy.max_documents} ID documents, the most it "
-            "takes. Staff will look at them; contact us if one of them was wrong.",
-            field="document",
-        )
-    return _store_document(
-        session, ctx=ctx, request=request, document=(content_type, upload.data), now=now
-    )
-
-
-def _store_document(
-    session: Session,
-    *,
-    ctx: RequestsContext,
-    request: RightsRequest,
-    document: tuple[str, bytes],
-    now: datetime,
-) -> IdentityDocument:
-    content_type, data = document
-    stored = IdentityDocument(
-        id=new_id(),
-        request_id=request.id,
-        content_type=content_type,
-        size=len(data),
-        uploaded_at=now,
-    )
-    stored.sealed = ctx.keyring.encrypt(data, context=f"request_document:{stored.id}")
-    session.add(stored)
-    record(
-        session,
-        request=request,
-        actor=PERSON,
-        action="document_received",
-        now=now,
-        details={"document": stored.id, "content_type": content_type, "size": len(data)},
-    )
-    return stored
-
-
-def read_document(
-    session: Session,
-    *,
-    ctx: RequestsContext,
-    reference: str,
-    document_id: str,
-    actor: str,
-    now: datetime | None = None,
-) -> tuple[str, bytes]:
-    """Staff open an ID document (content type, bytes); the opening is audited."""
-    request = get_request(session, reference=reference)
-    found = [d for d in repository.documents(session, request_id=request.id) if d.id == document_id]
-    if not found:
-        raise RequestNotFoundError("No such document on this request (it is deleted once closed).")
-    data = ctx.keyring.decrypt(found[0].sealed, context=f"request_document:{document_id}")
-    record(
-        session,
-        request=request,
-        actor=actor,
-        action="document_viewed",
-        now=now or utcnow(),
-        details={"document": document_id},
-    )
-    return found[0].content_type, data
-
-
-def confirm_identity(
-    session: Session,
-    *,
-    ctx: RequestsContext,
-    reference: str,
-    actor: str,
-    how: str = "checked by staff",
-    now: datetime | None = None,
-) -> RightsRequest:
-    """Staff confirm who the person is (an ID document seen, a call back, enough details)."""
-    now = now or utcnow()
-    request = get_request(session, reference=reference)
-    how = " ".join(how.split())[:200] or "checked by staff"
-    _verified(session, ctx=ctx, request=request, actor=actor, now=now, how=how)
-    return request
-
-
 # --- decisions ---------------------------------------------------------------------------------
 
 
@@ -410,15 +163,8 @@ def approve_request(
 ) -> RightsRequest:
     """Staff say go: the request runs through the engine once this transaction commits."""
     request = get_request(session, reference=reference)
-    _approve(session, ctx=ctx, request=request, actor=actor, now=now or utcnow())
+    approve(session, ctx=ctx, request=request, actor=actor, now=now or utcnow())
     return request
-
-
-def _approve(
-    session: Session, *, ctx: RequestsContext, request: RightsRequest, actor: str, now: datetime
-) -> None:
-    transition(session, request=request, to=S.approved, actor=actor, action="approved", now=now)
-    defer_job(session, queue=ctx.jobs, kind=EXECUTE_JOB, payload={"request_id": request.id})
 
 
 def deny_request(

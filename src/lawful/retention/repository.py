@@ -179,3 +179,30 @@ def open_requests(session: Session) -> list[RightsRequest]:
     """Rights requests not yet closed: their people's records are left alone by sweeps."""
     query = select(RightsRequest).where(RightsRequest.status.in_(OPEN)).order_by(RightsRequest.id)
     return list(session.scalars(query))
+
+
+# --- what erasure must keep (read for the engine, `lawful.retention.holds`) -------------------
+
+
+def active_legal_holds(session: Session) -> list[LegalHold]:
+    """Every hold not yet released, with its people."""
+    query = select(LegalHold).where(LegalHold.released_at.is_(None)).order_by(LegalHold.id)
+    return list(session.scalars(query))
+
+
+def holds_with_records(session: Session, *, record_indexes: Iterable[str]) -> dict[str, LegalHold]:
+    """Record index → the active hold whose person it belongs to, for the given records."""
+    wanted = list(record_indexes)
+    found: dict[str, LegalHold] = {}
+    for start in range(0, len(wanted), 500):
+        query = (
+            select(LegalHoldRecord.record_index, LegalHold)
+            .join(LegalHoldPerson, LegalHoldRecord.person_id == LegalHoldPerson.id)
+            .join(LegalHold, LegalHoldPerson.hold_id == LegalHold.id)
+            .where(
+                LegalHold.released_at.is_(None),
+                LegalHoldRecord.record_index.in_(wanted[start : start + 500]),
+            )
+        )
+        found.update({index: hold for index, hold in session.execute(query)})
+    return found

@@ -16,10 +16,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from lawful.connectors.base import Before, ParentDate, Row, as_when, is_before
+from lawful.datamap import facts
 from lawful.datamap.graph import ParentLink, parent_date, reference_edges
 from lawful.datamap.models import DataMap, Dataset, RetentionAction, RetentionRule
 from lawful.engine.holds import add_period
-from lawful.reports import facts
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from lawful.requests.execution import EngineEnv
 from lawful.requests.mail import Mailer, mailer_from_settings
 from lawful.requests.records import expire_unverified_requests, purge_expired_records
 from lawful.requests.tasks import RequestsRuntime, job_bodies, record_gave_up
+from lawful.retention.holds import legal_holds_on
 from lawful.retention.schedule import sweep_once
 from lawful.store.checkpoints import session_trail, write_checkpoint
 from lawful.store.crypto import Keyring
@@ -97,7 +98,7 @@ def build_runtime(
     ctx = RequestsContext(datamap, keyring, RequestPolicy.from_settings(settings), jobs)
     runtime = RequestsRuntime(
         ctx=ctx,
-        engine=EngineEnv(datamap, keyring, sessions, connectors),
+        engine=EngineEnv(datamap, keyring, sessions, connectors, legal_holds_on),
         mailer=mailer or mailer_from_settings(settings),
         environ=environ,
         http=http,
@@ -138,7 +139,12 @@ def platform_runtime(platform: Platform, *, kept: DatastorePool | None) -> Reque
     return RequestsRuntime(
         ctx=platform.requests,
         engine=EngineEnv(
-            platform.datamap, platform.keyring, platform.sessions, platform.connectors, kept
+            platform.datamap,
+            platform.keyring,
+            platform.sessions,
+            platform.connectors,
+            legal_holds_on,
+            kept,
         ),
         mailer=mailer_from_settings(platform.settings),
         environ=os.environ,

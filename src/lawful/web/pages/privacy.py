@@ -11,9 +11,9 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from lawful.datamap.facts import controlled_by_us
 from lawful.datamap.models import Jurisdiction
 from lawful.law.requests import REQUEST_TYPES, RequestType
-from lawful.reports.facts import controlled_by_us
 from lawful.requests import views
 from lawful.requests.context import RequestsContext
 from lawful.requests.errors import RequestError

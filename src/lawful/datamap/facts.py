@@ -2,7 +2,8 @@
 
 The RoPA (GDPR Art. 30) and the privacy notice (Art. 13–14, CCPA §1798.100–.130) say the
 same things to different readers: which data about whom, why, to whom, where, for how long.
-Every derivation lives here so the two documents can never disagree.
+Every derivation lives here so the two documents can never disagree; it sits with the map
+(below the domains) so the engine, consent and retention read the same facts.
 """
 
 from __future__ import annotations
