@@ -737,12 +737,13 @@ def _foreign_keys(inspector: Any, schema: str | None) -> dict[str, list[Referrer
 
 def _bounded_count(
     n: int, t: sa.Table, cols: Sequence[sa.Column[Any]], value: Any, at_most: int
-) -> sa.Select[Any]:
+) -> sa.Select[int, int]:
     """`SELECT n, count(*) FROM (SELECT 1 FROM t WHERE cols = value LIMIT at_most)`."""
     parts = value if len(cols) > 1 else (value,)
-    rows = sa.select(sa.literal_column("1")).select_from(t)
+    rows = sa.select(sa.literal_column("1", sa.Integer)).select_from(t)
     rows = rows.where(*(c == p for c, p in zip(cols, parts, strict=True))).limit(at_most)
-    return sa.select(sa.literal_column(str(n)), sa.func.count()).select_from(rows.subquery())
+    counted = sa.select(sa.literal_column(str(n), sa.Integer), sa.func.count())
+    return counted.select_from(rows.subquery())
 
 
 def _bind_tuples(columns: Sequence[sa.Column[Any]], keys: Sequence[Any]) -> list[Any]:
