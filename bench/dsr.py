@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/dsr.py                                   # 1,000,000 subjects, both
     .venv/bin/python bench/dsr.py --subjects 20000 --backend sqlite  # a quick look
+    .venv/bin/python bench/dsr.py --shape popular --backend postgresql  # popular products
 
 The example company is generated once into `--data` (kept for the next run). For PostgreSQL
 it is copied into the database `--pg-database` (default `lawful_bench` for 1,000,000
@@ -16,6 +17,10 @@ connectors (as a worker keeps them): plan, check the stores, read, label or plan
 changes, record the job and its checkpoints, apply, commit. People are drawn at random
 among those with an email address we control (candidates, employees, business contacts,
 prospects); each erasure is of a different person.
+
+`--shape popular` times the same requests on a shop whose few products everyone buys
+(bench/popular_shop.py, PostgreSQL only, 500,000 customers by default): each person's order
+items point at products hundreds of thousands of other items point at.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import popular_shop
 import psycopg
 from rich.console import Console
 from rich.table import Table
@@ -85,11 +91,16 @@ class Target:
 
 def main() -> None:
     args = _arguments()
-    data = _demo(args.data, args.subjects, args.seed)
-    database = args.pg_database or _database_name(args.subjects)
+    popular = args.shape == "popular"
+    if popular and args.backend != ["postgresql"]:
+        raise SystemExit("--shape popular runs on PostgreSQL only: add --backend postgresql")
+    subjects = args.subjects or (popular_shop.FULL_SIZE if popular else FULL_SIZE)
+    data = args.data if popular else _demo(args.data, subjects, args.seed)
+    database = args.pg_database or _database_name(subjects, args.shape)
     results = []
     for backend in args.backend:
-        with _target(backend, data, args.subjects, database) as target:
+        chosen = _popular_target(subjects, database) if popular else None
+        with chosen or _target(backend, data, subjects, database) as target:
             results.append(
                 _measure(
                     target,
@@ -99,13 +110,24 @@ def main() -> None:
                     workers=args.workers,
                 )
             )
-    Console().print(_table(results, subjects=args.subjects, batch=args.batch))
+    Console().print(_table(results, subjects=subjects, batch=args.batch, shape=args.shape))
     print(json.dumps(results, indent=2))
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subjects", type=int, default=1_000_000)
+    parser.add_argument(
+        "--shape",
+        choices=["company", "popular"],
+        default="company",
+        help="The example company, or a shop whose few products everyone buys.",
+    )
+    parser.add_argument(
+        "--subjects",
+        type=int,
+        help=f"People (default {FULL_SIZE:,}; customers for --shape popular,"
+        f" default {popular_shop.FULL_SIZE:,}).",
+    )
     parser.add_argument(
         "--backend", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"]
     )
@@ -131,7 +153,10 @@ def _arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _database_name(subjects: int) -> str:
+def _database_name(subjects: int, shape: str) -> str:
+    if shape == "popular":
+        full = subjects == popular_shop.FULL_SIZE
+        return "lawful_bench_popular" if full else f"lawful_bench_popular_{subjects}"
     return "lawful_bench" if subjects == FULL_SIZE else f"lawful_bench_{subjects}"
 
 
@@ -189,6 +214,23 @@ def _target(backend: str, data: Path, subjects: int, database: str) -> Iterator[
         environ = {f"{sid.upper()}_URL": url for sid, url in urls.items()}
         moved = datamap.model_copy(update={"systems": systems})
         yield Target(backend, moved, data, environ, store, _pg_people(database))
+
+
+@contextmanager
+def _popular_target(customers: int, database: str) -> Iterator[Target]:
+    log.print(f"the popular-products shop ({customers:,} customers) in {database} …")
+    started = time.perf_counter()
+    url = popular_shop.load(PG, database, customers)
+    log.print(f"ready in {time.perf_counter() - started:.0f} s")
+    store = _fresh_pg_database(f"{database}_store").replace(
+        "postgresql://", "postgresql+psycopg://"
+    )
+    upgrade_database(url=store)
+    datamap = load_datamap(popular_shop.MAP).datamap
+    environ = {"SHOP_URL": url}
+    yield Target(
+        "postgresql", datamap, popular_shop.MAP.parent, environ, store, popular_shop.people(url)
+    )
 
 
 def _fresh_pg_database(name: str) -> str:
@@ -441,9 +483,10 @@ def _stats(values: list[float]) -> dict[str, float]:
     return {"n": len(ordered), "p50": round(statistics.median(ordered), 1), "p99": round(p99, 1)}
 
 
-def _table(results: list[dict[str, Any]], *, subjects: int, batch: int) -> Table:
+def _table(results: list[dict[str, Any]], *, subjects: int, batch: int, shape: str) -> Table:
+    what = "example company" if shape == "company" else "popular-products shop"
     table = Table(
-        title=f"Rights requests, example company, {subjects:,} subjects ({platform.python_version()})"
+        title=f"Rights requests, {what}, {subjects:,} subjects ({platform.python_version()})"
     )
     for column in (
         "backend",

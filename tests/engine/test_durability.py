@@ -252,3 +252,33 @@ def test_an_outage_while_reading_restarts_the_read_and_the_erasure_goes_on(
     assert outages["left"] == 0
     assert sqlite_shop.snapshot() != before
     assert report.summary["found"]["orders"] == 2
+
+
+def test_connections_the_server_dropped_between_two_erasures_are_replaced_and_both_finish(
+    pg_shop: Any, sessions: sessionmaker[Session], keyring: Keyring
+) -> None:
+    with pg_shop.datastores(RetryPolicy(attempts=3, base=0.001, cap=0.01)) as datastores:
+        first = run_erasure(
+            sessions,
+            datamap=pg_shop.datamap,
+            identity=pg_shop.identity("email=carol@example.org"),
+            datastores=datastores,
+            keyring=keyring,
+            today=TODAY,
+        )
+        with pg_shop.engine.connect() as admin:  # as a server restart would
+            dropped = admin.exec_driver_sql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).scalar()
+        second = run_erasure(
+            sessions,
+            datamap=pg_shop.datamap,
+            identity=pg_shop.identity("email=alice@example.org"),
+            datastores=datastores,
+            keyring=keyring,
+            today=TODAY,
+        )
+    assert dropped
+    assert (first.status, second.status) == (JobStatus.done, JobStatus.done)
+    assert pg_shop.snapshot()["people"][1]["full_name"] == "(erased)"

@@ -15,6 +15,8 @@ from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 from lawful.store.models import Job, JobStep, StepStatus
 
+from .conftest import ROWS, fill
+
 TODAY = __import__("datetime").date(2026, 11, 22)
 
 
@@ -206,3 +208,22 @@ def test_a_hold_on_some_categories_keeps_those_fields_and_erases_the_rest(
         ["amount"],
         "2034-03-01",
     )
+
+
+def test_an_erasure_of_a_person_whose_card_hundreds_of_others_use_keeps_it_and_changes_only_theirs(
+    shop: Any, sessions: sessionmaker[Session], keyring: Keyring
+) -> None:
+    # Card 1: Alice holds 3 links and 600 links of Bob, Carol and Dan point at it (shared,
+    # however many). Card 2: Alice alone holds 3 links (hers, though more than one row).
+    others = [{"id": 1000 + n, "person_id": 2 + n % 3, "card_id": 1} for n in range(600)]
+    alices = [{"id": 20 + n, "person_id": 1, "card_id": 1 + n // 2} for n in range(4)]
+    fill(shop.engine, {**ROWS, "people_cards": [*ROWS["people_cards"], *alices, *others]})
+    before = shop.snapshot()
+    report = _erase(shop, sessions, keyring, "email=alice@example.org")
+    expected = alice_erased(before, keyring)
+    for link in alices:
+        del expected["people_cards"][link["id"]]
+    assert report.status == "done"
+    assert shop.snapshot() == expected
+    kept = {(k["dataset"], k["reason"]): k["records"] for k in report.summary["kept"]}
+    assert kept["cards", "shared"] == 1

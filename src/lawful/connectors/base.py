@@ -194,6 +194,18 @@ class Connector(Protocol):
         """Release the connection."""
 
 
+@runtime_checkable
+class BoundedCounter(Protocol):
+    """Optional, beside `Connector`: a store that can stop counting early (the SQL
+    connectors). Whether a row is also someone else's needs no more than one row beyond the
+    person's own, however many rows hold the value; stores without it are asked `count_by`."""
+
+    def count_at_most(
+        self, table: str, *, columns: Sequence[str], values: Sequence[Any], at_most: int
+    ) -> dict[Any, int]:
+        """`count_by` with every count stopping at `at_most` rows."""
+
+
 def count_rows(
     rows: Sequence[Row], columns: Sequence[str], values: Sequence[Any]
 ) -> dict[Any, int]:

@@ -4,6 +4,7 @@ transfer safeguards. Derived with `lawful.datamap.facts`, so it matches the noti
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 from lawful.datamap import facts
@@ -54,7 +55,28 @@ class DatasetLabels:
         return facts.unique(f.category_name for f in self.fields.values())
 
 
+_KEPT: dict[int, tuple[weakref.ref[DataMap], dict[str, DatasetLabels]]] = {}
+
+
 def dataset_labels(datamap: DataMap, dataset_id: str) -> DatasetLabels:
+    """The dataset's labels, derived once per map (a map is never changed in place; a worker
+    keeps its map, and every access states the same labels for the same dataset)."""
+    labels = _kept_for(datamap)
+    if dataset_id not in labels:
+        labels[dataset_id] = _labels(datamap, dataset_id)
+    return labels[dataset_id]
+
+
+def _kept_for(datamap: DataMap) -> dict[str, DatasetLabels]:
+    key = id(datamap)
+    kept = _KEPT.get(key)
+    if kept is None or kept[0]() is not datamap:  # an id is reused only once its map is gone
+        kept = (weakref.ref(datamap, lambda _: _KEPT.pop(key, None)), {})
+        _KEPT[key] = kept
+    return kept[1]
+
+
+def _labels(datamap: DataMap, dataset_id: str) -> DatasetLabels:
     dataset = datamap.datasets[dataset_id]
     system = datamap.systems.get(dataset.system)
     recipient_ids = _recipients(datamap, dataset)

@@ -4,8 +4,10 @@ it as it is and say so, so one person's request never changes another's data.
 Referrers are every reference the map declares to the dataset, and every live foreign key
 that points at its table (declared in the map or not, read by the connector). Each referrer
 is asked once per dataset, set-based: how many rows hold each of the values the person's
-rows are referenced by (`Connector.count_by`); a value held by more rows than the person's
-own is shared.
+rows are referenced by, counting no further than one row beyond the person's own
+(`count_at_most` where the store has it, a SQL `LIMIT` per value; `Connector.count_by`
+otherwise); a value held by more rows than the person's own is shared. A product a million
+order lines reference costs what one referenced twice does.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from lawful.connectors.base import ConnectorError, key_value
+from lawful.connectors.base import BoundedCounter, Connector, ConnectorError, key_value
 from lawful.datamap.models import DataMap
 from lawful.engine.collect import Collected, Record
 from lawful.engine.datastores import Datastores
@@ -124,21 +126,32 @@ def _referenced_by_others(
         return []
     if not referrer.readable:
         return [r for group in by_value.values() for r in group]
+    mine = _held_by_person(collected, referrer)
+    # A value is shared when more rows hold it than the person's own: counting stops one row
+    # beyond the most the person holds of any value (exact, and bounded however popular).
+    at_most = 1 + max((mine[text] for text in values), default=0)
     counts = _read(
         datastores,
         referrer.system,
         referrer.holder or referrer.table,
-        lambda c: c.count_by(
-            referrer.table, columns=referrer.columns, values=list(values.values())
-        ),
+        lambda c: _count(c, referrer, list(values.values()), at_most),
     )
-    mine = _held_by_person(collected, referrer)
     return [
         record
         for value, total in counts.items()
         if total > mine[key_text(value)]
         for record in by_value.get(key_text(value), [])
     ]
+
+
+def _count(
+    connector: Connector, referrer: _Referrer, values: list[Any], at_most: int
+) -> dict[Any, int]:
+    if isinstance(connector, BoundedCounter):
+        return connector.count_at_most(
+            referrer.table, columns=referrer.columns, values=values, at_most=at_most
+        )
+    return connector.count_by(referrer.table, columns=referrer.columns, values=values)
 
 
 def _held_by_person(collected: Collected, referrer: _Referrer) -> Counter[str]:
