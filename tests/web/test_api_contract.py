@@ -13,8 +13,8 @@ import schemathesis
 from fastapi.routing import APIRoute
 from fastapi.security.base import SecurityBase
 
+from lawful.http.deps import rate_limited
 from lawful.web.app import ROUTERS, load_object
-from lawful.web.deps import rate_limited
 
 from .conftest import Web
 

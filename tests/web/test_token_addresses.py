@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.routing import APIRoute
 
-from lawful.web.access_log import HIDDEN, redact_path
+from lawful.http.access_log import HIDDEN, redact_path
+from lawful.http.security import TOKEN_PAGES
 from lawful.web.app import ROUTERS, load_object
-from lawful.web.security import TOKEN_PAGES
 
 from .conftest import Web, csrf
 

@@ -22,9 +22,7 @@ from lawful.consent.errors import ConsentError
 from lawful.consent.ledger_report import consent_overview, look_up_person
 from lawful.consent.notices import publish_notice
 from lawful.consent.policy import policy_for
-from lawful.reports.charts import row_chart
-from lawful.store.models import utcnow
-from lawful.web.deps import (
+from lawful.http.deps import (
     CurrentStaff,
     DbSession,
     PlatformDep,
@@ -32,8 +30,10 @@ from lawful.web.deps import (
     StaffForm,
     staff_actor,
 )
-from lawful.web.platform import Platform
-from lawful.web.templating import render
+from lawful.http.platform import Platform
+from lawful.http.templating import render
+from lawful.reports.charts import row_chart
+from lawful.store.models import utcnow
 
 router = APIRouter(include_in_schema=False)
 

@@ -15,8 +15,8 @@ from lawful.consent.policy import policy_for
 from lawful.consent.preferences import preference_view, save_preferences
 from lawful.consent.service import Evidence
 from lawful.consent.subjects import parse_subject
-from lawful.web.deps import DbSession, PlatformDep, PublicForm, RateLimited
-from lawful.web.templating import render
+from lawful.http.deps import DbSession, PlatformDep, PublicForm, RateLimited
+from lawful.http.templating import render
 
 router = APIRouter(include_in_schema=False)
 

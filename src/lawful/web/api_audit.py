@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from lawful.auth.models import ApiToken
+from lawful.http.bounds import Offset
+from lawful.http.deps import DbSession, require_scopes
+from lawful.http.errors import TOKEN_ERRORS, error_responses
 from lawful.store.checkpoints import verify_trail
-from lawful.web.bounds import Offset
-from lawful.web.deps import DbSession, require_scopes
-from lawful.web.errors import TOKEN_ERRORS, error_responses
 from lawful.web.repository import audit_entries
 from lawful.web.schemas import AuditEntryOut, AuditPage, ChainCheck
 

@@ -26,13 +26,14 @@ from lawful import __version__
 from lawful.auth.roles import ADMINS, REQUEST_HANDLERS
 from lawful.config import Settings, load_settings
 from lawful.datamap.loader import LoadedMap
-from lawful.web.access_log import redact_access_log
-from lawful.web.errors import install_error_handlers
-from lawful.web.forms import FormEncodingMiddleware
-from lawful.web.menu import MenuEntry
-from lawful.web.platform import Platform, open_platform
-from lawful.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
-from lawful.web.templating import build_templates
+from lawful.http.access_log import redact_access_log
+from lawful.http.auth import platform_of
+from lawful.http.errors import install_error_handlers
+from lawful.http.forms import FormEncodingMiddleware
+from lawful.http.menu import MenuEntry
+from lawful.http.security import BodyLimitMiddleware, SecurityHeadersMiddleware
+from lawful.http.templating import build_templates
+from lawful.platform import open_platform
 from lawful.worker.health import BrokerProbe, job_health
 
 log = logging.getLogger("lawful.web")
@@ -183,7 +184,7 @@ def _system_router() -> APIRouter:
     def healthz(request: Request) -> JSONResponse:
         """Public and cheap: `jobs` is `failed` while a job waits for staff, `broker` is `ok`,
         `unreachable` or `in-process`; no names or errors (`GET /api/v1/status` has them)."""
-        platform: Platform = request.app.state.platform
+        platform = platform_of(request)
         try:
             with platform.sessions() as session:
                 jobs = job_health(session)

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from lawful.auth.repository import all_users
+from lawful.http.deps import CurrentStaff, DbSession, StaffForm
+from lawful.http.templating import render
 from lawful.store.audit import verify_chain
-from lawful.web.deps import CurrentStaff, DbSession, StaffForm
 from lawful.web.repository import audit_entries
-from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50

@@ -1,10 +1,14 @@
-"""What the running app shares between requests, opened in the app's lifespan (never at
-import) and closed when it stops: settings, the platform store, the keyring, the data map."""
+"""The composition root: opens the platform (settings, store, keyring, data map, job
+dispatcher, rate limiter, the domains' contexts) once, for the web app (`lawful.web.app`),
+the worker (`lawful worker`) and the commands (`lawful.cli`), and closes it when they stop.
+
+It sits above the domains and the worker: it picks the job queue (a thread of this process,
+or Celery when a broker is configured) and builds the requests workflow's context. Nothing
+below it imports it: pages and jobs see the kit's `lawful.http.platform.Platform`.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,41 +19,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.config import Settings, SettingsError, load_master_key, prepare_data_dir
 from lawful.datamap.loader import LoadedMap, load_datamap
-from lawful.datamap.models import DataMap
-from lawful.engine.datastores import ConnectorFactory, registry_factory
+from lawful.engine.datastores import registry_factory
+from lawful.http.platform import JobDispatcher, Platform, cookie_key
+from lawful.http.ratelimit import Limiter, RateLimiter, RedisRateLimiter
 from lawful.requests.context import RequestPolicy, RequestsContext
 from lawful.store.checkpoints import audit_trail
 from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
 from lawful.store.migrate import ensure_store
-from lawful.web.ratelimit import Limiter, RateLimiter, RedisRateLimiter
 from lawful.worker.broker import CeleryDispatcher, make_celery
 from lawful.worker.inprocess import InProcessQueue
 
 
 @dataclass(frozen=True)
-class Platform:
-    settings: Settings
-    sessions: sessionmaker[Session]
-    keyring: Keyring
-    loaded_map: LoadedMap
-    connectors: ConnectorFactory
-    limiter: Limiter
-    cookie_key: bytes  # signs the session and visitor cookies
-    key_generated_at: Path | None  # a new encryption key was just written here
-    # Hands committed tasks over: to a background thread here, or to Celery workers.
-    jobs: InProcessQueue | CeleryDispatcher
-    requests: RequestsContext  # what the rights-request services need
+class RunningPlatform(Platform):
+    """The platform as opened here, with the domains' contexts by name."""
 
     @property
-    def datamap(self) -> DataMap:
-        return self.loaded_map.datamap
-
-
-def cookie_key(keyring: Keyring) -> bytes:
-    """A key for signing cookies, derived from the installation's key (HMAC as a PRF, with a
-    label no other use shares), so there is no second secret to manage."""
-    return hmac.new(keyring.blind_index, b"lawful/v1/web-cookies", hashlib.sha256).digest()
+    def requests(self) -> RequestsContext:
+        return self.context(RequestsContext)
 
 
 @dataclass(frozen=True)
@@ -77,7 +65,9 @@ def open_store(settings: Settings) -> Iterator[Store]:
 
 
 @contextmanager
-def open_platform(settings: Settings, *, loaded: LoadedMap | None = None) -> Iterator[Platform]:
+def open_platform(
+    settings: Settings, *, loaded: LoadedMap | None = None
+) -> Iterator[RunningPlatform]:
     """Read the data map (unless given, already loaded), open the store, and start the job
     queue (closed in reverse order: queued jobs finish before the store goes away)."""
     loaded = loaded or _load_map(settings)
@@ -87,7 +77,8 @@ def open_platform(settings: Settings, *, loaded: LoadedMap | None = None) -> Ite
     policy = RequestPolicy.from_settings(settings)
     with open_store(settings) as store:
         try:
-            yield Platform(
+            requests = RequestsContext(loaded.datamap, store.keyring, policy, jobs)
+            yield RunningPlatform(
                 settings=settings,
                 sessions=store.sessions,
                 keyring=store.keyring,
@@ -97,7 +88,7 @@ def open_platform(settings: Settings, *, loaded: LoadedMap | None = None) -> Ite
                 cookie_key=cookie_key(store.keyring),
                 key_generated_at=store.key_generated_at,
                 jobs=jobs,
-                requests=RequestsContext(loaded.datamap, store.keyring, policy, jobs),
+                contexts={RequestsContext: requests},
             )
         finally:
             jobs.close()
@@ -115,7 +106,7 @@ def rate_limiter(settings: Settings) -> Limiter:
     return RateLimiter(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
 
 
-def job_dispatcher(settings: Settings) -> InProcessQueue | CeleryDispatcher:
+def job_dispatcher(settings: Settings) -> JobDispatcher:
     """Celery when a broker is configured, else a background thread of this process."""
     if settings.broker_url:
         return CeleryDispatcher(make_celery(settings))
