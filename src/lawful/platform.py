@@ -13,20 +13,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from lawful.config import Settings, SettingsError, load_master_key, prepare_data_dir
+from lawful.config import Settings, SettingsError
 from lawful.datamap.loader import LoadedMap, load_datamap
 from lawful.engine.datastores import registry_factory
 from lawful.http.platform import JobDispatcher, Platform, cookie_key
 from lawful.http.ratelimit import Limiter, RateLimiter, RedisRateLimiter
 from lawful.requests.context import RequestPolicy, RequestsContext
-from lawful.store.checkpoints import audit_trail
-from lawful.store.crypto import Keyring
-from lawful.store.db import create_store_engine, session_factory
-from lawful.store.migrate import ensure_store
+from lawful.store.opening import open_store
 from lawful.worker.broker import CeleryDispatcher, make_celery
 from lawful.worker.inprocess import InProcessQueue
 
@@ -38,30 +32,6 @@ class RunningPlatform(Platform):
     @property
     def requests(self) -> RequestsContext:
         return self.context(RequestsContext)
-
-
-@dataclass(frozen=True)
-class Store:
-    sessions: sessionmaker[Session]
-    keyring: Keyring
-    key_generated_at: Path | None
-
-
-@contextmanager
-def open_store(settings: Settings) -> Iterator[Store]:
-    """The platform store and the keyring. The embedded SQLite default is created or
-    upgraded here; a configured database must have been upgraded with `lawful db upgrade`."""
-    key = load_master_key(settings)
-    url = settings.store_url()
-    prepare_data_dir(settings)
-    ensure_store(url=url, upgrade=settings.database_url is None)
-    engine = create_store_engine(url)
-    try:
-        audit = audit_trail(settings, encryption_key=key.secret)
-        sessions = session_factory(engine, audit=audit)
-        yield Store(sessions, Keyring.from_master(key.secret), key.generated_at)
-    finally:
-        engine.dispose()
 
 
 @contextmanager

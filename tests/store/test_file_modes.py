@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from lawful.config import Settings
-from lawful.platform import open_store
 from lawful.store.audit import record_event
+from lawful.store.opening import open_store
 
 
 @pytest.fixture(autouse=True)

@@ -28,8 +28,8 @@ from lawful.auth.models import Role
 from lawful.auth.roles import API_SCOPES
 from lawful.auth.service import create_token, create_user
 from lawful.config import Settings
-from lawful.platform import open_store
 from lawful.store.models import utcnow
+from lawful.store.opening import open_store
 
 from ..conftest import code_in, free_port
 from .conftest import EXAMPLE_MAP, KEY, PASSWORD

@@ -18,8 +18,8 @@ from lawful.auth.models import Role
 from lawful.auth.service import SignInPolicy, authenticate
 from lawful.cli import app
 from lawful.config import load_settings
-from lawful.platform import open_store
 from lawful.store.models import utcnow
+from lawful.store.opening import open_store
 from lawful.web.demo import prepare_demo
 
 from ..conftest import free_port

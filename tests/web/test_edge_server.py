@@ -26,8 +26,8 @@ import pytest
 from lawful.auth.models import ApiToken, Role
 from lawful.auth.service import create_user, token_digest
 from lawful.config import Settings
-from lawful.platform import open_store
 from lawful.store.models import utcnow
+from lawful.store.opening import open_store
 
 from ..conftest import free_port
 from .conftest import EXAMPLE_MAP, KEY, csrf

@@ -270,8 +270,9 @@ def polling(poller: Poller, *, interval: float) -> Iterator[None]:
 
 @contextmanager
 def worker_service(platform: Platform) -> Iterator[None]:
-    """`SERVICES` entry of the web app: with no broker, run the jobs here (a background
-    thread) and poll for retries and scheduled work; with one, `lawful worker` does."""
+    """A service of the web app (`lawful.worker.routes`): with no broker, run the jobs here
+    (a background thread) and poll for retries and scheduled work; with one, `lawful worker`
+    does."""
     if not isinstance(platform.jobs, InProcessQueue):
         yield
         return

@@ -43,7 +43,7 @@ from lawful.requests.service import (
     retry_execution,
 )
 from lawful.requests.states import OPEN, RequestStatus
-from lawful.worker.service import failing_tasks
+from lawful.store.task_views import failing_tasks
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25

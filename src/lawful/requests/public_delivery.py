@@ -20,8 +20,8 @@ from lawful.requests.delivery import confirm_download_code, open_download, send_
 from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import DownloadRefusedError
 from lawful.requests.models import RightsRequest
+from lawful.requests.public import FormToken, Token
 from lawful.requests.service import request_for_person
-from lawful.web.pages.privacy import FormToken, Token
 
 router = APIRouter(include_in_schema=False)
 

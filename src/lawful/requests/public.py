@@ -22,6 +22,7 @@ from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import RequestError
 from lawful.requests.intake import Intake
 from lawful.requests.models import VerificationLevel
+from lawful.requests.places import OTHER, country_choices
 from lawful.requests.service import (
     cancel_request,
     request_for_person,
@@ -32,7 +33,6 @@ from lawful.requests.service import (
 from lawful.requests.states import RequestStatus
 from lawful.requests.verification import MAX_DOCUMENT_BYTES, Upload
 from lawful.requests.views import PersonStatus
-from lawful.web.pages.places import OTHER, country_choices
 
 router = APIRouter(include_in_schema=False)
 PERSON = "person"
