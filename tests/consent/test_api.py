@@ -25,9 +25,9 @@ from lawful.config import Settings
 from lawful.consent.links import LinkKind, make_link_token
 from lawful.consent.models import ConsentEvent
 from lawful.consent.subjects import Subject
+from lawful.platform import RunningPlatform as Platform
 from lawful.store.models import utcnow
 from lawful.web.app import create_app
-from lawful.web.platform import Platform
 
 from .conftest import SHOP
 from .server import free_port, serve

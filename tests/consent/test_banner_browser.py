@@ -19,8 +19,8 @@ from starlette.routing import Route
 
 from lawful.config import Settings
 from lawful.consent.models import ConsentEvent
+from lawful.platform import RunningPlatform as Platform
 from lawful.web.app import create_app
-from lawful.web.platform import Platform
 
 from .conftest import SHOP
 from .server import free_port, serve

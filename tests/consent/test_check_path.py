@@ -27,11 +27,11 @@ from lawful.config import Settings
 from lawful.consent import api
 from lawful.consent.models import ConsentState
 from lawful.consent.service import ConsentEntry, record_consent
+from lawful.http.security import HEADERS
+from lawful.platform import RunningPlatform as Platform
 from lawful.store.migrate import upgrade_database
 from lawful.store.models import utcnow
 from lawful.web.app import create_app
-from lawful.web.platform import Platform
-from lawful.web.security import HEADERS
 
 from .conftest import SHOP
 from .server import free_port, serve

@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 from lawful.cli import app
 from lawful.discovery.models import ColumnFinding, RunOutcome, ScanRun
 from lawful.discovery.service import DISCOVERY_SCAN
+from lawful.platform import open_platform
 from lawful.store.audit import AuditEntry
 from lawful.store.models import utcnow
 from lawful.store.tasks import Task, TaskStatus, defer_job
-from lawful.web.platform import open_platform
 from lawful.worker.inprocess import InProcessQueue
 from lawful.worker.jobs import kept_datastores, platform_poller, platform_runner, scheduled_work
 from lawful.worker.poller import Poller

@@ -29,8 +29,8 @@ from lawful.config import Settings
 from lawful.datamap.loader import load_datamap
 from lawful.datamap.models import DataMap
 from lawful.demo.load import sqlite_systems
+from lawful.platform import RunningPlatform as Platform
 from lawful.web.app import create_app
-from lawful.web.platform import Platform
 
 from ..conftest import Inbox, code_in, free_port, row_key, running_smtp_server, serve
 

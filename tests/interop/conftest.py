@@ -22,8 +22,8 @@ from nacl.signing import SigningKey
 from lawful.config import Settings
 from lawful.datamap.loader import LoadedMap
 from lawful.interop.drp.agents import AgentEntry, add_agent
+from lawful.platform import RunningPlatform as Platform
 from lawful.web.app import create_app
-from lawful.web.platform import Platform
 
 from ..conftest import free_port
 from ..consent.server import serve

@@ -11,7 +11,7 @@ import pytest
 
 from lawful.config import Settings
 from lawful.store.audit import record_event
-from lawful.web.platform import open_store
+from lawful.store.opening import open_store
 
 
 @pytest.fixture(autouse=True)

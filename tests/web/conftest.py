@@ -26,11 +26,11 @@ from lawful.auth.models import Role
 from lawful.auth.service import create_token, create_user
 from lawful.config import Settings
 from lawful.datamap.loader import LoadedMap, load_datamap
+from lawful.platform import RunningPlatform as Platform
 from lawful.store.metadata import load_metadata
 from lawful.store.migrate import upgrade_database
 from lawful.store.models import utcnow
 from lawful.web.app import create_app
-from lawful.web.platform import Platform
 from lawful.worker.inprocess import InProcessQueue
 
 with warnings.catch_warnings():

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from lawful.auth.models import ApiToken, Role, StaffSession
+from lawful.http.auth import SESSION_COOKIE
 from lawful.requests.intake import Intake
 from lawful.requests.models import RightsRequest
 from lawful.requests.service import confirm_identity, submit_request
 from lawful.requests.states import RequestStatus
-from lawful.web.auth import SESSION_COOKIE
 
 from .conftest import Web, csrf
 

@@ -13,8 +13,8 @@ import schemathesis
 from fastapi.routing import APIRoute
 from fastapi.security.base import SecurityBase
 
-from lawful.web.app import ROUTERS, load_object
-from lawful.web.deps import rate_limited
+from lawful.http.deps import rate_limited
+from lawful.web.app import CONTRIBUTIONS
 
 from .conftest import Web
 
@@ -78,7 +78,7 @@ def test_no_operation_documents_a_body_the_api_never_sends(web: Web) -> None:
 
 def test_every_operation_documents_the_errors_its_kind_of_route_answers(web: Web) -> None:
     document = web.client.get("/openapi.json").json()
-    routers = [load_object(reference) for reference in ROUTERS]
+    routers = [router for c in CONTRIBUTIONS for router in c.routers]
     routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
     checked = set()
     for route in (r for r in routes if r.include_in_schema):

@@ -29,7 +29,7 @@ from lawful.auth.roles import API_SCOPES
 from lawful.auth.service import create_token, create_user
 from lawful.config import Settings
 from lawful.store.models import utcnow
-from lawful.web.platform import open_store
+from lawful.store.opening import open_store
 
 from ..conftest import code_in, free_port
 from .conftest import EXAMPLE_MAP, KEY, PASSWORD

@@ -19,8 +19,8 @@ from lawful.auth.service import SignInPolicy, authenticate
 from lawful.cli import app
 from lawful.config import load_settings
 from lawful.store.models import utcnow
+from lawful.store.opening import open_store
 from lawful.web.demo import prepare_demo
-from lawful.web.platform import open_store
 
 from ..conftest import free_port
 from .conftest import EXAMPLE_MAP, KEY

@@ -27,7 +27,7 @@ from lawful.auth.models import ApiToken, Role
 from lawful.auth.service import create_user, token_digest
 from lawful.config import Settings
 from lawful.store.models import utcnow
-from lawful.web.platform import open_store
+from lawful.store.opening import open_store
 
 from ..conftest import free_port
 from .conftest import EXAMPLE_MAP, KEY, csrf

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lawful.web.ratelimit import RateLimiter
+from lawful.http.ratelimit import RateLimiter
 
 
 class Clock:

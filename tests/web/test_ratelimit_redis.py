@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from lawful.web.ratelimit import RedisRateLimiter
+from lawful.http.ratelimit import RedisRateLimiter
 
 REDIS = "redis://127.0.0.1:6379/3"
 

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.routing import APIRoute
 
-from lawful.web.access_log import HIDDEN, redact_path
-from lawful.web.app import ROUTERS, load_object
-from lawful.web.security import TOKEN_PAGES
+from lawful.http.access_log import HIDDEN, redact_path
+from lawful.http.security import TOKEN_PAGES
+from lawful.web.app import CONTRIBUTIONS
 
 from .conftest import Web, csrf
 
@@ -66,7 +66,7 @@ def test_the_status_page_form_still_works_when_the_browser_sends_no_referer(web:
 
 
 def _secret_routes() -> list[str]:
-    routers = [load_object(reference) for reference in ROUTERS]
+    routers = [router for c in CONTRIBUTIONS for router in c.routers]
     routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
     return [r.path for r in routes if SECRET_PARAMETERS & set(r.param_convertors)]
 

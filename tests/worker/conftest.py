@@ -38,6 +38,8 @@ from sqlalchemy.orm import Session
 from lawful.config import Settings
 from lawful.datamap.loader import load_datamap
 from lawful.engine.datastores import registry_factory
+from lawful.platform import RunningPlatform as Platform
+from lawful.platform import open_platform
 from lawful.requests import repository
 from lawful.requests.intake import Intake
 from lawful.requests.mail import MemoryMailer
@@ -47,7 +49,6 @@ from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
 from lawful.store.migrate import upgrade_database
 from lawful.store.tasks import OPEN, Task
-from lawful.web.platform import Platform, open_platform
 from lawful.worker.jobs import build_runtime
 
 from ..conftest import PG_ADMIN_URL, Inbox, free_port, make_company

@@ -13,9 +13,9 @@ from lawful.breach.assessment import assess
 from lawful.breach.drafts import AUDIENCES, DraftError, make_draft, render_draft
 from lawful.breach.errors import InvalidIncidentError
 from lawful.breach.service import get_incident, incident_clock, list_incidents
+from lawful.http.deps import CurrentStaff, DbSession, PlatformDep
+from lawful.http.templating import render
 from lawful.store.models import utcnow
-from lawful.web.deps import CurrentStaff, DbSession, PlatformDep
-from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 MEDIA = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}

@@ -94,7 +94,7 @@ def _prepare_workers(settings: Settings) -> None:
     create them."""
     import os
 
-    from lawful.web.platform import open_store
+    from lawful.store.opening import open_store
 
     os.environ["LAWFUL_MAP_PATH"] = str(settings.map_path)
     if settings.datastore_dir is not None:
@@ -121,7 +121,7 @@ def user_create(
     from lawful.auth.models import Role
     from lawful.auth.service import create_user
     from lawful.config import load_settings
-    from lawful.web.platform import open_store
+    from lawful.store.opening import open_store
 
     if role not in Role.__members__:
         err.print(f"[red]error[/] unknown role {role!r}: use one of {', '.join(Role)}")

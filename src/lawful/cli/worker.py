@@ -28,11 +28,14 @@ def worker(
 ) -> None:
     """Run a Celery worker (needs LAWFUL_BROKER_URL): rights-request runs, mail, forwards to
     clients and retention sweeps. Start several for more throughput; stop with SIGTERM."""
-    from lawful.worker.process import run_worker
+    from lawful.platform import open_platform
+    from lawful.worker.process import require_broker, run_worker
 
     with web_errors():
         settings, loaded = configured(map_path, data_dir)
-        run_worker(settings, loaded=loaded, concurrency=concurrency, name=name)
+        require_broker(settings)
+        with open_platform(settings, loaded=loaded) as platform:
+            run_worker(platform, concurrency=concurrency, name=name)
 
 
 @app.command()

@@ -59,7 +59,7 @@ from lawful.consent.service import (
     record_consent,
 )
 from lawful.consent.subjects import parse_subject
-from lawful.web.deps import (
+from lawful.http.deps import (
     Bearer,
     DataMapDep,
     DbSession,
@@ -69,8 +69,8 @@ from lawful.web.deps import (
     require_scopes,
     token_actor,
 )
-from lawful.web.errors import BODY_ERRORS, TOKEN_ERRORS, error_responses
-from lawful.web.platform import Platform
+from lawful.http.errors import BODY_ERRORS, TOKEN_ERRORS, error_responses
+from lawful.http.platform import Platform
 
 router = APIRouter(tags=["consent"])
 _READ = require_scopes("consent:read")

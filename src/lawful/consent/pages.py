@@ -1,147 +1,122 @@
-"""Pages for people: the preference center reached by a personal link, receipts, and the
-one-click unsubscribe of RFC 8058. Plain HTML forms: everything works without JavaScript."""
+"""Console pages for the consent ledger: people by state for each purpose (with a chart),
+the published notice versions and who must be asked again; publishing a new version; one
+person's history, decisions and receipts.
+
+Every staff role reads. A person is looked up with a POST form (an address in a URL would
+land in access logs) and every look-up is audited. Publishing a notice version is kept to
+privacy officers and administrators (auditors and analysts get 403).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from lawful.consent import repository
+from lawful.auth.models import StaffUser
+from lawful.auth.roles import REQUEST_DECIDERS
 from lawful.consent.api import receipt_response
-from lawful.consent.links import LinkKind, link_url, make_link_token, read_link_token, unsubscribe
+from lawful.consent.errors import ConsentError
+from lawful.consent.ledger_report import consent_overview, look_up_person
+from lawful.consent.notices import publish_notice
 from lawful.consent.policy import policy_for
-from lawful.consent.preferences import preference_view, save_preferences
-from lawful.consent.service import Evidence
-from lawful.consent.subjects import parse_subject
-from lawful.web.deps import DbSession, PlatformDep, PublicForm, RateLimited
-from lawful.web.templating import render
+from lawful.http.deps import (
+    CurrentStaff,
+    DbSession,
+    PlatformDep,
+    RequestDecider,
+    StaffForm,
+    staff_actor,
+)
+from lawful.http.platform import Platform
+from lawful.http.templating import render
+from lawful.reports.charts import row_chart
+from lawful.store.models import utcnow
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/privacy/preferences/{token}", dependencies=[RateLimited])
-def preferences_page(
-    token: str, request: Request, db: DbSession, platform: PlatformDep, saved: bool = False
+@router.get("/admin/consent", response_class=HTMLResponse)
+def overview(
+    request: Request, db: DbSession, platform: PlatformDep, staff: CurrentStaff
 ) -> HTMLResponse:
-    claims = read_link_token(token, keyring=platform.keyring, kind=LinkKind.preferences)
-    view = preference_view(
-        db, datamap=platform.datamap, keyring=platform.keyring, subject=claims.subject
-    )
-    return render(
-        request,
-        "consent/preferences.html.j2",
-        {
-            "title": "Your contact preferences",
-            "token": token,
-            "view": view,
-            "saved": saved,
-            "expires": claims.expires,
-            "receipts": _receipts(db, platform, claims.subject),
-        },
-    )
+    return render(request, "consent/admin_overview.html.j2", _overview(db, platform, staff))
 
 
-def _receipts(db: DbSession, platform: PlatformDep, subject: str) -> list[dict[str, object]]:
-    index = platform.keyring.index(parse_subject(subject, policy=policy_for(platform.datamap)).key)
-    purposes = platform.datamap.purposes
-    return [
-        {
-            "uid": e.uid,
-            "state": e.state.value,
-            "at": e.at,
-            "purpose_name": purposes[e.purpose].name if e.purpose in purposes else e.purpose,
-        }
-        for e in repository.subject_events(db, index=index)
-        if e.purpose
-    ]
-
-
-@router.post("/privacy/preferences/{token}", dependencies=[RateLimited, PublicForm])
-def save_preferences_form(
-    token: str,
-    db: DbSession,
-    platform: PlatformDep,
-    shown: Annotated[list[str], Form()],
-    on: Annotated[list[str] | None, Form()] = None,
-) -> RedirectResponse:
-    claims = read_link_token(token, keyring=platform.keyring, kind=LinkKind.preferences)
-    save_preferences(
-        db,
-        datamap=platform.datamap,
-        keyring=platform.keyring,
-        subject=claims.subject,
-        shown=shown,
-        checked={k: True for k in on or []},
-    )
-    return RedirectResponse(f"/privacy/preferences/{token}?saved=1", status_code=303)
-
-
-@router.get("/privacy/preferences/{token}/receipts/{event_id}", dependencies=[RateLimited])
-def own_receipt(
-    token: str,
-    event_id: str,
-    db: DbSession,
-    platform: PlatformDep,
-    format: Annotated[str, Query(pattern="^(iso27560|kantara)$")] = "iso27560",
-) -> Response:
-    claims = read_link_token(token, keyring=platform.keyring, kind=LinkKind.preferences)
-    index = platform.keyring.index(
-        parse_subject(claims.subject, policy=policy_for(platform.datamap)).key
-    )
-    return receipt_response(db, platform, event_id=event_id, kind=format, index=index)
-
-
-@router.get("/u/{token}", dependencies=[RateLimited])
-def unsubscribe_page(token: str, request: Request, platform: PlatformDep) -> HTMLResponse:
-    """Opening the link only asks: mail scanners follow links (RFC 8058 §4)."""
-    claims = read_link_token(token, keyring=platform.keyring, kind=LinkKind.unsubscribe)
-    return _unsubscribe_page(request, platform, token, claims.subject, claims.purpose, done=False)
-
-
-@router.post("/u/{token}", dependencies=[RateLimited])
-def unsubscribe_now(
-    token: str, request: Request, db: DbSession, platform: PlatformDep
-) -> HTMLResponse:
-    """RFC 8058 one-click: a POST with `List-Unsubscribe=One-Click` (or the page's button).
-    No cookie or CSRF token is needed or possible: the sealed token is the authority."""
-    ip = request.client.host if request.client else None
-    claims = read_link_token(token, keyring=platform.keyring, kind=LinkKind.unsubscribe)
-    evidence = Evidence(
-        form={"one_click": True}, ip=ip, user_agent=request.headers.get("user-agent")
-    )
-    unsubscribe(
-        db, datamap=platform.datamap, keyring=platform.keyring, token=token, evidence=evidence
-    )
-    return _unsubscribe_page(request, platform, token, claims.subject, claims.purpose, done=True)
-
-
-def _unsubscribe_page(
+@router.post("/admin/consent/notices", dependencies=[StaffForm])
+def publish(
     request: Request,
+    db: DbSession,
     platform: PlatformDep,
-    token: str,
-    subject: str,
-    purpose: str | None,
-    *,
-    done: bool,
+    staff: RequestDecider,
+    version: Annotated[str, Form(max_length=50)],
+    material: Annotated[bool, Form()] = False,
+    purposes: Annotated[list[str] | None, Form()] = None,
+    summary: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Publish the notice generated from the map as `version` (audited by the service)."""
+    try:
+        publish_notice(db, datamap=platform.datamap, actor=staff_actor(staff), material=material,
+                       version=version.strip(), purposes=purposes or None,
+                       summary=summary.strip() or None)  # fmt: skip
+    except ConsentError as error:
+        db.rollback()
+        context = _overview(db, platform, staff) | {"error": error.message}
+        return render(
+            request, "consent/admin_overview.html.j2", context, status_code=error.http_status
+        )
+    return RedirectResponse("/admin/consent", status_code=303)
+
+
+@router.get("/admin/consent/person", response_class=HTMLResponse)
+def person_form(request: Request, staff: CurrentStaff) -> HTMLResponse:
+    context = {"active": "consent", "person": None, "subject": "", "error": None}
+    return render(request, "consent/admin_person.html.j2", context)
+
+
+@router.post("/admin/consent/person", response_class=HTMLResponse, dependencies=[StaffForm])
+def person(
+    request: Request,
+    db: DbSession,
+    platform: PlatformDep,
+    staff: CurrentStaff,
+    subject: Annotated[str, Form(max_length=400)],
 ) -> HTMLResponse:
-    purposes = platform.datamap.purposes
-    what = f"“{purposes[purpose].name}” emails" if purpose in purposes else "marketing emails"
-    person = parse_subject(subject, policy=policy_for(platform.datamap))
-    preferences = make_link_token(
-        keyring=platform.keyring, kind=LinkKind.preferences, subject=person
-    )
-    return render(
-        request,
-        "consent/unsubscribe.html.j2",
-        {
-            "title": "Unsubscribe",
-            "token": token,
-            "done": done,
-            "what": what,
-            "preferences_url": link_url(
-                platform.settings.public_url, kind=LinkKind.preferences, token=preferences
-            ),
-        },
-    )
+    """A person's events, current decisions and receipts, found by email or phone."""
+    context: dict[str, Any] = {"active": "consent", "subject": subject, "error": None}
+    try:
+        found = look_up_person(db, datamap=platform.datamap, keyring=platform.keyring,
+                               subject=subject, actor=staff_actor(staff), now=utcnow())  # fmt: skip
+    except ConsentError as error:
+        context |= {"person": None, "error": error.message}
+        return render(
+            request, "consent/admin_person.html.j2", context, status_code=error.http_status
+        )
+    return render(request, "consent/admin_person.html.j2", context | {"person": found})
+
+
+@router.get("/admin/consent/receipts/{event_id}/{kind}")
+def receipt(
+    db: DbSession,
+    platform: PlatformDep,
+    staff: CurrentStaff,
+    event_id: str,
+    kind: Literal["iso27560", "kantara"],
+) -> Response:
+    return receipt_response(db, platform, event_id=event_id, kind=kind)
+
+
+def _overview(db: Session, platform: Platform, staff: StaffUser) -> dict[str, Any]:
+    found = consent_overview(db, datamap=platform.datamap, keyring=platform.keyring, now=utcnow())
+    bars = [(p.name, float(p.states["given"])) for p in found.purposes if p.basis == "consent"]
+    rules = policy_for(platform.datamap).purposes.values()
+    return {
+        "active": "consent",
+        "overview": found,
+        "chart": row_chart(title="People whose consent is current, by purpose", bars=bars),
+        "consent_purposes": [rule for rule in rules if rule.consent_based],
+        "can_publish": staff.role in REQUEST_DECIDERS,
+        "error": None,
+    }

@@ -8,7 +8,6 @@ refused call stores nothing. Withdrawing takes the same call as giving (GDPR Art
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import json
 import re
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from lawful.consent.subjects import Subject, parse_subject
 from lawful.datamap.models import Channel, ConsentCapture, DataMap, TrackerCategory
 from lawful.engine.holds import add_period
 from lawful.engine.repository import add_suppressions
+from lawful.law.minimisation import truncate_ip
 from lawful.store.audit import record_event
 from lawful.store.crypto import Keyring
 from lawful.store.models import utcnow
@@ -282,19 +282,6 @@ def _sealed_evidence(evidence: Evidence | None, keyring: Keyring) -> bytes | Non
             field="evidence",
         )
     return keyring.encrypt_json(content, context=EVIDENCE_CONTEXT)
-
-
-def truncate_ip(address: str | None) -> str | None:
-    """An IPv4 address cut to its /24, an IPv6 one to its /48: enough to show where a choice
-    came from, not which device (data minimisation, GDPR Art. 5(1)(c))."""
-    if not address:
-        return None
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
-        return None
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 def _audit(

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from lawful.auth.roles import REQUEST_DECIDERS
 from lawful.discovery.service import request_scan, system_drift, systems_overview
-from lawful.web.deps import (
+from lawful.http.deps import (
     CurrentStaff,
     DbSession,
     PlatformDep,
@@ -18,7 +18,7 @@ from lawful.web.deps import (
     StaffForm,
     staff_actor,
 )
-from lawful.web.templating import render
+from lawful.http.templating import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,14 +10,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from lawful.config import Settings, load_master_key, prepare_data_dir
+from lawful.config import Settings
 from lawful.datamap.models import DataMap
 from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.retry import RetryPolicy
-from lawful.store.checkpoints import audit_trail
 from lawful.store.crypto import Keyring
-from lawful.store.db import create_store_engine, session_factory
-from lawful.store.migrate import ensure_store
+from lawful.store.opening import open_store
 
 
 @dataclass(frozen=True)
@@ -39,19 +37,6 @@ def open_runtime(
 ) -> Iterator[Runtime]:
     """Open the store (the embedded default is created or upgraded on first use; a configured
     database must have been upgraded with `lawful db upgrade`) and the map's datastores."""
-    key = load_master_key(settings)
-    url = settings.store_url()
-    prepare_data_dir(settings)
-    ensure_store(url=url, upgrade=settings.database_url is None)
-    engine = create_store_engine(url)
     factory = registry_factory(datamap, base_dir=base_dir, environ=environ)
-    try:
-        with Datastores(factory, retry=retry) as datastores:
-            yield Runtime(
-                Keyring.from_master(key.secret),
-                session_factory(engine, audit=audit_trail(settings, encryption_key=key.secret)),
-                datastores,
-                key.generated_at,
-            )
-    finally:
-        engine.dispose()
+    with open_store(settings) as store, Datastores(factory, retry=retry) as datastores:
+        yield Runtime(store.keyring, store.sessions, datastores, store.key_generated_at)

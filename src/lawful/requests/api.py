@@ -16,7 +16,11 @@ from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Uplo
 from fastapi.responses import JSONResponse
 
 from lawful.auth.models import ApiToken
+from lawful.http.bounds import Offset
+from lawful.http.deps import DbSession, RateLimited, require_scopes, token_actor
+from lawful.http.errors import BODY_ERRORS, TOKEN_ERRORS, error_body, error_responses
 from lawful.requests import forwards, service, views
+from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import RequestError, TokenInAddressError
 from lawful.requests.intake import Intake
 from lawful.requests.schemas import (
@@ -37,9 +41,6 @@ from lawful.requests.schemas import (
 )
 from lawful.requests.verification import MAX_DOCUMENT_BYTES, Upload
 from lawful.store.models import utcnow
-from lawful.web.bounds import Offset
-from lawful.web.deps import DbSession, RateLimited, RequestsCtx, require_scopes, token_actor
-from lawful.web.errors import BODY_ERRORS, TOKEN_ERRORS, error_body, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["requests"])
 Reader = Annotated[ApiToken, Depends(require_scopes("requests:read"))]

@@ -1,4 +1,4 @@
-"""Links in mail to the pages of the privacy center (`lawful.web.pages.privacy`)."""
+"""Links in mail to the pages of the privacy center (`lawful.requests.public`)."""
 
 from __future__ import annotations
 

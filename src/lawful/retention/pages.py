@@ -14,6 +14,16 @@ from lawful.auth.models import StaffUser
 from lawful.auth.roles import REQUEST_DECIDERS
 from lawful.engine.errors import EngineError
 from lawful.engine.identity import parse_identity
+from lawful.http.deps import (
+    CurrentStaff,
+    DbSession,
+    PlatformDep,
+    RequestDecider,
+    StaffForm,
+    staff_actor,
+)
+from lawful.http.platform import Platform
+from lawful.http.templating import render
 from lawful.retention.errors import InvalidHoldError, RetentionError
 from lawful.retention.models import HoldScope
 from lawful.retention.service import (
@@ -22,16 +32,6 @@ from lawful.retention.service import (
     release_legal_hold,
     view_hold,
 )
-from lawful.web.deps import (
-    CurrentStaff,
-    DbSession,
-    PlatformDep,
-    RequestDecider,
-    StaffForm,
-    staff_actor,
-)
-from lawful.web.platform import Platform
-from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

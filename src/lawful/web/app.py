@@ -1,20 +1,16 @@
 """The FastAPI application: `create_app(settings)` builds it; `lawful serve` runs it.
 
-Routers are listed in `ROUTERS` as "module:attribute" strings, imported and included when
-the app is created: a domain adds its router with one line. Long-running helpers (the
-in-process job runner, schedulers) are listed in `SERVICES` as "module:attribute" of a
-function `(platform) -> context manager`, entered when the app starts and left when it stops.
-A console page adds its menu entry to `ADMIN_MENU`.
-Nothing here runs at import: engines, keys and the data map are opened in the lifespan.
+Each domain declares what it adds in its `routes.py` (`lawful.http.contribution.Contribution`:
+routers, admin-menu entries, services entered while the app runs, fast paths); the app imports
+those modules in `CONTRIBUTIONS` and mounts them: a new domain is one line there. The platform
+is opened by the composition root (`lawful.platform`) in the lifespan, never at import.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -23,44 +19,41 @@ from sqlalchemy.exc import SQLAlchemyError
 from swagger_ui_bundle import swagger_ui_path
 
 from lawful import __version__
-from lawful.auth.roles import ADMINS, REQUEST_HANDLERS
+from lawful.audit import routes as audit
+from lawful.breach import routes as breach
 from lawful.config import Settings, load_settings
+from lawful.consent import routes as consent
 from lawful.datamap.loader import LoadedMap
-from lawful.web.access_log import redact_access_log
-from lawful.web.errors import install_error_handlers
-from lawful.web.forms import FormEncodingMiddleware
-from lawful.web.menu import MenuEntry
-from lawful.web.platform import Platform, open_platform
-from lawful.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
-from lawful.web.templating import build_templates
+from lawful.discovery import routes as discovery
+from lawful.http.access_log import redact_access_log
+from lawful.http.auth import platform_of
+from lawful.http.contribution import Contribution
+from lawful.http.errors import install_error_handlers
+from lawful.http.forms import FormEncodingMiddleware
+from lawful.http.menu import MenuEntry, arrange
+from lawful.http.security import BodyLimitMiddleware, SecurityHeadersMiddleware
+from lawful.http.templating import build_templates
+from lawful.interop import routes as interop
+from lawful.platform import open_platform
+from lawful.requests import routes as requests
+from lawful.retention import routes as retention
+from lawful.web import routes as shell
+from lawful.worker import routes as worker
 from lawful.worker.health import BrokerProbe, job_health
 
 log = logging.getLogger("lawful.web")
-ROUTERS: tuple[str, ...] = (
-    "lawful.web.pages.privacy:router",
-    "lawful.web.pages.privacy_delivery:router",
-    "lawful.web.pages.session:router",
-    "lawful.web.pages.admin_entry:router",  # before admin_requests: /admin/requests/new
-    "lawful.web.pages.admin_requests:router",
-    "lawful.web.pages.admin_audit:router",
-    "lawful.web.pages.admin_tokens:router",
-    "lawful.web.pages.admin_outbox:router",
-    "lawful.web.api_audit:router",
-    "lawful.requests.api:router",
-    "lawful.consent.api:router",
-    "lawful.retention.pages:router",
-    "lawful.breach.pages:router",
-    "lawful.reports.pages:router",
-    "lawful.consent.pages:router",
-    "lawful.consent.admin:router",
-    "lawful.discovery.pages:router",
-    "lawful.worker.pages:router",
-    "lawful.worker.api:router",
-    "lawful.interop.drp.api:router",
+# Every domain's contribution, in the order its routers are included (a new domain: one line).
+CONTRIBUTIONS: tuple[Contribution, ...] = (
+    audit.contribution,
+    requests.contribution,
+    consent.contribution,
+    retention.contribution,
+    breach.contribution,
+    discovery.contribution,
+    worker.contribution,
+    interop.contribution,
+    shell.contribution,
 )
-# ASGI middlewares that answer a hot route's common case below the framework and hand every
-# other request on (see `lawful.consent.check_path`).
-FAST_PATHS: tuple[str, ...] = ("lawful.consent.check_path:ConsentCheckPath",)
 # Bodies larger than the default (`MAX_BODY_BYTES`, an ID document) or smaller, per path.
 FILTER_PATH = "/api/v1/consent/filter"
 BODY_LIMITS: dict[str, int] = {
@@ -68,21 +61,7 @@ BODY_LIMITS: dict[str, int] = {
     "/api/v1/consent/history": 4096,
     "/api/v1/consent/events": 32_768,  # one person's choice and its evidence
 }
-SERVICES: tuple[str, ...] = ("lawful.worker.jobs:worker_service",)
-ADMIN_MENU: tuple[MenuEntry, ...] = (
-    MenuEntry("dashboard", "Dashboard", "/admin/dashboard"),
-    MenuEntry("requests", "Requests", "/admin/requests"),
-    MenuEntry("new", "New request", "/admin/requests/new", REQUEST_HANDLERS),
-    MenuEntry("holds", "Legal holds", "/admin/holds"),
-    MenuEntry("breaches", "Breaches", "/admin/breaches"),
-    MenuEntry("consent", "Consent", "/admin/consent"),
-    MenuEntry("discovery", "Discovery", "/admin/discovery"),
-    MenuEntry("audit", "Audit trail", "/admin/audit"),
-    MenuEntry("tokens", "API tokens", "/admin/tokens", ADMINS),
-    MenuEntry("outbox", "Outbox", "/admin/outbox"),
-    MenuEntry("jobs", "Jobs", "/admin/jobs"),
-    MenuEntry("status", "Status", "/admin/status"),
-)
+ADMIN_MENU: tuple[MenuEntry, ...] = arrange(e for c in CONTRIBUTIONS for e in c.menu)
 
 DESCRIPTION = """\
 Lawful's JSON API: rights requests, consent and the audit trail of a self-hosted
@@ -110,12 +89,6 @@ DOCS_POLICY = "; ".join(
 )
 
 
-def load_object(reference: str) -> Any:
-    """Import "package.module:attribute"."""
-    module_name, _, attribute = reference.partition(":")
-    return getattr(importlib.import_module(module_name), attribute)
-
-
 def create_app(settings: Settings | None = None, *, loaded: LoadedMap | None = None) -> FastAPI:
     """The app, ready to serve once its lifespan has started (uvicorn and TestClient do it).
     `loaded`: the data map, when the caller has read it already (else `settings.map_path`)."""
@@ -129,11 +102,12 @@ def create_app(settings: Settings | None = None, *, loaded: LoadedMap | None = N
         docs_url=None,
         redoc_url=None,
     )
-    routers = [load_object(reference) for reference in ROUTERS]
-    for router in routers:
-        app.include_router(router)
+    for contribution in CONTRIBUTIONS:
+        for router in contribution.routers:
+            app.include_router(router)
     app.include_router(_system_router())
-    app.state.templates = build_templates(_packages(ROUTERS), menu=ADMIN_MENU)
+    packages = [contribution.package for contribution in CONTRIBUTIONS]
+    app.state.templates = build_templates(packages, menu=ADMIN_MENU)
     # Swagger UI ships inside a Python package, so /docs works on a machine with no internet.
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.mount("/static", StaticFiles(packages=[("lawful.web", "static")]), name="static")
@@ -144,15 +118,11 @@ def create_app(settings: Settings | None = None, *, loaded: LoadedMap | None = N
     audience = settings.audience_max_megabytes * 1024 * 1024
     app.add_middleware(BodyLimitMiddleware, limits={**BODY_LIMITS, FILTER_PATH: audience})
     install_error_handlers(app)
-    for reference in FAST_PATHS:  # inside the security headers, outside the error handling
-        app.add_middleware(load_object(reference))
+    for contribution in CONTRIBUTIONS:  # inside the security headers, outside error handling
+        for fast_path in contribution.fast_paths:
+            app.add_middleware(fast_path)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: every answer gets the headers
     return app
-
-
-def _packages(references: Iterable[str]) -> list[str]:
-    """The domain package of each router ("lawful.consent.pages:router" → "lawful.consent")."""
-    return [".".join(ref.partition(":")[0].split(".")[:2]) for ref in references]
 
 
 def _lifespan(
@@ -168,8 +138,9 @@ def _lifespan(
                     "LAWFUL_ENCRYPTION_KEY; without it, stored requests cannot be read",
                     platform.key_generated_at,
                 )
-            for reference in SERVICES:
-                services.enter_context(load_object(reference)(platform))
+            for contribution in CONTRIBUTIONS:
+                for service in contribution.services:
+                    services.enter_context(service(platform))
             yield
 
     return lifespan
@@ -183,7 +154,7 @@ def _system_router() -> APIRouter:
     def healthz(request: Request) -> JSONResponse:
         """Public and cheap: `jobs` is `failed` while a job waits for staff, `broker` is `ok`,
         `unreachable` or `in-process`; no names or errors (`GET /api/v1/status` has them)."""
-        platform: Platform = request.app.state.platform
+        platform = platform_of(request)
         try:
             with platform.sessions() as session:
                 jobs = job_health(session)

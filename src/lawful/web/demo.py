@@ -10,7 +10,7 @@ from pathlib import Path
 from lawful.auth.demo import DemoAccount, create_demo_staff
 from lawful.config import Settings
 from lawful.requests.mail import OUTBOX_FOLDER
-from lawful.web.platform import open_store
+from lawful.store.opening import open_store
 
 STORE_FILES = ("lawful.db", "lawful.db-wal", "lawful.db-shm")
 

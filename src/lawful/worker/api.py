@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from lawful.auth.models import ApiToken
-from lawful.web.deps import PlatformDep, require_scopes
-from lawful.web.errors import TOKEN_ERRORS
+from lawful.http.deps import PlatformDep, require_scopes
+from lawful.http.errors import TOKEN_ERRORS
 from lawful.worker.schemas import StatusOut
 from lawful.worker.status import collect_status
 

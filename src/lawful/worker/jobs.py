@@ -43,7 +43,7 @@ from lawful.worker.poller import Poller, Scheduled
 from lawful.worker.runner import RetryPolicy, TaskRunner
 
 if TYPE_CHECKING:
-    from lawful.web.platform import Platform
+    from lawful.http.platform import Platform
 
 logger = logging.getLogger("lawful.worker")
 Body = Callable[[Payload], None]
@@ -137,7 +137,7 @@ def task_runner(
 def platform_runtime(platform: Platform, *, kept: DatastorePool | None) -> RequestsRuntime:
     """`kept`: the worker's connectors, kept per thread between runs."""
     return RequestsRuntime(
-        ctx=platform.requests,
+        ctx=platform.context(RequestsContext),
         engine=EngineEnv(
             platform.datamap,
             platform.keyring,
@@ -193,8 +193,8 @@ def _discovery_scan(platform: Platform, payload: Payload) -> None:
 
 def _housekeeping(platform: Platform) -> None:
     with platform.sessions() as session:
-        expire_unverified_requests(session, ctx=platform.requests)
-        purge_expired_records(session, ctx=platform.requests)
+        expire_unverified_requests(session, ctx=platform.context(RequestsContext))
+        purge_expired_records(session, ctx=platform.context(RequestsContext))
         prune_done_tasks(session, before=utcnow() - DONE_TASKS_KEPT)
         session.commit()
 
@@ -276,8 +276,9 @@ def polling(poller: Poller, *, interval: float) -> Iterator[None]:
 
 @contextmanager
 def worker_service(platform: Platform) -> Iterator[None]:
-    """`SERVICES` entry of the web app: with no broker, run the jobs here (a background
-    thread) and poll for retries and scheduled work; with one, `lawful worker` does."""
+    """A service of the web app (`lawful.worker.routes`): with no broker, run the jobs here
+    (a background thread) and poll for retries and scheduled work; with one, `lawful worker`
+    does."""
     if not isinstance(platform.jobs, InProcessQueue):
         yield
         return

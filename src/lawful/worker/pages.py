@@ -10,8 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from lawful.auth.roles import REQUEST_HANDLERS
-from lawful.store.tasks import TaskStatus
-from lawful.web.deps import (
+from lawful.http.deps import (
     CurrentStaff,
     DbSession,
     PlatformDep,
@@ -19,7 +18,8 @@ from lawful.web.deps import (
     StaffForm,
     staff_actor,
 )
-from lawful.web.templating import render
+from lawful.http.templating import render
+from lawful.store.tasks import TaskStatus
 from lawful.worker.service import list_tasks, retry_task
 from lawful.worker.status import collect_status
 

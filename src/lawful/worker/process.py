@@ -10,8 +10,7 @@ nothing: its tasks' leases lapse and another worker resumes them.
 from __future__ import annotations
 
 from lawful.config import Settings, SettingsError
-from lawful.datamap.loader import LoadedMap
-from lawful.web.platform import open_platform
+from lawful.http.platform import Platform
 from lawful.worker.broker import QUEUE, RUN_TASK, CeleryDispatcher
 from lawful.worker.jobs import (
     kept_datastores,
@@ -22,18 +21,22 @@ from lawful.worker.jobs import (
 )
 
 
-def run_worker(
-    settings: Settings, *, loaded: LoadedMap, concurrency: int, name: str | None = None
-) -> None:
-    """Run until stopped: consume task ids from the broker and run them."""
+def require_broker(settings: Settings) -> None:
+    """A worker needs a broker: say so before the platform is opened."""
     if not settings.broker_url:
         raise SettingsError(
             "LAWFUL_BROKER_URL is not set: without a broker, jobs run inside `lawful serve` "
             "and no worker is needed. Set it to e.g. redis://127.0.0.1:6379/0 or "
             "amqp://guest@127.0.0.1:5672//"
         )
+
+
+def run_worker(platform: Platform, *, concurrency: int, name: str | None = None) -> None:
+    """Run until stopped: consume task ids from the broker and run them (the platform is
+    opened by the caller, `lawful worker`, with `lawful.platform.open_platform`)."""
     name = name or worker_name()
-    with open_platform(settings, loaded=loaded) as platform, kept_datastores(platform) as kept:
+    settings = platform.settings
+    with kept_datastores(platform) as kept:
         dispatcher = platform.jobs
         assert isinstance(dispatcher, CeleryDispatcher)
         runner = platform_runner(platform, name=name, kept=kept)

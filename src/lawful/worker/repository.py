@@ -37,17 +37,6 @@ def tasks_page(
     return [(task, reference) for task, reference in session.execute(query)], total
 
 
-def tasks_of_request(
-    session: Session, *, request_id: str, statuses: Sequence[TaskStatus]
-) -> list[Task]:
-    query = (
-        select(Task)
-        .where(Task.request_id == request_id, Task.status.in_(statuses))
-        .order_by(Task.created_at.desc())
-    )
-    return list(session.scalars(query))
-
-
 def get_task(session: Session, *, task_id: str) -> Task | None:
     return session.get(Task, task_id)
 

@@ -15,41 +15,13 @@ from lawful.requests.repository import by_id
 from lawful.requests.timeline import record
 from lawful.store.audit import record_event
 from lawful.store.models import utcnow
-from lawful.store.tasks import Dispatcher, Task, TaskStatus, dispatch_after_commit
+from lawful.store.task_views import TaskView
+from lawful.store.tasks import Dispatcher, TaskStatus, dispatch_after_commit
 from lawful.worker import repository
 from lawful.worker.errors import TaskNotFoundError, TaskNotRetryableError
 
 T = TaskStatus
 PAGE_SIZE = 50
-# What a request's page shows: the jobs that did not go through.
-TROUBLE = (T.failed, T.retrying)
-
-
-@dataclass(frozen=True)
-class TaskView:
-    """One task as the console shows it (ids, counts, times and an error written for staff:
-    nothing personal)."""
-
-    id: str
-    kind: str
-    status: TaskStatus
-    attempts: int
-    max_attempts: int
-    worker: str | None
-    last_error: str | None
-    created_at: datetime
-    run_after: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    request_reference: str | None
-
-    @classmethod
-    def of(cls, task: Task, reference: str | None) -> TaskView:
-        return cls(
-            task.id, task.kind, task.status, task.attempts, task.max_attempts, task.worker,
-            task.last_error, task.created_at, task.run_after, task.started_at, task.finished_at,
-            reference,
-        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,12 +45,6 @@ def list_tasks(
     )
     items = [TaskView.of(task, reference) for task, reference in rows]
     return TaskPage(items, total, page, max(1, -(-total // page_size)))
-
-
-def failing_tasks(session: Session, *, request_id: str, reference: str) -> list[TaskView]:
-    """The jobs of one rights request that failed or wait for a retry, newest first."""
-    tasks = repository.tasks_of_request(session, request_id=request_id, statuses=TROUBLE)
-    return [TaskView.of(task, reference) for task in tasks]
 
 
 def retry_task(

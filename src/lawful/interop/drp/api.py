@@ -13,12 +13,13 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from lawful.http.deps import DbSession, PlatformDep, RateLimited
+from lawful.http.errors import error_responses
+from lawful.http.platform import Platform
 from lawful.interop.drp import agents, exercise
 from lawful.interop.drp.errors import DrpError, drp_responses
 from lawful.interop.drp.models import DrpAgent
-from lawful.web.deps import DbSession, PlatformDep, RateLimited
-from lawful.web.errors import error_responses
-from lawful.web.platform import Platform
+from lawful.requests.context import RequestsContext
 
 router = APIRouter(prefix="/v1", tags=["data rights protocol"], dependencies=[RateLimited])
 Authorization = Annotated[str | None, Header()]
@@ -104,7 +105,7 @@ async def submit(
     """A signed request (base64, `text/plain`): returns its Exercise Status object."""
     body, ours = await signed_body(request), business_id(platform)
     return await answer_off_loop(lambda: exercise.submit_exercise(
-        db, ctx=platform.requests, agent=_agent(db, platform, authorization), body=body,
+        db, ctx=platform.context(RequestsContext), agent=_agent(db, platform, authorization), body=body,
         business_id=ours))  # fmt: skip
 
 
@@ -136,5 +137,5 @@ async def revoke(
     """A signed `{"reason": …}`: the Exercise Status object with the new `revoked` state."""
     body, ours = await signed_body(request), business_id(platform)
     return await answer_off_loop(lambda: exercise.revoke_exercise(
-        db, ctx=platform.requests, agent=_agent(db, platform, authorization),
+        db, ctx=platform.context(RequestsContext), agent=_agent(db, platform, authorization),
         request_id=request_id, body=body, business_id=ours))  # fmt: skip

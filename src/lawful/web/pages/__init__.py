@@ -1,2 +1,2 @@
-"""Server-rendered pages: the privacy center (`/privacy`) and the admin console (`/admin`).
-Each works with plain HTML forms: no JavaScript needed."""
+"""The app's own console shell: staff sign-in and sign-out, API tokens, the dashboard. A
+domain's pages live in the domain (`pages.py` for staff, `public.py` for the privacy center)."""

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lawful.auth.service import SignInPolicy, authenticate, end_session, start_session
+from lawful.http.auth import check_csrf, clear_session_cookie, platform_of, set_session_cookie
+from lawful.http.deps import DbSession, PublicForm, RateLimited, StaffSessionDep
+from lawful.http.templating import render
 from lawful.store.models import utcnow
-from lawful.web.auth import check_csrf, clear_session_cookie, platform_of, set_session_cookie
-from lawful.web.deps import DbSession, PublicForm, RateLimited, StaffSessionDep
-from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 HOME = "/admin/requests"

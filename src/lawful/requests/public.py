@@ -13,12 +13,16 @@ from sqlalchemy.orm import Session
 
 from lawful.datamap.facts import controlled_by_us
 from lawful.datamap.models import Jurisdiction
+from lawful.http.deps import DbSession, PublicForm, RateLimited
+from lawful.http.templating import render
 from lawful.law.requests import REQUEST_TYPES, RequestType
 from lawful.requests import views
 from lawful.requests.context import RequestsContext
+from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import RequestError
 from lawful.requests.intake import Intake
 from lawful.requests.models import VerificationLevel
+from lawful.requests.places import OTHER, country_choices
 from lawful.requests.service import (
     cancel_request,
     request_for_person,
@@ -29,9 +33,6 @@ from lawful.requests.service import (
 from lawful.requests.states import RequestStatus
 from lawful.requests.verification import MAX_DOCUMENT_BYTES, Upload
 from lawful.requests.views import PersonStatus
-from lawful.web.deps import DbSession, PublicForm, RateLimited, RequestsCtx
-from lawful.web.pages.places import OTHER, country_choices
-from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PERSON = "person"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 
-from lawful.consent.service import truncate_ip
+from lawful.law.minimisation import truncate_ip
 
 ACCESS_LOGGER = "uvicorn.access"
 HIDDEN = "…"

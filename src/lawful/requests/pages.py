@@ -15,10 +15,20 @@ from sqlalchemy.orm import Session
 from lawful.auth.models import StaffUser
 from lawful.auth.roles import REQUEST_DECIDERS, REQUEST_HANDLERS
 from lawful.datamap.models import Jurisdiction
+from lawful.http.deps import (
+    CurrentStaff,
+    DbSession,
+    RequestDecider,
+    RequestHandler,
+    StaffForm,
+    staff_actor,
+)
+from lawful.http.templating import render
 from lawful.law.denials import DENIAL_GROUNDS, DenialReason
 from lawful.law.requests import REQUEST_TYPES, RequestType
 from lawful.requests import forwards, views
 from lawful.requests.context import RequestsContext
+from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import RequestError
 from lawful.requests.models import RightsRequest
 from lawful.requests.service import (
@@ -33,17 +43,7 @@ from lawful.requests.service import (
     retry_execution,
 )
 from lawful.requests.states import OPEN, RequestStatus
-from lawful.web.deps import (
-    CurrentStaff,
-    DbSession,
-    RequestDecider,
-    RequestHandler,
-    RequestsCtx,
-    StaffForm,
-    staff_actor,
-)
-from lawful.web.templating import render
-from lawful.worker.service import failing_tasks
+from lawful.store.task_views import failing_tasks
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25

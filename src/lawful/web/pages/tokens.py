@@ -13,9 +13,9 @@ from lawful.auth.errors import InvalidStaffInputError
 from lawful.auth.repository import all_tokens
 from lawful.auth.roles import API_SCOPES
 from lawful.auth.service import create_token, revoke_token
+from lawful.http.deps import Administrator, DbSession, StaffForm, staff_actor
+from lawful.http.templating import render
 from lawful.store.models import utcnow
-from lawful.web.deps import Administrator, DbSession, StaffForm, staff_actor
-from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 LIFETIMES = (30, 90, 180, 365)  # days offered on the form

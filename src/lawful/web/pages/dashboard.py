@@ -11,12 +11,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from lawful.http.deps import CurrentStaff, DbSession
+from lawful.http.templating import render
 from lawful.law.requests import REQUEST_TYPES, RequestType
 from lawful.reports.charts import column_chart, row_chart
 from lawful.reports.metrics import ccpa_metrics, dashboard, metrics_csv, request_records
 from lawful.store.models import utcnow
-from lawful.web.deps import CurrentStaff, DbSession
-from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Year = Annotated[int | None, Query(ge=2020, le=2100)]

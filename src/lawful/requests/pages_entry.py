@@ -9,21 +9,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lawful.requests.context import RequestsContext
-from lawful.requests.errors import InvalidInputError, RequestError
-from lawful.requests.intake import Intake
-from lawful.requests.service import submit_request
-from lawful.store.models import utcnow
-from lawful.web.deps import (
+from lawful.http.deps import (
     DbSession,
     RequestHandler,
-    RequestsCtx,
     StaffForm,
     staff_actor,
 )
-from lawful.web.pages.places import OTHER, country_choices
-from lawful.web.pages.privacy import form_errors, type_choices
-from lawful.web.templating import render
+from lawful.http.templating import render
+from lawful.requests.context import RequestsContext
+from lawful.requests.deps import RequestsCtx
+from lawful.requests.errors import InvalidInputError, RequestError
+from lawful.requests.intake import Intake
+from lawful.requests.places import OTHER, country_choices
+from lawful.requests.public import form_errors, type_choices
+from lawful.requests.service import submit_request
+from lawful.store.models import utcnow
 
 router = APIRouter(include_in_schema=False)
 CHANNELS = {"email": "Email", "phone": "Phone call", "post": "Letter (post)"}

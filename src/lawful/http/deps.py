@@ -28,11 +28,10 @@ from lawful.auth.roles import ADMINS, REQUEST_DECIDERS, REQUEST_HANDLERS, ROLE_T
 from lawful.auth.service import check_token, resume_session
 from lawful.datamap.models import DataMap
 from lawful.errors import DomainError
-from lawful.requests.context import RequestsContext
+from lawful.http.auth import browser_session_id, check_csrf, platform_of, session_secret
+from lawful.http.platform import Platform
 from lawful.store.crypto import Keyring
 from lawful.store.models import utcnow
-from lawful.web.auth import browser_session_id, check_csrf, platform_of, session_secret
-from lawful.web.platform import Platform
 
 
 class WebError(DomainError):
@@ -110,15 +109,10 @@ def get_datamap(request: Request) -> DataMap:
     return platform_of(request).datamap
 
 
-def get_requests_context(request: Request) -> RequestsContext:
-    return platform_of(request).requests
-
-
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
 KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 DataMapDep = Annotated[DataMap, Depends(get_datamap)]
-RequestsCtx = Annotated[RequestsContext, Depends(get_requests_context)]
 
 
 # --- staff -----------------------------------------------------------------------------------------
@@ -200,7 +194,7 @@ PublicForm = Depends(public_form)
 
 
 def browser_session(request: Request) -> str | None:
-    """This browser's session id (see `lawful.web.auth.browser_session_id`)."""
+    """This browser's session id (see `lawful.http.auth.browser_session_id`)."""
     return browser_session_id(request)
 
 

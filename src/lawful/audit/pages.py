@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from lawful.audit.repository import audit_entries
 from lawful.auth.repository import all_users
+from lawful.http.deps import CurrentStaff, DbSession, StaffForm
+from lawful.http.templating import render
 from lawful.store.audit import verify_chain
-from lawful.web.deps import CurrentStaff, DbSession, StaffForm
-from lawful.web.repository import audit_entries
-from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from lawful.audit.repository import audit_entries
+from lawful.audit.schemas import AuditEntryOut, AuditPage, ChainCheck
 from lawful.auth.models import ApiToken
+from lawful.http.bounds import Offset
+from lawful.http.deps import DbSession, require_scopes
+from lawful.http.errors import TOKEN_ERRORS, error_responses
 from lawful.store.checkpoints import verify_trail
-from lawful.web.bounds import Offset
-from lawful.web.deps import DbSession, require_scopes
-from lawful.web.errors import TOKEN_ERRORS, error_responses
-from lawful.web.repository import audit_entries
-from lawful.web.schemas import AuditEntryOut, AuditPage, ChainCheck
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=TOKEN_ERRORS)
 AuditReader = Annotated[ApiToken, Depends(require_scopes("audit:read"))]

@@ -1,5 +1,6 @@
 """Server-rendered pages: one Jinja2 environment (HTML-escaped, strict about undefined
-names), templates from `lawful.web` and from each domain that ships a `templates/` folder."""
+names), one for the whole app: the kit's layouts (`lawful.http`: `base.html.j2`, `admin/base.html.j2`,
+`error.html.j2`, `_forms.html.j2`), then the `templates/` folder of each package that has one."""
 
 from __future__ import annotations
 
@@ -22,16 +23,16 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from lawful.auth.roles import ROLE_TITLES
-from lawful.web.auth import csrf_token, platform_of, set_visitor_cookie
-from lawful.web.menu import MenuEntry
+from lawful.http.auth import csrf_token, platform_of, set_visitor_cookie
+from lawful.http.menu import MenuEntry
 
 
 def build_templates(packages: Iterable[str], *, menu: Sequence[MenuEntry] = ()) -> Jinja2Templates:
-    """Templates of `lawful.web` first, then of each package in `packages` that has a
+    """Templates of `lawful.http` first, then of each package in `packages` that has a
     `templates/` folder (a domain keeps its pages in `templates/<domain>/…`)."""
-    loaders: list[BaseLoader] = [PackageLoader("lawful.web", "templates")]
+    loaders: list[BaseLoader] = [PackageLoader("lawful.http", "templates")]
     for package in dict.fromkeys(packages):
-        if package != "lawful.web" and _has_templates(package):
+        if package != "lawful.http" and _has_templates(package):
             loaders.append(PackageLoader(package, "templates"))
     environment = Environment(
         loader=ChoiceLoader(loaders),

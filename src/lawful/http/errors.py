@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lawful.web.deps import SignInRequiredError
+from lawful.http.deps import SignInRequiredError
 
 log = logging.getLogger("lawful.web")
 
@@ -132,7 +132,7 @@ def error_response(
         return JSONResponse(body, status_code=status, headers=headers)
     if not hasattr(request.app.state, "templates") or not hasattr(request.app.state, "platform"):
         return PlainTextResponse(message, status_code=status, headers=headers)
-    from lawful.web.templating import render
+    from lawful.http.templating import render
 
     context = {
         "title": TITLES.get(status, "Error"),

@@ -12,15 +12,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from lawful.http.auth import platform_of
+from lawful.http.deps import BrowserSession, DbSession, PublicForm, RateLimited
+from lawful.http.templating import render
 from lawful.reports.notice import Notice, build_notice
 from lawful.requests.delivery import confirm_download_code, open_download, send_download_code
+from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import DownloadRefusedError
 from lawful.requests.models import RightsRequest
+from lawful.requests.public import FormToken, Token
 from lawful.requests.service import request_for_person
-from lawful.web.auth import platform_of
-from lawful.web.deps import BrowserSession, DbSession, PublicForm, RateLimited, RequestsCtx
-from lawful.web.pages.privacy import FormToken, Token
-from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from lawful.errors import DomainError
-from lawful.web.platform import Platform
+from lawful.http.platform import Platform
 
 SESSION_COOKIE = "lawful_session"
 VISITOR_COOKIE = "lawful_visitor"

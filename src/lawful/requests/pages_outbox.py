@@ -16,10 +16,10 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from lawful.http.auth import platform_of
+from lawful.http.deps import CurrentStaff
+from lawful.http.templating import render
 from lawful.requests.mail import OUTBOX_FOLDER
-from lawful.web.auth import platform_of
-from lawful.web.deps import CurrentStaff
-from lawful.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 50

@@ -1,0 +1,18 @@
+"""What the app's own shell adds (`lawful.http.contribution`), declared like a domain's: staff
+sign-in and sign-out, API tokens, the dashboard."""
+
+from __future__ import annotations
+
+from lawful.auth.roles import ADMINS
+from lawful.http.contribution import Contribution
+from lawful.http.menu import MenuEntry
+from lawful.web.pages import dashboard, session, tokens
+
+contribution = Contribution(
+    package="lawful.web",
+    routers=(session.router, tokens.router, dashboard.router),
+    menu=(
+        MenuEntry("dashboard", "Dashboard", "/admin/dashboard", order=10),
+        MenuEntry("tokens", "API tokens", "/admin/tokens", ADMINS, order=90),
+    ),
+)
