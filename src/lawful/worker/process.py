@@ -12,7 +12,7 @@ from __future__ import annotations
 from lawful.config import Settings, SettingsError
 from lawful.datamap.loader import LoadedMap
 from lawful.web.platform import open_platform
-from lawful.worker.broker import QUEUE, RUN_TASK, CeleryDispatcher
+from lawful.worker.broker import QUEUES, RUN_TASK, CeleryDispatcher
 from lawful.worker.jobs import (
     kept_datastores,
     platform_poller,
@@ -51,7 +51,7 @@ def run_worker(
                     "--pool=threads",
                     f"--concurrency={concurrency}",
                     f"--hostname=lawful-{name.replace(':', '-')}",
-                    f"--queues={QUEUE}",
+                    f"--queues={','.join(QUEUES.values())}",
                     "--without-gossip",
                     "--without-mingle",
                     "--loglevel=INFO",
