@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lawful.requests.live import note_changed
 from lawful.requests.models import RequestEvent, RightsRequest
 from lawful.requests.states import CLOSED, RequestStatus, check_transition
 from lawful.store.audit import record_event
@@ -69,6 +70,7 @@ def record(
         details={**facts, **(staff_only or {})},
     )
     request.events.append(entry)
+    note_changed(session, request.id)  # whoever follows it hears of it once this commits
     audit = {"reference": request.reference, "type": request.request_type.value, **facts}
     if moved:
         audit |= {"from": moved[0].value, "to": moved[1].value}
