@@ -164,14 +164,14 @@ CREATE TABLE order_items (id bigint PRIMARY KEY, order_id bigint NOT NULL REFERE
 # Spread by multiplying with primes: every customer has logins and orders, deterministically.
 FILL = """
 INSERT INTO customers SELECT i, 'c' || i || '@shop.example', 'Customer ' || i,
-       now() - (i % 1000) * interval '1 day' FROM generate_series(1, {customers}) i;
-INSERT INTO products SELECT i, 'Product ' || i, 9.99 + i FROM generate_series(1, {products}) i;
+       now() - (i % 1000) * interval '1 day' FROM generate_series(1, {customers}::bigint) i;
+INSERT INTO products SELECT i, 'Product ' || i, 9.99 + i FROM generate_series(1, {products}::bigint) i;
 INSERT INTO logins SELECT i, 1 + (i * 7919) % {customers}, now() - (i % 5000) * interval '1 hour'
-       FROM generate_series(1, {logins}) i;
+       FROM generate_series(1, {logins}::bigint) i;
 INSERT INTO orders SELECT i, 1 + (i * 104729) % {customers}, now() - (i % 900) * interval '1 day',
-       i || ' rue du Commerce, Lyon' FROM generate_series(1, {orders}) i;
+       i || ' rue du Commerce, Lyon' FROM generate_series(1, {orders}::bigint) i;
 INSERT INTO order_items SELECT i, 1 + (i - 1) % {orders}, 1 + (i * 31) % {products}, 1 + i % 3
-       FROM generate_series(1, {items}) i;
+       FROM generate_series(1, {items}::bigint) i;
 CREATE UNIQUE INDEX customers_email ON customers (email);
 CREATE INDEX customers_email_norm ON customers (lower(trim(email)));
 CREATE INDEX logins_customer ON logins (customer_id);
