@@ -56,7 +56,7 @@ class Recorder:
     def __init__(self) -> None:
         self.handed: list[str] = []
 
-    def dispatch(self, task_ids: Sequence[str]) -> None:
+    def dispatch(self, task_ids: Sequence[str], *, lane: str = "jobs") -> None:
         self.handed.extend(task_ids)
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from lawful.auth.models import ApiToken
 from lawful.http.bounds import Offset
-from lawful.http.deps import DbSession, RateLimited, require_scopes, token_actor
+from lawful.http.deps import DbSession, PlatformDep, RateLimited, require_scopes, token_actor
 from lawful.http.errors import BODY_ERRORS, TOKEN_ERRORS, error_body, error_responses
-from lawful.requests import forwards, service, views
+from lawful.requests import forwards, live, service, views
 from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import RequestError, TokenInAddressError
 from lawful.requests.intake import Intake
@@ -226,6 +226,34 @@ def detail(reference: str, db: DbSession, ctx: RequestsCtx, token: Reader) -> De
 def _summary(db: DbSession, ctx: RequestsCtx, reference: str) -> SummaryOut:
     found = service.get_request(db, reference=reference)
     return SummaryOut.of(views.summarize(ctx, found, utcnow()))
+
+
+EVENT_STREAM = {
+    200: {
+        "description": "Server-sent events, one `status` event per change of status: "
+        '`data: {"reference", "status", "at", "closed"}`. The first tells the status now; '
+        "the stream ends after the event whose `closed` is true (or after 10 minutes: open "
+        "it again). A change made by this server's own jobs arrives at once; one made by a "
+        "separate `lawful worker` within a second.",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get(
+    "/staff/requests/{reference}/events",
+    response_class=StreamingResponse,
+    responses=EVENT_STREAM | TOKEN_ERRORS | error_responses(404, 422),
+)
+def events(
+    reference: str, db: DbSession, platform: PlatformDep, token: Reader
+) -> StreamingResponse:
+    """Follow one request without polling: its status now, then each change until it is
+    closed (`text/event-stream`). Only the reference is in the address."""
+    found = service.get_request(db, reference=reference)
+    stream = live.status_stream(found.id, live.status_reader(platform.sessions, found.id))
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
 
 @router.post(

@@ -52,6 +52,7 @@ from lawful.store.tasks import Payload, RetryLaterError
 logger = logging.getLogger(__name__)
 S = RequestStatus
 T = RequestType
+CODE_MAIL = "verification_code"
 AWAITING = "awaiting_forwards"  # a run done, some client not told yet: staff send it on
 
 
@@ -117,6 +118,9 @@ def send_request_mail(runtime: RequestsRuntime, payload: Payload) -> None:
         request = repository.by_id(session, request_id=str(payload["request_id"]))
         if request is None:  # purged meanwhile
             return
+        if kind == CODE_MAIL and request.status is not S.verifying:
+            _code_not_needed(runtime, session, request)
+            return
         person = open_identity(ctx.keyring, request)
         package = repository.latest_package(session, request_id=request.id)
         facts = mail_context(
@@ -145,6 +149,14 @@ def send_request_mail(runtime: RequestsRuntime, payload: Payload) -> None:
             details={"mail": kind},
         )
         session.commit()
+
+
+def _code_not_needed(runtime: RequestsRuntime, session: Session, request: RightsRequest) -> None:
+    """Staff confirmed who the person is before the code went out (or the request was
+    closed): a code nobody can enter any more is not sent; the timeline says so."""
+    record(session, request=request, actor=POLICY, action="mail_not_needed",
+           now=runtime.clock(), details={"mail": CODE_MAIL})  # fmt: skip
+    session.commit()
 
 
 # --- execution -------------------------------------------------------------------------------

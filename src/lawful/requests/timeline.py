@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lawful.requests.live import note_changed
 from lawful.requests.models import RequestEvent, RightsRequest
 from lawful.requests.states import CLOSED, RequestStatus, check_transition
 from lawful.store.audit import record_event
@@ -59,7 +60,10 @@ def record(
     """A timeline entry and its audit entry, with or without a change of status.
     `staff_only` goes to the timeline alone (e.g. a datastore's error message)."""
     facts = dict(details or {})
+    # Through the many-to-one side: the request's timeline is not read from the database
+    # just to add to it (it is read, with this entry, when someone looks at it).
     entry = RequestEvent(
+        request=request,
         request_id=request.id,
         at=now,
         actor=actor,
@@ -68,7 +72,8 @@ def record(
         to_status=moved[1].value if moved else None,
         details={**facts, **(staff_only or {})},
     )
-    request.events.append(entry)
+    session.add(entry)
+    note_changed(session, request.id)  # whoever follows it hears of it once this commits
     audit = {"reference": request.reference, "type": request.request_type.value, **facts}
     if moved:
         audit |= {"from": moved[0].value, "to": moved[1].value}

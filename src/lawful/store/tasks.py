@@ -89,6 +89,16 @@ _PENDING = "lawful.tasks.pending"
 # How often a job is tried before staff are shown it failed (each retry waits longer).
 ATTEMPTS: dict[str, int] = {"requests.mail": 12, "requests.execute": 8}
 DEFAULT_ATTEMPTS = 5
+# Lanes: a rights request's run has its own (a thread of its own, a broker queue of its own),
+# so it never waits behind mail, forwards or sweeps; every other kind shares the jobs lane.
+JOBS_LANE = "jobs"
+RUNS_LANE = "runs"
+RUN_KINDS = frozenset({"requests.execute"})
+
+
+def lane_of(kind: str) -> str:
+    """The lane a task of `kind` is handed over in."""
+    return RUNS_LANE if kind in RUN_KINDS else JOBS_LANE
 
 
 class RetryLaterError(Exception):
@@ -97,8 +107,9 @@ class RetryLaterError(Exception):
 
 
 class Dispatcher(Protocol):
-    def dispatch(self, task_ids: Sequence[str]) -> None:
-        """Hand committed tasks over to whatever runs them (never before the commit)."""
+    def dispatch(self, task_ids: Sequence[str], *, lane: str = JOBS_LANE) -> None:
+        """Hand committed tasks over to whatever runs them (never before the commit), in
+        `lane` (`lane_of` their kind)."""
 
 
 def defer_job(
@@ -124,31 +135,31 @@ def defer_job(
         run_after=utcnow(),
     )
     session.add(task)
-    dispatch_after_commit(session, queue=queue, task_id=task.id)
+    dispatch_after_commit(session, queue=queue, task_id=task.id, kind=kind)
     return task
 
 
-def dispatch_after_commit(session: Session, *, queue: Dispatcher, task_id: str) -> None:
-    """Hand the task over to `queue` once this session commits (never before: a worker must
-    find the row it is given); a rollback forgets it. For a task stored or made runnable
-    again in this transaction (`defer_job`, a retry by staff)."""
-    pending: list[tuple[Dispatcher, str]] | None = session.info.get(_PENDING)
+def dispatch_after_commit(session: Session, *, queue: Dispatcher, task_id: str, kind: str) -> None:
+    """Hand the task (of `kind`) over to `queue` once this session commits (never before: a
+    worker must find the row it is given); a rollback forgets it. For a task stored or made
+    runnable again in this transaction (`defer_job`, a retry by staff)."""
+    pending: list[tuple[Dispatcher, str, str]] | None = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = []
         event.listen(session, "after_commit", _dispatch)
         event.listen(session, "after_rollback", _discard)
-    pending.append((queue, task_id))
+    pending.append((queue, task_id, lane_of(kind)))
 
 
 def _dispatch(session: Session) -> None:
-    pending: list[tuple[Dispatcher, str]] = session.info.get(_PENDING) or []
+    pending: list[tuple[Dispatcher, str, str]] = session.info.get(_PENDING) or []
     handed, pending[:] = list(pending), []
-    by_queue: dict[int, tuple[Dispatcher, list[str]]] = {}
-    for target, task_id in handed:
-        by_queue.setdefault(id(target), (target, []))[1].append(task_id)
-    for target, ids in by_queue.values():
+    by_queue: dict[tuple[int, str], tuple[Dispatcher, list[str]]] = {}
+    for target, task_id, lane in handed:
+        by_queue.setdefault((id(target), lane), (target, []))[1].append(task_id)
+    for (_, lane), (target, ids) in by_queue.items():
         try:
-            target.dispatch(ids)
+            target.dispatch(ids, lane=lane)
         except Exception as error:  # the rows are committed: the poller hands them over later
             logger.warning("tasks not handed over yet (%s): %d", type(error).__name__, len(ids))
 
@@ -187,7 +198,7 @@ def run_again(
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         return TaskStatus.running
-    dispatch_after_commit(session, queue=queue, task_id=task.id)
+    dispatch_after_commit(session, queue=queue, task_id=task.id, kind=kind)
     return before
 
 

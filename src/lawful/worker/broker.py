@@ -8,6 +8,7 @@ ran (`task_acks_late`), and given back to the broker when the worker process die
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -16,9 +17,12 @@ from celery import Celery
 from kombu.connection import Connection
 
 from lawful.config import Settings
+from lawful.store.tasks import JOBS_LANE, RUNS_LANE
 
 logger = logging.getLogger("lawful.worker")
 QUEUE = "lawful"
+RUNS_QUEUE = "lawful.runs"  # rights requests' runs: never behind mail or sweeps
+QUEUES = {RUNS_LANE: RUNS_QUEUE, JOBS_LANE: QUEUE}
 RUN_TASK = "lawful.run_task"
 # Publishing happens after a commit, inside a web request: fail fast, the poller re-publishes.
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.25, "interval_max": 0.5}
@@ -57,13 +61,15 @@ class CeleryDispatcher:
     def __init__(self, app: Celery) -> None:
         self.app = app
 
-    def dispatch(self, task_ids: Sequence[str]) -> None:
+    def dispatch(self, task_ids: Sequence[str], *, lane: str = JOBS_LANE) -> None:
+        """Publish in the lane's queue: a worker consumes both, so a request's run is taken
+        by the next free thread however much mail waits."""
         with self.app.producer_or_acquire() as producer:
             for task_id in task_ids:
                 self.app.send_task(
                     RUN_TASK,
                     args=[task_id],
-                    queue=QUEUE,
+                    queue=QUEUES.get(lane, QUEUE),
                     producer=producer,
                     retry=True,
                     retry_policy=PUBLISH_RETRY,
@@ -80,14 +86,27 @@ class CeleryDispatcher:
 
 
 def broker_health(url: str, *, timeout: float = 3.0) -> dict[str, Any]:
-    """Whether the broker answers, and how many messages wait in Lawful's queue."""
+    """Whether the broker answers, and how many messages wait in Lawful's queues."""
     try:
         options = {"max_retries": 0}
         with Connection(url, connect_timeout=timeout, transport_options=options) as conn:  # type: ignore[no-untyped-call]
             conn.ensure_connection(max_retries=1, timeout=timeout)
-            declared = conn.default_channel.queue_declare(queue=QUEUE, passive=True)
-            return {"status": "ok", "waiting": int(declared.message_count)}
+            waiting = sum(_waiting_in(conn, queue) for queue in QUEUES.values())
+            return {"status": "ok", "waiting": waiting}
     except Exception as error:  # any failure is "down" here, named by its class
-        if "NOT_FOUND" in str(error):  # RabbitMQ: no queue yet, i.e. nothing published yet
-            return {"status": "ok", "waiting": 0}
         return {"status": "unreachable", "error": type(error).__name__}
+
+
+def _waiting_in(conn: Connection, queue: str) -> int:
+    """Messages waiting in `queue`; 0 when it does not exist yet (nothing published to it).
+    A channel of its own: RabbitMQ closes the channel that asked about a missing queue."""
+    channel = conn.channel()  # type: ignore[no-untyped-call]
+    try:
+        return int(channel.queue_declare(queue=queue, passive=True).message_count)
+    except Exception as error:
+        if "NOT_FOUND" in str(error):
+            return 0
+        raise
+    finally:
+        with contextlib.suppress(Exception):  # already closed by the broker after NOT_FOUND
+            channel.close()

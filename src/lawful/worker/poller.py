@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.store.models import utcnow
-from lawful.store.tasks import Dispatcher, Task, TaskStatus, Worker, defer_job
+from lawful.store.tasks import Dispatcher, Task, TaskStatus, Worker, defer_job, lane_of
 from lawful.worker.runner import FailedHook
 
 logger = logging.getLogger("lawful.worker")
@@ -117,21 +117,23 @@ class Poller:
             return 0
         with self.sessions() as session:
             # The same condition again, so that of several pollers only one hands a task over.
-            ids = list(
-                session.scalars(
-                    update(Task)
-                    .where(Task.id.in_(ids), self._waiting_condition(now, recover=recover))
-                    .values(published_at=now)
-                    .returning(Task.id)
-                    .execution_options(synchronize_session=False)
-                )
-            )
+            handed = session.execute(
+                update(Task)
+                .where(Task.id.in_(ids), self._waiting_condition(now, recover=recover))
+                .values(published_at=now)
+                .returning(Task.id, Task.kind)
+                .execution_options(synchronize_session=False)
+            ).all()
             session.commit()
-        if not ids:
+        if not handed:
             return 0
-        self.dispatcher.dispatch(ids)
-        logger.info("poller: handed over %d waiting task(s)", len(ids))
-        return len(ids)
+        by_lane: dict[str, list[str]] = {}
+        for task_id, kind in handed:
+            by_lane.setdefault(lane_of(kind), []).append(task_id)
+        for lane, lane_ids in by_lane.items():
+            self.dispatcher.dispatch(lane_ids, lane=lane)
+        logger.info("poller: handed over %d waiting task(s)", len(handed))
+        return len(handed)
 
     def _give_up_lost(self, now: datetime) -> None:
         """Tasks whose worker died during their last allowed attempt: failed, for staff."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lawful.config import Settings, SettingsError
 from lawful.http.platform import Platform
-from lawful.worker.broker import QUEUE, RUN_TASK, CeleryDispatcher
+from lawful.worker.broker import QUEUES, RUN_TASK, CeleryDispatcher
 from lawful.worker.jobs import (
     kept_datastores,
     platform_poller,
@@ -54,7 +54,7 @@ def run_worker(platform: Platform, *, concurrency: int, name: str | None = None)
                     "--pool=threads",
                     f"--concurrency={concurrency}",
                     f"--hostname=lawful-{name.replace(':', '-')}",
-                    f"--queues={QUEUE}",
+                    f"--queues={','.join(QUEUES.values())}",
                     "--without-gossip",
                     "--without-mingle",
                     "--loglevel=INFO",

@@ -78,5 +78,5 @@ def retry_task(
                details={"job": task.kind})  # fmt: skip
     record_event(session, actor=actor, action="task_retried", subject_type="task",
                  subject_id=task.id, details=details, at=now)  # fmt: skip
-    dispatch_after_commit(session, queue=queue, task_id=task.id)
+    dispatch_after_commit(session, queue=queue, task_id=task.id, kind=task.kind)
     return TaskView.of(task, request.reference if request else None)
