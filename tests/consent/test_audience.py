@@ -314,3 +314,62 @@ def test_a_whole_column_of_addresses_is_normalised_exactly_as_one_address_is(
     except ValueError:
         expected = None
     assert _emails(column) == expected
+
+
+def test_a_small_and_a_large_audience_agree_with_the_single_check_on_one_ledger(
+    db, shop, keyring
+) -> None:
+    """A list longer than the ledger's subjects is matched by opening their sealed identities,
+    a shorter one by hashing its contacts: both must give the single check's answer."""
+    rng = random.Random(11)
+    people = [f"email:q{i}@example.org" for i in range(30)]
+    for step in range(90):
+        scope = rng.choice([{"purposes": ("newsletter",)}, {"contact_channel": "email"}])
+        state = rng.choice(list(ConsentState))
+        record(db, shop, keyring, rng.choice(people), state, timedelta(minutes=step), **scope)
+    moment = NOW + timedelta(hours=2)
+    expected = {
+        subject.split(":")[1]
+        for subject in people
+        if check_consent(db, datamap=shop, keyring=keyring, subject=subject,
+                         purpose="newsletter", channel="email", now=moment).allowed
+    }  # fmt: skip
+    large = [{"email": s.split(":")[1].upper()} for s in people] + [
+        {"email": f"nobody{i}@example.org"} for i in range(100)
+    ]
+    small = [{"email": s.split(":")[1]} for s in people[:4]]
+    for contacts in (large, small):
+        result = filter_audience(db, datamap=shop, keyring=keyring, contacts=contacts,
+                                 purpose="newsletter", channel="email", now=moment)  # fmt: skip
+        allowed = {str(contacts[p]["email"]).lower() for p in result.allowed}
+        known = {str(c["email"]).lower() for c in contacts} & {s.split(":")[1] for s in people}
+        assert allowed - known == set()  # no one without a consent is reached
+        assert allowed & known == expected & known
+
+
+@pytest.mark.parametrize("column", [
+    ["a@b.co", "C@D.EF"],
+    ["a" * 64 + "@x.io", "b@y.io"],
+    ["a" * 65 + "@x.io", "b@y.io"],
+    ["a@" + "b" * 63 + ".io", "c@d.io"],
+    ["a@" + "b" * 64 + ".io", "c@d.io"],
+    ["a@" + ("b" * 60 + ".") * 4 + "io", "c@d.io"],
+    ["a@x.test", "b@y.io"],
+    ["a@x.local", "b@localhost.io"],
+    ["a@b--c.io", "a@-b.io"],
+    ["\u212aelvin@x.io", "b@y.io"],
+    [" a@b.io", "b@y.io\t"],
+    ["a@b.io", "a..b@c.io"],
+])  # fmt: skip
+def test_a_list_of_addresses_is_normalised_exactly_as_each_address_alone(column) -> None:
+    from lawful.engine.identity import normalise_email, normalise_emails
+
+    try:
+        expected: list[str] | str = [normalise_email(v) for v in column]
+    except ValueError as error:
+        expected = str(error)
+    try:
+        got: list[str] | str = normalise_emails(column)
+    except ValueError as error:
+        got = str(error)
+    assert got == expected

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.main
+from typer import _click as click
+from typer.core import TyperGroup
 
 from lawful.cli.common import (
     DEFAULT_MAP,
@@ -24,7 +28,51 @@ from lawful.cli.common import (
 from lawful.datamap.checks import check_datamap
 from lawful.datamap.models import DataMap
 
+# Each domain's commands live in their own module, imported only when one of its commands
+# runs (or when every command is listed, for help): `lawful check` never loads the engine,
+# `lawful dsr access` never loads the web server. The test that this map is complete
+# imports every module of the package and compares.
+COMMAND_MODULES: dict[str, str] = {
+    "audit": "lawful.cli.audit",
+    "breach": "lawful.cli.breach",
+    "consent": "lawful.cli.consent",
+    "drp": "lawful.cli.drp",
+    "dsr": "lawful.cli.dsr",
+    "db": "lawful.cli.dsr",
+    "inspect": "lawful.cli.live",
+    "report": "lawful.cli.reports",
+    "requests": "lawful.cli.requests",
+    "retention": "lawful.cli.retention",
+    "hold": "lawful.cli.retention",
+    "scan": "lawful.cli.scan",
+    "serve": "lawful.cli.web",
+    "user": "lawful.cli.web",
+    "worker": "lawful.cli.worker",
+    "status": "lawful.cli.worker",
+}
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: a command's module is imported when the command is looked up."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            self._load([COMMAND_MODULES[cmd_name]])
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load(sorted(set(COMMAND_MODULES.values())))
+        return super().list_commands(ctx)
+
+    def _load(self, modules: list[str]) -> None:
+        for module in modules:
+            importlib.import_module(module)  # registers its commands on `app`
+        for name, command in typer.main.get_group(app).commands.items():
+            self.commands.setdefault(name, command)
+
+
 app: typer.Typer = typer.Typer(
+    cls=LazyGroup,
     name="lawful",
     help="Lawful: privacy operations driven by a data map kept as code.",
     no_args_is_help=True,
@@ -181,6 +229,8 @@ def demo(
     notice_page = out_dir / "notice" / "privacy-notice.html"
     out.print(f"\nOpen [bold]{notice_page}[/] in a browser to read the notice.")
     if serve:
+        from lawful.cli.web import serve_demo
+
         serve_demo(map_path=map_path, out_dir=out_dir, port=port)
 
 
@@ -203,21 +253,3 @@ def _generate_or_exit(*, subjects: int, out_dir: Path, seed: int) -> None:
         err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     out.print(result.summary())
-
-
-# Each domain's commands live in their own module and register themselves on `app`.
-from lawful.cli import (  # noqa: E402, F401
-    audit,
-    breach,
-    consent,
-    drp,
-    dsr,
-    live,
-    reports,
-    requests,
-    retention,
-    scan,
-    web,
-    worker,
-)
-from lawful.cli.web import serve_demo  # noqa: E402

@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects import postgresql
 
 from lawful.connectors.base import (
     Before,
@@ -626,6 +625,8 @@ class PostgreSQLConnector(SQLConnector):
         """`column = ANY(array)`: one parameter for the whole batch. The same plan as an IN
         list, without a query text of thousands of placeholders to build and parse (a
         retention sweep deleting 5,000 keys a statement spent most of its time there)."""
+        from sqlalchemy.dialects import postgresql  # loaded by the engine already; not for SQLite
+
         kind = column.type
         if not isinstance(kind, sa.Integer | sa.String):
             return super()._member(column, values)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from itertools import chain
+from itertools import chain, compress, filterfalse, repeat
 from typing import Any, cast
 
 from sqlalchemy.orm import Session
@@ -25,11 +25,16 @@ from lawful.consent.models import SubjectKind
 from lawful.consent.policy import ConsentPolicy, PurposeRule, policy_for
 from lawful.consent.repository import EventFact
 from lawful.consent.rules import ALLOWED, latest, reason_for
-from lawful.consent.service import AudienceResult, contact_channel, purpose_rule
+from lawful.consent.service import (
+    SUBJECT_CONTEXT,
+    AudienceResult,
+    contact_channel,
+    purpose_rule,
+)
 from lawful.consent.subjects import normalise_subject
 from lawful.datamap.models import DataMap
-from lawful.engine.identity import normalise_email
-from lawful.store.crypto import Keyring
+from lawful.engine.identity import normalise_emails
+from lawful.store.crypto import DecryptionError, Keyring
 from lawful.store.models import utcnow
 
 MAX_PROBLEMS = 20  # malformed contacts listed in the refusal; the count covers all of them
@@ -58,7 +63,7 @@ def filter_audience(
     rule = purpose_rule(policy, purpose)
     contact_channel(channel)
     columns = _columns(contacts, policy)
-    facts = _events(session, columns, rule.id, channel, keyring.blind_index)
+    facts = _events(session, columns, rule.id, channel, keyring)
     reconsent = repository.reconsent_after(session, purpose=rule.id) if rule.consent_based else None
     judge = _Judge(rule, channel, reconsent, now or utcnow())
     judge.total = len(contacts)
@@ -108,7 +113,7 @@ class _Facts:
                 allowed.append(position)
             else:
                 excluded[reason] += 1
-        ordinary = [p for p in reachable if p not in special]
+        ordinary = list(filterfalse(special.__contains__, reachable))
         default = judge(None, None)
         if default in ALLOWED:
             allowed = sorted([*allowed, *ordinary])
@@ -118,21 +123,62 @@ class _Facts:
 
 
 def _events(
-    session: Session, columns: dict[str, Column], purpose: str, channel: str, key: bytes
+    session: Session, columns: dict[str, Column], purpose: str, channel: str, keyring: Keyring
 ) -> _Facts:
     purposes, channels = repository.latest_audience_events(
         session, purpose=purpose, channel=channel
     )
-    known = {bytes.fromhex(index): index for index in purposes.keys() | channels.keys()}
+    rows = channels | purposes  # one row per subject, for its sealed identity
+    opened = (
+        _opened(rows, keyring) if len(rows) < sum(len(v) for _, v in columns.values()) else None
+    )
     facts = _Facts()
     for kind, (positions, values) in columns.items():
-        digests = hmac_digests(key, prefix=f"{kind}:", values=values)
-        for position, digest in [
-            (p, d) for p, d in zip(positions, digests, strict=True) if d in known
-        ]:
-            index = known[digest]
+        matches = (
+            _by_value(opened.get(kind, {}), positions, values)
+            if opened is not None
+            else _by_digest(rows.keys(), kind, positions, values, keyring.blind_index)
+        )
+        for position, index in matches:
             facts.add(position, purposes.get(index), channels.get(index))
     return facts
+
+
+def _opened(
+    rows: Mapping[str, Sequence[Any]], keyring: Keyring
+) -> dict[str, dict[str, str]] | None:
+    """Kind → identity value → blind index of the subjects with events, from their sealed
+    identities (the plaintext of the index, `kind:value`): when the ledger holds fewer
+    subjects than the list has contacts, opening them is cheaper than hashing every contact.
+    None if one cannot be opened (sealed under an older key): the contacts are hashed then."""
+    indexes = list(rows)
+    try:
+        keys = keyring.decrypt_many([rows[i][8] for i in indexes], context=SUBJECT_CONTEXT)
+    except DecryptionError:
+        return None
+    opened: dict[str, dict[str, str]] = {}
+    for index, key in zip(indexes, keys, strict=True):
+        kind, _, value = key.decode().partition(":")
+        opened.setdefault(kind, {})[value] = index
+    return opened
+
+
+def _by_value(
+    lookup: Mapping[str, str], positions: list[int], values: list[str]
+) -> Iterator[tuple[int, str]]:
+    hits = map(lookup.__contains__, values)  # in C: most contacts have no event
+    for position, value in compress(zip(positions, values, strict=True), hits):
+        yield position, lookup[value]
+
+
+def _by_digest(
+    indexes: Iterable[str], kind: str, positions: list[int], values: list[str], key: bytes
+) -> Iterator[tuple[int, str]]:
+    known = {bytes.fromhex(index): index for index in indexes}
+    digests = hmac_digests(key, prefix=f"{kind}:", values=values)
+    hits = map(known.__contains__, digests)  # in C: most contacts have no event
+    for position, digest in compress(zip(positions, digests, strict=True), hits):
+        yield position, known[digest]
 
 
 class _Judge:
@@ -176,7 +222,9 @@ def _without_suppressed(
     allowed = set(result.allowed)
     suppressed: set[int] = set()
     for kind, (positions, values) in columns.items():
-        wanted = [(p, v) for p, v in zip(positions, values, strict=True) if p in allowed]
+        wanted = list(
+            compress(zip(positions, values, strict=True), map(allowed.__contains__, positions))
+        )
         for identity_type in policy.suppression_types.get(kind, (kind,)):
             hashes = {bytes.fromhex(h) for h in listed.get(identity_type, ())}
             if not hashes:
@@ -242,32 +290,40 @@ def _encoded(values: list[str]) -> list[bytes]:
 def _columns(contacts: Sequence[Contact], policy: ConsentPolicy) -> dict[str, Column]:
     """Identity values by kind, worked out column by column; refuses the whole list, naming
     every position at fault, if any contact is malformed."""
-    rows = [c if type(c) is dict or isinstance(c, Mapping) else None for c in contacts]
+    all_dicts = set(map(type, contacts)) <= {dict}  # JSON objects: no Python loop below
+    rows: Sequence[Contact | None] = (
+        contacts
+        if all_dicts
+        else [c if type(c) is dict or isinstance(c, Mapping) else None for c in contacts]
+    )
     problems = [
         (p, 'a contact is an object like {"email": "…"}') for p, r in enumerate(rows) if r is None
     ]
-    present = (
-        set(chain.from_iterable(r for r in rows if r is not None)) & policy.identity_kinds.keys()
+    keys = set(
+        chain.from_iterable(cast(Sequence[Contact], rows))
+        if all_dicts
+        else chain.from_iterable(r for r in rows if r is not None)
     )
+    present = keys & policy.identity_kinds.keys()
     columns: dict[str, Column] = {}
-    covered = bytearray(len(rows))
+    uncovered = set(range(len(rows)))
     for key in sorted(present):
         raw = (
-            [r.get(key) for r in rows]
-            if not problems
+            list(map(dict.get, cast(Sequence[dict[str, object]], rows), repeat(key)))
+            if all_dicts
             else [r.get(key) if r is not None else None for r in rows]
         )
         positions, values = _normalised_column(key, raw, policy, problems)
         target = columns.setdefault(policy.identity_kinds[key], ([], []))
         target[0].extend(positions)
         target[1].extend(values)
-        for position in chain(positions, (p for p, _ in problems)):
-            covered[position] = 1
+        uncovered.difference_update(positions)
+    uncovered.difference_update(p for p, _ in problems)
     known = ", ".join(sorted(policy.identity_kinds))
     problems += [
         (p, f"no identity: give at least one of {known}")
-        for p, seen in enumerate(covered)
-        if not seen and rows[p] is not None
+        for p in sorted(uncovered)
+        if rows[p] is not None
     ]
     if problems:
         raise _refusal(sorted(problems))
@@ -279,9 +335,12 @@ def _normalised_column(
 ) -> Column:
     """One identity type's values, normalised; problems are added, not raised. Email
     addresses, the bulk of an audience, go through in one pass when all are well formed."""
-    positions = [p for p, v in enumerate(raw) if v is not None]
-    texts = [raw[p] for p in positions]
-    if policy.identity_kinds[key] == SubjectKind.email and all(type(v) is str for v in texts):
+    if None in raw:
+        positions = [p for p, v in enumerate(raw) if v is not None]
+        texts = [raw[p] for p in positions]
+    else:  # every contact has this identity: the common case for the audience's email
+        positions, texts = list(range(len(raw))), raw
+    if policy.identity_kinds[key] == SubjectKind.email and set(map(type, texts)) <= {str}:
         emails = _emails(cast(list[str], texts))
         if emails is not None:
             return positions, emails
@@ -301,7 +360,7 @@ def _emails(texts: list[str]) -> list[str] | None:
     """`normalise_email` of each address in one pass, or None if any is malformed or too
     long (then each is looked at alone, to name the ones at fault)."""
     try:
-        emails = list(map(normalise_email, texts))
+        emails = normalise_emails(texts)
     except ValueError:
         return None
     return emails if max(map(len, emails), default=0) <= _MAX_VALUE else None

@@ -85,7 +85,7 @@ def channel_preference(session: Session, *, index: str, channel: str) -> EventFa
 
 
 _AUDIENCE_SQL = """
-    SELECT subject_index, at, id, uid, state, expires_at, purpose, contact_channel
+    SELECT subject_index, at, id, uid, state, expires_at, purpose, contact_channel, subject_sealed
       FROM consent_events
      WHERE (purpose = :purpose AND (contact_channel IS NULL OR contact_channel = :channel))
         OR (purpose IS NULL AND contact_channel = :channel)
@@ -111,7 +111,7 @@ def latest_audience_events(
 
 def fact_of(row: Sequence[Any]) -> EventFact:
     """An `_AUDIENCE_SQL` row as an EventFact."""
-    _, at, event_id, uid, state, expires, purpose, contact_channel = row
+    at, event_id, uid, state, expires, purpose, contact_channel = row[1:8]
     return EventFact(
         _moment(at), event_id, uid, state, _optional_moment(expires), purpose, contact_channel
     )

@@ -30,7 +30,9 @@ class Term:
 @cache
 def _read(name: str) -> dict[str, Any]:
     text = (resources.files("lawful.datamap") / "taxonomy" / f"{name}.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    # libyaml's loader when PyYAML has it: 10x faster than the pure-Python one on
+    # categories.yaml, which every command that labels data reads.
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     assert isinstance(data, dict), f"taxonomy/{name}.yaml must be a mapping"
     return data
 

@@ -29,6 +29,10 @@ _PLAIN_EMAIL = re.compile(
 )
 # RFC 5321 §4.5.3.1.1 (local part), RFC 1035 §2.3.4 (label), the longest usable forward-path.
 _MAX_LOCAL, _MAX_LABEL, _MAX_EMAIL = 64, 63, 254
+# An address ending in a special-use top-level domain, anywhere in a list joined by newlines.
+_SPECIAL_USE_END = re.compile(
+    rf"\.(?:{'|'.join(map(re.escape, SPECIAL_USE_DOMAIN_NAMES))})(?=\n|\Z)"
+)
 _MAX_VALUE = 320  # RFC 5321 §4.5.3.1: 64 + 1 + 255, the longest email; longer is never an id
 _EMAIL_CATEGORIES = ("contact.email",)
 _PHONE_CATEGORIES = ("contact.phone", "identifier.caller_id")
@@ -151,6 +155,27 @@ def normalise_email(value: str) -> str:
     except EmailNotValidError as error:
         raise ValueError(f"{value[:80]!r} is not an email address: {error}") from None
     return checked.normalized.lower()
+
+
+def normalise_emails(values: list[str]) -> list[str]:
+    """`normalise_email` of each value, for audiences of millions: the list is lower-cased
+    in one call and checked by one expression per address; only the addresses it does not
+    take (spaces around, non-ASCII, unusual but valid) go through `normalise_email` alone.
+    Raises ValueError for the first that is not an address."""
+    joined = "\n".join(values)
+    if len(values) < 2 or joined.count("\n") != len(values) - 1:
+        return [normalise_email(value) for value in values]
+    lowered = joined.lower()
+    emails = lowered.split("\n")
+    # The shape of each, in C; the lengths cannot be exceeded by addresses of 63 characters
+    # or fewer (`_is_plain_email` checks them, one by one, for a list with longer ones).
+    if (
+        max(map(len, emails)) > _MAX_LABEL
+        or None in map(_PLAIN_EMAIL.match, emails)
+        or _SPECIAL_USE_END.search(lowered)
+    ):
+        return [normalise_email(value) for value in values]
+    return emails
 
 
 def stored_email(value: str) -> str:

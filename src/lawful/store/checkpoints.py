@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -204,13 +203,22 @@ def _send(url: str, line: str) -> None:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as local:
                 local.sendto(message, parts.path or "/dev/log")
         return
-    response = httpx.post(
-        url,
-        content=line,
-        headers={"Content-Type": "application/json"},
-        timeout=SEND_TIMEOUT_SECONDS,
-    )
-    response.raise_for_status()
+    import httpx  # here, not at the top: most commands never send a checkpoint
+
+    try:
+        response = httpx.post(
+            url,
+            content=line,
+            headers={"Content-Type": "application/json"},
+            timeout=SEND_TIMEOUT_SECONDS,
+        )
+        response.raise_for_status()
+    except httpx.HTTPError as error:
+        raise CheckpointNotSentError(str(error)) from error
+
+
+class CheckpointNotSentError(OSError):
+    """The checkpoint URL did not take the checkpoint (refused, unreachable, timed out)."""
 
 
 def last_checkpoint(path: Path, *, public_key: str) -> Checkpoint | None:
@@ -243,7 +251,7 @@ def publish_pending(session: Session) -> None:
     count, head = max(pending)
     try:
         publish_checkpoint(trail.sign(count=count, head=head, at=datetime.now(UTC)), trail=trail)
-    except (OSError, httpx.HTTPError) as error:
+    except OSError as error:  # CheckpointNotSentError included
         # The entry is committed; a missed checkpoint only widens the window the next closes.
         logger.warning("audit checkpoint at entry %d not written: %s", count, error)
 

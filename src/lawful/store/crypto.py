@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,22 @@ class Keyring:
             return AESGCM(self.encryption).decrypt(nonce, sealed, context.encode())
         except InvalidTag:
             raise DecryptionError("stored data failed its integrity check") from None
+
+    def decrypt_many(self, tokens: Iterable[bytes], *, context: str) -> list[bytes]:
+        """`decrypt` of each token with one cipher object (a filter opens thousands)."""
+        head = len(FORMAT_VERSION) + len(self.key_id)
+        cipher, associated = AESGCM(self.encryption), context.encode()
+        opened: list[bytes] = []
+        for token in tokens:
+            if token[:head] != FORMAT_VERSION + self.key_id:
+                opened.append(self.decrypt(token, context=context))  # raises, saying why
+                continue
+            nonce, sealed = token[head : head + NONCE_BYTES], token[head + NONCE_BYTES :]
+            try:
+                opened.append(cipher.decrypt(nonce, sealed, associated))
+            except InvalidTag:
+                raise DecryptionError("stored data failed its integrity check") from None
+        return opened
 
     def encrypt_json(self, value: Any, *, context: str) -> bytes:
         return self.encrypt(json.dumps(value, separators=(",", ":")).encode(), context=context)
