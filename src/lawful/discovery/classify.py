@@ -7,6 +7,7 @@ Only counts and categories leave this module — never a value.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -35,10 +36,12 @@ ENTITY_CATEGORIES = {
 }
 FREE_TEXT = "communication.message"
 # Categories values can confirm: a name pointing at one of them needs the values to agree.
+# Not tax ids: the recognizers check Greek and Italian ones only, VAT numbers are many more.
 CHECKABLE = frozenset(ENTITY_CATEGORIES.values()) - {
     "name",
     "contact.postal_address",
     "demographic.birth_date",
+    "identifier.tax_id",
 }
 
 # Words of a column name (split on `_`, digits and case) → category.
@@ -61,10 +64,29 @@ NAME_HINTS: dict[str, str] = {
     "prenom": "name", "nom": "name",
     "address": "contact.postal_address", "street": "contact.postal_address", "city": "contact.postal_address",
     "postcode": "contact.postal_address", "zip": "contact.postal_address", "postal": "contact.postal_address",
-    "country": "contact.postal_address", "town": "contact.postal_address",
+    "town": "contact.postal_address",
+    "country": "location.approximate",  # part of the address beside one (context.in_context)
+    "cookie": "identifier.cookie_id", "consent": "preference",
+    "unsubscribed": "preference.marketing", "optin": "preference.marketing",
+    "url": "online_activity.browsing", "referrer": "online_activity.browsing",
+    "referer": "online_activity.browsing",
+    "disability": "special.health", "health": "special.health", "medical": "special.health",
+    "criminal": "criminal", "reference": "identifier",
     "gender": "demographic.gender", "nationality": "demographic.nationality",
     "body": FREE_TEXT, "message": FREE_TEXT, "comment": FREE_TEXT, "notes": FREE_TEXT,
     "note": FREE_TEXT, "transcript": FREE_TEXT,
+}  # fmt: skip
+# Two words of a column name, read before the rest (`card_last4` is card data a recognizer
+# cannot check; `company_name` is professional, though a company is not personal).
+COMPOUND_HINTS: dict[str, str] = {
+    "card_last": "financial.payment_card", "card_token": "financial.payment_card",
+    "card_fingerprint": "financial.payment_card", "card_expiry": "financial.payment_card",
+    "card_hash": "financial.payment_card", "card_holder": "financial.payment_card",
+    "user_agent": "device", "cookie_id": "identifier.cookie_id",
+    "customer_number": "identifier.customer", "account_number": "identifier.customer",
+    "client_number": "identifier.customer", "member_number": "identifier.customer",
+    "company_name": "professional", "employer": "professional",
+    "job_title": "professional.job_title",
 }  # fmt: skip
 # Words that say a column is about a thing, not a person (`email_template`, `company_name`).
 NOT_PERSONAL = frozenset(
@@ -88,6 +110,7 @@ class ColumnClass:
     evidence: str
     sampled: int = 0
     matched: int = 0
+    free_text: bool = False  # free text holding personal data, by its values
 
     @property
     def personal(self) -> bool:
@@ -96,6 +119,9 @@ class ColumnClass:
 
 def category_from_name(name: str) -> str | None:
     """The category a column's name suggests, or None."""
+    compound = _compound(name)
+    if compound:
+        return compound
     words = [w.lower() for w in _SPLIT.split(name) if w]
     if any(w in NOT_PERSONAL for w in words):
         return None
@@ -103,6 +129,15 @@ def category_from_name(name: str) -> str | None:
         hint = NAME_HINTS.get(word)
         if hint:
             return hint
+    return None
+
+
+def _compound(name: str) -> str | None:
+    words = [w.lower() for w in _SPLIT.split(name) if w]
+    for pair in itertools.pairwise(words):
+        compound = COMPOUND_HINTS.get("_".join(pair))
+        if compound:
+            return compound
     return None
 
 
@@ -130,10 +165,12 @@ def classify_column(
             "both" if agree else "values",
             len(texts),
             matched,
+            free_text=by_values == FREE_TEXT,
         )
     if by_name is None:
         return ColumnClass(None, 0.0, "values" if texts else "name", len(texts), 0)
-    if by_name in CHECKABLE | {"identifier.caller_id"} and texts:
+    checkable = by_name in CHECKABLE | {"identifier.caller_id"} and _compound(name) is None
+    if checkable and texts:
         # The name says email (or phone …), the values say otherwise: the values win.
         return ColumnClass(None, round(1 - share, 2), "values", len(texts), matched)
     if by_name == "demographic.birth_date" and not _date_like(live_type, texts):

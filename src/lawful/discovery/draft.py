@@ -3,7 +3,9 @@ identities, keys, references, erase strategies each column accepts.
 
 The comments say where each guess comes from (name, values, both; how many sampled values
 matched) and never hold a value. The draft passes `lawful check` once the organisation is
-filled in; retention rules are the user's decision, so the draft silences L007 until then.
+filled in; retention rules are the user's decision, so the draft silences L007 until then —
+and, where it found special (GDPR Art. 9) or criminal (Art. 10) data, L002 and L003, whose
+conditions only the user can name: the comment above `checks:` says so.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lawful.connectors.schema import LiveColumn, LiveTable
-from lawful.datamap.models import DataMap
-from lawful.discovery.classify import ColumnClass
+from lawful.datamap.models import DataMap, Sensitivity
+from lawful.datamap.taxonomy import default_categories
+from lawful.discovery.classify import FREE_TEXT, ColumnClass
 from lawful.discovery.scan import ScannedSystem, ScannedTable
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -30,6 +33,7 @@ class DraftField:
     erase: str
     note: str
     reference: str | None = None
+    free_text: bool = False  # free text filed under another category (a call's transcript)
 
 
 def scalar(value: str) -> str:
@@ -84,7 +88,11 @@ def _field(
         return DraftField(column.name, category, "keep", f"not personal? ({evidence})")
     assert found.category is not None
     return DraftField(
-        column.name, found.category, erase_for(column), f"{evidence}, confidence {found.confidence}"
+        column.name,
+        found.category,
+        erase_for(column),
+        f"{evidence}, confidence {found.confidence}",
+        free_text=found.free_text and found.category != FREE_TEXT,
     )
 
 
@@ -183,13 +191,48 @@ def render_draft(systems: list[ScannedSystem], *, datamap: DataMap | None) -> st
                 ids[(system.system, table.table.name)],
                 references[(system.system, table.table.name)],
             )
-    lines += [
-        "",
-        "checks:",
-        "  ignore: [L007]  # no retention rules yet: write them, then remove this",
-        "",
-    ]
+    lines += ["", *_checks(systems, references)]
     return "\n".join(lines)
+
+
+def _checks(
+    systems: list[ScannedSystem], references: dict[tuple[str, str], dict[str, str]]
+) -> list[str]:
+    """The `checks:` section: L007 silenced, and L002/L003 where special or criminal data
+    was drafted (GDPR Art. 9(2) and Art. 10 conditions are the user's to name)."""
+    drafted = {
+        f.category
+        for system in systems
+        for table in system.tables
+        for f in draft_fields(table, references[(system.system, table.table.name)])
+    }
+    found = {_sensitivity(c) for c in drafted}
+    codes = ["L007"]
+    lines = ["checks:"]
+    for sensitivity, code, article in (
+        (Sensitivity.special, "L002", "special categories (GDPR Art. 9): name each purpose's "
+         "Art. 9(2) condition (`special_condition:`)"),
+        (Sensitivity.criminal, "L003", "criminal data (GDPR Art. 10): name each purpose's "
+         "authorisation (`criminal_condition:`)"),
+    ):  # fmt: skip
+        if sensitivity in found:
+            codes.append(code)
+            lines.append(f"  # {code}: the scan found {article}, then remove {code} below")
+    lines.append(
+        f"  ignore: [{', '.join(codes)}]  # no retention rules yet: write them, then remove L007"
+    )
+    return [*lines, ""]
+
+
+def _sensitivity(category: str) -> Sensitivity:
+    """The category's sensitivity, or its nearest parent's."""
+    known = default_categories()
+    parts = category.split(".")
+    for size in range(len(parts), 0, -1):
+        found = known.get(".".join(parts[:size]))
+        if found is not None:
+            return found.sensitivity
+    return Sensitivity.ordinary
 
 
 def _system_lines(system: ScannedSystem, datamap: DataMap | None) -> list[str]:
@@ -242,6 +285,7 @@ def _dataset_lines(
     lines.append(f"    fields:  # {table.sampled_rows} rows sampled")
     for f in fields:
         ref = f", references: {f.reference}" if f.reference else ""
+        ref += ", free_text: true" if f.free_text else ""
         lines.append(
             f"      {scalar(f.name)}: {{category: {f.category}, erase: {f.erase}{ref}}}  # {f.note}"
         )

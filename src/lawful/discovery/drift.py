@@ -18,6 +18,7 @@ from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import DataMap
 from lawful.datamap.problems import Problem
 from lawful.discovery.classify import classify_column
+from lawful.discovery.context import in_context
 from lawful.discovery.draft import erase_for, scalar
 from lawful.discovery.scan import SAMPLE_ROWS, URL_TYPES, column_analyzer, sample_table
 from lawful.engine.live import schemas_named
@@ -64,10 +65,18 @@ def _system_drift(
         if table is None or not undeclared:
             continue
         sample = sample_table(connector, table, rows=rows, columns=[c.name for c in undeclared])
+        classes = in_context(
+            table.name,
+            {
+                c.name: classify_column(
+                    c.name, c.type, [r.get(c.name) for r in sample], analyzer=analyzer
+                )
+                for c in undeclared
+            },
+            keys=set(table.primary_key) | {c for fk in table.foreign_keys for c in fk.columns},
+        )
         for column in undeclared:
-            found = classify_column(
-                column.name, column.type, [r.get(column.name) for r in sample], analyzer=analyzer
-            )
+            found = classes[column.name]
             if found.category is None:
                 continue
             yield Finding(

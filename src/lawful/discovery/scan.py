@@ -16,6 +16,7 @@ from lawful.connectors.registry import open_connector
 from lawful.connectors.schema import LiveSchema, LiveTable
 from lawful.datamap.models import Connection, DataMap
 from lawful.discovery.classify import ColumnClass, classify_column
+from lawful.discovery.context import in_context
 from lawful.engine.live import schemas_named
 from lawful.recognizers.analyzer import Analyzer
 
@@ -90,12 +91,17 @@ def scan_connector(
             )
             for c in table.columns
         }
+        classes = in_context(table.name, classes, keys=_keys(table))
         sampled = len(sample)
         del sample  # never kept past classification
         tables.append(ScannedTable(system, table, sampled, classes))
         if progress is not None:
             progress(system, len(live.tables))
     return ScannedSystem(system, connection, live, tables)
+
+
+def _keys(table: LiveTable) -> set[str]:
+    return set(table.primary_key) | {c for fk in table.foreign_keys for c in fk.columns}
 
 
 def scan_systems(

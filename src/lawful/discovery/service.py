@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from lawful.datamap.models import DataMap
 from lawful.discovery import repository
-from lawful.discovery.classify import FREE_TEXT, ColumnClass
+from lawful.discovery.classify import ColumnClass
 from lawful.discovery.draft import erase_for, scalar
 from lawful.discovery.errors import UnknownSystemError
 from lawful.discovery.models import ColumnFinding, Evidence, RunOutcome, ScanRun
@@ -99,7 +99,7 @@ def _finding(
     finding.evidence = Evidence(found.evidence)
     finding.values_sampled, finding.values_matched = found.sampled, found.matched
     finding.erase = erase_for(live) if live is not None else "nullify"
-    finding.free_text = found.category == FREE_TEXT and found.evidence != "name"
+    finding.free_text = found.free_text
     finding.last_seen_run = run.id
     return finding
 
