@@ -57,6 +57,7 @@ ROUTERS: tuple[str, ...] = (
     "lawful.worker.pages:router",
     "lawful.worker.api:router",
     "lawful.interop.drp.api:router",
+    "lawful.interop.drp.pages:router",
 )
 # ASGI middlewares that answer a hot route's common case below the framework and hand every
 # other request on (see `lawful.consent.check_path`).
@@ -79,6 +80,7 @@ ADMIN_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("discovery", "Discovery", "/admin/discovery"),
     MenuEntry("audit", "Audit trail", "/admin/audit"),
     MenuEntry("tokens", "API tokens", "/admin/tokens", ADMINS),
+    MenuEntry("agents", "Authorized agents", "/admin/agents", ADMINS),
     MenuEntry("outbox", "Outbox", "/admin/outbox"),
     MenuEntry("jobs", "Jobs", "/admin/jobs"),
     MenuEntry("status", "Status", "/admin/status"),
