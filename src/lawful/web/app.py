@@ -58,6 +58,7 @@ ROUTERS: tuple[str, ...] = (
     "lawful.worker.api:router",
     "lawful.interop.drp.api:router",
     "lawful.interop.drp.pages:router",
+    "lawful.interop.opendsr.api:router",
 )
 # ASGI middlewares that answer a hot route's common case below the framework and hand every
 # other request on (see `lawful.consent.check_path`).
