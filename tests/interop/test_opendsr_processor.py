@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from lawful.web.platform import Platform
 
 from ..conftest import free_port
 from ..consent.server import serve
+from .conftest import Receiver
 from .opendsr_peers import Authority, Callbacks, Controller, Verifier, callback_server
 
 pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -146,8 +148,6 @@ def test_a_certificate_from_another_ca_or_for_another_domain_or_a_changed_body_i
 ) -> None:
     answer = httpx.get(f"{processor.url}/opendsr/v1/discovery")
     chain = httpx.get(answer.json()["processor_certificate"]).content
-    from datetime import UTC, datetime
-
     now = datetime.now(UTC)
     with pytest.raises(SigningError, match="does not verify"):
         verified_certificate(chain, domain=DOMAIN, roots=[Authority().root], now=now)
@@ -310,3 +310,24 @@ def test_a_pending_request_is_cancelled_and_a_completed_one_cannot_be(
         callbacks.hold.set()
         server.shutdown()
         server.server_close()
+
+
+def test_a_callback_the_controller_fails_is_retried_until_it_answers(
+    processor: Processor, receiver: Receiver
+) -> None:
+    receiver.failures[0] = 2  # two 500s, then 200
+    lumiere = processor.client("lumiere")
+    request = lumiere.request("access", "nobody@nowhere.example", [receiver.url])
+    assert lumiere.call("POST", body=request).status_code == 201
+    states = [b["request_status"] for b in receiver.wait_for(2)]
+    assert sorted(states) == ["completed", "in_progress"]
+
+
+def test_without_a_signing_key_the_endpoints_say_so_with_503(
+    start_processor: Callable[..., Processor],
+) -> None:
+    processor = start_processor(opendsr_key=None, opendsr_certificate=None)
+    answer = httpx.get(f"{processor.url}/opendsr/v1/discovery")
+    assert answer.status_code == 503
+    assert "not configured" in answer.json()["error"]["message"]
+    assert httpx.get(f"{processor.url}/opendsr/v1/cert.pem").status_code == 404

@@ -249,6 +249,7 @@ from lawful.cli import (  # noqa: E402, F401
     drp,
     dsr,
     live,
+    opendsr,
     reports,
     requests,
     retention,
