@@ -208,6 +208,11 @@ class Settings(BaseSettings):
         description="PEM certificate of opendsr_key, issued by a CA to opendsr_domain (then "
         "any intermediate certificates); published at /opendsr/v1/cert.pem.",
     )
+    opendsr_trusted_cas: Path | None = Field(
+        default=None,
+        description="PEM file of the certificate authorities whose certificates we accept from "
+        "processors that sign OpenDSR answers and callbacks. Default: the public CAs (certifi).",
+    )
     timezone: str | None = Field(
         default=None,
         description="IANA time zone in which request deadlines are counted, e.g. "

@@ -6,9 +6,11 @@ with our certificate's key; requests carry a client's bearer token (`credentials
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Header, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -16,9 +18,18 @@ from starlette.concurrency import run_in_threadpool
 from lawful.interop.opendsr import service
 from lawful.interop.opendsr.callbacks import announce
 from lawful.interop.opendsr.credentials import client_for_bearer
+from lawful.interop.opendsr.following import receive_callback
 from lawful.interop.opendsr.intake import IDENTITY_TYPES, REQUEST_TYPES, OpenDsrError, parse_request
-from lawful.interop.opendsr.signing import SigningError, signer_for
+from lawful.interop.opendsr.signing import (
+    DOMAIN,
+    LEGACY_DOMAIN,
+    LEGACY_SIGNATURE,
+    SIGNATURE,
+    SigningError,
+    signer_for,
+)
 from lawful.interop.opendsr.status import API_VERSION, cancelled_body, created_body, status_body
+from lawful.interop.opendsr.trust import TRUSTED_CAS_ENV
 from lawful.store.models import utcnow
 from lawful.web.deps import DbSession, PlatformDep, RateLimited
 from lawful.web.platform import Platform
@@ -145,6 +156,34 @@ def _routes(prefix: str, collection: str, legacy: bool) -> None:
         signer = signer_for(platform.settings)
         headers = signer.headers(package, legacy=legacy) if signer else {}
         return Response(package, media_type="application/zip", headers=headers)
+
+
+@router.post("/opendsr/v1/callbacks", status_code=202, summary="A processor's status callback")
+async def processor_callback(request: Request, platform: PlatformDep) -> Response:
+    """Of a request we sent to a processor (we are its controller): 202 once its domain,
+    certificate and signature are checked; 401 for an unknown domain or certificate, 400 for
+    a wrong signature or body (security guidelines, callback validation)."""
+    body, headers = await request.body(), dict(request.headers)
+    our_url = f"{platform.settings.public_url.rstrip('/')}/opendsr/v1/callbacks"
+    environ = dict(os.environ)
+    if platform.settings.opendsr_trusted_cas is not None:
+        environ[TRUSTED_CAS_ENV] = str(platform.settings.opendsr_trusted_cas)
+
+    def work() -> int:
+        with platform.sessions() as session, httpx.Client() as http:
+            status = receive_callback(session, ctx=platform.requests, http=http,
+                                      environ=environ, headers=_cased(headers), body=body,
+                                      our_url=our_url)  # fmt: skip
+            session.commit()
+        return status
+
+    return Response(status_code=await run_in_threadpool(work))
+
+
+def _cased(headers: dict[str, str]) -> dict[str, str]:
+    """Header names as the signing module spells them (HTTP names are case-blind)."""
+    names = {n.lower(): n for n in (SIGNATURE, DOMAIN, LEGACY_SIGNATURE, LEGACY_DOMAIN)}
+    return {names.get(k.lower(), k): v for k, v in headers.items()}
 
 
 for _prefix, _collection, _legacy in VERSIONS:

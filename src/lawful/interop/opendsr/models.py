@@ -73,3 +73,19 @@ class OpenDsrRequest(Base):
         JSON, nullable=True, comment="Counts and datasets only: no personal data"
     )
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class OpenDsrOutgoing(Base):
+    """One of our rights requests sent to a processor by OpenDSR (we are the controller):
+    its id there, and the last status the processor gave (callback or polling)."""
+
+    __tablename__ = "opendsr_outgoing"
+    __table_args__ = (UniqueConstraint("request_id", "recipient"),)
+
+    subject_request_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(32), index=True, comment="Our rights request")
+    recipient: Mapped[str] = mapped_column(String(100), comment="The map's recipient id")
+    status: Mapped[str] = mapped_column(String(16), comment="The processor's last status")
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    results_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)

@@ -1,5 +1,6 @@
-"""OpenDSR as the processor: the credentials given to clients (token hashes) and the
-requests they sent (identities and access results sealed).
+"""OpenDSR: as the processor, the credentials given to clients (token hashes) and the
+requests they sent (identities and access results sealed); as the controller, the requests
+we sent to processors and their last status.
 
 Revision ID: e5b9c3a7d104
 Revises: a1c0e5d2b7f4
@@ -70,8 +71,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("client", "subject_request_id"),
     )
     op.create_index("ix_opendsr_requests_client", "opendsr_requests", ["client"])
+    op.create_table(
+        "opendsr_outgoing",
+        sa.Column("subject_request_id", sa.String(36), primary_key=True),
+        sa.Column("request_id", sa.String(32), nullable=False, comment="Our rights request"),
+        sa.Column("recipient", sa.String(100), nullable=False, comment="The map's recipient id"),
+        sa.Column("status", sa.String(16), nullable=False, comment="The processor's last status"),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("results_url", sa.String(1000), nullable=True),
+        sa.UniqueConstraint("request_id", "recipient"),
+    )
+    op.create_index("ix_opendsr_outgoing_request_id", "opendsr_outgoing", ["request_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("opendsr_outgoing")
     op.drop_table("opendsr_requests")
     op.drop_table("opendsr_credentials")
