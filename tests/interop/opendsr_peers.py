@@ -1,10 +1,12 @@
 """Peers of OpenDSR written for the tests: a certificate authority (the `cryptography` library)
-issuing real certificates, a controller that sends requests with its token and verifies
+issuing real certificates; a controller that sends requests with its token and verifies
 the signed answers and callbacks as the security guidelines say (domain allow-list, chain
-to a trusted CA, domain in the SAN, signature over the raw body)."""
+to a trusted CA, domain in the SAN, signature over the raw body); a processor that takes
+our requests and calls us back, signed."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import uuid
@@ -17,7 +19,7 @@ from typing import Any
 import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from lawful.interop.opendsr.signing import SigningError, verified_certificate, verify_signature
@@ -199,3 +201,105 @@ class Controller:
 
     def status(self, subject_request_id: str) -> httpx.Response:
         return self.call("GET", f"/{subject_request_id}")
+
+
+@dataclass
+class PeerProcessor:
+    """A processor written for the tests: takes our requests with the token it gave us,
+    answers and calls back signed with a key certified by the test CA for its domain."""
+
+    url: str
+    domain: str
+    token: str
+    key: Any
+    chain: bytes
+    received: list[dict[str, Any]]
+    statuses: dict[str, str]
+    arrived: threading.Condition
+
+    def sign(self, body: bytes, key: Any = None) -> str:
+        raw = (key or self.key).sign(body, padding.PKCS1v15(), hashes.SHA256())
+        return base64.b64encode(raw).decode()
+
+    def signed_headers(
+        self, body: bytes, key: Any = None, domain: str | None = None
+    ) -> dict[str, str]:
+        return {"Content-Type": "application/json", "X-OpenDSR-Signature": self.sign(body, key),
+                "X-OpenDSR-Processor-Domain": domain or self.domain}  # fmt: skip
+
+    def wait_for_request(self, timeout: float = 60) -> dict[str, Any]:
+        with self.arrived:
+            self.arrived.wait_for(lambda: bool(self.received), timeout=timeout)
+        assert self.received, "the processor got no request"
+        return self.received[-1]
+
+    def status_of(self, sid: str) -> dict[str, Any]:
+        return {"controller_id": "voxaria", "subject_request_id": sid,
+                "expected_completion_time": "2027-01-07T00:00:00Z",
+                "request_status": self.statuses.get(sid, "pending")}  # fmt: skip
+
+    def callback(self, sid: str, status: str, *, key: Any = None, domain: str | None = None,
+                 url: str | None = None) -> int:  # fmt: skip
+        """POST a status to the callback URL of the request, signed; the answer's code. What
+        polling sees (`statuses`) is left as it was."""
+        request = next(r for r in self.received if r["subject_request_id"] == sid)
+        target = request["status_callback_urls"][0]
+        fields = {"request_status": status, "status_callback_url": url or target}
+        body = json.dumps(self.status_of(sid) | fields).encode()
+        answer = httpx.post(target, content=body, headers=self.signed_headers(body, key, domain))
+        return answer.status_code
+
+
+def peer_processor(
+    ca: Authority, folder: Path, domain: str = "vendor.test"
+) -> tuple[ThreadingHTTPServer, PeerProcessor]:
+    key_path, cert_path = ca.issue(domain, folder)
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    url = f"http://127.0.0.1:{server.server_port}/v1"
+    peer = PeerProcessor(url, domain, "vendor-token-" + uuid.uuid4().hex, key,
+                         cert_path.read_bytes(), [], {}, threading.Condition())  # fmt: skip
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, status: int, body: bytes, signed: bool = True) -> None:
+            self.send_response(status)
+            headers = peer.signed_headers(body) if signed else {"Content-Type": "text/plain"}
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            if self.path == "/v1/discovery":
+                found = {"api_version": "2.0", "processor_certificate": f"{url}/cert.pem",
+                         "supported_identities": [{"identity_type": "email", "identity_format": "raw"}],
+                         "supported_subject_request_types": ["access", "erasure"]}  # fmt: skip
+                self._answer(200, json.dumps(found).encode())
+            elif self.path == "/v1/cert.pem":
+                self._answer(200, peer.chain, signed=False)
+            elif self.headers.get("Authorization") != f"Bearer {peer.token}":
+                self._answer(401, b"{}")
+            else:
+                sid = self.path.rsplit("/", 1)[-1]
+                self._answer(200, json.dumps(peer.status_of(sid)).encode())
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if self.headers.get("Authorization") != f"Bearer {peer.token}":
+                self._answer(401, b"{}")
+                return
+            answer = {"controller_id": "voxaria", "subject_request_id": body["subject_request_id"],
+                      "received_time": "2026-12-07T00:00:00Z",
+                      "expected_completion_time": "2027-01-07T00:00:00Z"}  # fmt: skip
+            with peer.arrived:
+                peer.received.append(body)
+                peer.arrived.notify_all()
+            self._answer(201, json.dumps(answer).encode())
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server.RequestHandlerClass = Handler
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, peer
