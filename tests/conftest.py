@@ -51,9 +51,11 @@ from lawful.demo.indexes import identity_indexes  # noqa: E402
 from lawful.demo.load import copy_sqlite, engine_url, on_servers, sqlite_systems  # noqa: E402
 from lawful.engine.datastores import Datastores, registry_factory  # noqa: E402
 from lawful.engine.retry import RetryPolicy  # noqa: E402
+from lawful.http.platform import Platform  # noqa: E402
 from lawful.store.checkpoints import AuditTrail  # noqa: E402
 from lawful.store.crypto import Keyring  # noqa: E402
 from lawful.store.db import create_store_engine, session_factory  # noqa: E402
+from lawful.worker.inprocess import InProcessQueue  # noqa: E402
 
 EXAMPLE_MAP = Path(__file__).parents[1] / "examples" / "contact-center" / "lawful.yaml"
 MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/"
@@ -398,3 +400,10 @@ def company(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("company")
     generate_company(subjects=1000, out_dir=out, seed=2026, console=Console(quiet=True))
     return out
+
+
+def settle(platform: Platform) -> None:
+    """Wait for the jobs a platform with in-process jobs has queued so far."""
+    jobs = platform.jobs
+    assert isinstance(jobs, InProcessQueue), "settle() needs in-process jobs"
+    jobs.join()

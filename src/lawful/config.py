@@ -193,6 +193,26 @@ class Settings(BaseSettings):
         "its directory entry); agents' signed requests must name it. Default: the "
         "organisation's trading name (else name) in capitals, other characters as _.",
     )
+    opendsr_domain: str | None = Field(
+        default=None,
+        description="Our OpenDSR domain, the one our signing certificate is issued to (sent "
+        "as X-OpenDSR-Processor-Domain). Default: the host of public_url.",
+    )
+    opendsr_key: Path | None = Field(
+        default=None,
+        description="PEM private key (RSA or EC) that signs our OpenDSR answers and callbacks. "
+        "Without it and opendsr_certificate, the OpenDSR endpoints answer 503.",
+    )
+    opendsr_certificate: Path | None = Field(
+        default=None,
+        description="PEM certificate of opendsr_key, issued by a CA to opendsr_domain (then "
+        "any intermediate certificates); published at /opendsr/v1/cert.pem.",
+    )
+    opendsr_trusted_cas: Path | None = Field(
+        default=None,
+        description="PEM file of the certificate authorities whose certificates we accept from "
+        "processors that sign OpenDSR answers and callbacks. Default: the public CAs (certifi).",
+    )
     timezone: str | None = Field(
         default=None,
         description="IANA time zone in which request deadlines are counted, e.g. "

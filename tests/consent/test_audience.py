@@ -317,14 +317,16 @@ def test_a_whole_column_of_addresses_is_normalised_exactly_as_one_address_is(
 
 
 def test_a_small_and_a_large_audience_agree_with_the_single_check_on_one_ledger(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     """A list longer than the ledger's subjects is matched by opening their sealed identities,
     a shorter one by hashing its contacts: both must give the single check's answer."""
     rng = random.Random(11)
     people = [f"email:q{i}@example.org" for i in range(30)]
     for step in range(90):
-        scope = rng.choice([{"purposes": ("newsletter",)}, {"contact_channel": "email"}])
+        scope: dict[str, Any] = rng.choice(
+            [{"purposes": ("newsletter",)}, {"contact_channel": "email"}]
+        )
         state = rng.choice(list(ConsentState))
         record(db, shop, keyring, rng.choice(people), state, timedelta(minutes=step), **scope)
     moment = NOW + timedelta(hours=2)
@@ -361,7 +363,7 @@ def test_a_small_and_a_large_audience_agree_with_the_single_check_on_one_ledger(
     [" a@b.io", "b@y.io\t"],
     ["a@b.io", "a..b@c.io"],
 ])  # fmt: skip
-def test_a_list_of_addresses_is_normalised_exactly_as_each_address_alone(column) -> None:
+def test_a_list_of_addresses_is_normalised_exactly_as_each_address_alone(column: list[Any]) -> None:
     from lawful.engine.identity import normalise_email, normalise_emails
 
     try:

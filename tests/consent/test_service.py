@@ -21,12 +21,12 @@ from lawful.consent.service import (
     check_consent,
     object_to_marketing,
     record_consent,
-    truncate_ip,
     withdraw_consent,
 )
 from lawful.datamap.models import DataMap
 from lawful.engine.erasure import suppression_entries
 from lawful.engine.repository import add_suppressions
+from lawful.law.minimisation import truncate_ip
 from lawful.store.audit import AuditEntry
 from lawful.store.crypto import Keyring
 

@@ -265,6 +265,7 @@ def test_connections_the_server_dropped_between_two_erasures_are_replaced_and_bo
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
         )
         with pg_shop.engine.connect() as admin:  # as a server restart would
             dropped = admin.exec_driver_sql(
@@ -278,6 +279,7 @@ def test_connections_the_server_dropped_between_two_erasures_are_replaced_and_bo
             datastores=datastores,
             keyring=keyring,
             today=TODAY,
+            holds=legal_holds_on,
         )
     assert dropped
     assert (first.status, second.status) == (JobStatus.done, JobStatus.done)

@@ -31,7 +31,9 @@ from ..web.conftest import (  # noqa: F401
     example_map,
     fast_password_hashing,
     make_settings,
+    make_web,
     store_url,
+    web,
     web_pg_url,
 )
 

@@ -38,6 +38,7 @@ COMMAND_MODULES: dict[str, str] = {
     "consent": "lawful.cli.consent",
     "drp": "lawful.cli.drp",
     "dsr": "lawful.cli.dsr",
+    "opendsr": "lawful.cli.opendsr",
     "db": "lawful.cli.dsr",
     "inspect": "lawful.cli.live",
     "report": "lawful.cli.reports",

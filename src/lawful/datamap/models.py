@@ -397,6 +397,16 @@ class RecipientRole(StrEnum):
     client = "client"
 
 
+class RecipientOpenDsr(Model):
+    """A processor that takes our requests by OpenDSR 2.0 (we are its controller)."""
+
+    url: str = Field(description="Its OpenDSR base, e.g. https://opendsr.vendor.example/v1")
+    domain: str = Field(description="Its domain: X-OpenDSR-Processor-Domain, in its certificate")
+    token_env: str = Field(
+        pattern=ENV_VAR_PATTERN, description="Environment variable with the token it gave us"
+    )
+
+
 class Recipient(Model):
     name: str
     role: RecipientRole
@@ -408,6 +418,9 @@ class Recipient(Model):
     sale: bool = False
     sharing: bool = False
     business_purpose: str | None = Field(default=None, description="CCPA §1798.140(e)")
+    opendsr: RecipientOpenDsr | None = Field(
+        default=None, description="Our erasure and access requests go to it by OpenDSR"
+    )
 
 
 class RetentionScope(Model):

@@ -7,10 +7,13 @@ worker runs it again later, and tells the request's timeline when it gives up.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -53,6 +56,10 @@ logger = logging.getLogger(__name__)
 S = RequestStatus
 T = RequestType
 CODE_MAIL = "verification_code"
+# Who else a request goes to after our run, besides clients: "module:attribute" of a function
+# (runtime, request, *, now, skip) -> list[ForwardResult]; a result not "sent" keeps the
+# request open until it is (or staff record it). Imported when first used.
+FORWARDERS: tuple[str, ...] = ("lawful.interop.opendsr.controller:forward_to_processors",)
 AWAITING = "awaiting_forwards"  # a run done, some client not told yet: staff send it on
 
 
@@ -303,10 +310,12 @@ def _forward(
     *,
     skip: set[str],
 ) -> list[ForwardResult]:
-    """Send the request to each client holding the person that was not told yet."""
+    """Send the request to each client holding the person that was not told yet, then to
+    our processors that take requests by a protocol (`FORWARDERS`)."""
     shares = [share for share in outcome.shares if share.client not in skip]
+    others = [result for f in _forwarders() for result in f(runtime, request, now=now, skip=skip)]
     if not shares:
-        return []
+        return others
     ctx = runtime.ctx
     org = ctx.datamap.organization
     facts = ForwardedRequest(
@@ -317,7 +326,7 @@ def _forward(
         org.name,
     )
     with runtime.http() as http:
-        return [
+        return others + [
             forward_to_client(
                 share,
                 datamap=ctx.datamap,
@@ -329,6 +338,16 @@ def _forward(
             )
             for share in shares
         ]
+
+
+@cache
+def _forwarders() -> tuple[Callable[..., list[ForwardResult]], ...]:
+    return tuple(load_reference(reference) for reference in FORWARDERS)
+
+
+def load_reference(reference: str) -> Any:
+    module_name, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
 
 
 # --- stronger verification -------------------------------------------------------------------

@@ -21,6 +21,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "lawful.breach.models",
     "lawful.store.tasks",
     "lawful.interop.drp.models",
+    "lawful.interop.opendsr.models",
     "lawful.discovery.models",
 )
 

@@ -27,6 +27,7 @@ from lawful.discovery.service import DISCOVERY_SCAN
 from lawful.discovery.tasks import scan_and_record
 from lawful.engine.datastores import ConnectorFactory, DatastorePool
 from lawful.interop.drp.callbacks import job_bodies as drp_job_bodies
+from lawful.interop.opendsr.jobs import job_bodies as opendsr_job_bodies
 from lawful.requests.context import RequestPolicy, RequestsContext
 from lawful.requests.execution import EngineEnv
 from lawful.requests.mail import Mailer, mailer_from_settings
@@ -105,7 +106,8 @@ def build_runtime(
         clock=clock,
     )
     if isinstance(jobs, InProcessQueue):
-        handler = compose({**job_bodies(runtime), **drp_job_bodies(runtime)})
+        bodies = {**job_bodies(runtime), **drp_job_bodies(runtime)}
+        handler = compose(bodies | opendsr_job_bodies(runtime, settings))
         jobs.bind(task_runner(settings, runtime, handler, name=worker_name(), clock=clock))
     return runtime
 
@@ -156,6 +158,7 @@ def platform_bodies(platform: Platform, runtime: RequestsRuntime) -> dict[str, B
     return {
         **job_bodies(runtime),
         **drp_job_bodies(runtime),
+        **opendsr_job_bodies(runtime, platform.settings),
         RETENTION_SWEEP: lambda payload: _sweep(platform),
         REQUESTS_HOUSEKEEPING: lambda payload: _housekeeping(platform),
         CONSENT_EXPIRE: lambda payload: expire_once(platform.sessions),
