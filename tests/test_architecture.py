@@ -25,8 +25,8 @@ DOMAINS = frozenset(
 # Top to bottom. Keep in step with docs/architecture.md.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     # The app: what a person or a process starts, and the composition root they share
-    # (`app`/`runtime`: the name the web-kit split gives it).
-    ("app", frozenset({"cli", "web", "worker", "demo", "app", "runtime"})),
+    # (`lawful.platform`).
+    ("app", frozenset({"cli", "web", "worker", "demo", "platform"})),
     ("domains", DOMAINS),
     # The shared HTTP kit every domain's pages and API use, and the staff accounts behind it.
     ("kit", frozenset({"http", "auth"})),
@@ -45,6 +45,10 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("cli", "web"),  # `lawful serve` starts the web app
         ("cli", "worker"),  # `lawful worker` starts the worker
         ("cli", "demo"),  # `lawful demo` writes the example company
+        ("cli", "platform"),  # commands open the platform like the app and the worker
+        ("web", "platform"),  # the app opens the platform in its lifespan
+        ("web", "worker"),  # the app serves the jobs' pages and reports their health
+        ("platform", "worker"),  # the composition root picks the job dispatcher
         ("interop", "requests"),  # a DRP request becomes a rights request
         ("requests", "consent"),  # an opt-out or withdrawal goes to the consent ledger
         ("retention", "requests"),  # a sweep spares people with an open request
@@ -54,22 +58,9 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
     }
 )
 
-# PENDING: today's violations by the web kit and the web/worker pair, removed by the web-kit
-# split (issue 12 item 1: `lawful/http/` below the domains, one composition root). The lead
-# empties this set once that work is merged; nothing may be added to it.
-PENDING: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("breach", "web"),
-        ("consent", "web"),
-        ("discovery", "web"),
-        ("interop", "web"),
-        ("reports", "web"),
-        ("requests", "web"),
-        ("retention", "web"),
-        ("web", "worker"),
-        ("worker", "web"),
-    }
-)
+# PENDING held the web kit's violations until the web-kit split landed (issue 12): empty, and
+# nothing may be added to it.
+PENDING: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Delivery of an access or portability package, and the privacy notice.
+"""Delivery of an access or portability package.
 
 To download, the person asks for a fresh code (mailed to the verified address), enters it
 in this browser, and gets a link that works once, for a few minutes, in this browser only
@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lawful.http.auth import platform_of
 from lawful.http.deps import BrowserSession, DbSession, PublicForm, RateLimited
 from lawful.http.templating import render
-from lawful.reports.notice import Notice, build_notice
 from lawful.requests.delivery import confirm_download_code, open_download, send_download_code
 from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import DownloadRefusedError
@@ -106,19 +105,3 @@ def download(db: DbSession, ctx: RequestsCtx, browser: BrowserSession, link: str
 def _safe_name(name: str) -> str:
     kept = "".join(c for c in name if c.isalnum() or c in "._-")
     return kept or "package.zip"
-
-
-# --- the privacy notice ----------------------------------------------------------------------------
-
-
-@router.get("/privacy/notice", response_class=HTMLResponse)
-def privacy_notice(request: Request) -> HTMLResponse:
-    """The notice generated from the data map (`lawful notice` writes the same text)."""
-    return render(request, "privacy/notice.html.j2", {"notice": _notice(request)})
-
-
-def _notice(request: Request) -> Notice:
-    cached: Notice | None = getattr(request.app.state, "notice", None)
-    if cached is None:
-        cached = request.app.state.notice = build_notice(platform_of(request).datamap)
-    return cached

@@ -1,16 +1,16 @@
 """What the app's own shell adds (`lawful.http.contribution`), declared like a domain's: staff
-sign-in and sign-out, API tokens, the dashboard."""
+sign-in and sign-out, API tokens, the dashboard, the privacy notice page."""
 
 from __future__ import annotations
 
 from lawful.auth.roles import ADMINS
 from lawful.http.contribution import Contribution
 from lawful.http.menu import MenuEntry
-from lawful.web.pages import dashboard, session, tokens
+from lawful.web.pages import dashboard, notice, session, tokens
 
 contribution = Contribution(
     package="lawful.web",
-    routers=(session.router, tokens.router, dashboard.router),
+    routers=(session.router, tokens.router, dashboard.router, notice.router),
     menu=(
         MenuEntry("dashboard", "Dashboard", "/admin/dashboard", order=10),
         MenuEntry("tokens", "API tokens", "/admin/tokens", ADMINS, order=90),
