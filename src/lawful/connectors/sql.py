@@ -112,6 +112,22 @@ class SQLConnector:
             t = self._table(conn, table)
             return self._matching(conn, t, where, _unique(columns), casefold=casefold)
 
+    def fetch_whole(
+        self, table: str, *, columns: Sequence[str], values: Sequence[Any], wanted: Sequence[str]
+    ) -> list[Row]:
+        """Rows whose `columns` hold one of the tuples `values` together: `(a = x AND b = y)
+        OR …`, one statement per batch (the index on the leading column serves it), so a
+        composite value is never found by its first column alone (a whole tenant's rows)."""
+        with self._session(table) as conn:
+            t = self._table(conn, table)
+            cols = [self._column(t, name) for name in columns]
+            selected = [self._column(t, name) for name in _unique([*columns, *wanted])]
+            found: list[Row] = []
+            for batch in batched(_bind_tuples(cols, values), _UNION_BATCH):
+                match = sa.or_(*(_equal(cols, key) for key in batch))
+                found += [dict(r._mapping) for r in conn.execute(sa.select(*selected).where(match))]
+            return found
+
     def update(self, table: str, *, key: Key, rows: Sequence[Row]) -> int:
         """Set each row's non-key columns where its key columns match; returns the rows matched."""
         names = key_columns(key)
@@ -737,13 +753,18 @@ def _foreign_keys(inspector: Any, schema: str | None) -> dict[str, list[Referrer
     return found
 
 
+def _equal(cols: Sequence[sa.Column[Any]], parts: Sequence[Any]) -> sa.ColumnElement[bool]:
+    """`a = x AND b = y`: the columns hold the parts (already bound to their types)."""
+    return sa.and_(*(c == p for c, p in zip(cols, parts, strict=True)))
+
+
 def _bounded_count(
     n: int, t: sa.Table, cols: Sequence[sa.Column[Any]], value: Any, at_most: int
 ) -> sa.Select[int, int]:
     """`SELECT n, count(*) FROM (SELECT 1 FROM t WHERE cols = value LIMIT at_most)`."""
     parts = value if len(cols) > 1 else (value,)
     rows = sa.select(sa.literal_column("1", sa.Integer)).select_from(t)
-    rows = rows.where(*(c == p for c, p in zip(cols, parts, strict=True))).limit(at_most)
+    rows = rows.where(_equal(cols, parts)).limit(at_most)
     counted = sa.select(sa.literal_column(str(n), sa.Integer), sa.func.count())
     return counted.select_from(rows.subquery())
 
