@@ -448,3 +448,18 @@ def test_fetch_whole_reads_only_the_rows_whose_columns_hold_a_value_together(
     )
     assert sorted(r["id"] for r in rows) == [3, 7, 25]
     assert set(rows[0]) == {"phone", "name", "id"}
+
+
+def test_a_read_view_reads_on_one_connection_and_refuses_a_change_it_could_not_make_atomic(
+    store: Store, make_people: MakePeople
+) -> None:
+    make_people(3)
+    connector = store.open()
+    with connector.read_view():  # type: ignore[attr-defined]
+        first = connector.fetch("people", where={"id": [1]}, columns=["name"])
+        again = connector.fetch("people", where={"id": [1]}, columns=["name"])
+        if store.kind == "postgresql":  # autocommit there: a change inside would not be atomic
+            with pytest.raises(ConnectorError, match="inside a read"), connector.transaction():
+                connector.delete("people", key="id", keys=[1])
+    assert first == again == [{"name": "Person 1"}]
+    assert [r["id"] for r in store.rows("people")] == [1, 2, 3]

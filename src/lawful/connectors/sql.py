@@ -15,7 +15,7 @@ import sqlite3
 import uuid
 import warnings
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -279,9 +279,13 @@ class SQLConnector:
         """Run the calls inside on one connection, committed together or not at all.
 
         An exception inside rolls everything back and propagates. Nested use joins the
-        outer transaction.
+        outer transaction; inside a read view without one (PostgreSQL), it is refused.
         """
         if self._conn is not None:
+            if self._conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                raise self._error(
+                    "a change cannot be made inside a read (it would not be atomic)", ""
+                )
             yield
             return
         with self._errors(""), self._engine.begin() as conn:
@@ -290,6 +294,11 @@ class SQLConnector:
                 yield
             finally:
                 self._conn = None
+
+    def read_view(self) -> AbstractContextManager[None]:
+        """Run the reads inside on one connection, in one transaction: one snapshot on SQLite
+        and MariaDB (REPEATABLE READ). Nothing may be written inside."""
+        return self.transaction()
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -637,6 +646,32 @@ class PostgreSQLConnector(SQLConnector):
     label = "PostgreSQL"
     backends = frozenset({"postgresql", "postgres"})
     driver = "postgresql+psycopg"
+
+    def read_view(self) -> AbstractContextManager[None]:
+        """At PostgreSQL's READ COMMITTED (its default) each statement sees its own snapshot,
+        inside a transaction or not: the reads share one connection in autocommit, without
+        the BEGIN and COMMIT (two round trips per system and request) that bought nothing.
+        A database whose default isolation is stricter keeps its transaction."""
+        if self._conn is not None or self._isolation() != "READ COMMITTED":
+            return super().read_view()
+        return self._autocommit()
+
+    @contextmanager
+    def _autocommit(self) -> Iterator[None]:
+        with self._errors(""), self._engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            self._conn = conn
+            try:
+                yield
+            finally:
+                self._conn = None
+
+    def _isolation(self) -> str:
+        dialect = self._engine.dialect
+        if getattr(dialect, "default_isolation_level", None) is None:  # read on first connect
+            with self._errors(""), self._engine.connect():
+                pass
+        return str(getattr(dialect, "default_isolation_level", None))
 
     def _member(self, column: sa.Column[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
         """`column = ANY(array)`: one parameter for the whole batch. The same plan as an IN
