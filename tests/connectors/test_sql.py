@@ -411,3 +411,55 @@ def test_unknown_sql_options_are_refused(tmp_path: Path) -> None:
     connection = Connection(type="sqlite", path="x.db", options={"batchsize": 10})
     with pytest.raises(ConnectorError, match=r"malformed connection options.*`batchsize`"):
         open_connector("crm", connection, base_dir=tmp_path, environ={})
+
+
+def test_count_at_most_stops_each_count_at_the_bound_and_agrees_with_count_by_below_it(
+    store: Store, make_people: MakePeople
+) -> None:
+    table = make_people(30)
+    with store.admin.begin() as conn:  # 20 people share one phone number
+        conn.execute(table.update().where(table.c.id <= 20).values(phone="+33600000000"))
+    connector = store.open()
+    phones = ["+33600000000", "+33610000025", "+33699999999"]
+    bounded = connector.count_at_most("people", columns=["phone"], values=phones, at_most=3)
+    assert bounded == {"+33600000000": 3, "+33610000025": 1}
+    whole = connector.count_at_most("people", columns=["phone"], values=phones, at_most=100)
+    assert whole == connector.count_by("people", columns=["phone"], values=phones)
+    pairs = [("+33600000000", "Person 1"), ("+33600000000", "Person 25"), (25, "Person 25")]
+    assert connector.count_at_most(
+        "people", columns=["phone", "name"], values=pairs, at_most=2
+    ) == {("+33600000000", "Person 1"): 1}
+    # More values than one statement carries, given as text for the integer key.
+    ids = connector.count_at_most(
+        "people", columns=["id"], values=[str(i) for i in range(250)], at_most=1
+    )
+    assert ids == {i: 1 for i in range(1, 31)}
+
+
+def test_fetch_whole_reads_only_the_rows_whose_columns_hold_a_value_together(
+    store: Store, make_people: MakePeople
+) -> None:
+    table = make_people(30)
+    with store.admin.begin() as conn:
+        conn.execute(table.update().where(table.c.id <= 20).values(phone="+33600000000"))
+    pairs = [("+33600000000", f"Person {i}") for i in (3, 7, 25)] + [("+33610000025", "Person 25")]
+    rows = store.open().fetch_whole(
+        "people", columns=["phone", "name"], values=pairs, wanted=["id"]
+    )
+    assert sorted(r["id"] for r in rows) == [3, 7, 25]
+    assert set(rows[0]) == {"phone", "name", "id"}
+
+
+def test_a_read_view_reads_on_one_connection_and_refuses_a_change_it_could_not_make_atomic(
+    store: Store, make_people: MakePeople
+) -> None:
+    make_people(3)
+    connector = store.open()
+    with connector.read_view():  # type: ignore[attr-defined]
+        first = connector.fetch("people", where={"id": [1]}, columns=["name"])
+        again = connector.fetch("people", where={"id": [1]}, columns=["name"])
+        if store.kind == "postgresql":  # autocommit there: a change inside would not be atomic
+            with pytest.raises(ConnectorError, match="inside a read"), connector.transaction():
+                connector.delete("people", key="id", keys=[1])
+    assert first == again == [{"name": "Person 1"}]
+    assert [r["id"] for r in store.rows("people")] == [1, 2, 3]

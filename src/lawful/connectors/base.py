@@ -206,6 +206,18 @@ class BoundedCounter(Protocol):
         """`count_by` with every count stopping at `at_most` rows."""
 
 
+@runtime_checkable
+class WholeKeyFetcher(Protocol):
+    """Optional, beside `Connector`: a store that matches several columns together (the SQL
+    connectors), so rows named by a composite value are read alone; stores without it are
+    asked `fetch` by the first column and the answer is narrowed by the engine."""
+
+    def fetch_whole(
+        self, table: str, *, columns: Sequence[str], values: Sequence[Any], wanted: Sequence[str]
+    ) -> list[Row]:
+        """Rows whose `columns` hold one of `values` (tuples), with `columns` and `wanted`."""
+
+
 def count_rows(
     rows: Sequence[Row], columns: Sequence[str], values: Sequence[Any]
 ) -> dict[Any, int]:

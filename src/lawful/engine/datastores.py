@@ -75,9 +75,10 @@ class Datastores:
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """Run a request's reads in one transaction per system: one connection and one
-        consistent view each, instead of a transaction per query. Nothing may be written
-        inside (a write would wait for the end of the block to commit)."""
+        """Run a request's reads on one connection per system, in one transaction where that
+        gives one consistent view (SQLite, MariaDB; on PostgreSQL, READ COMMITTED, each
+        statement has its own snapshot anyway, so no BEGIN/COMMIT is sent: `read_view`).
+        Nothing may be written inside."""
         self._reads = {}
         try:
             yield
@@ -108,7 +109,11 @@ class Datastores:
 
     def _begin_read(self, system: str) -> None:
         assert self._reads is not None
-        transaction = self._open[system].transaction()
+        connector = self._open[system]
+        # A SQL connector's `read_view` (one connection; no BEGIN/COMMIT where they would
+        # not give one snapshot anyway), or the connector's transaction.
+        view = getattr(connector, "read_view", None)
+        transaction = view() if callable(view) else connector.transaction()
         transaction.__enter__()
         self._reads[system] = transaction
 

@@ -1,9 +1,9 @@
 """Rows named by their key, whether it is one column or several (a composite key).
 
 A key *value* is the column's value, or a tuple of the columns' values (see
-`lawful.connectors.base.Key`). Stores are asked by the first key column and the answer is
-narrowed to the exact keys here, so every connector serves composite keys through the same
-`fetch` it already has.
+`lawful.connectors.base.Key`). SQL stores are asked for the whole values (`fetch_whole`);
+other stores by the first key column, through the `fetch` they already have. Either answer
+is narrowed to the exact keys here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from lawful.connectors.base import Connector, Row, key_parts, key_value
+from lawful.connectors.base import Connector, Row, WholeKeyFetcher, key_parts, key_value
 from lawful.engine.values import encode
 
 
@@ -50,10 +50,14 @@ def fetch_by_key(
     wanted: Sequence[str],
 ) -> list[Row]:
     """The rows whose `columns` (one, or several matched together) hold one of `values`,
-    with the `wanted` columns (the key columns are always among them)."""
+    with the `wanted` columns (the key columns are always among them). The answer is narrowed
+    to the exact values here (a store may compare text case-blind)."""
     selected = list(dict.fromkeys([*columns, *wanted]))
     if len(columns) == 1:
         return connector.fetch(table, where={columns[0]: list(values)}, columns=selected)
+    if isinstance(connector, WholeKeyFetcher):
+        found = connector.fetch_whole(table, columns=columns, values=values, wanted=selected)
+        return matching(found, columns, values)
     firsts = list(dict.fromkeys(key_parts(v, columns)[0] for v in values))
     rows = connector.fetch(table, where={columns[0]: firsts}, columns=selected)
     return matching(rows, columns, values)
