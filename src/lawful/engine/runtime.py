@@ -44,7 +44,10 @@ def open_runtime(
     prepare_data_dir(settings)
     ensure_store(url=url, upgrade=settings.database_url is None)
     engine = create_store_engine(url)
-    factory = registry_factory(datamap, base_dir=base_dir, environ=environ)
+    # Table definitions are kept between runs in the data folder, when there is one (the
+    # embedded store's; a configured database does not make one).
+    kept = settings.data_dir / "cache" if settings.data_dir.is_dir() else None
+    factory = registry_factory(datamap, base_dir=base_dir, environ=environ, cache_dir=kept)
     try:
         with Datastores(factory, retry=retry) as datastores:
             yield Runtime(
