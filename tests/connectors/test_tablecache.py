@@ -70,6 +70,22 @@ def test_a_kept_table_is_dropped_when_another_table_of_the_store_changes(
     assert _columns(connection, "people", cache, {}) == ["id", "email"]
 
 
+def test_a_damaged_file_of_kept_tables_is_ignored_and_rewritten(
+    sqlite_store: tuple[Connection, sa.Engine], tmp_path: Path
+) -> None:
+    connection, _ = sqlite_store
+    cache = tmp_path / "cache"
+    _columns(connection, "people", cache, {})
+    (path,) = cache.glob("tables-*.json")
+    document = json.loads(path.read_text())
+    document["tables"]["people"]["primary_key"] = ["no_such_column"]
+    path.write_text(json.dumps(document))
+    assert _columns(connection, "people", cache, {}) == ["id", "email"]
+    path.write_text("{not json")
+    assert _columns(connection, "people", cache, {}) == ["id", "email"]
+    assert json.loads(path.read_text())["tables"]["people"]["primary_key"] == ["id"]
+
+
 def test_a_kept_postgresql_table_is_dropped_when_a_column_is_added_or_retyped(
     pg_database_factory: Callable[[str], str], tmp_path: Path
 ) -> None:

@@ -119,10 +119,10 @@ def _table(name: str, described: dict[str, Any], types: list[Any]) -> sa.Table |
             sa.Column(c["name"], _type(c["type"], types), nullable=c["nullable"])
             for c in described["columns"]
         ]
-        key = [sa.PrimaryKeyConstraint(*described["primary_key"])]
-    except (KeyError, TypeError, ValueError, SyntaxError):
-        return None
-    return sa.Table(bare, sa.MetaData(), *columns, *key, schema=schema or None)
+        key = sa.PrimaryKeyConstraint(*described["primary_key"])
+        return sa.Table(bare, sa.MetaData(), *columns, key, schema=schema or None)
+    except (KeyError, TypeError, ValueError, SyntaxError, sa.exc.ArgumentError):
+        return None  # not a description this version wrote: the table is reflected
 
 
 def _type(text: str, types: list[Any]) -> Any:
