@@ -86,6 +86,9 @@ class ConnectionSpec:
     options: Mapping[str, Any] = field(default_factory=dict)
     # Env var name → value, for every option named `*_env` (tokens, passwords); never printed.
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Where a connector may keep what it learnt of the store between runs (table definitions,
+    # connectors/tablecache.py); None: nothing is kept.
+    cache_dir: Path | None = None
 
 
 @dataclass(frozen=True)

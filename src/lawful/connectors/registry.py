@@ -53,7 +53,12 @@ def connector_types() -> dict[str, type[Any]]:
 
 
 def open_connector(
-    system_id: str, connection: Connection, *, base_dir: Path, environ: Mapping[str, str]
+    system_id: str,
+    connection: Connection,
+    *,
+    base_dir: Path,
+    environ: Mapping[str, str],
+    cache_dir: Path | None = None,
 ) -> Connector:
     """Open the connector for one system: resolve its env vars and path, then instantiate.
 
@@ -72,6 +77,7 @@ def open_connector(
         secrets={
             name: _env_value(system_id, name, environ) for name in _env_names(system_id, connection)
         },
+        cache_dir=cache_dir,
     )
     try:
         connector = cls(spec)

@@ -10,6 +10,7 @@ connection and commit or roll back together. A connector is for one thread at a 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 import uuid
@@ -40,6 +41,7 @@ from lawful.connectors.base import (
     parse_options,
 )
 from lawful.connectors.schema import LiveSchema, read_live_schema
+from lawful.connectors.tablecache import TableCache, schema_fingerprint
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _NO_MATCH = object()  # a value that cannot equal anything in the column (e.g. "abc" for an int)
@@ -85,6 +87,7 @@ class SQLConnector:
         self._referrers: dict[str, dict[str, list[Referrer]]] = {}  # schema → table → FKs
         self._conn: sa.Connection | None = None
         self._engine = self._create_engine()
+        self._kept: TableCache | None = None  # table definitions from earlier runs
 
     # -- the Connector protocol ------------------------------------------------------------
 
@@ -300,7 +303,9 @@ class SQLConnector:
         return self.transaction()
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (and keep the tables reflected for the next run)."""
+        if self._kept is not None:
+            self._kept.save()
         self._engine.dispose()
 
     def schema(self, *, schemas: Sequence[str] = ()) -> LiveSchema:
@@ -423,16 +428,32 @@ class SQLConnector:
 
     def _table(self, conn: sa.Connection, name: str) -> sa.Table:
         if name not in self._tables:
-            schema, _, bare = name.rpartition(".")
-            with expression_indexes_skipped():
-                self._tables[name] = sa.Table(
-                    bare,
-                    sa.MetaData(),
-                    schema=schema or None,
-                    autoload_with=conn,
-                    resolve_fks=False,
-                )
+            kept = self._table_cache(conn)
+            table = kept.get(name) if kept is not None else None
+            if table is None:
+                schema, _, bare = name.rpartition(".")
+                with expression_indexes_skipped():
+                    table = sa.Table(
+                        bare, sa.MetaData(), schema=schema or None, autoload_with=conn,
+                        resolve_fks=False,
+                    )  # fmt: skip
+                if kept is not None:
+                    kept.put(name, table)
+            self._tables[name] = table
         return self._tables[name]
+
+    def _table_cache(self, conn: sa.Connection) -> TableCache | None:
+        """The definitions kept from earlier runs, checked against the live schema's
+        fingerprint on first use (None: not kept for this store)."""
+        if self._kept is None and self.spec.cache_dir is not None:
+            fingerprint = schema_fingerprint(conn)
+            if fingerprint is not None:
+                where = f"{self.spec.system}\0{self.spec.url or ''}\0{self.spec.path or ''}"
+                name = f"tables-{hashlib.sha256(where.encode()).hexdigest()[:20]}.json"
+                self._kept = TableCache(
+                    self.spec.cache_dir / name, fingerprint=fingerprint, dialect=conn.dialect
+                )
+        return self._kept
 
     def _column(self, t: sa.Table, name: str) -> sa.Column[Any]:
         if name not in t.columns:

@@ -21,16 +21,23 @@ ConnectorFactory = Callable[[str], Connector]
 
 
 def registry_factory(
-    datamap: DataMap, *, base_dir: Path, environ: Mapping[str, str]
+    datamap: DataMap,
+    *,
+    base_dir: Path,
+    environ: Mapping[str, str],
+    cache_dir: Path | None = None,
 ) -> ConnectorFactory:
-    """Open connectors through the installed connector registry (entry points)."""
+    """Open connectors through the installed connector registry (entry points); with
+    `cache_dir`, they keep table definitions there between runs (a short command)."""
     from lawful.connectors.registry import open_connector
 
     def open_system(system_id: str) -> Connector:
         system = datamap.systems.get(system_id)
         if system is None or system.connection is None:
             raise ConnectorError("the system has no `connection` in the data map", system=system_id)
-        return open_connector(system_id, system.connection, base_dir=base_dir, environ=environ)
+        return open_connector(
+            system_id, system.connection, base_dir=base_dir, environ=environ, cache_dir=cache_dir
+        )
 
     return open_system
 

@@ -37,6 +37,9 @@ def open_runtime(
 ) -> Iterator[Runtime]:
     """Open the store (the embedded default is created or upgraded on first use; a configured
     database must have been upgraded with `lawful db upgrade`) and the map's datastores."""
-    factory = registry_factory(datamap, base_dir=base_dir, environ=environ)
+    # Table definitions are kept between runs in the data folder, when there is one (the
+    # embedded store's; a configured database does not make one).
+    kept = settings.data_dir / "cache" if settings.data_dir.is_dir() else None
+    factory = registry_factory(datamap, base_dir=base_dir, environ=environ, cache_dir=kept)
     with open_store(settings) as store, Datastores(factory, retry=retry) as datastores:
         yield Runtime(store.keyring, store.sessions, datastores, store.key_generated_at)
