@@ -451,7 +451,7 @@ def _serve(map_path: Path, store_url: str, smtp_port: int, src: Path | None) -> 
         "LAWFUL_RATE_LIMIT_BURST": "100000",
     }
     env.pop("LAWFUL_BROKER_URL", None)
-    logs = map_path.parent / f"serve-{port}.log"
+    logs = Path(os.environ.get("SHOP_LOGS", map_path.parent)) / f"serve-{port}.log"
     with logs.open("wb") as out:
         process = subprocess.Popen(
             [str(LAWFUL), "serve", "--host", "127.0.0.1", "--port", str(port)],
