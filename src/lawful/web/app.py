@@ -68,7 +68,10 @@ BODY_LIMITS: dict[str, int] = {
     "/api/v1/consent/history": 4096,
     "/api/v1/consent/events": 32_768,  # one person's choice and its evidence
 }
-SERVICES: tuple[str, ...] = ("lawful.worker.jobs:worker_service",)
+SERVICES: tuple[str, ...] = (
+    "lawful.web.threads:enough_threads",
+    "lawful.worker.jobs:worker_service",
+)
 ADMIN_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("dashboard", "Dashboard", "/admin/dashboard"),
     MenuEntry("requests", "Requests", "/admin/requests"),
