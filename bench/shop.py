@@ -221,6 +221,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--poll-ms", type=float, default=10, help="Without server-sent events.")
     parser.add_argument("--wait", choices=("auto", "poll"), default="auto")
+    parser.add_argument("--limit", type=float, default=120, help="Seconds a request may take.")
     parser.add_argument("--compare", type=Path, help="Another tree's `src` to run alternated.")
     parser.add_argument("--seed", type=int, default=2026)
     return parser.parse_args()
@@ -307,7 +308,7 @@ async def _round(args: argparse.Namespace, map_path: Path, src: Path | None) -> 
         wait = "events" if server.events and args.wait == "auto" else f"poll {args.poll_ms:g} ms"
         errors: list[str] = []
         async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
-            flow = Flow(client, server, args.poll_ms / 1000, errors)
+            flow = Flow(client, server, args.poll_ms / 1000, errors, args.limit)
             idle_mb = _rss_mb(server.process.pid)
             for person in people[: args.warmup]:
                 await flow.request("access", person)
@@ -343,9 +344,19 @@ class Flow:
     server: Server
     poll_s: float
     errors: list[str]
+    limit_s: float
 
     async def request(self, kind: str, email: str) -> float:
-        """Submit, staff confirm, wait until completed: milliseconds from submit to seen."""
+        """Submit, staff confirm, wait until completed: milliseconds from submit to seen
+        (the time limit, recorded as an error, when it never completes)."""
+        began = time.perf_counter()
+        try:
+            return await asyncio.wait_for(self._request(kind, email), timeout=self.limit_s)
+        except TimeoutError:
+            self.errors.append(f"{kind}: not completed within {self.limit_s:g} s")
+            return (time.perf_counter() - began) * 1000
+
+    async def _request(self, kind: str, email: str) -> float:
         staff = {"Authorization": f"Bearer {self.server.token}"}
         began = time.perf_counter()
         made = await self.client.post(
@@ -451,7 +462,7 @@ def _serve(map_path: Path, store_url: str, smtp_port: int, src: Path | None) -> 
         "LAWFUL_RATE_LIMIT_BURST": "100000",
     }
     env.pop("LAWFUL_BROKER_URL", None)
-    logs = map_path.parent / f"serve-{port}.log"
+    logs = Path(os.environ.get("SHOP_LOGS", map_path.parent)) / f"serve-{port}.log"
     with logs.open("wb") as out:
         process = subprocess.Popen(
             [str(LAWFUL), "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from lawful.requests.models import RightsRequest
 from lawful.requests.states import CLOSED, RequestStatus
 
+logger = logging.getLogger(__name__)
 _NOTED = "lawful.requests.changed"
 RECHECK_SECONDS = 1.0  # a change made by another process is seen within this
 KEEPALIVE_SECONDS = 15.0  # a comment line, so proxies keep an idle stream open
@@ -145,7 +147,11 @@ async def status_stream(
     with changes.watch(request_id) as changed:
         while loop.time() < ends:
             changed.clear()  # before reading: a commit after the read sets it again
-            now = await run_in_threadpool(read)
+            try:
+                now = await run_in_threadpool(read)
+            except Exception as error:  # the store out of reach: end cleanly, to be reopened
+                logger.warning("request events: status not read (%s)", type(error).__name__)
+                return
             if now is None:
                 return
             if last is None or now.status is not last.status:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Integer, String, select, text
+from sqlalchemy import JSON, Integer, String, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lawful.store.models import Base, UTCDateTime, utcnow
@@ -29,6 +29,7 @@ UNKEYED = 1  # SHA-256: entries written before the audit key existed, still veri
 KEYED = 2  # HMAC-SHA-256 under the audit key
 AUDIT_INFO = "lawful.audit"  # the Session.info entry holding the installation's AuditTrail
 PENDING_INFO = "lawful.audit.pending"  # entries to checkpoint once their transaction commits
+QUEUED_INFO = "lawful.audit.queued"  # entries recorded, chained when their transaction commits
 
 
 class AuditSigner(Protocol):
@@ -91,44 +92,78 @@ def record_event(
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry, chained to the last. The caller's transaction commits it.
+    """Append one entry, chained to the last, when the caller's transaction commits: its
+    `seq` and hashes are set then, with every other entry of the transaction, in the
+    commit's own flush (`_chain_queued`). A rollback drops it with the rest.
 
-    On PostgreSQL a transaction-scoped advisory lock makes writers queue, so two transactions
-    never chain onto the same entry (a row lock is not enough under READ COMMITTED: the second
-    writer would read the same last entry once the first commits). On SQLite a write that
-    changes nothing takes the database's single write lock first, to the same end.
+    Chaining at the commit keeps the trail's lock for as short as a commit: on PostgreSQL a
+    transaction-scoped advisory lock makes writers queue, so two transactions never chain
+    onto the same entry (a row lock is not enough under READ COMMITTED: the second writer
+    would read the same last entry once the first commits); on SQLite a write that changes
+    nothing takes the database's single write lock first, to the same end. Taken earlier, the
+    lock was held while a web request built its answer, and fifty requests at once could
+    wait on each other for a thread until the connection pool gave up (issue 19).
 
     Keyed when the session carries the audit trail (every session the platform makes does);
     a session without it writes an unkeyed entry, which `verify_chain` reports once the
     keyed chain has begun.
     """
     trail: AuditSigner | None = session.info.get(AUDIT_INFO)
-    when = (at or utcnow()).astimezone(UTC)
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-    elif dialect == "sqlite":
-        # A write that changes nothing takes SQLite's write lock before the head is read;
-        # without it two writers both read the same head and collide on `seq`.
-        session.execute(text("UPDATE audit_entries SET seq = seq WHERE 0 = 1"))
-    last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
     entry = AuditEntry(
-        seq=(last.seq + 1) if last else 1,
-        at=when,
+        at=(at or utcnow()).astimezone(UTC),
         actor=actor,
         action=action,
         subject_type=subject_type,
         subject_id=subject_id,
         details=details or {},
-        prev_hash=last.hash if last else GENESIS,
         chain_version=KEYED if trail else UNKEYED,
     )
-    entry.hash = entry_hash(entry, trail.key if trail else None)
-    session.add(entry)
-    session.flush()
-    if trail and trail.checkpoint_every and entry.seq % trail.checkpoint_every == 0:
-        session.info.setdefault(PENDING_INFO, []).append((entry.seq, entry.hash))
+    queued: list[AuditEntry] | None = session.info.get(QUEUED_INFO)
+    if queued is None:
+        queued = session.info[QUEUED_INFO] = []
+        event.listen(session, "before_commit", _chain_queued)
+        event.listen(session, "after_soft_rollback", _drop_queued)
+    queued.append(entry)
     return entry
+
+
+def _chain_queued(session: Session) -> None:
+    """Before the commit: flush the transaction's other changes, then take the trail's lock,
+    read its head once, chain the transaction's entries onto it in order, and add them to
+    the commit's flush."""
+    queued: list[AuditEntry] = session.info.get(QUEUED_INFO) or []
+    if not queued:
+        return
+    entries, queued[:] = list(queued), []
+    trail: AuditSigner | None = session.info.get(AUDIT_INFO)
+    dialect = session.get_bind().dialect.name
+    # Every other change first, so the trail's lock is the last one a transaction takes: a
+    # writer holding it never waits for a row another writer holds (while waiting for it).
+    session.flush()
+    with session.no_autoflush:
+        if dialect == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+        elif dialect == "sqlite":
+            # A write that changes nothing takes SQLite's write lock before the head is read;
+            # without it two writers both read the same head and collide on `seq`.
+            session.execute(text("UPDATE audit_entries SET seq = seq WHERE 0 = 1"))
+        last = session.execute(
+            select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+        ).first()
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev
+        entry.hash = prev = entry_hash(entry, trail.key if trail else None)
+        session.add(entry)
+        if trail and trail.checkpoint_every and entry.seq % trail.checkpoint_every == 0:
+            session.info.setdefault(PENDING_INFO, []).append((entry.seq, entry.hash))
+
+
+def _drop_queued(session: Session, _previous: object = None) -> None:
+    queued = session.info.get(QUEUED_INFO)
+    if queued:
+        queued.clear()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from lawful.auth.roles import ADMINS
 from lawful.http.contribution import Contribution
 from lawful.http.menu import MenuEntry
 from lawful.web.pages import dashboard, notice, session, tokens
+from lawful.web.threads import enough_threads
 
 contribution = Contribution(
     package="lawful.web",
@@ -15,4 +16,5 @@ contribution = Contribution(
         MenuEntry("dashboard", "Dashboard", "/admin/dashboard", order=10),
         MenuEntry("tokens", "API tokens", "/admin/tokens", ADMINS, order=90),
     ),
+    services=(enough_threads,),
 )
