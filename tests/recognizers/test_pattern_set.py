@@ -50,8 +50,8 @@ def _scanned_alone(recognizer: PatternRecognizer) -> PatternRecognizer:
         if pattern.start == "any":
             patterns.append(pattern)
             continue
-        first, not_after = STARTS[pattern.start]
-        guard = f"(?<!{not_after})(?={first})"
+        first, not_after, then = STARTS[pattern.start]
+        guard = f"(?<!{not_after})(?={first}{then})"
         patterns.append(Pattern(f"{guard}(?:{pattern.regex})", pattern.score))
     return dataclasses.replace(recognizer, patterns=patterns)
 

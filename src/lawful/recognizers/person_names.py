@@ -57,26 +57,39 @@ class PersonNameRecognizer:
         self._context = context_regex(_CONTEXT)
 
     def analyze(self, text: str) -> Iterator[Finding]:
-        given, family = self._given, self._family
+        # The same run of words ("Customer", "Call summary") recurs across a text and across
+        # the texts analysed together: each is read once per call (nothing kept after it).
+        seen: dict[str, tuple[int, float] | None] = {}
         for match in _RUN.finditer(text):
             run = match.group()
-            if " " not in run and "\t" not in run:  # one word (most runs): no split needed
-                key = run.casefold()
-                if key not in given and key not in family:
-                    continue
-            words = run.split()
-            # A title or a sentence's first word may lead the run: start at its first given
-            # name, else take its last word alone when that is a known family name.
-            first = next((i for i, w in enumerate(words) if w.casefold() in given), None)
-            if first is None and words[-1].casefold() in family:
-                first = len(words) - 1
-            if first is None:
+            if run in seen:
+                found = seen[run]
+            else:
+                found = seen[run] = self._read(run)
+            if found is None:
                 continue
-            start = match.start() + _word_starts(run)[first]
-            score = self.score(" ".join(words[first:]))
+            offset, score = found
+            start = match.start() + offset
             if has_context(text, start, self._context):
                 score = min(1.0, score + 0.2)
             yield Finding(start, match.end(), "PERSON", score, self.name)
+
+    def _read(self, run: str) -> tuple[int, float] | None:
+        """Where in a run of capitalised words the name begins, and its score (None: no
+        name). A title or a sentence's first word may lead the run: the name starts at its
+        first given name, else it is the last word alone when that is a known family name."""
+        given, family = self._given, self._family
+        if " " not in run and "\t" not in run:  # one word (most runs): no split needed
+            key = run.casefold()
+            if key not in given and key not in family:
+                return None
+        words = run.split()
+        first = next((i for i, w in enumerate(words) if w.casefold() in given), None)
+        if first is None and words[-1].casefold() in family:
+            first = len(words) - 1
+        if first is None:
+            return None
+        return _word_starts(run)[first], self.score(" ".join(words[first:]))
 
     def score(self, run: str) -> float:
         """0.85 for a given name followed by capitalised words, 0.6 for a known given name
