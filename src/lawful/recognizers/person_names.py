@@ -23,6 +23,19 @@ _RUN = re.compile(
     rf"[{_UPPER}](?<![\w@.][{_UPPER}])[\w'’]*(?:-[{_UPPER}][\w'’]*)?(?:[ \t]+{_WORD}){{0,3}}(?![\w@])"
 )
 _SPACES = re.compile(r"[ \t]+")
+# Towns are named after people (Saint-Camille, Lake Christopher, Leroux-sur-Daniel, 38402
+# Collin): a name after a postal code, a town word, or joined by -sur-, -lès- … is a place.
+_TOWN_WORDS = frozenset(
+    {"saint", "sainte", "st", "ste", "port", "lake", "new", "west", "east", "north", "south",
+     "fort", "mount", "mont", "san", "santa", "são", "άγιος", "αγία", "άγιοι", "νέα", "νέο"}
+)  # fmt: skip
+_AFTER_POSTAL_CODE = re.compile(r"(?:\d{5}|\d{3} \d{2}|\d{4}) $")
+_JOIN = ("-sur-", "-sous-", "-lès-", "-les-", "-la-", "-le-", "-en-", "-de-", "-du-")
+_JOINED_BEFORE = re.compile(r"-(?:sur|sous|lès|les|la|le|en|de|du)-$")
+# Months that are given names too: "May 10", "10 June" are dates.
+_MONTHS = frozenset({"april", "may", "june", "august", "avril"})
+_DAY_AFTER = re.compile(r"[ \t]+\d{1,2}\b")
+_DAY_BEFORE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th|er)?[ \t]+$")
 _CONTEXT = (
     "mr", "mrs", "ms", "miss", "dr", "m.", "mme", "mlle", "monsieur", "madame", "κ.", "κα", "κύριος",
     "κυρία", "name", "nom", "prénom", "όνομα", "επώνυμο", "dear", "cher", "chère", "αγαπητέ",
@@ -70,6 +83,8 @@ class PersonNameRecognizer:
                 continue
             offset, score = found
             start = match.start() + offset
+            if _placed(text, start, match.end()):
+                continue
             if has_context(text, start, self._context):
                 score = min(1.0, score + 0.2)
             yield Finding(start, match.end(), "PERSON", score, self.name)
@@ -87,7 +102,7 @@ class PersonNameRecognizer:
         first = next((i for i, w in enumerate(words) if w.casefold() in given), None)
         if first is None and words[-1].casefold() in family:
             first = len(words) - 1
-        if first is None:
+        if first is None or (first > 0 and words[first - 1].casefold() in _TOWN_WORDS):
             return None
         return _word_starts(run)[first], self.score(" ".join(words[first:]))
 
@@ -102,6 +117,21 @@ class PersonNameRecognizer:
         if len(words) == 1 and first in self._family:
             return 0.4
         return 0.0
+
+
+def _placed(text: str, start: int, end: int) -> bool:
+    """Whether the name at text[start:end] is a place's or a date's: after a postal code,
+    joined to a town's name by -sur-, -lès- …, or a month beside a day."""
+    before = text[max(0, start - 8) : start]
+    if _AFTER_POSTAL_CODE.search(before) or _JOINED_BEFORE.search(before):
+        return True
+    if text.startswith(_JOIN, end):
+        return True
+    if text[start:end].casefold() in _MONTHS:
+        return bool(
+            _DAY_AFTER.match(text, end) or _DAY_BEFORE.search(text, max(0, start - 8), start)
+        )
+    return False
 
 
 def _word_starts(run: str) -> list[int]:
