@@ -53,7 +53,8 @@ def _scanned_alone(recognizer: PatternRecognizer) -> PatternRecognizer:
         first, not_after, then = STARTS[pattern.start]
         guard = f"(?<!{not_after})(?={first}{then})"
         patterns.append(Pattern(f"{guard}(?:{pattern.regex})", pattern.score))
-    return dataclasses.replace(recognizer, patterns=patterns)
+    fields = {f.name: getattr(recognizer, f.name) for f in dataclasses.fields(recognizer) if f.init}
+    return PatternRecognizer(**{**fields, "patterns": patterns})
 
 
 def _spans(analyzer: Analyzer, text: str) -> list[tuple[int, int, str, str]]:
