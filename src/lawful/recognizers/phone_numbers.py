@@ -117,7 +117,8 @@ def _valid_national(digits: str, region: str) -> bool:
     code, as the library does."""
     code, trunk = _plan(region)
     significant = digits[len(trunk) :] if trunk and digits.startswith(trunk) else digits
-    return any(_accepts(plan, significant) for plan in _plans(code))
+    joined = _joined(code).get(len(significant))
+    return joined is not None and joined.fullmatch(significant) is not None
 
 
 _TYPES = (
@@ -127,35 +128,35 @@ _TYPES = (
 
 
 @cache
-def _plans(code: int) -> tuple[tuple[re.Pattern[str], dict[int, re.Pattern[str]]], ...]:
-    """For each region of a country code: its general pattern, and per number length one
-    regex joining the patterns of every type of number that length may be."""
-    plans = []
+def _joined(code: int) -> dict[int, re.Pattern[str]]:
+    """Per number length, one regex accepting what any region of the country code accepts
+    (one alternation: 25 regions share +1): for each region, its
+    general pattern over the whole number, then the types that length may be."""
+    alternatives: dict[int, list[str]] = {}
     for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
-        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
-        general = metadata.general_desc if metadata else None
-        if general is None or general.national_number_pattern is None:
+        general, types = _region_plan(code, region)
+        if general is None:
             continue
-        by_length: dict[int, list[str]] = {}
-        for name in _TYPES:
-            desc = getattr(metadata, name)
-            if desc is None or desc.national_number_pattern is None:
-                continue
-            for length in desc.possible_length or general.possible_length:
-                by_length.setdefault(length, []).append(desc.national_number_pattern)
-        joined = {n: re.compile("|".join(f"(?:{p})" for p in ps)) for n, ps in by_length.items()}
-        plans.append((re.compile(general.national_number_pattern), joined))
-    return tuple(plans)
+        for length, joined in types.items():
+            alternatives.setdefault(length, []).append(f"(?=(?:{general})\\Z)(?:{joined})")
+    return {n: re.compile("|".join(ps)) for n, ps in alternatives.items()}
 
 
-def _accepts(plan: tuple[re.Pattern[str], dict[int, re.Pattern[str]]], number: str) -> bool:
-    general, by_length = plan
-    types = by_length.get(len(number))
-    return (
-        types is not None
-        and general.fullmatch(number) is not None
-        and (types.fullmatch(number) is not None)
-    )
+def _region_plan(code: int, region: str) -> tuple[str | None, dict[int, str]]:
+    """A region's general pattern and, per length, its types' patterns joined."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+    general = metadata.general_desc if metadata else None
+    if metadata is None or general is None or general.national_number_pattern is None:
+        return None, {}
+    by_length: dict[int, list[str]] = {}
+    for name in _TYPES:
+        desc = getattr(metadata, name)
+        if desc is None or desc.national_number_pattern is None:
+            continue
+        for length in desc.possible_length or general.possible_length:
+            by_length.setdefault(length, []).append(desc.national_number_pattern)
+    joined = {n: "|".join(f"(?:{p})" for p in ps) for n, ps in by_length.items()}
+    return general.national_number_pattern, joined
 
 
 def _valid_international(digits: str) -> bool:
