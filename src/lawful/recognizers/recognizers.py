@@ -128,6 +128,9 @@ class PatternRecognizer:
         self._context = context_regex(self.context)
         self._folded_context = tuple(word.casefold() for word in self.context)
         self._requires = re.compile(self.requires) if self.requires else None
+        # A literal (`@`) is looked for with `in`, without the regex engine.
+        literal = self.requires is not None and re.escape(self.requires) == self.requires
+        self._literal = self.requires if literal else None
         self.scans = self._regex is not None  # has patterns scanned for on their own
         self._alone: PatternSet | None = None
 
@@ -138,6 +141,8 @@ class PatternRecognizer:
 
     def applies(self, text: str) -> bool:
         """False for a text without the literal every match holds (`@` for an email)."""
+        if self._literal is not None:
+            return self._literal in text
         return self._requires is None or self._requires.search(text) is not None
 
     def finding(self, text: str, start: int, end: int, pattern: str) -> Finding | None:
