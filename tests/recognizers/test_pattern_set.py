@@ -50,10 +50,11 @@ def _scanned_alone(recognizer: PatternRecognizer) -> PatternRecognizer:
         if pattern.start == "any":
             patterns.append(pattern)
             continue
-        first, not_after = STARTS[pattern.start]
-        guard = f"(?<!{not_after})(?={first})"
+        first, not_after, then = STARTS[pattern.start]
+        guard = f"(?<!{not_after})(?={first}{then})"
         patterns.append(Pattern(f"{guard}(?:{pattern.regex})", pattern.score))
-    return dataclasses.replace(recognizer, patterns=patterns)
+    fields = {f.name: getattr(recognizer, f.name) for f in dataclasses.fields(recognizer) if f.init}
+    return PatternRecognizer(**{**fields, "patterns": patterns})
 
 
 def _spans(analyzer: Analyzer, text: str) -> list[tuple[int, int, str, str]]:

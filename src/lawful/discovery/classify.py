@@ -186,8 +186,7 @@ def _from_values(texts: Sequence[str], analyzer: Analyzer) -> tuple[str | None, 
     whole: Counter[str] = Counter()
     holding = 0
     long_texts = 0
-    for text in texts:
-        findings = analyzer.analyze(text)
+    for text, findings in zip(texts, analyzer.analyze_many(texts), strict=True):
         covering = [f for f in findings if (f.end - f.start) >= 0.8 * len(text)]
         if covering:
             whole[ENTITY_CATEGORIES.get(covering[0].entity, "")] += 1

@@ -23,6 +23,19 @@ _RUN = re.compile(
     rf"[{_UPPER}](?<![\w@.][{_UPPER}])[\w'’]*(?:-[{_UPPER}][\w'’]*)?(?:[ \t]+{_WORD}){{0,3}}(?![\w@])"
 )
 _SPACES = re.compile(r"[ \t]+")
+# Towns are named after people (Saint-Camille, Lake Christopher, Leroux-sur-Daniel, 38402
+# Collin): a name after a postal code, a town word, or joined by -sur-, -lès- … is a place.
+_TOWN_WORDS = frozenset(
+    {"saint", "sainte", "st", "ste", "port", "lake", "new", "west", "east", "north", "south",
+     "fort", "mount", "mont", "san", "santa", "são", "άγιος", "αγία", "άγιοι", "νέα", "νέο"}
+)  # fmt: skip
+_AFTER_POSTAL_CODE = re.compile(r"(?:\d{5}|\d{3} \d{2}|\d{4}) $")
+_JOIN = ("-sur-", "-sous-", "-lès-", "-les-", "-la-", "-le-", "-en-", "-de-", "-du-")
+_JOINED_BEFORE = re.compile(r"-(?:sur|sous|lès|les|la|le|en|de|du)-$")
+# Months that are given names too: "May 10", "10 June" are dates.
+_MONTHS = frozenset({"april", "may", "june", "august", "avril"})
+_DAY_AFTER = re.compile(r"[ \t]+\d{1,2}\b")
+_DAY_BEFORE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th|er)?[ \t]+$")
 _CONTEXT = (
     "mr", "mrs", "ms", "miss", "dr", "m.", "mme", "mlle", "monsieur", "madame", "κ.", "κα", "κύριος",
     "κυρία", "name", "nom", "prénom", "όνομα", "επώνυμο", "dear", "cher", "chère", "αγαπητέ",
@@ -57,26 +70,41 @@ class PersonNameRecognizer:
         self._context = context_regex(_CONTEXT)
 
     def analyze(self, text: str) -> Iterator[Finding]:
-        given, family = self._given, self._family
+        # The same run of words ("Customer", "Call summary") recurs across a text and across
+        # the texts analysed together: each is read once per call (nothing kept after it).
+        seen: dict[str, tuple[int, float] | None] = {}
         for match in _RUN.finditer(text):
             run = match.group()
-            if " " not in run and "\t" not in run:  # one word (most runs): no split needed
-                key = run.casefold()
-                if key not in given and key not in family:
-                    continue
-            words = run.split()
-            # A title or a sentence's first word may lead the run: start at its first given
-            # name, else take its last word alone when that is a known family name.
-            first = next((i for i, w in enumerate(words) if w.casefold() in given), None)
-            if first is None and words[-1].casefold() in family:
-                first = len(words) - 1
-            if first is None:
+            if run in seen:
+                found = seen[run]
+            else:
+                found = seen[run] = self._read(run)
+            if found is None:
                 continue
-            start = match.start() + _word_starts(run)[first]
-            score = self.score(" ".join(words[first:]))
+            offset, score = found
+            start = match.start() + offset
+            if _placed(text, start, match.end()):
+                continue
             if has_context(text, start, self._context):
                 score = min(1.0, score + 0.2)
             yield Finding(start, match.end(), "PERSON", score, self.name)
+
+    def _read(self, run: str) -> tuple[int, float] | None:
+        """Where in a run of capitalised words the name begins, and its score (None: no
+        name). A title or a sentence's first word may lead the run: the name starts at its
+        first given name, else it is the last word alone when that is a known family name."""
+        given, family = self._given, self._family
+        if " " not in run and "\t" not in run:  # one word (most runs): no split needed
+            key = run.casefold()
+            if key not in given and key not in family:
+                return None
+        words = run.split()
+        first = next((i for i, w in enumerate(words) if w.casefold() in given), None)
+        if first is None and words[-1].casefold() in family:
+            first = len(words) - 1
+        if first is None or (first > 0 and words[first - 1].casefold() in _TOWN_WORDS):
+            return None
+        return _word_starts(run)[first], self.score(" ".join(words[first:]))
 
     def score(self, run: str) -> float:
         """0.85 for a given name followed by capitalised words, 0.6 for a known given name
@@ -89,6 +117,21 @@ class PersonNameRecognizer:
         if len(words) == 1 and first in self._family:
             return 0.4
         return 0.0
+
+
+def _placed(text: str, start: int, end: int) -> bool:
+    """Whether the name at text[start:end] is a place's or a date's: after a postal code,
+    joined to a town's name by -sur-, -lès- …, or a month beside a day."""
+    before = text[max(0, start - 8) : start]
+    if _AFTER_POSTAL_CODE.search(before) or _JOINED_BEFORE.search(before):
+        return True
+    if text.startswith(_JOIN, end):
+        return True
+    if text[start:end].casefold() in _MONTHS:
+        return bool(
+            _DAY_AFTER.match(text, end) or _DAY_BEFORE.search(text, max(0, start - 8), start)
+        )
+    return False
 
 
 def _word_starts(run: str) -> list[int]:

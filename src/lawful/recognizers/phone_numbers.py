@@ -9,12 +9,12 @@ the regions in `REGIONS`, in order (the first whose plan accepts the number wins
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import cache
 
 import phonenumbers
 
-from lawful.recognizers.recognizers import Finding, context_regex, has_context
+from lawful.recognizers.recognizers import Pattern, PatternRecognizer
 
 # National forms tried, each with the digit shapes its plan allows (a cheap filter, so the
 # library parses only plausible candidates).
@@ -33,10 +33,16 @@ _NOT_DIGIT = re.compile(r"\D")
 _DIGIT_COUNT = re.compile(r"\D*(?:00)?(?:\d\D*){7,15}")
 # Dates and times look like national numbers to the plans: 2010-08-05 01, 05/08/2010.
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
-# A "+", "(" or digit first (a character class, so the scan jumps from one to the next), not
-# glued to a word or a number before it; then 7 to 17 digits with short separators.
-_CANDIDATE = re.compile(
-    r"[+(\d](?<![\w+][+(\d])(?:(?<=[+(])\d)?(?<=\d)(?:[\s.\-()/]{0,2}\d){6,16}(?!\w)"
+# Candidates: 7 to 17 digits with short separators, not glued to a word or a number before
+# them, starting with "+" or "(" (each scanned for: rare characters, the scan jumps between
+# them) or a digit (tried where a run of digits begins, with the other recognizers' patterns
+# bound there: no scan of its own). A "00" international prefix scores as a "+".
+_MORE = r"[\s.\-()/]{0,2}\d"  # one more digit, after up to two separators
+PATTERNS = (
+    Pattern(rf"[+](?<![\w+][+])\d(?:{_MORE}){{6,16}}(?!\w)", 0.9),
+    Pattern(rf"(?<![\w+(])00(?:{_MORE}){{5,15}}(?!\w)", 0.9, "digits"),
+    Pattern(rf"[(](?<![\w+][(])\d(?:{_MORE}){{6,16}}(?!\w)", 0.75),
+    Pattern(rf"(?<![\w+(])(?!00)\d(?:{_MORE}){{6,16}}(?!\w)", 0.75, "digits"),
 )
 _CONTEXT = (
     "tel",
@@ -53,27 +59,24 @@ _CONTEXT = (
 )
 
 
-class PhoneRecognizer:
-    """National and international phone numbers a numbering plan says are valid."""
-
-    name = "phone"
-    entities = ("PHONE_NUMBER",)
+class PhoneRecognizer(PatternRecognizer):
+    """National and international phone numbers a numbering plan says are valid: 0.9 for an
+    international number, 0.75 for a national one, 0.1 more after a word such as "tel"."""
 
     def __init__(self, regions: Sequence[str] = tuple(REGIONS)) -> None:
         self.regions = tuple((region, REGIONS[region]) for region in regions)
-        self._context = context_regex(_CONTEXT)
+        super().__init__(
+            "phone",
+            "PHONE_NUMBER",
+            PATTERNS,
+            validator=self.valid,
+            context=_CONTEXT,
+            context_score=0.1,
+        )
 
-    def analyze(self, text: str) -> Iterator[Finding]:
-        scores: dict[str, float] = {}  # a number repeated in one text is parsed once
-        for match in _CANDIDATE.finditer(text):
-            candidate = match.group()
-            score = scores.get(candidate)
-            if score is None:
-                score = scores[candidate] = self.score(candidate)
-            if score:
-                if has_context(text, match.start(), self._context):
-                    score = min(1.0, score + 0.1)
-                yield Finding(match.start(), match.end(), "PHONE_NUMBER", score, self.name)
+    def valid(self, candidate: str) -> bool:
+        """Whether a numbering plan accepts the candidate."""
+        return self.score(candidate) > 0
 
     def score(self, candidate: str) -> float:
         """0.9 for a valid international number, 0.75 for a valid national one, else 0."""
@@ -114,7 +117,8 @@ def _valid_national(digits: str, region: str) -> bool:
     code, as the library does."""
     code, trunk = _plan(region)
     significant = digits[len(trunk) :] if trunk and digits.startswith(trunk) else digits
-    return any(_accepts(plan, significant) for plan in _plans(code))
+    joined = _joined(code).get(len(significant))
+    return joined is not None and joined.fullmatch(significant) is not None
 
 
 _TYPES = (
@@ -124,35 +128,35 @@ _TYPES = (
 
 
 @cache
-def _plans(code: int) -> tuple[tuple[re.Pattern[str], dict[int, re.Pattern[str]]], ...]:
-    """For each region of a country code: its general pattern, and per number length one
-    regex joining the patterns of every type of number that length may be."""
-    plans = []
+def _joined(code: int) -> dict[int, re.Pattern[str]]:
+    """Per number length, one regex accepting what any region of the country code accepts
+    (one alternation: 25 regions share +1): for each region, its
+    general pattern over the whole number, then the types that length may be."""
+    alternatives: dict[int, list[str]] = {}
     for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
-        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
-        general = metadata.general_desc if metadata else None
-        if general is None or general.national_number_pattern is None:
+        general, types = _region_plan(code, region)
+        if general is None:
             continue
-        by_length: dict[int, list[str]] = {}
-        for name in _TYPES:
-            desc = getattr(metadata, name)
-            if desc is None or desc.national_number_pattern is None:
-                continue
-            for length in desc.possible_length or general.possible_length:
-                by_length.setdefault(length, []).append(desc.national_number_pattern)
-        joined = {n: re.compile("|".join(f"(?:{p})" for p in ps)) for n, ps in by_length.items()}
-        plans.append((re.compile(general.national_number_pattern), joined))
-    return tuple(plans)
+        for length, joined in types.items():
+            alternatives.setdefault(length, []).append(f"(?=(?:{general})\\Z)(?:{joined})")
+    return {n: re.compile("|".join(ps)) for n, ps in alternatives.items()}
 
 
-def _accepts(plan: tuple[re.Pattern[str], dict[int, re.Pattern[str]]], number: str) -> bool:
-    general, by_length = plan
-    types = by_length.get(len(number))
-    return (
-        types is not None
-        and general.fullmatch(number) is not None
-        and (types.fullmatch(number) is not None)
-    )
+def _region_plan(code: int, region: str) -> tuple[str | None, dict[int, str]]:
+    """A region's general pattern and, per length, its types' patterns joined."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+    general = metadata.general_desc if metadata else None
+    if metadata is None or general is None or general.national_number_pattern is None:
+        return None, {}
+    by_length: dict[int, list[str]] = {}
+    for name in _TYPES:
+        desc = getattr(metadata, name)
+        if desc is None or desc.national_number_pattern is None:
+            continue
+        for length in desc.possible_length or general.possible_length:
+            by_length.setdefault(length, []).append(desc.national_number_pattern)
+    joined = {n: "|".join(f"(?:{p})" for p in ps) for n, ps in by_length.items()}
+    return general.national_number_pattern, joined
 
 
 def _valid_international(digits: str) -> bool:

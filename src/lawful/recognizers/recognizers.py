@@ -17,6 +17,9 @@ from typing import Literal, Protocol, runtime_checkable
 from lawful.recognizers.validators import Validator
 
 CONTEXT_WINDOW = 48  # characters before a match searched for context words
+# How far after its anchor a match may end: an e-mail's domain is at most 255 characters
+# (RFC 5321 §4.5.3.1.2).
+ANCHOR_AFTER = 260
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +70,14 @@ def has_context(text: str, start: int, context: re.Pattern[str] | None) -> bool:
 # Where a pattern's matches may begin. The analyzer tries the patterns of each kind of start
 # together, and only where such a start is: one scan of the text per kind, whatever the
 # number of patterns (a regex scan jumps over the other characters in C).
-STARTS: dict[str, tuple[str, str]] = {
-    # kind: (the first character, what may not come before it)
-    "digits": (r"\d", r"\d"),  # where a run of digits begins
-    "capital": ("[A-ZÀ-ÖØ-ÞΑ-ΩΆΈΉΊΌΎΏ]", r"\w"),  # where a word begins with a capital letter
+STARTS: dict[str, tuple[str, str, str]] = {
+    # kind: (the first character, as a class: the engine then jumps to the next one in C;
+    #        what may not come before it; what must follow it)
+    "digits": (r"[\d]", r"\d", ""),  # where a run of digits begins
+    # where a number of 7 digits or more begins (single spaces, dots or hyphens between):
+    # the patterns of long numbers are not tried at every date, amount or house number
+    "number": (r"[\d]", r"\d", r"(?=(?:[ .\-]?\d){6})"),
+    "capital": ("[A-ZÀ-ÖØ-ÞΑ-ΩΆΈΉΊΌΎΏ]", r"\w", ""),  # where a word begins with a capital
 }
 
 
@@ -82,7 +89,7 @@ class Pattern:
 
     regex: str
     score: float
-    start: Literal["any", "digits", "capital"] = "any"
+    start: Literal["any", "digits", "number", "capital"] = "any"
 
 
 @dataclass
@@ -99,6 +106,8 @@ class PatternRecognizer:
     context_required: bool = False
     ignore_case: bool = False
     requires: str | None = None
+    anchor: str | None = None
+    anchor_reach: int = 64
     entities: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +128,9 @@ class PatternRecognizer:
         self._context = context_regex(self.context)
         self._folded_context = tuple(word.casefold() for word in self.context)
         self._requires = re.compile(self.requires) if self.requires else None
+        # A literal (`@`) is looked for with `in`, without the regex engine.
+        literal = self.requires is not None and re.escape(self.requires) == self.requires
+        self._literal = self.requires if literal else None
         self.scans = self._regex is not None  # has patterns scanned for on their own
         self._alone: PatternSet | None = None
 
@@ -129,6 +141,8 @@ class PatternRecognizer:
 
     def applies(self, text: str) -> bool:
         """False for a text without the literal every match holds (`@` for an email)."""
+        if self._literal is not None:
+            return self._literal in text
         return self._requires is None or self._requires.search(text) is not None
 
     def finding(self, text: str, start: int, end: int, pattern: str) -> Finding | None:
@@ -149,6 +163,9 @@ class PatternRecognizer:
         context words are searched first, so the patterns run on small windows)."""
         if self._regex is None:
             return
+        if self.anchor is not None and not self.context_required:
+            yield from self._around_anchors(text, self._regex, self.anchor)
+            return
         if not self.context_required or self._context is None:
             for match in self._regex.finditer(text):
                 name = match.lastgroup or "p0"
@@ -167,6 +184,23 @@ class PatternRecognizer:
                     done = match.start(name)
                     yield match.start(), done, name
 
+    def _around_anchors(
+        self, text: str, regex: re.Pattern[str], anchor: str
+    ) -> Iterator[tuple[int, int, str]]:
+        """The matches holding `anchor` (an `@`), each looked for from `anchor_reach`
+        characters before it to ANCHOR_AFTER after it, not over the whole text."""
+        done = 0
+        at = text.find(anchor)
+        while at != -1:
+            match = regex.search(text, max(done, at - self.anchor_reach), at + ANCHOR_AFTER)
+            if match is not None and match.start() <= at:
+                name = match.lastgroup or "p0"
+                done = match.start(name)
+                yield match.start(), done, name
+                at = text.find(anchor, max(at + 1, done))
+            else:
+                at = text.find(anchor, at + 1)
+
 
 def _check_start(pattern: Pattern, compiled: re.Pattern[str]) -> None:
     if pattern.start != "any" and pattern.start not in STARTS:
@@ -182,10 +216,10 @@ def _scannable(patterns: Sequence[tuple[str, Pattern]]) -> str:
     of start share one branch: that start's character class first — the scan jumps between
     such characters — then, inside a lookbehind, the patterns matched from there."""
     branches = [f"(?:{p.regex})(?P<{name}>)" for name, p in patterns if p.start == "any"]
-    for kind, (first, not_after) in STARTS.items():
+    for kind, (first, not_after, then) in STARTS.items():
         bound = "|".join(f"(?:{p.regex})(?P<{name}>)" for name, p in patterns if p.start == kind)
         if bound:
-            branches.append(f"{first}(?<!{not_after}{first})(?<=(?={bound}){first})")
+            branches.append(f"{first}(?<!{not_after}{first}){then}(?<=(?={bound}){first})")
     return "|".join(branches)
 
 
@@ -227,7 +261,7 @@ class _StartKind:
     after its index, so `lastgroup` says which matched and where it ends)."""
 
     def __init__(self, kind: str, recognizers: Sequence[PatternRecognizer]) -> None:
-        first, not_after = STARTS[kind]
+        first, not_after, then = STARTS[kind]
         alternatives: list[str] = []
         self.owners: list[tuple[PatternRecognizer, str]] = []
         for recognizer in recognizers:
@@ -236,7 +270,7 @@ class _StartKind:
                 if pattern.start == kind:
                     alternatives.append(f"{flag}{pattern.regex})(?P<_{len(alternatives)}>)")
                     self.owners.append((recognizer, group))
-        head = f"{first}(?<!{not_after}{first})"
+        head = f"{first}(?<!{not_after}{first}){then}"
         # chains[k]: alternatives k, k+1, … (the later ones, where one matched)
         self.chains = [
             re.compile(f"{head}(?<=(?={'|'.join(alternatives[k:])}){first})")

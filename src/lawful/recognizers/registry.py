@@ -45,10 +45,11 @@ class _PatternSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     regex: str
     score: float = Field(ge=0, le=1)
-    start: Literal["any", "digits", "capital"] = Field(
+    start: Literal["any", "digits", "number", "capital"] = Field(
         default="any",
-        description="Where every match begins: `digits` (a run of digits), `capital` (a word "
-        "with a capital first) — tried only there, with the other such patterns — or `any`",
+        description="Where every match begins: `digits` (a run of digits), `number` (a run of "
+        "7 digits or more, single spaces, dots or hyphens between), `capital` (a word with a "
+        "capital first) — tried only there, with the other such patterns — or `any`",
     )
 
 
@@ -67,6 +68,12 @@ class _RecognizerSpec(BaseModel):
     requires: str | None = Field(
         default=None, description="A regex every match contains: texts without it are skipped"
     )
+    anchor: str | None = Field(
+        default=None,
+        description="A literal every match holds (`@`): the patterns are tried only around "
+        "each one, from `anchor_reach` characters before it",
+    )
+    anchor_reach: int = Field(default=64, ge=1, le=1000)
 
 
 def recognizers_from_yaml(path: Path) -> list[Recognizer]:
@@ -136,6 +143,8 @@ def _build(item: object, where: str) -> Recognizer:
             spec.context_required,
             spec.ignore_case,
             spec.requires,
+            spec.anchor,
+            spec.anchor_reach,
         )
     except Exception as error:  # re.error, in the message of the pattern that broke
         raise RecognizerError(
