@@ -323,11 +323,11 @@ def test_a_callback_the_controller_fails_is_retried_until_it_answers(
     assert sorted(states) == ["completed", "in_progress"]
 
 
-def test_without_a_signing_key_the_endpoints_say_so_with_503(
+def test_without_a_signing_key_the_endpoints_say_so_with_404(
     start_processor: Callable[..., Processor],
 ) -> None:
     processor = start_processor(opendsr_key=None, opendsr_certificate=None)
     answer = httpx.get(f"{processor.url}/opendsr/v1/discovery")
-    assert answer.status_code == 503
+    assert answer.status_code == 404
     assert "not configured" in answer.json()["error"]["message"]
     assert httpx.get(f"{processor.url}/opendsr/v1/cert.pem").status_code == 404

@@ -48,15 +48,16 @@ VERSIONS = (("/opendsr/v1", "requests", False), ("/opengdpr/v1", "opengdpr_reque
 
 
 def signed(platform: Platform, body: dict[str, Any], status: int, *, legacy: bool) -> Response:
-    """A JSON answer with its signature headers; 503 while no key is configured."""
+    """A JSON answer with its signature headers; 404 while no key is configured."""
     data = json.dumps(body, separators=(",", ":")).encode()
     try:
         signer = signer_for(platform.settings)
     except SigningError:
         signer = None
-    if signer is None:
-        error = OpenDsrError("OpenDSR is not configured here (no signing key).", status=503)
-        return Response(json.dumps(error.body()), 503, media_type="application/json")
+    if signer is None:  # not a server error: this installation does not offer OpenDSR
+        error = OpenDsrError("OpenDSR is not configured here (no signing key).", status=404,
+                             reason="NotConfigured")  # fmt: skip
+        return Response(json.dumps(error.body()), 404, media_type="application/json")
     return Response(data, status, headers=signer.headers(data, legacy=legacy),
                     media_type="application/json")  # fmt: skip
 
@@ -146,7 +147,7 @@ def _certificate(platform: Platform) -> Response:
 
 def _discovery_routes(prefix: str, legacy: bool) -> None:
     @router.get(f"{prefix}/discovery", summary="Discovery (OpenDSR 2.0 §6)",
-                responses=opendsr_responses(503))  # fmt: skip
+                responses=opendsr_responses(404))  # fmt: skip
     def get_discovery(platform: PlatformDep) -> Response:
         return signed(platform, discovery(platform, prefix), 200, legacy=legacy)
 
@@ -158,7 +159,7 @@ def _discovery_routes(prefix: str, legacy: bool) -> None:
 
 def _request_routes(base: str, legacy: bool) -> None:
     @router.post(base, status_code=201, summary="A new request (OpenDSR 2.0 §7)",
-                 responses=opendsr_responses(400, 401, 503, body=True))  # fmt: skip
+                 responses=opendsr_responses(400, 401, 404, body=True))  # fmt: skip
     async def create(
         request: Request, db: DbSession, platform: PlatformDep, authorization: Authorization = None
     ) -> Response:
@@ -167,21 +168,21 @@ def _request_routes(base: str, legacy: bool) -> None:
         return await run_in_threadpool(answer, platform, work, legacy=legacy)
 
     @router.get(base + "/{subject_request_id}", summary="A request's status (§8)",
-                responses=opendsr_responses(401, 404, 503))  # fmt: skip
+                responses=opendsr_responses(401, 404))  # fmt: skip
     def get_status(subject_request_id: str, db: DbSession, platform: PlatformDep,
                    authorization: Authorization = None) -> Response:  # fmt: skip
         work = partial(_status, db, platform, authorization, subject_request_id)
         return answer(platform, work, legacy=legacy)
 
     @router.delete(base + "/{subject_request_id}", summary="Cancel while pending (§9)",
-                   responses=opendsr_responses(400, 401, 404, 503))  # fmt: skip
+                   responses=opendsr_responses(400, 401, 404))  # fmt: skip
     def cancel(subject_request_id: str, db: DbSession, platform: PlatformDep,
                authorization: Authorization = None) -> Response:  # fmt: skip
         work = partial(_cancel, db, platform, authorization, subject_request_id)
         return answer(platform, work, legacy=legacy)
 
     @router.get(base + "/{subject_request_id}/results", summary="Access results (§8.3)",
-                responses=opendsr_responses(401, 404, 503))  # fmt: skip
+                responses=opendsr_responses(401, 404))  # fmt: skip
     def get_results(subject_request_id: str, db: DbSession, platform: PlatformDep,
                     authorization: Authorization = None) -> Response:  # fmt: skip
         return _results(db, platform, authorization, subject_request_id, legacy=legacy)

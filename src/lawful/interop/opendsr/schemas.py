@@ -31,8 +31,8 @@ class OpenDsrErrorOut(BaseModel):
 _MEANINGS = {
     400: "Refused as the spec says: a malformed request, a duplicate id, or not pending",
     401: "No valid client token (`Authorization: Bearer <token>`)",
-    404: "No request of this client has this id (or no results yet)",
-    503: "OpenDSR is not configured here (no signing key)",
+    404: "No request of this client has this id (or no results yet); or OpenDSR is not "
+    "configured here (no signing key)",
 }
 APP_ERRORS = error_responses(422, 429)
 BODY_ERRORS = APP_ERRORS | error_responses(413)
