@@ -59,6 +59,7 @@ ROUTERS: tuple[str, ...] = (
     "lawful.interop.drp.api:router",
     "lawful.interop.drp.pages:router",
     "lawful.interop.opendsr.api:router",
+    "lawful.interop.opendsr.pages:router",
 )
 # ASGI middlewares that answer a hot route's common case below the framework and hand every
 # other request on (see `lawful.consent.check_path`).
@@ -82,6 +83,7 @@ ADMIN_MENU: tuple[MenuEntry, ...] = (
     MenuEntry("audit", "Audit trail", "/admin/audit"),
     MenuEntry("tokens", "API tokens", "/admin/tokens", ADMINS),
     MenuEntry("agents", "Authorized agents", "/admin/agents", ADMINS),
+    MenuEntry("opendsr", "OpenDSR", "/admin/opendsr", ADMINS),
     MenuEntry("outbox", "Outbox", "/admin/outbox"),
     MenuEntry("jobs", "Jobs", "/admin/jobs"),
     MenuEntry("status", "Status", "/admin/status"),
