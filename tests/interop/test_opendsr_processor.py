@@ -12,7 +12,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import pytest
 from lawful.config import Settings
 from lawful.datamap.loader import LoadedMap
 from lawful.interop.opendsr.credentials import issue_credential
+from lawful.interop.opendsr.service import purge_results
 from lawful.interop.opendsr.signing import SigningError, verified_certificate, verify_signature
 from lawful.platform import RunningPlatform as Platform
 from lawful.web.app import create_app
@@ -202,7 +203,7 @@ def test_an_erasure_from_a_client_touches_exactly_its_datasets_and_is_reported_b
         ).fetchone() == (0,)
 
 
-def test_an_access_gives_the_client_its_results_and_no_other_client_can_read_them(
+def test_an_access_gives_the_client_its_results_for_a_week_and_no_other_client_can_read_them(
     processor: Processor, callbacks: Callbacks
 ) -> None:
     email = lumiere_customer(processor.stores)
@@ -224,6 +225,12 @@ def test_an_access_gives_the_client_its_results_and_no_other_client_can_read_the
         httpx.get(url, headers={"Authorization": f"Bearer {brightpath.token}"}).status_code == 404
     )
     assert brightpath.status(request["subject_request_id"]).status_code == 404
+    with processor.platform.sessions() as session:  # a week later, housekeeping drops it
+        assert purge_results(session, now=datetime.now(UTC) + timedelta(days=8)) == 1
+        session.commit()
+    auth = {"Authorization": f"Bearer {lumiere.token}"}
+    assert httpx.get(url, headers=auth).status_code == 404
+    assert "results_url" not in lumiere.status(request["subject_request_id"]).json()
 
 
 def test_a_request_without_a_valid_token_is_refused_401_and_nothing_is_stored(
@@ -323,11 +330,11 @@ def test_a_callback_the_controller_fails_is_retried_until_it_answers(
     assert sorted(states) == ["completed", "in_progress"]
 
 
-def test_without_a_signing_key_the_endpoints_say_so_with_503(
+def test_without_a_signing_key_the_endpoints_say_so_with_404(
     start_processor: Callable[..., Processor],
 ) -> None:
     processor = start_processor(opendsr_key=None, opendsr_certificate=None)
     answer = httpx.get(f"{processor.url}/opendsr/v1/discovery")
-    assert answer.status_code == 503
+    assert answer.status_code == 404
     assert "not configured" in answer.json()["error"]["message"]
     assert httpx.get(f"{processor.url}/opendsr/v1/cert.pem").status_code == 404

@@ -22,6 +22,9 @@ from .conftest import Web
 pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorOut"}
 DRP_ERROR_BODY = {"$ref": "#/components/schemas/DrpErrorOut"}  # the DRP's own shape (§3.06)
+OPENDSR_ERROR_BODY = {"$ref": "#/components/schemas/OpenDsrErrorOut"}  # OpenDSR 2.0 §7.6
+OPENDSR_PATHS = ("/opendsr/", "/opengdpr/")
+BARE_PATHS = ("/v1/", "/opendsr/v1/callbacks")  # DRP pairing (§2.05); callbacks (guidelines)
 
 
 def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -69,10 +72,14 @@ def test_no_operation_documents_a_body_the_api_never_sends(web: Web) -> None:
         for status, response in operation["responses"].items():
             if not status.startswith("4"):
                 continue
-            if path.startswith("/v1/") and "content" not in response:
-                continue  # the DRP's pair-wise setup refuses with no body (DRP 1.0 §2.05)
+            if path.startswith(BARE_PATHS) and "content" not in response:
+                continue  # refusals with no body: DRP pairing, a processor's callback
             schema = response["content"]["application/json"]["schema"]
-            allowed = [ERROR_BODY, DRP_ERROR_BODY] if path.startswith("/v1/") else [ERROR_BODY]
+            allowed = [ERROR_BODY]
+            if path.startswith("/v1/"):
+                allowed.append(DRP_ERROR_BODY)
+            if path.startswith(OPENDSR_PATHS):
+                allowed.append(OPENDSR_ERROR_BODY)
             assert schema in allowed, f"{method.upper()} {path} {status}"
 
 

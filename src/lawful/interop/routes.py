@@ -9,9 +9,13 @@ from lawful.http.contribution import Contribution
 from lawful.http.menu import MenuEntry
 from lawful.interop.drp import api, pages
 from lawful.interop.opendsr import api as opendsr_api
+from lawful.interop.opendsr import pages as opendsr_pages
 
 contribution = Contribution(
     package="lawful.interop",
-    routers=(api.router, pages.router, opendsr_api.router),
-    menu=(MenuEntry("agents", "Authorized agents", "/admin/agents", ADMINS, order=95),),
+    routers=(api.router, pages.router, opendsr_api.router, opendsr_pages.router),
+    menu=(
+        MenuEntry("agents", "Authorized agents", "/admin/agents", ADMINS, order=94),
+        MenuEntry("opendsr", "OpenDSR", "/admin/opendsr", ADMINS, order=96),
+    ),
 )

@@ -28,6 +28,7 @@ from lawful.discovery.tasks import scan_and_record
 from lawful.engine.datastores import ConnectorFactory, DatastorePool
 from lawful.interop.drp.callbacks import job_bodies as drp_job_bodies
 from lawful.interop.opendsr.jobs import job_bodies as opendsr_job_bodies
+from lawful.interop.opendsr.service import purge_results as purge_opendsr_results
 from lawful.requests.context import RequestPolicy, RequestsContext
 from lawful.requests.execution import EngineEnv
 from lawful.requests.mail import Mailer, mailer_from_settings
@@ -199,6 +200,7 @@ def _housekeeping(platform: Platform) -> None:
         expire_unverified_requests(session, ctx=platform.context(RequestsContext))
         purge_expired_records(session, ctx=platform.context(RequestsContext))
         prune_done_tasks(session, before=utcnow() - DONE_TASKS_KEPT)
+        purge_opendsr_results(session, now=utcnow())
         session.commit()
 
 

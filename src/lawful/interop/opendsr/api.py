@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 import httpx
@@ -22,6 +23,12 @@ from lawful.interop.opendsr.callbacks import announce
 from lawful.interop.opendsr.credentials import client_for_bearer
 from lawful.interop.opendsr.following import receive_callback
 from lawful.interop.opendsr.intake import IDENTITY_TYPES, REQUEST_TYPES, OpenDsrError, parse_request
+from lawful.interop.opendsr.schemas import (
+    APP_ERRORS,
+    CALLBACK_RESPONSES,
+    NO_CERTIFICATE,
+    opendsr_responses,
+)
 from lawful.interop.opendsr.signing import (
     DOMAIN,
     LEGACY_DOMAIN,
@@ -42,15 +49,16 @@ VERSIONS = (("/opendsr/v1", "requests", False), ("/opengdpr/v1", "opengdpr_reque
 
 
 def signed(platform: Platform, body: dict[str, Any], status: int, *, legacy: bool) -> Response:
-    """A JSON answer with its signature headers; 503 while no key is configured."""
+    """A JSON answer with its signature headers; 404 while no key is configured."""
     data = json.dumps(body, separators=(",", ":")).encode()
     try:
         signer = signer_for(platform.settings)
     except SigningError:
         signer = None
-    if signer is None:
-        error = OpenDsrError("OpenDSR is not configured here (no signing key).", status=503)
-        return Response(json.dumps(error.body()), 503, media_type="application/json")
+    if signer is None:  # not a server error: this installation does not offer OpenDSR
+        error = OpenDsrError("OpenDSR is not configured here (no signing key).", status=404,
+                             reason="NotConfigured")  # fmt: skip
+        return Response(json.dumps(error.body()), 404, media_type="application/json")
     return Response(data, status, headers=signer.headers(data, legacy=legacy),
                     media_type="application/json")  # fmt: skip
 
@@ -86,80 +94,103 @@ def discovery(platform: Platform, prefix: str) -> dict[str, Any]:
     }
 
 
-def _routes(prefix: str, collection: str, legacy: bool) -> None:
-    base = f"{prefix}/{collection}"
+def _create(
+    db: Session, platform: Platform, authorization: str | None, body: bytes
+) -> tuple[dict[str, Any], int]:
+    client = client_of(db, platform, authorization)
+    submitted = parse_request(body)
+    row = service.submit(db, keyring=platform.keyring, jobs=platform.context(RequestsContext).jobs,
+                         client=client, submitted=submitted,
+                         base_url=platform.settings.public_url, now=utcnow())  # fmt: skip
+    signer = signer_for(platform.settings)
+    receipt = signer.sign(body) if signer else ""
+    return created_body(row, service.encoded(body), receipt), 201
 
-    @router.get(f"{prefix}/discovery", summary="Discovery (OpenDSR 2.0 §6)")
+
+def _status(
+    db: Session, platform: Platform, authorization: str | None, subject_request_id: str
+) -> tuple[dict[str, Any], int]:
+    client = client_of(db, platform, authorization)
+    row = service.owned(db, client=client, subject_request_id=subject_request_id)
+    return status_body(row), 200
+
+
+def _cancel(
+    db: Session, platform: Platform, authorization: str | None, subject_request_id: str
+) -> tuple[dict[str, Any], int]:
+    client, now = client_of(db, platform, authorization), utcnow()
+    row = service.cancel(db, client=client, subject_request_id=subject_request_id, now=now)
+    announce(db, jobs=platform.context(RequestsContext).jobs, row=row)
+    return cancelled_body(row, now), 202
+
+
+def _results(
+    db: Session, platform: Platform, authorization: str | None, sid: str, *, legacy: bool
+) -> Response:
+    try:
+        client = client_of(db, platform, authorization)
+        package = service.results(db, keyring=platform.keyring, client=client,
+                                  subject_request_id=sid)  # fmt: skip
+    except OpenDsrError as error:
+        return signed(platform, error.body(), error.status, legacy=legacy)
+    signer = signer_for(platform.settings)
+    headers = signer.headers(package, legacy=legacy) if signer else {}
+    return Response(package, media_type="application/zip", headers=headers)
+
+
+def _certificate(platform: Platform) -> Response:
+    signer = signer_for(platform.settings)
+    if signer is None:
+        error = OpenDsrError("No certificate is configured here.", status=404, reason="NotFound")
+        return Response(json.dumps(error.body()), 404, media_type="application/json")
+    return Response(signer.chain_pem, media_type="application/x-pem-file")
+
+
+def _discovery_routes(prefix: str, legacy: bool) -> None:
+    @router.get(f"{prefix}/discovery", summary="Discovery (OpenDSR 2.0 §6)",
+                responses=opendsr_responses(404))  # fmt: skip
     def get_discovery(platform: PlatformDep) -> Response:
         return signed(platform, discovery(platform, prefix), 200, legacy=legacy)
 
-    @router.get(f"{prefix}/cert.pem", summary="Our signing certificate chain (§6.3)")
+    @router.get(f"{prefix}/cert.pem", summary="Our signing certificate chain (§6.3)",
+                responses=APP_ERRORS | NO_CERTIFICATE)  # fmt: skip
     def certificate(platform: PlatformDep) -> Response:
-        signer = signer_for(platform.settings)
-        if signer is None:
-            return Response(status_code=404)
-        return Response(signer.chain_pem, media_type="application/x-pem-file")
+        return _certificate(platform)
 
-    @router.post(base, status_code=201, summary="A new request (OpenDSR 2.0 §7)")
+
+def _request_routes(base: str, legacy: bool) -> None:
+    @router.post(base, status_code=201, summary="A new request (OpenDSR 2.0 §7)",
+                 responses=opendsr_responses(400, 401, 404, body=True))  # fmt: skip
     async def create(
         request: Request, db: DbSession, platform: PlatformDep, authorization: Authorization = None
     ) -> Response:
         body = await request.body()
-
-        def work() -> tuple[dict[str, Any], int]:
-            client = client_of(db, platform, authorization)
-            submitted = parse_request(body)
-            row = service.submit(db, keyring=platform.keyring, jobs=platform.context(RequestsContext).jobs,
-                                 client=client, submitted=submitted,
-                                 base_url=platform.settings.public_url, now=utcnow())  # fmt: skip
-            signer = signer_for(platform.settings)
-            receipt = signer.sign(body) if signer else ""
-            return created_body(row, service.encoded(body), receipt), 201
-
+        work = partial(_create, db, platform, authorization, body)
         return await run_in_threadpool(answer, platform, work, legacy=legacy)
 
-    @router.get(base + "/{subject_request_id}", summary="A request's status (§8)")
-    def get_status(
-        subject_request_id: str, db: DbSession, platform: PlatformDep,
-        authorization: Authorization = None,
-    ) -> Response:  # fmt: skip
-        def work() -> tuple[dict[str, Any], int]:
-            client = client_of(db, platform, authorization)
-            row = service.owned(db, client=client, subject_request_id=subject_request_id)
-            return status_body(row), 200
-
+    @router.get(base + "/{subject_request_id}", summary="A request's status (§8)",
+                responses=opendsr_responses(401, 404))  # fmt: skip
+    def get_status(subject_request_id: str, db: DbSession, platform: PlatformDep,
+                   authorization: Authorization = None) -> Response:  # fmt: skip
+        work = partial(_status, db, platform, authorization, subject_request_id)
         return answer(platform, work, legacy=legacy)
 
-    @router.delete(base + "/{subject_request_id}", summary="Cancel while pending (§9)")
-    def cancel(
-        subject_request_id: str, db: DbSession, platform: PlatformDep,
-        authorization: Authorization = None,
-    ) -> Response:  # fmt: skip
-        def work() -> tuple[dict[str, Any], int]:
-            client, now = client_of(db, platform, authorization), utcnow()
-            row = service.cancel(db, client=client, subject_request_id=subject_request_id, now=now)
-            announce(db, jobs=platform.context(RequestsContext).jobs, row=row)
-            return cancelled_body(row, now), 202
-
+    @router.delete(base + "/{subject_request_id}", summary="Cancel while pending (§9)",
+                   responses=opendsr_responses(400, 401, 404))  # fmt: skip
+    def cancel(subject_request_id: str, db: DbSession, platform: PlatformDep,
+               authorization: Authorization = None) -> Response:  # fmt: skip
+        work = partial(_cancel, db, platform, authorization, subject_request_id)
         return answer(platform, work, legacy=legacy)
 
-    @router.get(base + "/{subject_request_id}/results", summary="Access results (§8.3)")
-    def get_results(
-        subject_request_id: str, db: DbSession, platform: PlatformDep,
-        authorization: Authorization = None,
-    ) -> Response:  # fmt: skip
-        try:
-            client = client_of(db, platform, authorization)
-            package = service.results(db, keyring=platform.keyring, client=client,
-                                      subject_request_id=subject_request_id)  # fmt: skip
-        except OpenDsrError as error:
-            return signed(platform, error.body(), error.status, legacy=legacy)
-        signer = signer_for(platform.settings)
-        headers = signer.headers(package, legacy=legacy) if signer else {}
-        return Response(package, media_type="application/zip", headers=headers)
+    @router.get(base + "/{subject_request_id}/results", summary="Access results (§8.3)",
+                responses=opendsr_responses(401, 404))  # fmt: skip
+    def get_results(subject_request_id: str, db: DbSession, platform: PlatformDep,
+                    authorization: Authorization = None) -> Response:  # fmt: skip
+        return _results(db, platform, authorization, subject_request_id, legacy=legacy)
 
 
-@router.post("/opendsr/v1/callbacks", status_code=202, summary="A processor's status callback")
+@router.post("/opendsr/v1/callbacks", status_code=202, summary="A processor's status callback",
+             responses=CALLBACK_RESPONSES)  # fmt: skip
 async def processor_callback(request: Request, platform: PlatformDep) -> Response:
     """Of a request we sent to a processor (we are its controller): 202 once its domain,
     certificate and signature are checked; 401 for an unknown domain or certificate, 400 for
@@ -188,4 +219,5 @@ def _cased(headers: dict[str, str]) -> dict[str, str]:
 
 
 for _prefix, _collection, _legacy in VERSIONS:
-    _routes(_prefix, _collection, _legacy)
+    _discovery_routes(_prefix, _legacy)
+    _request_routes(f"{_prefix}/{_collection}", _legacy)

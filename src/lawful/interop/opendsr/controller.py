@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from lawful.interop.opendsr.status import iso
 from lawful.interop.opendsr.trust import TrustError, check_signed
 from lawful.law.requests import RequestType
 from lawful.requests.context import RequestsContext
+from lawful.requests.errors import ConflictError, RequestNotFoundError
 from lawful.requests.forwarding import ForwardResult
 from lawful.requests.forwards import record_forward
 from lawful.requests.identity import open_identity
@@ -61,6 +63,11 @@ def forward_to_processors(
             if sent is None:
                 found.append(_send(runtime, session, request, rid, recipient, kind, now))
                 session.commit()
+            elif sent.status == "completed":  # it answered before the forward was saved
+                detail = f"completed by {recipient.name} (OpenDSR)"
+                found.append(
+                    ForwardResult(PREFIX + rid, recipient.name, METHOD, (), "sent", detail)
+                )
             else:
                 found.append(_waiting(rid, recipient, sent.status, sent.sent_at))
     return found
@@ -108,6 +115,7 @@ def _send(
     session.add(OpenDsrOutgoing(subject_request_id=body["subject_request_id"],
                                 request_id=request.id, recipient=rid, status="pending",
                                 sent_at=now, updated_at=now))  # fmt: skip
+    # Polling also records a completion a callback brought before this forward was saved.
     payload = {"request_id": request.id, "subject_request_id": body["subject_request_id"]}
     defer_job(session, queue=runtime.ctx.jobs, kind=POLL_JOB, payload=payload)
     return _waiting(rid, recipient, "pending", now)
@@ -159,7 +167,11 @@ def processor_answered(
     sent.results_url = url[:1000] if isinstance(url, str) else sent.results_url
     request = by_id(session, request_id=sent.request_id)
     if sent.status == "completed" and request is not None and request.status.value == "running":
-        record_forward(session, ctx=ctx, reference=request.reference, client=PREFIX + sent.recipient,
-                       channel=METHOD, note=f"{recipient.name} answered completed (OpenDSR)",
-                       sent_at=min(sent.sent_at, now), actor=f"opendsr:{domain}", now=now)  # fmt: skip
+        # Recorded already, or the run has not saved its forwards yet (it will see the
+        # status then): nothing to do.
+        with suppress(ConflictError, RequestNotFoundError):
+            record_forward(session, ctx=ctx, reference=request.reference,
+                           client=PREFIX + sent.recipient, channel=METHOD,
+                           note=f"{recipient.name} answered completed (OpenDSR)",
+                           sent_at=min(sent.sent_at, now), actor=f"opendsr:{domain}", now=now)  # fmt: skip
     return sent

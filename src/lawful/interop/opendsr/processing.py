@@ -37,10 +37,11 @@ def run(env: EngineEnv, jobs: Dispatcher, payload: Payload) -> None:
         row = session.get(OpenDsrRequest, row_id)
         if row is None or row.status in (OpenDsrStatus.cancelled, OpenDsrStatus.completed):
             return
-        if not _start(session, row):
-            return  # cancelled just now
-        announce(session, jobs=jobs, row=row)
-        session.commit()
+        if row.status is OpenDsrStatus.pending:  # else a retry: resume, told already
+            if not _start(session, row):
+                return  # cancelled just now
+            announce(session, jobs=jobs, row=row)
+            session.commit()
         datamap = client_map(env.datamap, row.client)
         identity = _identity(env, datamap, row)
         if row.request_type == "erasure":
@@ -55,8 +56,7 @@ def run(env: EngineEnv, jobs: Dispatcher, payload: Payload) -> None:
 
 
 def _start(session: Session, row: OpenDsrRequest) -> bool:
-    if row.status is OpenDsrStatus.in_progress:
-        return True  # a retry: resume
+    """pending → in_progress, unless a cancellation won the race."""
     changed = session.execute(
         update(OpenDsrRequest)
         .where(OpenDsrRequest.id == row.id, OpenDsrRequest.status == OpenDsrStatus.pending)

@@ -5,7 +5,7 @@ sees only its own requests: another's id is answered as unknown."""
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -19,6 +19,9 @@ from lawful.store.models import new_id
 from lawful.store.tasks import Dispatcher, defer_job
 
 RUN_JOB = "opendsr.run"
+# How long a client can download an access result: long enough to fetch it, short enough
+# not to keep a second copy of the data (GDPR Art. 5(1)(e), storage limitation).
+RESULTS_DAYS = 7
 IDENTITY_CONTEXT = "opendsr-identity"
 RESULTS_CONTEXT = "opendsr-results"
 SUBJECT_TYPE = "opendsr_request"
@@ -95,6 +98,17 @@ def results(session: Session, *, keyring: Keyring, client: str, subject_request_
     if row.results_sealed is None:
         raise OpenDsrError("This request has no results (yet).", status=404, reason="NotFound")
     return keyring.decrypt(row.results_sealed, context=RESULTS_CONTEXT)
+
+
+def purge_results(session: Session, *, now: datetime) -> int:
+    """Drop the access results completed more than RESULTS_DAYS ago (housekeeping)."""
+    cutoff = now - timedelta(days=RESULTS_DAYS)
+    result = session.execute(
+        update(OpenDsrRequest)
+        .where(OpenDsrRequest.results_sealed.is_not(None), OpenDsrRequest.finished_at < cutoff)
+        .values(results_sealed=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def encoded(body: bytes) -> str:
