@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import cache
 from typing import Literal
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from lawful.breach.assessment import EXEMPTIONS, Exemption
 from lawful.breach.clock import breach_clock
@@ -25,6 +25,7 @@ from lawful.breach.models import Incident
 from lawful.datamap import facts
 from lawful.datamap.models import Contact, DataMap
 from lawful.reports.render import markdown_escape
+from lawful.jinja import environment, package_templates
 
 Audience = Literal["authority", "people", "public", "client"]
 AUDIENCES: tuple[Audience, ...] = ("authority", "people", "public", "client")
@@ -368,15 +369,7 @@ def client_draft(incident: Incident, datamap: DataMap, client_id: str) -> Draft:
 
 @cache
 def _environment(markdown: bool) -> Environment:
-    return Environment(
-        loader=PackageLoader("lawful.breach", "templates"),
-        autoescape=False if markdown else select_autoescape(default=True),  # noqa: S701
-        finalize=markdown_escape if markdown else None,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return environment(package_templates("lawful.breach"), markdown=markdown)
 
 
 def render_draft(draft: Draft, *, kind: Literal["md", "html"]) -> str:

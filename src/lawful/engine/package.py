@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 
 from lawful.datamap import facts
 from lawful.datamap.models import DataMap
@@ -29,6 +29,7 @@ from lawful.engine.erasure import left_out_entries
 from lawful.engine.labels import DatasetLabels
 from lawful.engine.redaction import WHY_OTHERS, OwnIdentifiers, own_identifiers, redact_others
 from lawful.engine.values import plain
+from lawful.jinja import environment, package_templates
 
 REDACTED = "[redacted: about other people]"
 # A cell starting like a formula is run by spreadsheets (OWASP "CSV injection").
@@ -257,11 +258,8 @@ def render_report(
 @cache
 def _templates() -> Environment:
     """Built once: Jinja compiles and caches each template on first use."""
-    return Environment(
-        loader=PackageLoader("lawful.engine", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
+    return environment(
+        package_templates("lawful.engine"), strict=False, keep_trailing_newline=False
     )
 
 

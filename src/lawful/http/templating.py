@@ -13,10 +13,6 @@ from zoneinfo import ZoneInfo
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
-    Environment,
-    PackageLoader,
-    StrictUndefined,
-    select_autoescape,
 )
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -25,27 +21,22 @@ from starlette.templating import Jinja2Templates
 from lawful.auth.roles import ROLE_TITLES
 from lawful.http.auth import csrf_token, platform_of, set_visitor_cookie
 from lawful.http.menu import MenuEntry
+from lawful.jinja import environment, package_templates
 
 
 def build_templates(packages: Iterable[str], *, menu: Sequence[MenuEntry] = ()) -> Jinja2Templates:
     """Templates of `lawful.http` first, then of each package in `packages` that has a
     `templates/` folder (a domain keeps its pages in `templates/<domain>/…`)."""
-    loaders: list[BaseLoader] = [PackageLoader("lawful.http", "templates")]
+    loaders: list[BaseLoader] = [package_templates("lawful.http")]
     for package in dict.fromkeys(packages):
         if package != "lawful.http" and _has_templates(package):
-            loaders.append(PackageLoader(package, "templates"))
-    environment = Environment(
-        loader=ChoiceLoader(loaders),
-        autoescape=select_autoescape(enabled_extensions=("html.j2", "html"), default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters["when"] = format_datetime
-    environment.filters["day"] = format_date
-    environment.globals["role_titles"] = ROLE_TITLES
-    environment.globals["admin_menu"] = tuple(menu)
-    return Jinja2Templates(env=environment)
+            loaders.append(package_templates(package))
+    pages = environment(ChoiceLoader(loaders), keep_trailing_newline=False)
+    pages.filters["when"] = format_datetime
+    pages.filters["day"] = format_date
+    pages.globals["role_titles"] = ROLE_TITLES
+    pages.globals["admin_menu"] = tuple(menu)
+    return Jinja2Templates(env=pages)
 
 
 def _has_templates(package: str) -> bool:

@@ -20,9 +20,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from lawful.config import Settings
+from lawful.jinja import environment, package_templates
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +63,7 @@ SUBJECTS = {
 
 @cache
 def _templates() -> Environment:
-    return Environment(
-        loader=PackageLoader("lawful.requests", "templates/mail"),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return environment(package_templates("lawful.requests", "templates/mail"))
 
 
 def render_mail(kind: str, *, to: str, context: dict[str, Any]) -> Mail:
