@@ -32,7 +32,8 @@ from lawful.demo.load import sqlite_systems
 from lawful.web.app import create_app
 from lawful.web.platform import Platform
 
-from ..conftest import Inbox, code_in, free_port, running_smtp_server, serve
+from ..support.mail import Inbox, code_in, running_smtp_server
+from ..support.servers import free_port, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
