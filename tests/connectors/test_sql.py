@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from lawful.connectors import Connector, ConnectorError, open_connector
+from lawful.connectors.sql import SQLConnector
 from lawful.datamap.models import Connection
 
 if TYPE_CHECKING:
@@ -420,6 +421,7 @@ def test_count_at_most_stops_each_count_at_the_bound_and_agrees_with_count_by_be
     with store.admin.begin() as conn:  # 20 people share one phone number
         conn.execute(table.update().where(table.c.id <= 20).values(phone="+33600000000"))
     connector = store.open()
+    assert isinstance(connector, SQLConnector)
     phones = ["+33600000000", "+33610000025", "+33699999999"]
     bounded = connector.count_at_most("people", columns=["phone"], values=phones, at_most=3)
     assert bounded == {"+33600000000": 3, "+33610000025": 1}
@@ -443,9 +445,9 @@ def test_fetch_whole_reads_only_the_rows_whose_columns_hold_a_value_together(
     with store.admin.begin() as conn:
         conn.execute(table.update().where(table.c.id <= 20).values(phone="+33600000000"))
     pairs = [("+33600000000", f"Person {i}") for i in (3, 7, 25)] + [("+33610000025", "Person 25")]
-    rows = store.open().fetch_whole(
-        "people", columns=["phone", "name"], values=pairs, wanted=["id"]
-    )
+    connector = store.open()
+    assert isinstance(connector, SQLConnector)
+    rows = connector.fetch_whole("people", columns=["phone", "name"], values=pairs, wanted=["id"])
     assert sorted(r["id"] for r in rows) == [3, 7, 25]
     assert set(rows[0]) == {"phone", "name", "id"}
 

@@ -1,9 +1,8 @@
-"""The consent tests' shop, keyring and platform stores (SQLite and PostgreSQL, both built by
-the migrations)."""
+"""The consent tests' shop, and a session on the platform store on each backend (SQLite and
+PostgreSQL, both built by the migrations: `sqlite_url` and `pg_store_url` from tests/support)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,9 +12,7 @@ from sqlalchemy.orm import Session
 
 from lawful.datamap.loader import load_datamap
 from lawful.datamap.models import DataMap
-from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
-from lawful.store.migrate import upgrade_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHOP = FIXTURES / "shop.yaml"
@@ -25,26 +22,6 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 @pytest.fixture(scope="session")
 def shop() -> DataMap:
     return load_datamap(SHOP).datamap
-
-
-@pytest.fixture(scope="session")
-def keyring() -> Keyring:
-    return Keyring.from_master(bytes(range(32)))
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("consent-store") / "lawful.db"
-    upgrade_database(url=f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
-    """A fresh copy of the migrated SQLite store."""
-    path = tmp_path / "lawful.db"
-    shutil.copy(sqlite_template, path)
-    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

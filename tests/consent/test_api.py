@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,8 +28,8 @@ from lawful.platform import RunningPlatform as Platform
 from lawful.store.models import utcnow
 from lawful.web.app import create_app
 
+from ..support.servers import free_port, serve
 from .conftest import SHOP
-from .server import free_port, serve
 
 KEY = base64.b64encode(bytes(range(32))).decode()
 
@@ -47,9 +46,9 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path: Path, sqlite_template: Path) -> Iterator[Server]:
+def server(tmp_path: Path, sqlite_url: str) -> Iterator[Server]:
     """The app on a real port, with a fresh store built by the migrations."""
-    shutil.copy(sqlite_template, tmp_path / "lawful.db")
+    # `sqlite_url` is the migrated store at tmp_path/lawful.db, where the app looks for it
     port = free_port()
     settings = Settings(map_path=SHOP, data_dir=tmp_path,
                         public_url=f"http://127.0.0.1:{port}", encryption_key=KEY,

@@ -4,7 +4,6 @@ origin, with Lawful recording every choice in its ledger."""
 from __future__ import annotations
 
 import base64
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +21,8 @@ from lawful.consent.models import ConsentEvent
 from lawful.platform import RunningPlatform as Platform
 from lawful.web.app import create_app
 
+from ..support.servers import free_port, serve
 from .conftest import SHOP
-from .server import free_port, serve
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
@@ -69,9 +68,9 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def sites(tmp_path: Path, sqlite_template: Path) -> Iterator[Sites]:
+def sites(tmp_path: Path, sqlite_url: str) -> Iterator[Sites]:
     """Lawful on one port, the shop's website on another (a different origin)."""
-    shutil.copy(sqlite_template, tmp_path / "lawful.db")
+    # `sqlite_url` is the migrated store at tmp_path/lawful.db, where the app looks for it
     lawful_port, shop_port = free_port(), free_port()
     settings = Settings(map_path=SHOP, data_dir=tmp_path, public_url=f"http://127.0.0.1:{lawful_port}",
                         encryption_key=base64.b64encode(bytes(range(32))).decode(),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
 import sys
 import uuid
@@ -33,8 +32,8 @@ from lawful.store.migrate import upgrade_database
 from lawful.store.models import utcnow
 from lawful.web.app import create_app
 
+from ..support.servers import free_port, serve
 from .conftest import SHOP
-from .server import free_port, serve
 
 KEY = bytes(range(32))
 CHECK = "/api/v1/consent/check"
@@ -61,8 +60,7 @@ def client(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Client]:
     port = free_port()
     options: dict[str, Any] = {}
     if request.param == "sqlite":
-        shutil.copy(request.getfixturevalue("sqlite_template"), tmp_path / "lawful.db")
-        store_url = f"sqlite:///{tmp_path / 'lawful.db'}"
+        store_url = request.getfixturevalue("sqlite_url")  # tmp_path/lawful.db, as the app finds it
     else:
         store_url = options["database_url"] = request.getfixturevalue("own_pg_store")
     settings = Settings(map_path=SHOP, data_dir=tmp_path, public_url=f"http://127.0.0.1:{port}",

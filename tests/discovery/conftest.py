@@ -24,7 +24,6 @@ def small_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # --- a helpdesk company of our own, on SQLite or PostgreSQL, for recorded scans -------------
 
-import shutil  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
@@ -35,6 +34,8 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from lawful.config import Settings  # noqa: E402
 from lawful.store.db import create_store_engine, session_factory  # noqa: E402
 from lawful.store.migrate import upgrade_database  # noqa: E402
+
+from ..support.databases import copy_store  # noqa: E402
 
 HELPDESK_ROWS = 30
 HELPDESK_MAP = """\
@@ -168,9 +169,7 @@ def helpdesk(
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'desk.sqlite'}"
         connection, environ = "{type: sqlite, path: desk.sqlite}", {}
-        store = tmp_path / "platform.db"
-        shutil.copy(platform_store_template, store)
-        store_url = f"sqlite:///{store}"
+        store_url = copy_store(platform_store_template, tmp_path, "platform.db")
     else:
         url = pg_database_factory("lawful_scan_desk")
         env = f"DESK_URL_{uuid.uuid4().hex[:6].upper()}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,8 @@ from lawful.datamap.checks import check_datamap
 from lawful.datamap.loader import load_datamap
 from lawful.discovery.scan import scan_systems
 
+from ..support.databases import ThrowawayDatabases
+
 EXAMPLE_MAP = Path(__file__).parents[2] / "examples" / "contact-center" / "lawful.yaml"
 # Categories a scan can tell from names and values; the example map's other categories
 # (evaluations, contracts, timekeeping …) are purposes of use, which no value shows.
@@ -28,7 +29,6 @@ DETECTABLE = {
     "identifier.government_id.social_security", "communication.message",
 }  # fmt: skip
 runner = CliRunner()
-MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/"
 
 EMAILS = [f"person{i}.tester@example.org" for i in range(30)]
 TEMPLATES = [
@@ -58,16 +58,11 @@ def _scan_categories(url: str, tmp_path: Path) -> dict[str, str | None]:
 
 
 @pytest.fixture
-def mariadb_database() -> Iterator[str]:
-    """A throwaway MariaDB database, dropped after the test."""
-    admin = sa.create_engine(MARIADB_ADMIN_URL)
-    name = f"lawful_disc_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE `{name}`")
-    yield f"{MARIADB_ADMIN_URL}{name}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-    admin.dispose()
+def mariadb_database(mariadb_database_factory: ThrowawayDatabases) -> Iterator[str]:
+    """A throwaway MariaDB database (its URL), dropped after the test."""
+    url = mariadb_database_factory("lawful_disc")
+    yield url
+    mariadb_database_factory.drop(url)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])

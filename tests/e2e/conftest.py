@@ -32,7 +32,9 @@ from lawful.demo.load import sqlite_systems
 from lawful.platform import RunningPlatform as Platform
 from lawful.web.app import create_app
 
-from ..conftest import Inbox, code_in, free_port, row_key, running_smtp_server, serve
+from ..support.company import row_key
+from ..support.mail import Inbox, code_in, running_smtp_server
+from ..support.servers import free_port, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

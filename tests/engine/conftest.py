@@ -4,8 +4,6 @@ that is down fails the tests with a clear message instead of skipping them."""
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,56 +20,29 @@ from lawful.datamap.models import DataMap
 from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.identity import Identity, parse_identity
 from lawful.engine.retry import RetryPolicy
-from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
-from lawful.store.migrate import upgrade_database
+
+from ..support.databases import ThrowawayDatabases, copy_store, database_name
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-MARIADB_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/"
 FAST_RETRY = RetryPolicy(attempts=3, base=0.001, cap=0.01)
 TODAY = date(2026, 11, 22)
 BACKENDS = ["sqlite", "postgresql", "mariadb"]
 
 
-# --- throwaway server databases -------------------------------------------------------------
-
-
-def _admin_engine(url: str, service: str) -> sa.Engine:
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect():
-            pass
-    except sa.exc.OperationalError as error:
-        pytest.fail(
-            f"{service} is not reachable at {url} ({error.orig}); start it with scripts/services"
-        )
-    return engine
+# --- throwaway server databases (made and dropped by tests/support) ---------------------------
 
 
 @pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A throwaway PostgreSQL database name; dropped after the session."""
-    admin = _admin_engine(PG_ADMIN, "PostgreSQL")
-    name = f"lawful_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield name
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+def pg_database(pg_database_factory: ThrowawayDatabases) -> str:
+    """A throwaway PostgreSQL database name for the session."""
+    return database_name(pg_database_factory("lawful_test"))
 
 
 @pytest.fixture(scope="session")
-def mariadb_database() -> Iterator[str]:
-    admin = _admin_engine(MARIADB_ADMIN, "MariaDB")
-    name = f"lawful_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE `{name}`")
-    yield name
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-    admin.dispose()
+def mariadb_database(mariadb_database_factory: ThrowawayDatabases) -> str:
+    """A throwaway MariaDB database name for the session."""
+    return database_name(mariadb_database_factory("lawful_test"))
 
 
 # --- the shop schema and its people -----------------------------------------------------------
@@ -311,26 +282,12 @@ def pg_shop(request: pytest.FixtureRequest, tmp_path: Path) -> Shop:
 # --- the platform store ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite platform store built once by the migrations, copied for each test."""
-    path = tmp_path_factory.mktemp("store") / "lawful.db"
-    upgrade_database(url=f"sqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-def sessions(store_template: Path, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    path = tmp_path / "lawful.db"
-    shutil.copy(store_template, path)
-    engine = create_store_engine(f"sqlite:///{path}")
+def sessions(platform_store_template: Path, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a fresh copy of the migrated SQLite platform store."""
+    engine = create_store_engine(copy_store(platform_store_template, tmp_path))
     yield session_factory(engine)
     engine.dispose()
-
-
-@pytest.fixture
-def keyring() -> Keyring:
-    return Keyring.from_master(bytes(range(32)))
 
 
 # --- the rental club: a schema nobody designed for Lawful --------------------------------------

@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import logging
-import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +33,8 @@ from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 from lawful.store.models import Job, JobStep
 
-from .conftest import PG_ADMIN, TODAY
+from ..support.databases import ThrowawayDatabases
+from .conftest import TODAY
 
 ANN_TICKET = (
     "Hello, this is Ann Lee (ann.lee@example.org). My neighbour Marc Dubois keeps getting my "
@@ -123,21 +123,24 @@ class Helpdesk:
 
 
 def _helpdesk(
-    backend: str, tmp_path: Path, redact: str = "redact", *, stack: list[Any]
+    backend: str,
+    tmp_path: Path,
+    redact: str = "redact",
+    *,
+    stack: list[Any],
+    databases: ThrowawayDatabases | None = None,
 ) -> Helpdesk:
     env: dict[str, str] = {}
     if backend == "sqlite":
         engine = sa.create_engine(f"sqlite:///{tmp_path / 'desk.sqlite'}")
         connection = "{type: sqlite, path: desk.sqlite}"
     else:
-        name = f"lawful_desk_{uuid.uuid4().hex[:10]}"
-        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        stack.append((admin, name))
-        url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-        engine = sa.create_engine(url.replace("postgresql:", "postgresql+psycopg:"))
-        connection, env = "{type: postgresql, url_env: DESK_URL}", {"DESK_URL": url}
+        assert databases is not None
+        url = databases("lawful_desk")
+        stack.append((databases, url))
+        engine = sa.create_engine(url)
+        plain = url.replace("postgresql+psycopg:", "postgresql:")
+        connection, env = "{type: postgresql, url_env: DESK_URL}", {"DESK_URL": plain}
     METADATA.create_all(engine)
     with engine.begin() as conn:
         for table in METADATA.sorted_tables:
@@ -156,15 +159,16 @@ def cleanup() -> Iterator[list[Any]]:
         if isinstance(item, sa.Engine):
             item.dispose()
         else:
-            admin, name = item
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
+            databases, url = item
+            databases.drop(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def desk(request: pytest.FixtureRequest, tmp_path: Path, cleanup: list[Any]) -> Helpdesk:
-    return _helpdesk(request.param, tmp_path, stack=cleanup)
+    if request.param == "sqlite":
+        return _helpdesk("sqlite", tmp_path, stack=cleanup)
+    databases = request.getfixturevalue("pg_database_factory")
+    return _helpdesk("postgresql", tmp_path, stack=cleanup, databases=databases)
 
 
 def _package(desk: Helpdesk, sessions: sessionmaker[Session], keyring: Keyring) -> dict[str, str]:

@@ -3,13 +3,11 @@ exactly as after one clean run, with no row written twice (counted by triggers i
 
 from __future__ import annotations
 
-import base64
 import os
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,8 +18,10 @@ import sqlalchemy as sa
 
 from lawful.store.migrate import upgrade_database
 
+from ..support.databases import ThrowawayDatabases
+from ..support.keys import ENCRYPTION_KEY
+
 LAWFUL = str(Path(sys.executable).parent / "lawful")
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 EXTRA_LINES = 60  # Alice's big order: 60 lines, each shipped, one checkpoint per row
 
 CHANGE_LOG = """
@@ -33,17 +33,12 @@ $$ LANGUAGE plpgsql;
 
 
 @pytest.fixture
-def store_url() -> Iterator[str]:
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"lawful_store_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+def store_url(pg_database_factory: ThrowawayDatabases) -> Iterator[str]:
+    """A PostgreSQL platform store of the test's own, built by the migrations."""
+    url = pg_database_factory("lawful_store")
     upgrade_database(url=url)
     yield url
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    pg_database_factory.drop(url)
 
 
 def _big_shop(shop: Any) -> None:
@@ -108,7 +103,7 @@ def _environment(shop: Any, store_url: str) -> dict[str, str]:
         **os.environ,
         **shop.environ,
         "LAWFUL_DATABASE_URL": store_url,
-        "LAWFUL_ENCRYPTION_KEY": base64.b64encode(bytes(range(32))).decode(),
+        "LAWFUL_ENCRYPTION_KEY": ENCRYPTION_KEY,
     }
 
 

@@ -6,7 +6,6 @@ that refuses deletes, a column the map forgets."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +16,9 @@ from typer.testing import CliRunner
 
 from lawful.cli import app
 
+from ..support.databases import ThrowawayDatabases
+
 runner = CliRunner()
-MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/"
 
 
 def shop_ddl(kind: str) -> list[str]:
@@ -162,18 +162,11 @@ def _sqlite(tmp_path: Path) -> tuple[str, dict[str, str], str]:
 
 
 @pytest.fixture
-def mariadb_url() -> Iterator[str]:
-    name = f"lawful_live_{secrets.token_hex(5)}"
-    admin = sa.create_engine(MARIADB_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    except sa.exc.OperationalError as error:
-        pytest.fail(f"MariaDB is not reachable ({error.orig}); start it with scripts/services")
-    yield f"mysql://root@127.0.0.1:3306/{name}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-    admin.dispose()
+def mariadb_url(mariadb_database_factory: ThrowawayDatabases) -> Iterator[str]:
+    """A throwaway MariaDB database, as a user writes its URL; dropped after the test."""
+    url = mariadb_database_factory("lawful_live")
+    yield url.replace("+pymysql", "")
+    mariadb_database_factory.drop(url)
 
 
 def make_shop(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> Shop:

@@ -25,8 +25,7 @@ from lawful.interop.drp.agents import AgentEntry, add_agent
 from lawful.platform import RunningPlatform as Platform
 from lawful.web.app import create_app
 
-from ..conftest import free_port
-from ..consent.server import serve
+from ..support.servers import free_port, serve
 from ..web.conftest import (  # noqa: F401
     example_map,
     fast_password_hashing,

@@ -29,7 +29,7 @@ from lawful.requests.states import RequestStatus
 from lawful.web.app import create_app
 
 from ..conftest import free_port, settle
-from ..consent.server import serve
+from ..support.servers import serve
 from .opendsr_peers import Authority, PeerProcessor, peer_processor
 
 pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)

@@ -28,7 +28,7 @@ from lawful.platform import RunningPlatform as Platform
 from lawful.web.app import create_app
 
 from ..conftest import free_port, settle
-from ..consent.server import serve
+from ..support.servers import serve
 from .conftest import Receiver
 from .opendsr_peers import Authority, Callbacks, Controller, Verifier, callback_server
 

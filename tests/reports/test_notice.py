@@ -347,19 +347,16 @@ def test_the_notice_command_writes_both_files(tmp_path: Path) -> None:
 # --- the example company -----------------------------------------------------------------------
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "contact-center" / "lawful.yaml"
-needs_example = pytest.mark.skipif(
-    not EXAMPLE.is_file(), reason="examples/contact-center/lawful.yaml is not there yet"
-)
 
 
 @pytest.fixture
 def example_notice(tmp_path: Path) -> tuple[LoadedMap, _Page, str]:
+    assert EXAMPLE.is_file(), f"the example map is missing: {EXAMPLE}"
     loaded = load_datamap(EXAMPLE)
     page, markdown = _render(loaded, tmp_path / "example")
     return loaded, page, markdown
 
 
-@needs_example
 def test_the_example_notice_has_every_section_and_names_what_the_map_holds(
     example_notice: tuple[LoadedMap, _Page, str],
 ) -> None:
@@ -376,7 +373,6 @@ def test_the_example_notice_has_every_section_and_names_what_the_map_holds(
         assert tracker.name in page.text("cookies")
 
 
-@needs_example
 def test_the_example_notice_uses_none_of_the_seed_sentences(
     example_notice: tuple[LoadedMap, _Page, str],
 ) -> None:
@@ -384,7 +380,6 @@ def test_the_example_notice_uses_none_of_the_seed_sentences(
     assert [sentence for sentence in _seed_sentences() if sentence in generated] == []
 
 
-@needs_example
 def test_the_notice_command_accepts_the_example(
     tmp_path: Path, assert_well_formed: Callable[[str], None]
 ) -> None:

@@ -356,17 +356,14 @@ def test_the_ropa_command_writes_the_records(tmp_path: Path) -> None:
 # --- the example company -----------------------------------------------------------------------
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "contact-center" / "lawful.yaml"
-needs_example = pytest.mark.skipif(
-    not EXAMPLE.is_file(), reason="examples/contact-center/lawful.yaml is not there yet"
-)
 
 
 @pytest.fixture
 def example() -> LoadedMap:
+    assert EXAMPLE.is_file(), f"the example map is missing: {EXAMPLE}"
     return load_datamap(EXAMPLE)
 
 
-@needs_example
 def test_the_example_has_one_controller_activity_per_purpose_and_one_per_client(
     example: LoadedMap,
 ) -> None:
@@ -382,7 +379,6 @@ def test_the_example_has_one_controller_activity_per_purpose_and_one_per_client(
         assert any(line.startswith(purpose.name) for line in activity.processing), pid
 
 
-@needs_example
 def test_the_example_shows_each_third_country_recipient_with_its_mechanism(
     example: LoadedMap,
 ) -> None:
@@ -406,7 +402,6 @@ def test_the_example_shows_each_third_country_recipient_with_its_mechanism(
     assert checked > 0, "the example should transfer something outside the EEA"
 
 
-@needs_example
 def test_every_example_purpose_with_data_has_a_time_limit(example: LoadedMap) -> None:
     datamap = example.datamap
     controller, _ = build_records(datamap)
@@ -421,7 +416,6 @@ def test_every_example_purpose_with_data_has_a_time_limit(example: LoadedMap) ->
             )
 
 
-@needs_example
 def test_the_example_records_are_written_in_every_format(
     tmp_path: Path, assert_well_formed: Callable[[str], None]
 ) -> None:

@@ -9,14 +9,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.config import Settings
@@ -35,11 +32,11 @@ from lawful.store.db import create_store_engine, session_factory
 from lawful.store.migrate import upgrade_database
 from lawful.worker.jobs import build_runtime
 
-from ..conftest import code_in, free_port
+from ..support.company import EXAMPLE_MAP
+from ..support.keys import MASTER_KEY
+from ..support.mail import code_in
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "contact-center" / "lawful.yaml"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
-KEY = bytes(range(32))
 
 
 # --- the example company ---------------------------------------------------------------------
@@ -47,7 +44,7 @@ KEY = bytes(range(32))
 
 @pytest.fixture(scope="session")
 def example_map() -> DataMap:
-    return load_datamap(EXAMPLE).datamap
+    return load_datamap(EXAMPLE_MAP).datamap
 
 
 @pytest.fixture
@@ -66,21 +63,7 @@ def query(data_dir: Path, system: str, sql: str, **params: Any) -> list[tuple[An
         engine.dispose()
 
 
-# --- the platform store ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("requests-store") / "lawful.db"
-    upgrade_database(url=f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def sqlite_url(store_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "lawful.db"
-    shutil.copy(store_template, path)
-    return f"sqlite:///{path}"
+# --- the platform store (SQLite: `sqlite_url`, from tests/support) ----------------------------
 
 
 @pytest.fixture(scope="session")
@@ -98,49 +81,6 @@ def store_url(request: pytest.FixtureRequest) -> str:
     name = "sqlite_url" if request.param == "sqlite" else "requests_pg_url"
     url: str = request.getfixturevalue(name)
     return url
-
-
-# --- mail ----------------------------------------------------------------------------------
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 OK"
-
-    def to(self, address: str, subject_part: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address and subject_part in m["Subject"]]
-
-    def text(self, message: EmailMessage) -> str:
-        body = message.get_body(preferencelist=("plain",))
-        assert body is not None
-        return str(body.get_content())
-
-    def code(self, message: EmailMessage) -> str:
-        return code_in(self.text(message))
-
-
-@dataclass
-class SMTPServer:
-    inbox: Inbox
-    port: int
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SMTPServer]:
-    """A real SMTP server on 127.0.0.1 and a free port, for the length of one test."""
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, server_hostname="localhost")
-    controller.start()
-    yield SMTPServer(inbox, port)
-    controller.stop()
 
 
 # --- the world a test runs in ----------------------------------------------------------------
@@ -223,7 +163,7 @@ def make_world(
 ) -> World:
     engine = create_store_engine(url)
     clock = Clock(NOW)
-    keyring = Keyring.from_master(KEY)
+    keyring = Keyring.from_master(MASTER_KEY)
     env = dict(environ or {})
     runtime = build_runtime(
         settings=Settings(**{"public_url": "https://privacy.test", **(settings or {})}),

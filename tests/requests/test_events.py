@@ -32,7 +32,7 @@ from lawful.store.models import utcnow
 from lawful.store.opening import open_store
 
 from ..conftest import free_port
-from .conftest import EXAMPLE
+from ..support.company import EXAMPLE_MAP as EXAMPLE
 
 KEY = base64.b64encode(bytes(range(32))).decode()
 GUARD = 60  # seconds: only how long a broken build may hang, never a figure asserted

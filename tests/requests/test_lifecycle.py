@@ -18,7 +18,8 @@ from lawful.requests.states import RequestStatus
 from lawful.requests.views import person_status, request_detail
 from lawful.store.audit import AuditEntry, verify_chain
 
-from .conftest import SMTPServer, World, WorldFactory
+from ..support.mail import SMTPServer
+from .conftest import World, WorldFactory
 
 BROWSER = "browser-session-of-the-person-0001"
 

@@ -5,7 +5,6 @@ cut short is finished by the next run; `lawful check` points at each bad event d
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,10 +27,10 @@ from lawful.retention import evaluate
 from lawful.retention.sweep import SweepPlan, SweepReport, plan_sweep, run_sweep
 from lawful.store.crypto import Keyring
 
+from ..support.databases import ThrowawayDatabases
+
 FIXTURE = Path(__file__).parent / "fixtures" / "lines.yaml"
 AS_OF = date(2026, 11, 1)  # P2Y: lines of orders placed on 2024-11-01 or earlier are due
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-MARIADB_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/"
 
 METADATA = sa.MetaData()
 sa.Table(
@@ -98,45 +97,29 @@ class Shop:
             return {(int(o), int(n)) for o, n in rows}
 
 
-def _server_database(admin_url: str, quote: str) -> Iterator[str]:
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"lawful_lines_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
-    yield name
-    with admin.connect() as conn:
-        force = " WITH (FORCE)" if quote == '"' else ""
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}{force}")
-    admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
     """The lines schema on each real backend in turn, with its data map."""
-    databases: Iterator[str] | None = None
+    databases: ThrowawayDatabases | None = None
     if request.param == "sqlite":
         engine = sa.create_engine(f"sqlite:///{tmp_path / 'lines.sqlite'}")
         connection, environ = "{type: sqlite, path: lines.sqlite}", {}
     else:
         server = request.param == "postgresql"
-        databases = _server_database(PG_ADMIN if server else MARIADB_ADMIN, '"' if server else "`")
-        name = next(databases)
-        url = (
-            f"postgresql://postgres@127.0.0.1:5432/{name}"
-            if server
-            else f"mysql://root@127.0.0.1:3306/{name}"
-        )
-        driver = "postgresql+psycopg:" if server else "mysql+pymysql:"
-        engine = sa.create_engine(driver + url.split(":", 1)[1])
+        factory = "pg_database_factory" if server else "mariadb_database_factory"
+        databases = request.getfixturevalue(factory)
+        made = databases("lawful_lines")
+        engine = sa.create_engine(made)
+        plain = made.replace("+psycopg", "").replace("+pymysql", "")  # as a user writes it
         connection = f"{{type: {request.param if server else 'mariadb'}, url_env: LINES_URL}}"
-        environ = {"LINES_URL": url}
+        environ = {"LINES_URL": plain}
     _fill(engine)
     path = tmp_path / "lawful.yaml"
     path.write_text(FIXTURE.read_text().replace("__CONNECTION__", connection))
     yield Shop(engine, load_datamap(path).datamap, tmp_path, environ)
     engine.dispose()
     if databases is not None:
-        next(databases, None)
+        databases.drop(made)
 
 
 def _plan(shop: Shop, sessions: sessionmaker[Session], keyring: Keyring) -> SweepPlan:

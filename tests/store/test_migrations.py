@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,22 +20,15 @@ from lawful.store.migrate import (
     upgrade_database,
 )
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from ..support.databases import ThrowawayDatabases
 
 
 @pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"lawful_store_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as error:
-        pytest.fail(f"PostgreSQL is not reachable ({error.orig}); start it with scripts/services")
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+def pg_url(pg_database_factory: ThrowawayDatabases) -> Iterator[str]:
+    """An empty PostgreSQL database of the module's own."""
+    url = pg_database_factory("lawful_store")
+    yield url
+    pg_database_factory.drop(url)
 
 
 def _differences(url: str) -> list[object]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,6 +31,8 @@ from lawful.store.migrate import upgrade_database
 from lawful.store.models import utcnow
 from lawful.web.app import create_app
 from lawful.worker.inprocess import InProcessQueue
+
+from ..support.databases import copy_store
 
 with warnings.catch_warnings():
     # Starlette asks for `httpx2`, not yet a dependency; the client works the same.
@@ -70,9 +71,7 @@ def web_pg_url(pg_database_factory: Callable[[str], str]) -> str:
 def store_url(request: pytest.FixtureRequest, platform_store_template: Path, tmp_path: Path) -> str:
     """An empty, current platform store on each backend in turn."""
     if request.param == "sqlite":
-        path = tmp_path / "platform.db"
-        shutil.copy(platform_store_template, path)
-        return f"sqlite:///{path}"
+        return copy_store(platform_store_template, tmp_path, "platform.db")
     url: str = request.getfixturevalue("web_pg_url")
     _empty(url)
     return url

@@ -31,7 +31,8 @@ from lawful.config import Settings
 from lawful.store.models import utcnow
 from lawful.store.opening import open_store
 
-from ..conftest import code_in, free_port
+from ..support.mail import code_in
+from ..support.servers import free_port
 from .conftest import EXAMPLE_MAP, KEY, PASSWORD
 from .test_cli import _healthy
 

@@ -22,7 +22,7 @@ from lawful.store.models import utcnow
 from lawful.store.opening import open_store
 from lawful.web.demo import prepare_demo
 
-from ..conftest import free_port
+from ..support.servers import free_port
 from .conftest import EXAMPLE_MAP, KEY
 
 runner = CliRunner()

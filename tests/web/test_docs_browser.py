@@ -17,7 +17,7 @@ from lawful.config import Settings
 from lawful.datamap.loader import LoadedMap
 from lawful.web.app import create_app
 
-from ..conftest import free_port, serve
+from ..support.servers import free_port, serve
 from .conftest import EXAMPLE_MAP, KEY
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -29,7 +29,7 @@ from lawful.config import Settings
 from lawful.store.models import utcnow
 from lawful.store.opening import open_store
 
-from ..conftest import free_port
+from ..support.servers import free_port
 from .conftest import EXAMPLE_MAP, KEY, csrf
 
 

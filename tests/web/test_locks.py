@@ -39,8 +39,7 @@ from lawful.requests.verification import MAX_CODES, MAX_WRONG_CODES
 from lawful.store.audit import AuditEntry
 from lawful.web.app import create_app
 
-from ..conftest import free_port
-from ..consent.server import serve
+from ..support.servers import free_port, serve
 from .conftest import PASSWORD, Web, csrf
 from .test_cli import _healthy
 

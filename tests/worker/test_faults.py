@@ -15,22 +15,22 @@ from lawful.requests.service import retry_execution
 from lawful.store.tasks import OPEN, Task
 from lawful.worker.runner import RetryPolicy
 
-from .conftest import (
+from ..support.changes import ChangeLog
+from ..support.company import ExampleCompany
+from ..support.installation import (
     FINISHED,
-    ChangeLog,
     CleanErasure,
-    ExampleCompany,
     Installation,
     approve,
     candidate_emails,
     snapshot,
     submit,
-    wait_until,
 )
+from ..support.waiting import wait_until
 
 BOTH = pytest.mark.parametrize("broker", ["redis", "rabbitmq"], indirect=True, scope="module")
 REDIS = pytest.mark.parametrize("broker", ["redis"], indirect=True, scope="module")
-BACK_OFF = RetryPolicy(timedelta(seconds=0.3), timedelta(seconds=1))  # conftest.FAST
+BACK_OFF = RetryPolicy(timedelta(seconds=0.3), timedelta(seconds=1))  # support.installation.FAST
 
 
 class RowLock:

@@ -27,7 +27,7 @@ from lawful.worker.inprocess import InProcessQueue
 from lawful.worker.poller import Poller
 from lawful.worker.runner import TaskRunner
 
-from .conftest import Broker
+from ..support.brokers import Broker
 
 MAIL = "requests.mail"
 RUN = "requests.execute"

@@ -24,7 +24,6 @@ from lawful.breach.clock import breach_clock
 from lawful.breach.models import Incident
 from lawful.datamap import facts
 from lawful.datamap.models import Contact, DataMap
-from lawful.reports.render import markdown_escape
 from lawful.jinja import environment, package_templates
 
 Audience = Literal["authority", "people", "public", "client"]

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lawful.http.auth import platform_of
 from lawful.http.deps import BrowserSession, DbSession, PublicForm, RateLimited
 from lawful.http.templating import render
 from lawful.requests.delivery import confirm_download_code, open_download, send_download_code

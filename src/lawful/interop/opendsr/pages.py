@@ -11,6 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lawful.http.deps import Administrator, DbSession, PlatformDep, StaffForm, staff_actor
+from lawful.http.platform import Platform
+from lawful.http.templating import render
 from lawful.interop.opendsr.credentials import (
     CredentialError,
     issue_credential,
@@ -18,9 +21,6 @@ from lawful.interop.opendsr.credentials import (
     revoke_credential,
 )
 from lawful.interop.opendsr.models import OpenDsrRequest
-from lawful.http.deps import Administrator, DbSession, PlatformDep, StaffForm, staff_actor
-from lawful.http.platform import Platform
-from lawful.http.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE = "interop/opendsr.html.j2"

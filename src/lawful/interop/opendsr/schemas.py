@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lawful.web.errors import error_responses
+from lawful.http.errors import error_responses
 
 
 class OpenDsrErrorDetail(BaseModel):

@@ -1,5 +1,4 @@
-"""The real app served by uvicorn on 127.0.0.1 in a background thread, for HTTP tests, the
-browser tests and the benchmark."""
+"""Real local servers for the tests: a free port, and the app run by uvicorn."""
 
 from __future__ import annotations
 
@@ -11,18 +10,19 @@ from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @contextmanager
-def serve(app: FastAPI | Any, port: int, **options: Any) -> Iterator[str]:
-    """Run `app` until the block ends; yields its base URL."""
+def serve(app: Any, port: int, **options: Any) -> Iterator[str]:
+    """Run `app` with uvicorn on 127.0.0.1:`port` in a background thread until the block
+    ends (its lifespan included); yields its base URL."""
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
