@@ -61,10 +61,10 @@ from lawful.consent.audience import filter_audience
 from lawful.consent.models import ConsentEvent
 from lawful.consent.service import SUBJECT_CONTEXT
 from lawful.datamap.loader import load_datamap
+from lawful.engine.models import Suppression
 from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
 from lawful.store.migrate import upgrade_database
-from lawful.store.models import Suppression
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "contact-center" / "lawful.yaml"

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.engine.access import AccessResult, run_access
 from lawful.engine.errors import IdentityError
+from lawful.engine.models import Job, JobKind, JobStatus
 from lawful.engine.package import REDACTED, write_access_package
 from lawful.store.crypto import Keyring
-from lawful.store.models import Job, JobKind, JobStatus
 
 ALICE = {
     "people": {1},

@@ -20,11 +20,11 @@ from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import preview_erasure, run_erasure
 from lawful.engine.errors import EngineError
 from lawful.engine.jobs import JobReport
+from lawful.engine.models import JobStep
 from lawful.engine.restriction import RestrictionReason, run_restriction
 from lawful.retention.holds import legal_holds_on
 from lawful.retention.sweep import run_sweep
 from lawful.store.crypto import Keyring
-from lawful.store.models import JobStep
 
 TODAY = __import__("datetime").date(2026, 11, 22)
 ANN = "email=ann.lee@example.org"

@@ -24,10 +24,10 @@ from lawful.connectors.schema import LiveSchema
 from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import run_erasure
 from lawful.engine.jobs import JobReport
+from lawful.engine.models import Job, JobStatus, JobStep, StepStatus
 from lawful.engine.retry import RetryPolicy
 from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
-from lawful.store.models import Job, JobStatus, JobStep, StepStatus
 
 TODAY = __import__("datetime").date(2026, 11, 22)
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from lawful.datamap.loader import load_datamap
 from lawful.engine.erasure import is_suppressed, preview_erasure, run_erasure
 from lawful.engine.jobs import JobReport
+from lawful.engine.models import Job, JobStep, StepStatus
 from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
-from lawful.store.models import Job, JobStep, StepStatus
 
 from .conftest import ROWS, fill
 

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.engine.erasure import run_erasure
 from lawful.engine.errors import EngineError
+from lawful.engine.models import Job
 from lawful.engine.retry import RetryPolicy
 from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
-from lawful.store.models import Job
 
 TODAY = __import__("datetime").date(2026, 11, 22)
 

@@ -26,12 +26,12 @@ from lawful.engine.binding import PAYLOAD
 from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import preview_erasure, run_erasure
 from lawful.engine.identity import parse_identity
+from lawful.engine.models import Job, JobStep
 from lawful.engine.package import write_access_package
 from lawful.engine.redaction import own_identifiers, redact_others
 from lawful.engine.strategies import erased_value
 from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
-from lawful.store.models import Job, JobStep
 
 from ..support.databases import ThrowawayDatabases
 from .conftest import TODAY

@@ -25,11 +25,11 @@ from lawful.engine.errors import EngineError
 from lawful.engine.identity import Identity
 from lawful.engine.jobboard import cancel_job, unfinished_job_lines
 from lawful.engine.jobs import JobReport, create_job
+from lawful.engine.models import Job, JobKind, JobStatus
 from lawful.retention.holds import legal_holds_on
 from lawful.store.audit import AuditEntry
 from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
-from lawful.store.models import Job, JobKind, JobStatus
 
 from .conftest import ROWS, TODAY, Shop, fill, make_shop, snapshot, write_map
 

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from lawful.engine.access import run_access
 from lawful.engine.erasure import run_erasure
 from lawful.engine.markers import restricted_keys
+from lawful.engine.models import Restriction
 from lawful.engine.rectification import parse_corrections, run_rectification
 from lawful.engine.restriction import RestrictionReason, RestrictionResult, run_restriction
 from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
-from lawful.store.models import Restriction
 
 TODAY = __import__("datetime").date(2026, 11, 22)
 

@@ -28,6 +28,8 @@ from lawful.requests.service import (
     verify_request,
 )
 from lawful.requests.states import RequestStatus
+from lawful.retention.models import HoldScope
+from lawful.retention.service import add_legal_hold
 from lawful.store.tasks import Task, TaskStatus
 
 from .conftest import World, WorldFactory
@@ -84,6 +86,31 @@ def test_an_erasure_request_masks_or_deletes_the_persons_rows_and_no_one_elses(
     [done] = world.sent("completion")
     assert "erased" in done.text
     assert email not in json.dumps(stored.result)
+
+
+def test_an_erasure_request_keeps_the_records_of_a_person_under_a_legal_hold(
+    sqlite_world: World,
+) -> None:
+    """The workflow passes retention's holds into the engine (GDPR Art. 17(3)(e))."""
+    world = sqlite_world
+    person, email = world.candidate(offset=11)
+    before = world.query("ats", "SELECT * FROM candidates WHERE candidate_id = :p", p=person)
+    with world.session() as session:
+        add_legal_hold(
+            session, keyring=world.ctx.keyring, datamap=world.ctx.datamap, scope=HoldScope.person,
+            reason="Employment tribunal claim", owner="Legal counsel", actor="staff:7",
+            people=[Identity((("email", email),))], datasets=[],
+        )  # fmt: skip
+
+    reference = approved(world, request_type="erasure", email=email, country="FR")
+
+    stored = world.request(reference)
+    assert stored.status in (S.completed, S.partially_completed)
+    assert stored.result is not None
+    assert stored.result["kept"] >= 1
+    assert (
+        world.query("ats", "SELECT * FROM candidates WHERE candidate_id = :p", p=person) == before
+    )
 
 
 def test_a_failed_run_stays_running_with_the_reason_and_resumes_on_retry(

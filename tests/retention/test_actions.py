@@ -14,11 +14,11 @@ from lawful.datamap.models import RetentionAction, RetentionRule, RetentionScope
 from lawful.engine.erasure import run_erasure
 from lawful.engine.identity import parse_identity
 from lawful.engine.markers import ISOLATED, record_index
+from lawful.engine.models import Restriction
 from lawful.engine.restriction import RestrictionReason, run_restriction
 from lawful.retention.holds import legal_holds_on
 from lawful.retention.sweep import plan_sweep, run_sweep
 from lawful.store.crypto import Keyring
-from lawful.store.models import Restriction
 
 Company = Any  # tests/conftest.py: ExampleCompany
 AS_OF = date(2026, 11, 1)

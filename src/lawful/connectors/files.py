@@ -19,8 +19,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
-import tempfile
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -47,6 +45,7 @@ from lawful.connectors.base import (
     order_key,
     parse_options,
 )
+from lawful.connectors.diskwrite import file_signature, replace_atomically
 from lawful.connectors.schema import LiveSchema
 
 _KEEP = object()  # a rewrite leaves this row as it is
@@ -291,7 +290,7 @@ class FileConnector:
         """The file's rows with a key (and dated before the cutoff, if one is given), in key
         order, and their positions (cached per file)."""
         with self._reading(table, path):
-            wanted = (path, _signature(path), key, tuple(names), before)
+            wanted = (path, file_signature(path), key, tuple(names), before)
         if self._scan_cache is None or self._scan_cache[0] != wanted:
             read = _unique([*names, *self._date_columns(table, before)])
             with self._reading(table, path):
@@ -315,7 +314,7 @@ class FileConnector:
 
     def _check_columns(self, path: Path, table: str, names: Sequence[str]) -> None:
         with self._reading(table, path):
-            signature = _signature(path)
+            signature = file_signature(path)
             cached = self._columns_cache.get(path)
             if cached is None or cached[0] != signature:
                 cached = self._columns_cache[path] = (signature, self._columns(path))
@@ -358,7 +357,7 @@ class FileConnector:
                     yield result
 
         try:
-            _replace_atomically(
+            replace_atomically(
                 path, lambda tmp: self._write(tmp, path, new_rows()), lambda: changed > 0
             )
         except ConnectorError:
@@ -519,49 +518,6 @@ class ParquetConnector(FileConnector):
         with pq.ParquetWriter(target, schema, compression=codec) as writer:
             for chunk in _chunks(rows, self.ROWS_PER_BATCH):
                 writer.write_batch(_arrow_batch(chunk, schema))
-
-
-def _replace_atomically(
-    target: Path, write: Callable[[Path], None], wanted: Callable[[], bool]
-) -> None:
-    """Write a sibling temp file, fsync it and rename it over `target` (if `wanted()`)."""
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    temp = Path(name)
-    try:
-        write(temp)
-        if not wanted():
-            return
-        shutil.copymode(target, temp)  # mkstemp makes it owner-only; keep the file's mode
-        _fsync(temp)
-        os.replace(temp, target)
-        _fsync_folder(target.parent)  # make the rename itself durable
-    finally:
-        temp.unlink(missing_ok=True)
-
-
-def _signature(path: Path) -> object:
-    """Changes whenever the file does (a rewrite is a new inode)."""
-    status = path.stat()
-    return (status.st_ino, status.st_size, status.st_mtime_ns)
-
-
-def _fsync(path: Path) -> None:
-    handle = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-
-
-def _fsync_folder(folder: Path) -> None:
-    if not hasattr(os, "O_DIRECTORY"):  # Windows cannot open a folder
-        return
-    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 def _csv_cells(row: Row, header: Sequence[str]) -> list[str]:

@@ -4,7 +4,7 @@ An event is never changed once written (a database trigger refuses updates): the
 state of a person's consent is derived from the events, the latest one deciding. Channel
 preferences (email, SMS, phone, post) are events with a `contact_channel`; cookie-banner
 choices carry their `cookie_category`. Objections to direct marketing and erasures join the
-platform's suppression list (`lawful.store.models.Suppression`), which is not repeated here.
+platform's suppression list (`lawful.engine.models.Suppression`), which is not repeated here.
 """
 
 from __future__ import annotations

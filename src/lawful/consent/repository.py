@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from lawful.consent.models import ConsentEvent, ConsentState, NoticePurpose, NoticeVersion
-from lawful.store.models import Suppression
+from lawful.engine.models import Suppression
 
 
 class EventFact(NamedTuple):

@@ -1,6 +1,6 @@
 """The indexes a person look-up needs beyond the demo's plain ones.
 
-The engine matches an email identity as `lower(trim(email))` (connectors/sql.py), which only
+The engine matches an email identity as `lower(trim(email))` (connectors/sql/), which only
 an index on that very expression serves (SQLite, PostgreSQL). The statements come from the
 map's email identities and from `create_index`, the helper whose statement `lawful check
 --live` prints with D012, so the demo and the check never disagree.

@@ -14,10 +14,11 @@ from lawful.engine.datastores import Datastores
 from lawful.engine.identity import Identity
 from lawful.engine.jobs import record_finished_job
 from lawful.engine.labels import DatasetLabels, dataset_labels
+from lawful.engine.models import JobKind
 from lawful.engine.person import find_records
 from lawful.engine.plan import Forward, Manual
 from lawful.store.crypto import Keyring
-from lawful.store.models import JobKind, utcnow
+from lawful.store.models import utcnow
 
 # GDPR Art. 20(1)(a): portability covers processing based on consent or on a contract.
 PORTABLE_BASES = frozenset({LegalBasis.consent, LegalBasis.contract})

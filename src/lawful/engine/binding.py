@@ -40,9 +40,10 @@ from lawful.engine.collect import Collected
 from lawful.engine.datastores import Datastores
 from lawful.engine.errors import EngineError, EngineProblem
 from lawful.engine.keys import fetch_by_key
+from lawful.engine.models import Job, JobStatus, StepStatus
 from lawful.engine.values import plain
 from lawful.store.crypto import Keyring
-from lawful.store.models import Job, JobStatus, StepStatus, utcnow
+from lawful.store.models import utcnow
 
 PAYLOAD = "job_step.payload"
 _FINGERPRINTS: dict[int, tuple[DataMap, str]] = {}

@@ -38,13 +38,13 @@ from lawful.engine.jobs import (
     seal_identity,
 )
 from lawful.engine.keys import key_row
+from lawful.engine.models import Job, JobKind
 from lawful.engine.person import find_records
 from lawful.engine.plan import Plan, change_order
 from lawful.engine.redaction import OwnIdentifiers, own_identifiers
 from lawful.engine.sharing import shared_keys
 from lawful.engine.strategies import erased_value, field_strategy
 from lawful.store.crypto import Keyring
-from lawful.store.models import Job, JobKind
 
 
 @dataclass(frozen=True)

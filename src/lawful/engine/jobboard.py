@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from lawful.engine import repository
 from lawful.engine.binding import describe_datastore
 from lawful.engine.errors import EngineError, EngineProblem
+from lawful.engine.models import Job, StepStatus
 from lawful.store.audit import record_event
-from lawful.store.models import Job, StepStatus
 
 # What a job may be asked to do, in the words of the rights it carries out.
 _RIGHTS = {

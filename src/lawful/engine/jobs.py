@@ -27,11 +27,12 @@ from lawful.engine.datastores import Datastores
 from lawful.engine.errors import EngineError
 from lawful.engine.identity import Identity
 from lawful.engine.keys import fetch_by_key, key_text
+from lawful.engine.models import Job, JobKind, JobStatus, JobStep, StepStatus
 from lawful.engine.retry import with_retry
 from lawful.engine.values import decode, encode, same
 from lawful.store.crypto import Keyring
 from lawful.store.db import commit_checkpoint
-from lawful.store.models import Job, JobKind, JobStatus, JobStep, StepStatus, utcnow
+from lawful.store.models import utcnow
 
 IDENTITY = "job.identity"
 DEFAULT_BATCH = 500

@@ -1,6 +1,6 @@
 """Retention against the live datastores (`lawful check --live`): the column each event
 counts from, of the dataset itself or of the row it hangs off (`orders.placed_at`), must hold
-dates a store can compare with a cutoff (see `lawful.connectors.sql._cutoff_for`)."""
+dates a store can compare with a cutoff (see `lawful.connectors.sql.values.cutoff_for`)."""
 
 from __future__ import annotations
 

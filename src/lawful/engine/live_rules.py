@@ -351,7 +351,7 @@ def _identity_index(item: Declared, kind: str, names: tuple[str, ...]) -> Iterat
 
 
 def _case_blind_index(table: LiveTable, column: LiveColumn) -> bool:
-    # The engine compares `lower(trim(column))` (connectors/sql.py): only an index on that very
+    # The engine compares `lower(trim(column))` (connectors/sql/): only an index on that very
     # expression serves it on PostgreSQL and SQLite.
     # Both sides normalized alike (`_normalized` folds doubled parentheses).
     wanted = {_normalized(f"lower(trim({column.name}))")}

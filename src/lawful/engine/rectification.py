@@ -35,12 +35,12 @@ from lawful.engine.jobs import (
     seal_identity,
 )
 from lawful.engine.keys import key_row
+from lawful.engine.models import JobKind
 from lawful.engine.person import find_records
 from lawful.engine.phone import PhoneNumberError, to_e164
 from lawful.engine.plan import change_order
 from lawful.engine.sharing import shared_keys
 from lawful.store.crypto import Keyring
-from lawful.store.models import JobKind
 
 _MAX_TEXT = 1000
 _DATE_CATEGORIES = ("demographic.birth_date",)

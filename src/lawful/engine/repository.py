@@ -8,15 +8,8 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from lawful.store.models import (
-    UNFINISHED,
-    Job,
-    JobKind,
-    JobStatus,
-    Restriction,
-    Suppression,
-    utcnow,
-)
+from lawful.engine.models import UNFINISHED, Job, JobKind, JobStatus, Restriction, Suppression
+from lawful.store.models import utcnow
 
 
 def unfinished_job(session: Session, *, kind: JobKind, identity_index: str) -> Job | None:

@@ -19,9 +19,9 @@ from lawful.engine.datastores import Datastores
 from lawful.engine.identity import Identity
 from lawful.engine.jobs import record_finished_job
 from lawful.engine.markers import record_index
+from lawful.engine.models import JobKind
 from lawful.engine.person import find_records
 from lawful.store.crypto import Keyring
-from lawful.store.models import JobKind
 
 
 class RestrictionReason(StrEnum):

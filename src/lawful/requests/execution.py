@@ -35,6 +35,7 @@ from lawful.engine.erasure import run_erasure
 from lawful.engine.holds import HoldsReader
 from lawful.engine.identity import Identity
 from lawful.engine.jobs import JobReport
+from lawful.engine.models import JobStatus
 from lawful.engine.package import ForwardMade, write_access_package
 from lawful.engine.person import find_records
 from lawful.engine.plan import Forward, build_plan
@@ -45,7 +46,6 @@ from lawful.law.requests import RequestType
 from lawful.requests.forwarding import ClientShare, holding_clients
 from lawful.requests.identity import PersonIdentity, folded
 from lawful.store.crypto import Keyring
-from lawful.store.models import JobStatus
 
 T = RequestType
 # Consent ledger channel (ISO/IEC TS 27560 collection method) for each intake channel.

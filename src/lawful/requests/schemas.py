@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
-from lawful.requests.views import PersonStatus, RequestDetail, RequestSummary
+from lawful.requests.views import DetailFacts, PersonStatus, RequestDetail, RequestSummary
 
 
 class In(BaseModel):
@@ -145,53 +146,20 @@ class PersonOut(BaseModel):
     identifiers: dict[str, str]
 
 
-class DetailOut(SummaryOut):
+class DetailOut(DetailFacts, SummaryOut):
+    """One request for staff: its summary, then its facts as the view declares them."""
+
     person: PersonOut
-    details: dict[str, Any]
-    residence: str
-    jurisdictions: list[str]
-    respond_by_citation: str
-    acknowledge_by: date | None
-    acknowledged_at: datetime | None
-    extension_notice_by: date | None
-    max_extended_by: date | None
-    extensions: list[dict[str, Any]]
     timeline: list[EventOut]
-    documents: list[dict[str, Any]]
-    package: dict[str, Any] | None
-    result: dict[str, Any] | None
-    denial_reason: str | None
-    denial_reasons: list[str]
-    next_statuses: list[str]
 
     @classmethod
     def of_detail(cls, detail: RequestDetail) -> DetailOut:
-        person = detail.person
+        facts = {name: getattr(detail, name) for name in DetailFacts.model_fields}
         return cls(
             **SummaryOut.of(detail.summary).model_dump(),
-            person=PersonOut(
-                email=person.email,
-                phone=person.phone,
-                name=person.name,
-                address=person.address,
-                identifiers=person.identifiers,
-            ),
-            details=dict(detail.details),
-            residence=detail.residence,
-            jurisdictions=detail.jurisdictions,
-            respond_by_citation=detail.respond_by_citation,
-            acknowledge_by=detail.acknowledge_by,
-            acknowledged_at=detail.acknowledged_at,
-            extension_notice_by=detail.extension_notice_by,
-            max_extended_by=detail.max_extended_by,
-            extensions=detail.extensions,
-            timeline=[EventOut(**e.__dict__) for e in detail.timeline],
-            documents=detail.documents,
-            package=detail.package,
-            result=detail.result,
-            denial_reason=detail.denial_reason,
-            denial_reasons=detail.denial_reasons,
-            next_statuses=detail.next_statuses,
+            **facts,
+            person=PersonOut(**asdict(detail.person)),
+            timeline=[EventOut(**asdict(e)) for e in detail.timeline],
         )
 
 

@@ -3,11 +3,12 @@ its timeline and result, and the person's own status page. Reads only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from lawful.datamap.models import Jurisdiction
@@ -131,11 +132,13 @@ class TimelineEntry:
     details: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class RequestDetail:
-    summary: RequestSummary
-    person: PersonIdentity
-    details: dict[str, object]
+class DetailFacts(BaseModel):
+    """One request's own facts for staff: declared once, for the console (`RequestDetail`)
+    and the API (`schemas.DetailOut`) alike."""
+
+    model_config = ConfigDict(frozen=True)
+
+    details: dict[str, Any]
     residence: str
     jurisdictions: list[str]
     respond_by_citation: str
@@ -144,13 +147,20 @@ class RequestDetail:
     extension_notice_by: date | None
     max_extended_by: date | None
     extensions: list[dict[str, Any]]
-    timeline: list[TimelineEntry]
     documents: list[dict[str, Any]]
     package: dict[str, Any] | None
     result: dict[str, Any] | None
     denial_reason: str | None
-    denial_reasons: list[str] = field(default_factory=list)  # those the law allows here
-    next_statuses: list[str] = field(default_factory=list)
+    denial_reasons: list[str]  # those the law allows here
+    next_statuses: list[str]
+
+
+class RequestDetail(DetailFacts):
+    """One request for staff: its facts, its summary, who asked, and its timeline."""
+
+    summary: RequestSummary
+    person: PersonIdentity
+    timeline: list[TimelineEntry]
 
 
 def request_detail(

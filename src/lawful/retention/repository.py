@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from lawful.engine.models import UNFINISHED, Job, JobKind, Restriction
 from lawful.requests.models import RightsRequest
 from lawful.requests.states import OPEN
 from lawful.retention.models import (
@@ -16,7 +17,6 @@ from lawful.retention.models import (
     LegalHoldRecord,
     RetentionMark,
 )
-from lawful.store.models import UNFINISHED, Job, JobKind, Restriction
 
 CHUNK = 500  # values per IN list
 

@@ -33,12 +33,13 @@ from lawful.engine.jobs import (
     run_job,
 )
 from lawful.engine.markers import ISOLATED
+from lawful.engine.models import Job, JobKind
 from lawful.retention import repository
 from lawful.retention.evaluate import Outcome, Sweeper, Work, evaluate_all
 from lawful.retention.protect import OpenRequests, Protection, gather_protection
 from lawful.store.audit import record_event
 from lawful.store.crypto import Keyring
-from lawful.store.models import Job, JobKind, utcnow
+from lawful.store.models import utcnow
 
 LABEL = "retention_sweep"  # the job's "identity": the sweep's day, never a person
 

@@ -13,6 +13,7 @@ from lawful.store.models import Base
 
 MODEL_MODULES: tuple[str, ...] = (
     "lawful.store.models",
+    "lawful.engine.models",
     "lawful.store.audit",
     "lawful.consent.models",
     "lawful.auth.models",

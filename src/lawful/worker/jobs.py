@@ -26,6 +26,7 @@ from lawful.datamap.models import DataMap
 from lawful.discovery.service import DISCOVERY_SCAN
 from lawful.discovery.tasks import scan_and_record
 from lawful.engine.datastores import ConnectorFactory, DatastorePool
+from lawful.engine.models import JobStatus
 from lawful.interop.drp.callbacks import job_bodies as drp_job_bodies
 from lawful.interop.opendsr.jobs import job_bodies as opendsr_job_bodies
 from lawful.interop.opendsr.service import purge_results as purge_opendsr_results
@@ -38,7 +39,7 @@ from lawful.retention.holds import legal_holds_on
 from lawful.retention.schedule import sweep_once
 from lawful.store.checkpoints import session_trail, write_checkpoint
 from lawful.store.crypto import Keyring
-from lawful.store.models import JobStatus, utcnow
+from lawful.store.models import utcnow
 from lawful.store.tasks import Dispatcher, Handler, Payload, RetryLaterError, prune_done_tasks
 from lawful.worker.inprocess import InProcessQueue
 from lawful.worker.poller import Poller, Scheduled

@@ -20,6 +20,7 @@ from lawful.engine.datastores import Datastores
 from lawful.engine.erasure import preview_erasure
 from lawful.engine.identity import Identity, parse_identity
 from lawful.engine.jobs import JobReport, create_job, run_job
+from lawful.engine.models import Job, JobKind, JobStatus
 from lawful.engine.package import write_access_package
 from lawful.engine.repository import job_by_id
 from lawful.interop.opendsr.callbacks import announce
@@ -27,7 +28,7 @@ from lawful.interop.opendsr.models import OpenDsrRequest, OpenDsrStatus
 from lawful.interop.opendsr.scope import client_map
 from lawful.interop.opendsr.service import IDENTITY_CONTEXT, RESULTS_CONTEXT, _audit
 from lawful.requests.execution import EngineEnv
-from lawful.store.models import Job, JobKind, JobStatus, utcnow
+from lawful.store.models import utcnow
 from lawful.store.tasks import Dispatcher, Payload, RetryLaterError
 
 

@@ -1,30 +1,18 @@
-"""SQL databases through SQLAlchemy Core: SQLite, PostgreSQL (psycopg 3), MySQL/MariaDB (PyMySQL).
-
-Tables are reflected from the live database on first use, so a table or column named by
-the map but missing from the database is an error before anything runs. Identifiers are
-only ever looked up in that reflection; values always travel as bound parameters.
-
-Outside `transaction()` every call commits on its own; inside it, calls share one
-connection and commit or roll back together. A connector is for one thread at a time.
-"""
+"""The SQL connector common to every database (SQLAlchemy Core); the dialects are in
+`dialects.py`, the conversion of values to bound parameters in `values.py`."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
-import uuid
 import warnings
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
+from datetime import date
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
 from lawful.connectors.base import (
@@ -41,11 +29,23 @@ from lawful.connectors.base import (
     parse_options,
 )
 from lawful.connectors.schema import LiveSchema, read_live_schema
+from lawful.connectors.sql.values import (
+    NO_MATCH,
+    bind_tuples,
+    bind_value,
+    bind_values,
+    bounded_count,
+    cutoff_for,
+    equal,
+    foreign_keys,
+    group_by_columns,
+    keys_after,
+    row_identity,
+    unique,
+)
 from lawful.connectors.tablecache import TableCache, schema_fingerprint
 
-_INTEGER = re.compile(r"[+-]?\d+")
-_NO_MATCH = object()  # a value that cannot equal anything in the column (e.g. "abc" for an int)
-_UNION_BATCH = 100  # values per `count_at_most` statement (SQLite allows 500 UNION terms)
+UNION_BATCH = 100  # values per `count_at_most` statement (SQLite allows 500 UNION terms)
 
 
 @contextmanager
@@ -112,7 +112,7 @@ class SQLConnector:
         """
         with self._session(table) as conn:
             t = self._table(conn, table)
-            return self._matching(conn, t, where, _unique(columns), casefold=casefold)
+            return self._matching(conn, t, where, unique(columns), casefold=casefold)
 
     def fetch_whole(
         self, table: str, *, columns: Sequence[str], values: Sequence[Any], wanted: Sequence[str]
@@ -123,10 +123,10 @@ class SQLConnector:
         with self._session(table) as conn:
             t = self._table(conn, table)
             cols = [self._column(t, name) for name in columns]
-            selected = [self._column(t, name) for name in _unique([*columns, *wanted])]
+            selected = [self._column(t, name) for name in unique([*columns, *wanted])]
             found: list[Row] = []
-            for batch in batched(_bind_tuples(cols, values), _UNION_BATCH):
-                match = sa.or_(*(_equal(cols, key) for key in batch))
+            for batch in batched(bind_tuples(cols, values), UNION_BATCH):
+                match = sa.or_(*(equal(cols, key) for key in batch))
                 found += [dict(r._mapping) for r in conn.execute(sa.select(*selected).where(match))]
             return found
 
@@ -140,7 +140,7 @@ class SQLConnector:
             key_cols = [self._column(t, name) for name in names]
             return sum(
                 self._update_group(conn, t, key_cols, columns, group)
-                for columns, group in _group_by_columns(rows, names).items()
+                for columns, group in group_by_columns(rows, names).items()
             )
 
     def delete(self, table: str, *, key: Key, keys: Sequence[Any]) -> int:
@@ -150,7 +150,7 @@ class SQLConnector:
             t = self._table(conn, table)
             key_cols = [self._column(t, name) for name in names]
             single = len(key_cols) == 1
-            values = _bind_values(key_cols[0], keys) if single else _bind_tuples(key_cols, keys)
+            values = bind_values(key_cols[0], keys) if single else bind_tuples(key_cols, keys)
             deleted = 0
             for batch in batched(values, self.options.batch_size):
                 member = (
@@ -206,18 +206,17 @@ class SQLConnector:
         with self._session(table) as conn:
             t = self._table(conn, table)
             key_cols = [self._column(t, name) for name in names]
-            selected = [self._column(t, name) for name in _unique([*names, *columns])]
+            selected = [self._column(t, name) for name in unique([*names, *columns])]
             query = sa.select(*selected).where(*(c.is_not(None) for c in key_cols))
             if before is not None:
                 query = query.where(self._before(conn, t, before))
             if after is not None:
                 starts = [
-                    _bind_value(c, v)
-                    for c, v in zip(key_cols, key_parts(after, names), strict=True)
+                    bind_value(c, v) for c, v in zip(key_cols, key_parts(after, names), strict=True)
                 ]
-                if any(start is _NO_MATCH for start in starts):
+                if any(start is NO_MATCH for start in starts):
                     return []
-                query = query.where(_after(key_cols, starts))
+                query = query.where(keys_after(key_cols, starts))
             result = conn.execute(query.order_by(*key_cols).limit(limit))
             return [dict(row._mapping) for row in result]
 
@@ -230,7 +229,7 @@ class SQLConnector:
             t = self._table(conn, table)
             cols = [self._column(t, name) for name in columns]
             single = len(cols) == 1
-            bound = _bind_values(cols[0], values) if single else _bind_tuples(cols, values)
+            bound = bind_values(cols[0], values) if single else bind_tuples(cols, values)
             found: dict[Any, int] = {}
             for batch in batched(bound, self.options.batch_size):
                 member = self._member(cols[0], batch) if single else sa.tuple_(*cols).in_(batch)
@@ -252,10 +251,10 @@ class SQLConnector:
             t = self._table(conn, table)
             cols = [self._column(t, name) for name in columns]
             single = len(cols) == 1
-            bound = _bind_values(cols[0], values) if single else _bind_tuples(cols, values)
+            bound = bind_values(cols[0], values) if single else bind_tuples(cols, values)
             found: dict[Any, int] = {}
-            for batch in batched(bound, _UNION_BATCH):
-                counted = [_bounded_count(n, t, cols, v, at_most) for n, v in enumerate(batch)]
+            for batch in batched(bound, UNION_BATCH):
+                counted = [bounded_count(n, t, cols, v, at_most) for n, v in enumerate(batch)]
                 query = counted[0] if len(counted) == 1 else sa.union_all(*counted)
                 for n, count in conn.execute(query):
                     if count:
@@ -268,7 +267,7 @@ class SQLConnector:
         schema, _, bare = table.rpartition(".")
         if schema not in self._referrers:
             with self._session(table) as conn:
-                self._referrers[schema] = _foreign_keys(sa.inspect(conn), schema or None)
+                self._referrers[schema] = foreign_keys(sa.inspect(conn), schema or None)
         return self._referrers[schema].get(bare, [])
 
     def columns(self, table: str) -> list[str]:
@@ -479,7 +478,7 @@ class SQLConnector:
             column = self._column(t, name)
             folding = name in casefold and isinstance(column.type, sa.String)
             target = self._folded(conn, t, column) if folding and conn is not None else None
-            for batch in batched(_bind_values(column, values), self.options.batch_size):
+            for batch in batched(bind_values(column, values), self.options.batch_size):
                 member = self._member(column, batch) if target is None else target.in_(batch)
                 conditions.append((column, member))
         return conditions
@@ -533,7 +532,7 @@ class SQLConnector:
         self, t: sa.Table, name: str, cutoff: date, *, alias: sa.FromClause | None = None
     ) -> sa.ColumnElement[bool]:
         column = self._column(t, name)
-        bound = _cutoff_for(column.type, cutoff)
+        bound = cutoff_for(column.type, cutoff)
         if bound is None:
             raise self._error(
                 f"column `{name}` holds {column.type} values, neither dates nor text: rows "
@@ -564,7 +563,7 @@ class SQLConnector:
         for _, cond in conditions:
             for record in conn.execute(sa.select(*wanted, *primary).where(cond, *extra)):
                 found = dict(record._mapping)
-                identity = _identity(found, t, several_fields)
+                identity = row_identity(found, t, several_fields)
                 if identity is not None and identity in seen:
                     continue
                 seen.add(identity)
@@ -588,8 +587,8 @@ class SQLConnector:
         )
         params = []
         for row in rows:
-            bound = [_bind_value(c, row[c.name]) for c in key_cols]
-            if any(b is _NO_MATCH for b in bound):
+            bound = [bind_value(c, row[c.name]) for c in key_cols]
+            if any(b is NO_MATCH for b in bound):
                 continue
             params.append(
                 {
@@ -601,294 +600,3 @@ class SQLConnector:
             conn.execute(statement, list(batch)).rowcount
             for batch in batched(params, self.options.batch_size)
         )
-
-
-class SQLiteConnector(SQLConnector):
-    """A SQLite file: `path` in the connection, or a `sqlite:///file.db` URL from `url_env`."""
-
-    label = "SQLite"
-    backends = frozenset({"sqlite"})
-    driver = "sqlite+pysqlite"
-
-    def _create_engine(self) -> sa.Engine:
-        self._file = self._database_file()
-        uri = f"file:{quote(str(self._file))}?mode=rw"  # never create a missing file
-        timeout = self.options.connect_timeout
-
-        def connect() -> sqlite3.Connection:
-            # isolation_level=None: SQLAlchemy emits BEGIN itself (below), so reads and writes
-            # inside a transaction really are one transaction (the sqlite3 default is not).
-            conn = sqlite3.connect(
-                uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
-            )
-            # SQLite enforces the foreign keys a schema declares only when asked, per
-            # connection: an erasure must never leave a row pointing at nothing.
-            conn.execute("PRAGMA foreign_keys = ON")
-            return conn
-
-        engine = sa.create_engine(
-            "sqlite+pysqlite://", creator=connect, poolclass=sa.QueuePool, hide_parameters=True
-        )
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
-        return engine
-
-    def _database_file(self) -> Path:
-        if self.spec.path is not None:
-            return self.spec.path
-        database = self._url().database
-        if not database or database == ":memory:":
-            raise ConnectorError(
-                "a SQLite system needs a database file: set `path` (or a sqlite:///file.db URL)",
-                system=self.spec.system,
-            )
-        return Path(database)
-
-    def _location(self) -> str:
-        return f"SQLite file {self._file}"
-
-    def _permanent(self, orig: BaseException) -> bool:
-        text = str(orig).lower()
-        return "locked" not in text and "busy" not in text
-
-    def _translate(self, err: sa_exc.DBAPIError, table: str) -> ConnectorError:
-        if "unable to open database file" in str(err.orig):
-            return self._error(
-                f"the SQLite file {self._file} does not exist or cannot be opened "
-                "(check `path` in the system's connection)",
-                table,
-            )
-        return super()._translate(err, table)
-
-
-class PostgreSQLConnector(SQLConnector):
-    """PostgreSQL through psycopg 3, whatever driver the URL names."""
-
-    label = "PostgreSQL"
-    backends = frozenset({"postgresql", "postgres"})
-    driver = "postgresql+psycopg"
-
-    def read_view(self) -> AbstractContextManager[None]:
-        """At PostgreSQL's READ COMMITTED (its default) each statement sees its own snapshot,
-        inside a transaction or not: the reads share one connection in autocommit, without
-        the BEGIN and COMMIT (two round trips per system and request) that bought nothing.
-        A database whose default isolation is stricter keeps its transaction."""
-        if self._conn is not None or self._isolation() != "READ COMMITTED":
-            return super().read_view()
-        return self._autocommit()
-
-    @contextmanager
-    def _autocommit(self) -> Iterator[None]:
-        with self._errors(""), self._engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-            self._conn = conn
-            try:
-                yield
-            finally:
-                self._conn = None
-
-    def _isolation(self) -> str:
-        dialect = self._engine.dialect
-        if getattr(dialect, "default_isolation_level", None) is None:  # read on first connect
-            with self._errors(""), self._engine.connect():
-                pass
-        return str(getattr(dialect, "default_isolation_level", None))
-
-    def _member(self, column: sa.Column[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
-        """`column = ANY(array)`: one parameter for the whole batch. The same plan as an IN
-        list, without a query text of thousands of placeholders to build and parse (a
-        retention sweep deleting 5,000 keys a statement spent most of its time there)."""
-        from sqlalchemy.dialects import postgresql  # loaded by the engine already; not for SQLite
-
-        kind = column.type
-        if not isinstance(kind, sa.Integer | sa.String):
-            return super()._member(column, values)
-        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(kind), expanding=False)
-        return column == sa.any_(array)
-
-    def _permanent(self, orig: BaseException) -> bool:
-        sqlstate = getattr(orig, "sqlstate", None)
-        if isinstance(sqlstate, str):
-            # Class 28: bad credentials; 3D: no such database; 42: no privilege.
-            return sqlstate[:2] in {"28", "3D", "42"}
-        text = str(orig)
-        return any(
-            sign in text
-            for sign in ("does not exist", "authentication failed", "pg_hba.conf", "denied")
-        )
-
-
-class MySQLConnector(SQLConnector):
-    """MySQL or MariaDB through PyMySQL."""
-
-    label = "MySQL/MariaDB"
-    backends = frozenset({"mysql", "mariadb"})
-    driver = "mysql+pymysql"
-    # Access denied (1044, 1045, 1698), unknown database (1049), command denied (1142).
-    PERMANENT_CODES: ClassVar[frozenset[int]] = frozenset({1044, 1045, 1049, 1142, 1698})
-
-    def _permanent(self, orig: BaseException) -> bool:
-        code = orig.args[0] if orig.args else None
-        return isinstance(code, int) and code in self.PERMANENT_CODES
-
-    def _folded(
-        self, conn: sa.Connection, t: sa.Table, column: sa.Column[Any]
-    ) -> sa.ColumnElement[Any] | None:
-        """A column under a case-insensitive collation (`*_ci`, MySQL's and MariaDB's
-        default) already compares case-blind, and ignores trailing spaces: compared as it
-        is, so its index serves (MariaDB has no index on an expression). Otherwise
-        `lower(trim(column))`, which no index serves."""
-        found = self._collations.get((t.fullname, column.name))
-        if found is None:
-            query = sa.text(
-                "SELECT collation_name FROM information_schema.columns WHERE "
-                "table_schema = COALESCE(:schema, DATABASE()) AND table_name = :table "
-                "AND column_name = :column"
-            )
-            params = {"schema": t.schema, "table": t.name, "column": column.name}
-            found = str(conn.execute(query, params).scalar() or "")
-            self._collations[(t.fullname, column.name)] = found
-        return None if found.endswith("_ci") else super()._folded(conn, t, column)
-
-    def _describe(self, orig: BaseException) -> str:
-        if len(orig.args) == 2 and isinstance(orig.args[0], int):  # PyMySQL: (code, message)
-            return f"{orig.args[1]} (error {orig.args[0]})"
-        return super()._describe(orig)
-
-
-def _unique(names: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(names))
-
-
-def _bind_values(column: sa.Column[Any], values: Sequence[Any]) -> list[Any]:
-    """The distinct values that can match `column`, converted to its type."""
-    bound = (_bind_value(column, value) for value in values)
-    return list(dict.fromkeys(v for v in bound if v is not _NO_MATCH))
-
-
-def _bind_value(column: sa.Column[Any], value: Any) -> Any:
-    """Identity values often arrive as text (from a form): convert them to the column's type.
-
-    A value that cannot be of that type can match nothing, so it is dropped rather than
-    sent (PostgreSQL would fail the whole statement on `'abc'::integer`).
-    """
-    kind = column.type
-    if value is None:
-        return _NO_MATCH  # NULL equals nothing in SQL
-    if isinstance(kind, sa.Integer) and isinstance(value, str):
-        text = value.strip()
-        return int(text) if _INTEGER.fullmatch(text) else _NO_MATCH
-    if (
-        isinstance(kind, sa.String)
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
-    ):
-        return str(value)
-    if isinstance(kind, sa.Uuid) and isinstance(value, str):
-        try:
-            parsed = uuid.UUID(value)
-        except ValueError:
-            return _NO_MATCH
-        return parsed if kind.as_uuid else str(parsed)
-    return value
-
-
-def _foreign_keys(inspector: Any, schema: str | None) -> dict[str, list[Referrer]]:
-    """Table → the foreign keys pointing at it, over every table of the schema."""
-    found: dict[str, list[Referrer]] = {}
-    prefix = f"{schema}." if schema else ""
-    for name in inspector.get_table_names(schema=schema):
-        for fk in inspector.get_foreign_keys(name, schema=schema):
-            if (fk.get("referred_schema") or None) not in {None, schema}:
-                continue
-            found.setdefault(fk["referred_table"], []).append(
-                Referrer(
-                    f"{prefix}{name}",
-                    tuple(fk["constrained_columns"]),
-                    tuple(fk["referred_columns"]),
-                )
-            )
-    return found
-
-
-def _equal(cols: Sequence[sa.Column[Any]], parts: Sequence[Any]) -> sa.ColumnElement[bool]:
-    """`a = x AND b = y`: the columns hold the parts (already bound to their types)."""
-    return sa.and_(*(c == p for c, p in zip(cols, parts, strict=True)))
-
-
-def _bounded_count(
-    n: int, t: sa.Table, cols: Sequence[sa.Column[Any]], value: Any, at_most: int
-) -> sa.Select[int, int]:
-    """`SELECT n, count(*) FROM (SELECT 1 FROM t WHERE cols = value LIMIT at_most)`."""
-    parts = value if len(cols) > 1 else (value,)
-    rows = sa.select(sa.literal_column("1", sa.Integer)).select_from(t)
-    rows = rows.where(_equal(cols, parts)).limit(at_most)
-    counted = sa.select(sa.literal_column(str(n), sa.Integer), sa.func.count())
-    return counted.select_from(rows.subquery())
-
-
-def _bind_tuples(columns: Sequence[sa.Column[Any]], keys: Sequence[Any]) -> list[Any]:
-    """The distinct composite key values that can match, each part in its column's type."""
-    names = [c.name for c in columns]
-    found: dict[tuple[Any, ...], None] = {}
-    for key in keys:
-        bound = tuple(
-            _bind_value(c, v) for c, v in zip(columns, key_parts(key, names), strict=True)
-        )
-        if not any(b is _NO_MATCH for b in bound):
-            found[bound] = None
-    return list(found)
-
-
-def _after(columns: Sequence[sa.Column[Any]], starts: Sequence[Any]) -> sa.ColumnElement[bool]:
-    """`(a, b) > (x, y)` written as `a > x OR (a = x AND b > y)`: every database uses an
-    index on the key for it (MariaDB does not for the row-value form)."""
-    first, start = columns[0], starts[0]
-    later: sa.ColumnElement[bool] = first > start
-    if len(columns) == 1:
-        return later
-    return sa.or_(later, sa.and_(first == start, _after(columns[1:], starts[1:])))
-
-
-def _cutoff_for(kind: sa.types.TypeEngine[Any], cutoff: date) -> object:
-    """The cutoff in the column's type: a date-time for timestamps (aware when the column
-    is), a date for dates, ISO 8601 text for text columns (which compare as text, exact for
-    dates written `YYYY-MM-DD…`); None for a type no date compares with."""
-    moment = cutoff if isinstance(cutoff, datetime) else datetime.combine(cutoff, time.min)
-    if isinstance(kind, sa.DateTime):
-        if kind.timezone:
-            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-    if isinstance(kind, sa.Date):
-        # A stored day is earlier than a cutoff inside a later day only if it ends by then.
-        day = moment.date()
-        return day if moment.time() == time.min else day + timedelta(days=1)
-    if isinstance(kind, sa.String):
-        if isinstance(cutoff, datetime):
-            return cutoff.isoformat(sep=" ")
-        return cutoff.isoformat()
-    return None
-
-
-def _group_by_columns(rows: Sequence[Row], key: Sequence[str]) -> dict[tuple[str, ...], list[Row]]:
-    """Rows setting the same columns share one UPDATE statement (run with executemany)."""
-    groups: dict[tuple[str, ...], list[Row]] = {}
-    for row in rows:
-        names = tuple(sorted(name for name in row if name not in key))
-        if names:
-            groups.setdefault(names, []).append(row)
-    return groups
-
-
-def _identity(found: Row, t: sa.Table, several_fields: bool) -> object:
-    """What makes a fetched row the same row again, or None when no duplicate can occur."""
-    primary = [c.name for c in t.primary_key.columns]
-    if primary:
-        return tuple(found[name] for name in primary)
-    if not several_fields:
-        return None  # one field, distinct values: each row matches exactly one batch
-    values = tuple(found.values())
-    try:
-        hash(values)
-    except TypeError:
-        return repr(values)
-    return values
