@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     # The map and the law read each other (the law's enums are the map's; the map's checks
     # apply the law's transfer rules); recognizers stand alone.
     ("model", frozenset({"datamap", "law", "recognizers"})),
-    ("base", frozenset({"store", "config", "errors"})),
+    ("base", frozenset({"store", "config", "errors", "jinja"})),
 )
 FREE_WITHIN = frozenset({"kit", "model", "base"})  # layers whose packages import each other
 
@@ -55,7 +55,6 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("retention", "requests"),  # a sweep spares people with an open request
         ("reports", "requests"),  # CCPA §7102 metrics count the request records
         ("consent", "reports"),  # the banner links the notice; admin charts
-        ("breach", "reports"),  # drafts use the documents' Markdown escaping
     }
 )
 

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 
 from lawful.connectors.base import (
@@ -29,6 +28,7 @@ from lawful.connectors.base import (
     parse_options,
 )
 from lawful.connectors.schema import LiveSchema, read_live_schema
+from lawful.connectors.sql.options import SQLOptions
 from lawful.connectors.sql.values import (
     NO_MATCH,
     bind_tuples,
@@ -58,17 +58,6 @@ def expression_indexes_skipped() -> Iterator[None]:
             "ignore", "Skipped unsupported reflection of expression-based index", sa_exc.SAWarning
         )
         yield
-
-
-class SQLOptions(BaseModel):
-    """`connection.options` a SQL system accepts."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    connect_timeout: int = Field(default=5, ge=1, le=300, description="Seconds to connect")
-    # Values per IN list and per executemany chunk: far below every driver's parameter limit
-    # (SQLite 32766, PostgreSQL 65535, MySQL 65535) and small enough for fast plans.
-    batch_size: int = Field(default=500, ge=1, le=10_000)
 
 
 class SQLConnector:
