@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import JSON, Integer, String, event, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from lawful.store.models import Base, UTCDateTime, utcnow
 
@@ -123,8 +123,20 @@ def record_event(
         queued = session.info[QUEUED_INFO] = []
         event.listen(session, "before_commit", _chain_queued)
         event.listen(session, "after_soft_rollback", _drop_queued)
+        event.listen(session, "do_orm_execute", _chain_before_reading)
     queued.append(entry)
     return entry
+
+
+def _chain_before_reading(state: ORMExecuteState) -> None:
+    """A transaction that reads the trail sees its own entries: they are chained first."""
+    if (
+        state.is_select
+        and state.session.info.get(QUEUED_INFO)
+        and any(mapper.class_ is AuditEntry for mapper in state.all_mappers)
+    ):
+        _chain_queued(state.session)
+        state.session.flush()
 
 
 def _chain_queued(session: Session) -> None:
