@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 import pytest
 import sqlalchemy as sa
@@ -82,7 +82,7 @@ class ExampleCompany:
         """Every row of a dataset by primary key."""
         spec = self.datamap.datasets[dataset]
         rows = self.query(spec.system, f"SELECT * FROM {spec.table or dataset}")
-        return {row[spec.primary_key]: row for row in rows}
+        return {row_key(row, spec.primary_key): row for row in rows}
 
     def execute(self, system: str, sql: str, **params: Any) -> None:
         with self.engines[system].begin() as conn:
@@ -129,6 +129,13 @@ def company_mariadb_prefix() -> Iterator[str]:
 
 
 _SERVER_SYSTEMS_READY: set[str] = set()  # kinds whose databases and tables exist already
+
+
+def row_key(row: Mapping[str, Any], key: str | Sequence[str]) -> Any:
+    """A row's primary key: the value of a one-column key, a tuple for a composite one."""
+    if isinstance(key, str):
+        return row[key]
+    return tuple(row[column] for column in key)
 
 
 def _company_urls(request: pytest.FixtureRequest, kind: str, systems: list[str]) -> dict[str, str]:

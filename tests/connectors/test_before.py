@@ -37,7 +37,7 @@ DUE = [1, 2, 3, 4]
 def _dated_table(store: Store) -> sa.Table:
     """`events` with the same moment as a DATE, a TIMESTAMP, ISO text and an int column."""
     metadata = sa.MetaData()
-    columns = [
+    columns: list[sa.Column[Any]] = [
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("on_day", sa.Date),
         sa.Column("at", sa.DateTime),
@@ -47,7 +47,7 @@ def _dated_table(store: Store) -> sa.Table:
     ]
     # TIMESTAMP WITH TIME ZONE on PostgreSQL; the others keep no zone (stored as UTC here).
     columns.append(sa.Column("at_tz", sa.DateTime(timezone=True)))
-    table = sa.Table("events", metadata, *columns)
+    table: sa.Table = sa.Table("events", metadata, *columns)
     metadata.create_all(store.admin)
     rows = [_dated_row(i, day) for i, day in DAYS]
     with store.admin.begin() as conn:
@@ -133,7 +133,7 @@ def test_a_missing_date_column_is_named(store: Store) -> None:
 
 
 def _write_file(kind: str, path: Path) -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"id": i, "seen": (datetime(d.year, d.month, d.day, 9, 30) if d else None)} for i, d in DAYS
     ]
     if kind == "csv":

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from importlib.metadata import EntryPoint
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lawful.connectors import ConnectionSpec, Connector, ConnectorError, registry
+from lawful.connectors.base import Before, Key, Referrer, Row
 from lawful.connectors.files import CSVConnector
 from lawful.connectors.http import HTTPConnector
+from lawful.connectors.schema import LiveSchema
 from lawful.connectors.sql import MySQLConnector, PostgreSQLConnector, SQLiteConnector
 from lawful.datamap.models import Connection
 
@@ -114,34 +118,61 @@ class MemoryConnector:
         self.spec = spec
 
     def test_connection(self) -> None: ...
-    def fetch(self, table, *, where, columns):
-        return []  # type: ignore[no-untyped-def]
 
-    def update(self, table, *, key, rows):
-        return 0  # type: ignore[no-untyped-def]
+    def fetch(
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Sequence[Any]],
+        columns: Sequence[str],
+        casefold: Collection[str] = (),
+    ) -> list[Row]:
+        return []
 
-    def delete(self, table, *, key, keys):
-        return 0  # type: ignore[no-untyped-def]
+    def update(self, table: str, *, key: Key, rows: Sequence[Row]) -> int:
+        return 0
 
-    def count(self, table, *, where=None):
-        return 0  # type: ignore[no-untyped-def]
+    def delete(self, table: str, *, key: Key, keys: Sequence[Any]) -> int:
+        return 0
 
-    def scan(self, table, *, key, columns, after=None, limit=1000):
-        return []  # type: ignore[no-untyped-def]
+    def count(
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Sequence[Any]] | None = None,
+        before: Before | None = None,
+    ) -> int:
+        return 0
 
-    def count_by(self, table, *, columns, values):
-        return {}  # type: ignore[no-untyped-def]
+    def scan(
+        self,
+        table: str,
+        *,
+        key: Key,
+        columns: Sequence[str],
+        after: Any = None,
+        limit: int = 1000,
+        before: Before | None = None,
+    ) -> list[Row]:
+        return []
 
-    def referrers(self, table):
-        return []  # type: ignore[no-untyped-def]
+    def count_by(
+        self, table: str, *, columns: Sequence[str], values: Sequence[Any]
+    ) -> dict[Any, int]:
+        return {}
 
-    def columns(self, table):
-        return []  # type: ignore[no-untyped-def]
+    def referrers(self, table: str) -> list[Referrer]:
+        return []
 
-    def schema(self, *, schemas=()):
-        return None  # type: ignore[no-untyped-def]
+    def columns(self, table: str) -> list[str]:
+        return []
 
-    def transaction(self): ...  # type: ignore[no-untyped-def]
+    def schema(self, *, schemas: Sequence[str] = ()) -> LiveSchema | None:
+        return None
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return nullcontext()
+
     def close(self) -> None: ...
 
 
@@ -151,7 +182,7 @@ def fake_plugin(
     """Install `module` and declare one entry point for it, as a plugin package would."""
     monkeypatch.setitem(sys.modules, module.__name__, module)
     point = EntryPoint(name=name, value=value, group=registry.GROUP)
-    real = registry.entry_points
+    real = vars(registry)["entry_points"]
 
     def entry_points(*, group: str) -> list[EntryPoint]:
         return [*real(group=group), point]

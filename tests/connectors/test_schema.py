@@ -10,7 +10,7 @@ from lawful.connectors import open_connector
 from lawful.datamap.models import Connection
 
 if TYPE_CHECKING:
-    from tests.connectors.conftest import Store
+    from .conftest import Store
 
 
 def build(store: Store) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from lawful.connectors import Connector, ConnectorError, open_connector
 from lawful.datamap.models import Connection
 
 if TYPE_CHECKING:
-    from tests.connectors.conftest import MakePeople, Store
+    from .conftest import MakePeople, Store
 
 INJECTIONS = [
     "x' OR '1'='1",
@@ -54,7 +54,7 @@ def test_fetch_returns_a_row_once_when_several_fields_and_batches_match_it(
 ) -> None:
     make_people(10)
     connector = store.open(batch_size=2)
-    where = {
+    where: dict[str, list[Any]] = {
         "email": [email(i) for i in (1, 2, 3, 4, 5)],
         "phone": ["+33610000001", "+33610000003", "+33610000009"],
         "id": ["3", 4, "9"],

@@ -104,7 +104,8 @@ def check(
     asked = {"subject": subject, "purpose": purpose, "channel": channel}
     response = client.post("/api/v1/consent/check", json=asked, headers=auth)
     assert response.status_code == 200, response.text
-    return response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def give(
@@ -120,10 +121,11 @@ def give(
     }
     response = client.post("/api/v1/consent/events", json=body, headers=auth)
     assert response.status_code == 201, response.text
-    return response.json()
+    made: dict[str, Any] = response.json()
+    return made
 
 
-def test_the_check_api_answers_with_reason_and_deciding_event(client) -> None:
+def test_the_check_api_answers_with_reason_and_deciding_event(client: Client) -> None:
     read, write = bearer(client, "consent:read"), bearer(client, "consent:write")
     assert check(client, read, "ann@example.org")["reason"] == "no_consent"
     recorded = give(client, write)
@@ -134,7 +136,7 @@ def test_the_check_api_answers_with_reason_and_deciding_event(client) -> None:
     assert "consent" in answer["message"]
 
 
-def test_the_api_refuses_without_a_token_or_the_right_scope(client) -> None:
+def test_the_api_refuses_without_a_token_or_the_right_scope(client: Client) -> None:
     asked = {"subject": "ann@example.org", "purpose": "newsletter", "channel": "email"}
     assert client.post("/api/v1/consent/check", json=asked).status_code == 401
     write_only = bearer(client, "consent:write")
@@ -149,7 +151,7 @@ def test_the_api_refuses_without_a_token_or_the_right_scope(client) -> None:
     assert events(client) == 0
 
 
-def test_one_click_unsubscribe_stops_the_channel_at_once(client) -> None:
+def test_one_click_unsubscribe_stops_the_channel_at_once(client: Client) -> None:
     read, write = bearer(client, "consent:read"), bearer(client, "consent:write")
     give(client, write)
     made = client.post(
@@ -159,10 +161,12 @@ def test_one_click_unsubscribe_stops_the_channel_at_once(client) -> None:
     )
     assert made.status_code == 201
     headers = made.json()["headers"]
-    url = re.fullmatch(
+    matched = re.fullmatch(
         r"<(http://127\.0\.0\.1:\d+/u/[A-Za-z0-9_-]+)>, <mailto:privacy@lanternfish\.example\?subject=unsubscribe>",
         headers["List-Unsubscribe"],
-    ).group(1)
+    )
+    assert matched is not None
+    url = matched.group(1)
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     # What a mail provider sends (RFC 8058 §3.2): no cookie, no CSRF token, form-encoded body.
     response = client.post(
@@ -178,7 +182,7 @@ def test_one_click_unsubscribe_stops_the_channel_at_once(client) -> None:
     assert check(client, read, "ann@example.org", channel="sms")["reason"] == "consent_given"
 
 
-def test_opening_an_unsubscribe_link_only_asks(client) -> None:
+def test_opening_an_unsubscribe_link_only_asks(client: Client) -> None:
     write = bearer(client, "consent:write")
     url = client.post(
         "/api/v1/consent/links",
@@ -194,7 +198,9 @@ def test_opening_an_unsubscribe_link_only_asks(client) -> None:
 @pytest.mark.parametrize(
     ("path", "status"), [("/u/forged", 403), ("/privacy/preferences/forged", 403)]
 )
-def test_a_forged_link_is_refused_with_a_page_that_says_what_to_do(client, path, status) -> None:
+def test_a_forged_link_is_refused_with_a_page_that_says_what_to_do(
+    client: Client, path: str, status: int
+) -> None:
     response = client.get(path, headers={"Accept": "text/html"})
     assert response.status_code == status
     assert "ask us for a new one" in response.text
@@ -202,7 +208,7 @@ def test_a_forged_link_is_refused_with_a_page_that_says_what_to_do(client, path,
     assert events(client) == 0
 
 
-def test_an_expired_preference_link_is_refused(client) -> None:
+def test_an_expired_preference_link_is_refused(client: Client) -> None:
     keyring = client.platform.keyring
     old = make_link_token(
         keyring=keyring,
@@ -215,7 +221,7 @@ def test_an_expired_preference_link_is_refused(client) -> None:
     assert "expired on" in response.text
 
 
-def test_the_preference_center_works_as_a_plain_form(client) -> None:
+def test_the_preference_center_works_as_a_plain_form(client: Client) -> None:
     read, write = bearer(client, "consent:read"), bearer(client, "consent:write")
     give(client, write)
     url = client.post(
@@ -227,7 +233,9 @@ def test_the_preference_center_works_as_a_plain_form(client) -> None:
     assert page.status_code == 200
     assert "<script" not in page.text
     assert 'value="purpose:newsletter:email" checked' in page.text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None
+    csrf = found.group(1)
     shown = re.findall(r'name="shown" value="([^"]+)"', page.text)
     keep_on = [key for key in shown if key not in ("purpose:newsletter:email", "channel:sms")]
     saved = client.post(
@@ -248,7 +256,7 @@ def test_the_preference_center_works_as_a_plain_form(client) -> None:
     assert own.json()["pii_principal_id"] == "email:ann@example.org"
 
 
-def test_staff_download_receipts_in_both_formats(client) -> None:
+def test_staff_download_receipts_in_both_formats(client: Client) -> None:
     read, write = bearer(client, "consent:read"), bearer(client, "consent:write")
     uid = give(client, write)["events"][0]["id"]
     iso = client.get(f"/api/v1/consent/receipts/{uid}", headers=read)
@@ -270,7 +278,9 @@ def test_staff_download_receipts_in_both_formats(client) -> None:
     ({"subject": "<script>@x.example", "state": "given", "purposes": ["newsletter"], "channel": "api"}, "subject"),
     ({"subject": "email:a@-x.example", "state": "given", "purposes": ["newsletter"], "channel": "api"}, "subject"),
 ])  # fmt: skip
-def test_bad_input_is_refused_clearly_and_nothing_is_stored(client, body, field) -> None:
+def test_bad_input_is_refused_clearly_and_nothing_is_stored(
+    client: Client, body: dict[str, Any], field: str
+) -> None:
     response = client.post(
         "/api/v1/consent/events", json=body, headers=bearer(client, "consent:write")
     )
@@ -282,7 +292,9 @@ def test_bad_input_is_refused_clearly_and_nothing_is_stored(client, body, field)
     assert events(client) == 0
 
 
-def test_a_consent_dated_before_1970_is_refused_with_a_message_that_says_the_range(client) -> None:
+def test_a_consent_dated_before_1970_is_refused_with_a_message_that_says_the_range(
+    client: Client,
+) -> None:
     write = bearer(client, "consent:write")
     body = {"subject": "ann@example.org", "state": "given", "purposes": ["newsletter"],
             "channel": "api", "at": "1970-01-01T00:00:00Z"}  # fmt: skip
@@ -294,7 +306,7 @@ def test_a_consent_dated_before_1970_is_refused_with_a_message_that_says_the_ran
 
 
 @pytest.mark.parametrize("flag", [0, 1, "true", "yes", None])
-def test_booleans_are_strict_json_booleans(client, flag) -> None:
+def test_booleans_are_strict_json_booleans(client: Client, flag: int | str | None) -> None:
     write = bearer(client, "consent:write")
     notice = client.post("/api/v1/consent/notices", headers=write, json={"material": flag})
     assert notice.status_code == 422, notice.text
@@ -307,10 +319,10 @@ def test_booleans_are_strict_json_booleans(client, flag) -> None:
     assert events(client) == 0
 
 
-def test_the_filter_api_returns_the_contacts_that_may_be_reached(client) -> None:
+def test_the_filter_api_returns_the_contacts_that_may_be_reached(client: Client) -> None:
     read, write = bearer(client, "consent:read"), bearer(client, "consent:write")
     give(client, write)
-    body = {
+    body: dict[str, Any] = {
         "purpose": "newsletter",
         "channel": "email",
         "contacts": [
@@ -332,7 +344,7 @@ def test_the_filter_api_returns_the_contacts_that_may_be_reached(client) -> None
 
 
 def test_an_audience_larger_than_other_bodies_is_filtered_and_positions_can_be_asked(
-    client,
+    client: Client,
 ) -> None:
     read, write = bearer(client, "consent:read"), bearer(client, "consent:write")
     give(client, write)
@@ -354,7 +366,7 @@ def test_an_audience_larger_than_other_bodies_is_filtered_and_positions_can_be_a
     assert events(client) == 1
 
 
-def test_a_material_notice_is_published_and_the_api_lists_who_to_ask_again(client) -> None:
+def test_a_material_notice_is_published_and_the_api_lists_who_to_ask_again(client: Client) -> None:
     read, write = bearer(client, "consent:read"), bearer(client, "consent:write")
     give(client, write, "email:ann@example.org")
     published = client.post(
@@ -378,7 +390,7 @@ def test_a_material_notice_is_published_and_the_api_lists_who_to_ask_again(clien
     assert check(client, read, "ann@example.org")["reason"] == "reconsent_required"
 
 
-def test_gpc_json_and_the_banner_config_see_the_sec_gpc_header(client) -> None:
+def test_gpc_json_and_the_banner_config_see_the_sec_gpc_header(client: Client) -> None:
     gpc = client.get("/.well-known/gpc.json")
     assert gpc.json() == {"gpc": True, "lastUpdate": "2026-11-22"}
     plain = client.get("/consent/config.json").json()
@@ -396,7 +408,9 @@ def test_gpc_json_and_the_banner_config_see_the_sec_gpc_header(client) -> None:
     ]
 
 
-def test_a_banner_choice_under_gpc_refuses_advertising_whatever_the_page_says(client) -> None:
+def test_a_banner_choice_under_gpc_refuses_advertising_whatever_the_page_says(
+    client: Client,
+) -> None:
     body = '{"browser_id": "0123456789abcdef0123", "choices": {"advertising": true, "personalisation": true}, "action": "accept_all"}'
     response = client.post(
         "/api/v1/consent/events",
@@ -410,7 +424,7 @@ def test_a_banner_choice_under_gpc_refuses_advertising_whatever_the_page_says(cl
     assert check(client, read, "browser:0123456789abcdef0123", "personalisation", "web")["allowed"]
 
 
-def test_the_banner_script_is_small_and_served_as_javascript(client) -> None:
+def test_the_banner_script_is_small_and_served_as_javascript(client: Client) -> None:
     script = client.get("/consent/banner.js")
     assert script.headers["content-type"].startswith("text/javascript")
     assert len(script.content) < 10 * 1024

@@ -5,21 +5,33 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from lawful.consent.audience import filter_audience, hmac_digests
 from lawful.consent.errors import ConsentInputError
 from lawful.consent.models import ConsentEvent, ConsentState
 from lawful.consent.service import ConsentEntry, check_consent, object_to_marketing, record_consent
+from lawful.datamap.models import DataMap
 from lawful.engine.erasure import suppression_entries
 from lawful.engine.repository import add_suppressions
+from lawful.store.crypto import Keyring
 
 from .conftest import NOW
 
 
-def record(db, shop, keyring, subject, state, at, **fields) -> None:
+def record(
+    db: Session,
+    shop: DataMap,
+    keyring: Keyring,
+    subject: str,
+    state: ConsentState,
+    at: timedelta,
+    **fields: Any,
+) -> None:
     entry = ConsentEntry(
         subject=subject, state=state, channel="web_form", method="checkbox", **fields
     )
@@ -27,7 +39,7 @@ def record(db, shop, keyring, subject, state, at, **fields) -> None:
 
 
 def test_the_filter_keeps_only_those_who_may_be_emailed_and_counts_the_others(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     record(
         db,
@@ -93,9 +105,14 @@ def test_the_filter_keeps_only_those_who_may_be_emailed_and_counts_the_others(
 
 
 def test_one_malformed_contact_refuses_the_whole_list_naming_each_position(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
-    contacts = [{"email": "ok@example.org"}, {"email": "nope"}, {"name": "no identity"}, "text"]
+    contacts: list[Any] = [
+        {"email": "ok@example.org"},
+        {"email": "nope"},
+        {"name": "no identity"},
+        "text",
+    ]
     with pytest.raises(ConsentInputError) as caught:
         filter_audience(
             db,
@@ -114,7 +131,9 @@ def test_one_malformed_contact_refuses_the_whole_list_naming_each_position(
     assert db.scalar(select(func.count()).select_from(ConsentEvent)) == 0
 
 
-def test_an_unknown_purpose_or_channel_is_refused(db, shop, keyring) -> None:
+def test_an_unknown_purpose_or_channel_is_refused(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     with pytest.raises(ConsentInputError, match="unknown purpose"):
         filter_audience(
             db, datamap=shop, keyring=keyring, contacts=[], purpose="x", channel="email"
@@ -129,7 +148,7 @@ def test_an_unknown_purpose_or_channel_is_refused(db, shop, keyring) -> None:
     ("purpose", "channel"), [("newsletter", "email"), ("newsletter", "sms"), ("calls", "phone")]
 )
 def test_the_filter_and_the_single_check_never_disagree(
-    db, shop, keyring, purpose, channel
+    db: Session, shop: DataMap, keyring: Keyring, purpose: str, channel: str
 ) -> None:
     rng = random.Random(7)
     people = [(f"email:p{i}@example.org", f"phone:+3361234{i:04d}") for i in range(40)]
@@ -137,7 +156,7 @@ def test_the_filter_and_the_single_check_never_disagree(
     for step in range(120):
         email, phone = rng.choice(people)
         subject = rng.choice([email, phone])
-        scope = rng.choice(
+        scope: dict[str, Any] = rng.choice(
             [
                 {"purposes": (purpose,)},
                 {"purposes": (purpose,), "contact_channel": channel},
@@ -182,7 +201,7 @@ def test_the_filter_and_the_single_check_never_disagree(
 
 
 def test_a_contact_with_two_identities_follows_the_latest_choice_made_under_either(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     record(
         db,
@@ -220,7 +239,7 @@ def test_a_contact_with_two_identities_follows_the_latest_choice_made_under_eith
 
 
 def test_an_objection_counts_as_a_withdrawal_before_the_suppression_list_is_consulted(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     record(
         db,
@@ -267,7 +286,7 @@ def test_an_objection_counts_as_a_withdrawal_before_the_suppression_list_is_cons
     ["ann@example.org"], [], ["", "b@x.io", "ΣΑΣ@παράδειγμα.gr"], ["+33612345678" * 10],
     ["two\nlines", "c@d.ef"], ["", ""], [chr(10)],
 ])  # fmt: skip
-def test_the_fast_hmac_equals_the_keyrings(keyring, values) -> None:
+def test_the_fast_hmac_equals_the_keyrings(keyring: Keyring, values: list[Any]) -> None:
     for key, one in ((keyring.blind_index, keyring.index),
                      (keyring.suppression, keyring.suppression_hash)):  # fmt: skip
         expected = [bytes.fromhex(one(f"email:{v}")) for v in values]
@@ -282,10 +301,13 @@ def test_the_fast_hmac_equals_the_keyrings(keyring, values) -> None:
     ["x" * 330 + "@y.z"],
     ["İstanbul@Örnek.com.tr", "a.b+c@d-e.fg"],
 ])  # fmt: skip
-def test_a_whole_column_of_addresses_is_normalised_exactly_as_one_address_is(column) -> None:
+def test_a_whole_column_of_addresses_is_normalised_exactly_as_one_address_is(
+    column: list[Any],
+) -> None:
     from lawful.consent.audience import _emails
     from lawful.engine.identity import normalise_email
 
+    expected: list[str] | None
     try:
         expected = [normalise_email(v) for v in column]
         expected = None if max(len(v.strip()) for v in column) > 320 else expected

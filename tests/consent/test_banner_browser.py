@@ -103,7 +103,9 @@ def ran(page: Page, name: str) -> object:
     return page.evaluate(f"window.{name}")
 
 
-def test_no_tagged_script_runs_before_consent_and_accepting_runs_them(browser, sites) -> None:
+def test_no_tagged_script_runs_before_consent_and_accepting_runs_them(
+    browser: Browser, sites: Sites
+) -> None:
     page = open_shop(browser, sites)
     banner = page.locator(".lawful-banner")
     banner.wait_for()
@@ -125,7 +127,7 @@ def test_no_tagged_script_runs_before_consent_and_accepting_runs_them(browser, s
     assert page.locator(".lawful-banner").count() == 0  # the choice is remembered
 
 
-def test_rejecting_keeps_tagged_scripts_off_and_is_recorded(browser, sites) -> None:
+def test_rejecting_keeps_tagged_scripts_off_and_is_recorded(browser: Browser, sites: Sites) -> None:
     page = open_shop(browser, sites)
     page.locator(".lawful-banner").get_by_role("button", name="Reject all").click()
     assert sites.wait_for_ledger("advertising", 1) == [("refused", "reject_all")]
@@ -138,7 +140,9 @@ def test_rejecting_keeps_tagged_scripts_off_and_is_recorded(browser, sites) -> N
     assert page.locator(".lawful-banner").count() == 0
 
 
-def test_gpc_turns_sale_and_sharing_off_without_asking_and_says_so(browser, sites) -> None:
+def test_gpc_turns_sale_and_sharing_off_without_asking_and_says_so(
+    browser: Browser, sites: Sites
+) -> None:
     page = open_shop(browser, sites, gpc=True)
     banner = page.locator(".lawful-banner")
     banner.wait_for()
@@ -153,7 +157,9 @@ def test_gpc_turns_sale_and_sharing_off_without_asking_and_says_so(browser, site
     assert sites.wait_for_ledger("personalisation", 1) == [("given", "accept_all")]
 
 
-def test_the_banner_reopens_from_a_link_and_the_choice_can_be_changed(browser, sites) -> None:
+def test_the_banner_reopens_from_a_link_and_the_choice_can_be_changed(
+    browser: Browser, sites: Sites
+) -> None:
     page = open_shop(browser, sites)
     page.locator(".lawful-banner").get_by_role("button", name="Accept all").click()
     page.wait_for_function("window.adsRan === 1")

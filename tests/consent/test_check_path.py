@@ -140,7 +140,9 @@ engine.dispose()
 """
 
 
-def test_the_fast_path_answers_as_the_route_does(client, monkeypatch) -> None:
+def test_the_fast_path_answers_as_the_route_does(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, auth = make_token(client, "consent:read", used=False)
     subject = person()
     record(client, subject, ConsentState.given)
@@ -153,7 +155,9 @@ def test_the_fast_path_answers_as_the_route_does(client, monkeypatch) -> None:
     assert fast.json()["reason"] == "consent_given"
 
 
-def test_fast_answers_carry_the_security_headers_of_every_answer(client, route_off) -> None:
+def test_fast_answers_carry_the_security_headers_of_every_answer(
+    client: Client, route_off: None
+) -> None:
     _, auth = make_token(client, "consent:read")
     response = ask(client, auth, person())
     assert response.status_code == 200
@@ -163,7 +167,9 @@ def test_fast_answers_carry_the_security_headers_of_every_answer(client, route_o
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_a_withdrawal_made_by_another_process_counts_from_the_next_check(client, route_off) -> None:
+def test_a_withdrawal_made_by_another_process_counts_from_the_next_check(
+    client: Client, route_off: None
+) -> None:
     _, auth = make_token(client, "consent:read")
     subject = person()
     record(client, subject, ConsentState.given)
@@ -176,7 +182,9 @@ def test_a_withdrawal_made_by_another_process_counts_from_the_next_check(client,
     assert (answer["allowed"], answer["reason"]) == (False, "withdrawn")
 
 
-def test_a_change_on_another_connection_counts_from_the_next_check(client, route_off) -> None:
+def test_a_change_on_another_connection_counts_from_the_next_check(
+    client: Client, route_off: None
+) -> None:
     _, auth = make_token(client, "consent:read")
     subject = person()
     assert ask(client, auth, subject).json()["reason"] == "no_consent"
@@ -186,7 +194,7 @@ def test_a_change_on_another_connection_counts_from_the_next_check(client, route
     assert ask(client, auth, subject).json()["reason"] == "withdrawn"
 
 
-def test_a_token_revoked_after_use_is_refused_at_once(client) -> None:
+def test_a_token_revoked_after_use_is_refused_at_once(client: Client) -> None:
     token_id, auth = make_token(client, "consent:read")
     assert ask(client, auth, person()).status_code == 200
     change_token(client, token_id, revoked_at=utcnow())
@@ -198,7 +206,7 @@ def test_a_token_revoked_after_use_is_refused_at_once(client) -> None:
         assert refused.headers[name] == value
 
 
-def test_an_expired_token_is_refused(client) -> None:
+def test_an_expired_token_is_refused(client: Client) -> None:
     token_id, auth = make_token(client, "consent:read")
     assert ask(client, auth, person()).status_code == 200
     change_token(client, token_id, expires_at=utcnow() - timedelta(seconds=1))
@@ -213,13 +221,15 @@ def test_an_expired_token_is_refused(client) -> None:
         ({"Authorization": "Bearer not-a-token"}, 401, "invalid_token"),
     ],
 )
-def test_a_missing_or_unknown_token_is_refused(client, headers, status, code) -> None:
+def test_a_missing_or_unknown_token_is_refused(
+    client: Client, headers: dict[str, Any], status: int, code: str
+) -> None:
     refused = ask(client, headers, person())
     assert refused.status_code == status
     assert refused.json()["error"]["code"] == code
 
 
-def test_a_token_without_the_read_scope_is_refused(client) -> None:
+def test_a_token_without_the_read_scope_is_refused(client: Client) -> None:
     _, auth = make_token(client, "consent:write")
     refused = ask(client, auth, person())
     assert refused.status_code == 403
@@ -230,11 +240,15 @@ def test_a_token_without_the_read_scope_is_refused(client) -> None:
     }
 
 
-def test_a_token_s_first_use_is_stored_then_the_fast_path_answers(client, monkeypatch) -> None:
+def test_a_token_s_first_use_is_stored_then_the_fast_path_answers(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     token_id, auth = make_token(client, "consent:read", used=False)
     assert ask(client, auth, person()).status_code == 200
     with client.platform.sessions() as db:
-        assert db.get(ApiToken, token_id).last_used_at is not None
+        token = db.get(ApiToken, token_id)
+        assert token is not None
+        assert token.last_used_at is not None
     monkeypatch.setattr(api, "_check", lambda *args: pytest.fail("route reached"))
     assert ask(client, auth, person()).status_code == 200
 
@@ -248,7 +262,9 @@ def test_a_token_s_first_use_is_stored_then_the_fast_path_answers(client, monkey
         ({"channel": "fax"}, "channel"),
     ],
 )
-def test_malformed_checks_are_still_refused_clearly(client, params, field) -> None:
+def test_malformed_checks_are_still_refused_clearly(
+    client: Client, params: dict[str, Any], field: str
+) -> None:
     _, auth = make_token(client, "consent:read")
     asked = {"subject": person(), "purpose": "newsletter", "channel": "email", **params}
     refused = client.post(CHECK, json=asked, headers=auth)
@@ -257,14 +273,14 @@ def test_malformed_checks_are_still_refused_clearly(client, params, field) -> No
     assert refused.json()["error"]["field"] == field
 
 
-def test_a_check_without_a_purpose_is_refused(client) -> None:
+def test_a_check_without_a_purpose_is_refused(client: Client) -> None:
     _, auth = make_token(client, "consent:read")
     refused = client.post(CHECK, json={"subject": person(), "channel": "email"}, headers=auth)
     assert refused.status_code == 422
     assert refused.json()["error"]["field"] == "purpose"
 
 
-def test_the_person_is_taken_from_the_body_only_never_from_the_address(client) -> None:
+def test_the_person_is_taken_from_the_body_only_never_from_the_address(client: Client) -> None:
     _, auth = make_token(client, "consent:read")
     asked = {"subject": person(), "purpose": "newsletter", "channel": "email"}
     assert client.get(CHECK, params=asked, headers=auth).status_code == 405
@@ -277,14 +293,16 @@ def test_the_person_is_taken_from_the_body_only_never_from_the_address(client) -
     [b"not json", b"[]", b'{"subject": 1, "purpose": "newsletter", "channel": "email"}',
      b'{"subject": "a@example.org", "purpose": "newsletter", "channel": "email", "x": 1}'],
 )  # fmt: skip
-def test_a_body_the_fast_path_cannot_read_goes_to_the_route_and_is_refused(client, body) -> None:
+def test_a_body_the_fast_path_cannot_read_goes_to_the_route_and_is_refused(
+    client: Client, body: bytes
+) -> None:
     _, auth = make_token(client, "consent:read")
     refused = client.post(CHECK, content=body, headers=auth | {"content-type": "application/json"})
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "invalid_input"
 
 
-def test_a_check_body_over_4_kb_is_refused_with_413_as_it_streams(client) -> None:
+def test_a_check_body_over_4_kb_is_refused_with_413_as_it_streams(client: Client) -> None:
     _, auth = make_token(client, "consent:read")
     asked = {"subject": person(), "purpose": "newsletter", "channel": "email", "pad": "x" * 5000}
 

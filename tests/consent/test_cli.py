@@ -8,12 +8,12 @@ import stat
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from click.testing import Result
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from lawful.cli import app
 from lawful.consent.models import ConsentEvent, ConsentState
@@ -63,7 +63,9 @@ def lawful(*args: str) -> Result:
     return runner.invoke(app, ["consent", *args, "--map", str(SHOP)])
 
 
-def test_check_prints_the_decision_the_reason_and_the_deciding_event(store, shop, keyring) -> None:
+def test_check_prints_the_decision_the_reason_and_the_deciding_event(
+    store: Session, shop: DataMap, keyring: Keyring
+) -> None:
     event = give(store, shop, keyring)
     result = lawful("check", "--subject", "email=Ann@People.example", "--purpose", "newsletter",
                     "--channel", "email")  # fmt: skip
@@ -81,7 +83,9 @@ def test_check_prints_the_decision_the_reason_and_the_deciding_event(store, shop
     (("--subject", "just words", "--purpose", "newsletter"), "write TYPE:VALUE"),
     (("--subject", ANN, "--purpose", "newsleter"), "unknown purpose 'newsleter'"),
 ])  # fmt: skip
-def test_bad_input_is_one_line_and_exit_code_1(store, args, message) -> None:
+def test_bad_input_is_one_line_and_exit_code_1(
+    store: Session, args: tuple[Any, ...], message: str
+) -> None:
     result = lawful("check", *args, "--channel", "email")
     assert result.exit_code == 1
     assert message in result.stderr
@@ -90,7 +94,7 @@ def test_bad_input_is_one_line_and_exit_code_1(store, args, message) -> None:
 
 
 def test_history_lists_the_persons_events_and_decisions_and_is_audited(
-    store, shop, keyring
+    store: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     mine = give(store, shop, keyring)
     theirs = give(store, shop, keyring, subject="email:bob@people.example")
@@ -105,7 +109,9 @@ def test_history_lists_the_persons_events_and_decisions_and_is_audited(
     assert (entry.actor, entry.details) == ("cli:pia", {"events": 1})
 
 
-def test_expire_writes_the_lapsed_consents_once(store, shop, keyring) -> None:
+def test_expire_writes_the_lapsed_consents_once(
+    store: Session, shop: DataMap, keyring: Keyring
+) -> None:
     give(store, shop, keyring, at=utcnow() - timedelta(days=3 * 365))
     give(store, shop, keyring, subject="email:bob@people.example")
     first = lawful("expire")
@@ -115,7 +121,7 @@ def test_expire_writes_the_lapsed_consents_once(store, shop, keyring) -> None:
 
 
 def test_publish_then_notices_then_reconsent_keeps_addresses_out_of_the_terminal(
-    store, shop, keyring, tmp_path
+    store: Session, shop: DataMap, keyring: Keyring, tmp_path: Path
 ) -> None:
     event = give(store, shop, keyring)
     published = lawful("publish", "--version", "2026-12", "--material", "--purpose", "newsletter")
@@ -140,7 +146,7 @@ def test_publish_then_notices_then_reconsent_keeps_addresses_out_of_the_terminal
     assert "ann" not in written.output
 
 
-def test_reconsent_for_an_unknown_purpose_says_which_exist(store) -> None:
+def test_reconsent_for_an_unknown_purpose_says_which_exist(store: Session) -> None:
     result = lawful("reconsent", "--purpose", "nope")
     assert result.exit_code == 1
     assert "the data map declares" in result.stderr

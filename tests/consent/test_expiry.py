@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -32,7 +33,7 @@ def choose(
     subject: str,
     state: ConsentState = ConsentState.given,
     after: timedelta = timedelta(0),
-    **fields: object,
+    **fields: Any,
 ) -> list[ConsentEvent]:
     entry = ConsentEntry(**{"subject": subject, "state": state, "channel": "web_form",
                             "method": "checkbox", "purposes": ("newsletter",), **fields})  # fmt: skip
@@ -40,7 +41,9 @@ def choose(
                           now=NOW + after)  # fmt: skip
 
 
-def answers(db: Session, shop: DataMap, keyring: Keyring, subjects: list[str]) -> list[tuple]:
+def answers(
+    db: Session, shop: DataMap, keyring: Keyring, subjects: list[str]
+) -> list[tuple[Any, ...]]:
     """(subject, channel, allowed, reason, deciding event uid) for every newsletter check."""
     found = []
     for subject in subjects:
@@ -58,7 +61,7 @@ def expired_events(db: Session) -> list[ConsentEvent]:
 
 
 def test_a_lapsed_consent_gets_one_expired_event_and_a_second_run_adds_none(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     [given] = choose(db, shop, keyring, "email:ann@example.org")
     assert record_expiries(db, now=LATER) == 1
@@ -72,7 +75,7 @@ def test_a_lapsed_consent_gets_one_expired_event_and_a_second_run_adds_none(
 
 
 def test_a_run_that_ends_consents_is_audited_once_with_its_count_and_no_personal_data(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     choose(db, shop, keyring, "email:ann@example.org")
     choose(db, shop, keyring, "phone:+33 6 12 34 56 78")
@@ -89,7 +92,7 @@ def test_a_run_that_ends_consents_is_audited_once_with_its_count_and_no_personal
 
 
 def test_checks_answer_the_same_before_and_after_and_the_expired_event_now_decides(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     lapsed, withdrawn, fresh, opted_out = (f"email:{n}@example.org" for n in "abcd")
     choose(db, shop, keyring, lapsed)
@@ -111,7 +114,9 @@ def test_checks_answer_the_same_before_and_after_and_the_expired_event_now_decid
     assert after[2:] == before[2:]  # the others' deciding events too
 
 
-def test_a_purpose_preference_for_one_channel_ends_on_that_channel_only(db, shop, keyring) -> None:
+def test_a_purpose_preference_for_one_channel_ends_on_that_channel_only(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     ann = "email:ann@example.org"
     choose(db, shop, keyring, ann, channel="web_form", method="preference_center",
            contact_channel="sms")  # fmt: skip
@@ -123,7 +128,7 @@ def test_a_purpose_preference_for_one_channel_ends_on_that_channel_only(db, shop
 
 
 def test_the_ledger_is_paged_by_id_and_every_lapsed_consent_ends_once(
-    db, shop, keyring, monkeypatch
+    db: Session, shop: DataMap, keyring: Keyring, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for n in range(7):
         choose(db, shop, keyring, f"email:p{n}@example.org")
@@ -142,7 +147,9 @@ def test_the_ledger_is_paged_by_id_and_every_lapsed_consent_ends_once(
     assert len(subjects) == len(set(subjects)) == 7
 
 
-def test_a_cookie_choice_lapses_after_six_months_as_the_cnil_advises(db, shop, keyring) -> None:
+def test_a_cookie_choice_lapses_after_six_months_as_the_cnil_advises(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     choice = BannerChoice(browser_id="b" * 20, action="accept_all",
                           choices={"advertising": True, "personalisation": True})  # fmt: skip
     record_banner_choice(db, datamap=shop, keyring=keyring, choice=choice, now=NOW)
@@ -156,7 +163,9 @@ def test_a_cookie_choice_lapses_after_six_months_as_the_cnil_advises(db, shop, k
 
 
 @pytest.mark.parametrize("runs", [1, 2])
-def test_nothing_lapsed_writes_nothing_not_even_an_audit_entry(db, shop, keyring, runs) -> None:
+def test_nothing_lapsed_writes_nothing_not_even_an_audit_entry(
+    db: Session, shop: DataMap, keyring: Keyring, runs: int
+) -> None:
     choose(db, shop, keyring, "email:ann@example.org")
     for _ in range(runs):
         assert record_expiries(db, now=NOW + timedelta(days=1)) == 0

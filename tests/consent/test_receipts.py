@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from lawful.consent.errors import ConsentNotFoundError
-from lawful.consent.models import ConsentState
+from lawful.consent.models import ConsentEvent, ConsentState
 from lawful.consent.receipts import KANTARA_FIELDS, RECORD_FIELDS, build_receipt
 from lawful.consent.service import ConsentEntry, record_consent
+from lawful.datamap.models import DataMap
+from lawful.store.crypto import Keyring
 
 from .conftest import NOW
 
@@ -19,8 +23,8 @@ URL = "https://privacy.lanternfish.example"
 
 
 @pytest.fixture
-def events(db, shop, keyring):
-    made = []
+def events(db: Session, shop: DataMap, keyring: Keyring) -> list[ConsentEvent]:
+    made: list[ConsentEvent] = []
     for step, state in enumerate([ConsentState.given, ConsentState.withdrawn]):
         entry = ConsentEntry(
             subject="email:ann@example.org",
@@ -41,13 +45,22 @@ def events(db, shop, keyring):
     return made
 
 
-def receipt(db, shop, keyring, event_id, kind, index=None):
+def receipt(
+    db: Session,
+    shop: DataMap,
+    keyring: Keyring,
+    event_id: str,
+    kind: str,
+    index: str | None = None,
+) -> dict[str, Any]:
     return build_receipt(
         db, datamap=shop, keyring=keyring, public_url=URL, event_id=event_id, kind=kind, index=index
     )
 
 
-def test_the_iso_27560_record_has_every_mandatory_field_filled(db, shop, keyring, events) -> None:
+def test_the_iso_27560_record_has_every_mandatory_field_filled(
+    db: Session, shop: DataMap, keyring: Keyring, events: list[ConsentEvent]
+) -> None:
     record = receipt(db, shop, keyring, events[0].uid, "iso27560")
     missing = [name for name in RECORD_FIELDS if record.get(name) in (None, [], {}, "")]
     assert missing == []
@@ -69,7 +82,9 @@ def test_the_iso_27560_record_has_every_mandatory_field_filled(db, shop, keyring
     ]
 
 
-def test_the_kantara_receipt_has_every_mandatory_field(db, shop, keyring, events) -> None:
+def test_the_kantara_receipt_has_every_mandatory_field(
+    db: Session, shop: DataMap, keyring: Keyring, events: list[ConsentEvent]
+) -> None:
     cr = receipt(db, shop, keyring, events[0].uid, "kantara")
     assert [name for name in KANTARA_FIELDS if name not in cr] == []
     assert cr["version"] == "KI-CR-v1.1.0"
@@ -94,7 +109,9 @@ def test_the_kantara_receipt_has_every_mandatory_field(db, shop, keyring, events
     assert cr["spiCat"] == []
 
 
-def test_a_person_cannot_open_someone_elses_receipt(db, shop, keyring, events) -> None:
+def test_a_person_cannot_open_someone_elses_receipt(
+    db: Session, shop: DataMap, keyring: Keyring, events: list[ConsentEvent]
+) -> None:
     other = keyring.index("email:bob@example.org")
     with pytest.raises(ConsentNotFoundError):
         receipt(db, shop, keyring, events[0].uid, "kantara", index=other)

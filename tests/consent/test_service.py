@@ -4,6 +4,7 @@ the reason and the deciding event — on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -20,12 +21,12 @@ from lawful.consent.service import (
     check_consent,
     object_to_marketing,
     record_consent,
-    truncate_ip,
     withdraw_consent,
 )
 from lawful.datamap.models import DataMap
 from lawful.engine.erasure import suppression_entries
 from lawful.engine.repository import add_suppressions
+from lawful.law.minimisation import truncate_ip
 from lawful.store.audit import AuditEntry
 from lawful.store.crypto import Keyring
 
@@ -35,7 +36,7 @@ ANN = "email:ann@example.org"
 
 
 def give(
-    db: Session, shop: DataMap, keyring: Keyring, subject: str = ANN, **fields: object
+    db: Session, shop: DataMap, keyring: Keyring, subject: str = ANN, **fields: Any
 ) -> list[ConsentEvent]:
     entry = ConsentEntry(
         **{
@@ -74,12 +75,16 @@ def count(db: Session) -> int:
     return db.scalar(select(func.count()).select_from(ConsentEvent)) or 0
 
 
-def test_without_any_event_consent_based_marketing_is_denied(db, shop, keyring) -> None:
+def test_without_any_event_consent_based_marketing_is_denied(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     decision = check(db, shop, keyring)
     assert (decision.allowed, decision.reason, decision.event) == (False, "no_consent", None)
 
 
-def test_given_consent_allows_and_names_the_deciding_event(db, shop, keyring) -> None:
+def test_given_consent_allows_and_names_the_deciding_event(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     [event] = give(db, shop, keyring)
     decision = check(db, shop, keyring)
     assert decision.allowed
@@ -88,7 +93,9 @@ def test_given_consent_allows_and_names_the_deciding_event(db, shop, keyring) ->
     assert decision.event.uid == event.uid
 
 
-def test_withdrawing_is_the_same_call_and_wins_over_the_earlier_consent(db, shop, keyring) -> None:
+def test_withdrawing_is_the_same_call_and_wins_over_the_earlier_consent(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     give(db, shop, keyring)
     entry = ConsentEntry(
         subject="Ann@Example.ORG",
@@ -112,20 +119,24 @@ def test_withdrawing_is_the_same_call_and_wins_over_the_earlier_consent(db, shop
 
 
 def test_an_address_is_normalised_so_case_and_spaces_find_the_same_person(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     give(db, shop, keyring, subject="  ANN@example.org ")
     assert check(db, shop, keyring, subject="ann@EXAMPLE.org").allowed
 
 
-def test_a_consent_lapses_after_the_purposes_lifetime(db, shop, keyring) -> None:
+def test_a_consent_lapses_after_the_purposes_lifetime(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     [event] = give(db, shop, keyring)
     assert event.expires_at == NOW.replace(year=2028)  # newsletter: consent.expires P2Y
     decision = check(db, shop, keyring, after=timedelta(days=731))
     assert (decision.allowed, decision.reason) == (False, "expired")
 
 
-def test_an_unknown_purpose_is_refused_and_nothing_is_stored(db, shop, keyring) -> None:
+def test_an_unknown_purpose_is_refused_and_nothing_is_stored(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     with pytest.raises(ConsentInputError, match="unknown purpose 'newsleter'") as caught:
         give(db, shop, keyring, purposes=("newsletter", "newsleter"))
     assert caught.value.field == "purpose"
@@ -140,19 +151,23 @@ def test_an_unknown_purpose_is_refused_and_nothing_is_stored(db, shop, keyring) 
     ("browser:short", "browser id"),
     ("just words", "write TYPE:VALUE"),
 ])  # fmt: skip
-def test_a_malformed_subject_is_refused_clearly(db, shop, keyring, subject, message) -> None:
+def test_a_malformed_subject_is_refused_clearly(
+    db: Session, shop: DataMap, keyring: Keyring, subject: str, message: str
+) -> None:
     with pytest.raises(ConsentInputError, match=message):
         give(db, shop, keyring, subject=subject)
     assert count(db) == 0
 
 
-def test_a_choice_dated_in_the_future_is_refused(db, shop, keyring) -> None:
+def test_a_choice_dated_in_the_future_is_refused(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     with pytest.raises(ConsentInputError, match="future"):
         give(db, shop, keyring, at=NOW + timedelta(hours=1))
 
 
 def test_legitimate_interest_marketing_is_allowed_until_the_person_objects(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     phone = "phone:+33 6 12 34 56 78"
     assert (
@@ -171,7 +186,9 @@ def test_legitimate_interest_marketing_is_allowed_until_the_person_objects(
     assert (decision.allowed, decision.reason) == (False, "objected")
 
 
-def test_a_channel_switched_off_as_a_whole_stops_every_purpose_on_it(db, shop, keyring) -> None:
+def test_a_channel_switched_off_as_a_whole_stops_every_purpose_on_it(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     give(db, shop, keyring, purposes=("newsletter",))
     entry = ConsentEntry(
         subject=ANN,
@@ -192,12 +209,16 @@ def test_a_channel_switched_off_as_a_whole_stops_every_purpose_on_it(db, shop, k
     assert check(db, shop, keyring, channel="sms").reason == "consent_given"
 
 
-def test_a_channel_the_map_does_not_declare_for_the_purpose_is_denied(db, shop, keyring) -> None:
+def test_a_channel_the_map_does_not_declare_for_the_purpose_is_denied(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     give(db, shop, keyring)
     assert check(db, shop, keyring, channel="post").reason == "channel_not_declared"
 
 
-def test_an_erased_person_on_the_suppression_list_is_never_marketed_to(db, shop, keyring) -> None:
+def test_an_erased_person_on_the_suppression_list_is_never_marketed_to(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     give(db, shop, keyring)
     add_suppressions(db, entries=suppression_entries(keyring, [("email", "ann@example.org")]))
     decision = check(db, shop, keyring)
@@ -206,7 +227,7 @@ def test_an_erased_person_on_the_suppression_list_is_never_marketed_to(db, shop,
 
 
 def test_an_objection_to_direct_marketing_suppresses_every_marketing_purpose(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     events = object_to_marketing(
         db,
@@ -226,14 +247,18 @@ def test_an_objection_to_direct_marketing_suppresses_every_marketing_purpose(
     )
 
 
-def test_the_ledger_refuses_to_change_an_event_in_the_database_itself(db, shop, keyring) -> None:
+def test_the_ledger_refuses_to_change_an_event_in_the_database_itself(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     give(db, shop, keyring)
     db.flush()
     with pytest.raises(Exception, match="append-only"):
         db.execute(text("UPDATE consent_events SET state = 'withdrawn'"))
 
 
-def test_every_event_points_at_the_notice_text_in_force_and_is_audited(db, shop, keyring) -> None:
+def test_every_event_points_at_the_notice_text_in_force_and_is_audited(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     notice = publish_notice(
         db,
         datamap=shop,
@@ -249,7 +274,7 @@ def test_every_event_points_at_the_notice_text_in_force_and_is_audited(db, shop,
 
 
 def test_a_material_notice_change_requires_fresh_consent_and_lists_who_to_ask(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     give(db, shop, keyring, subject="email:bob@example.org")
     give(db, shop, keyring, subject=ANN)
@@ -272,7 +297,7 @@ def test_a_material_notice_change_requires_fresh_consent_and_lists_who_to_ask(
 
 
 def test_only_running_consents_given_before_a_material_change_are_asked_again(
-    db, shop, keyring
+    db: Session, shop: DataMap, keyring: Keyring
 ) -> None:
     people = {n: f"email:{n}@example.org" for n in ("kept", "withdrew", "renewed", "after")}
     for subject in [people["kept"], people["withdrew"], people["renewed"]]:
@@ -292,7 +317,9 @@ def test_only_running_consents_given_before_a_material_change_are_asked_again(
     assert reconsent_count(db, datamap=shop, now=years_later) == 0
 
 
-def test_evidence_keeps_only_the_network_of_the_ip_and_is_encrypted(db, shop, keyring) -> None:
+def test_evidence_keeps_only_the_network_of_the_ip_and_is_encrypted(
+    db: Session, shop: DataMap, keyring: Keyring
+) -> None:
     evidence = Evidence(form={"label": "Send me offers"}, ip="203.0.113.77", user_agent="Firefox")
     [event] = give(db, shop, keyring, evidence=evidence)
     assert event.evidence_sealed is not None

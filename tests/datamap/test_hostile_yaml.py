@@ -186,4 +186,5 @@ def test_anchors_and_aliases_within_the_limits_still_work(tmp_path: Path) -> Non
     )
     loaded = load_datamap(path)
     [office] = loaded.datamap.organization.establishments
+    assert office.address is not None
     assert office.address.city == "Lyon"

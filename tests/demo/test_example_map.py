@@ -39,7 +39,7 @@ def _values(
     for did, dataset in loaded.datamap.datasets.items():
         with closing(sqlite3.connect(_path(loaded, company, dataset))) as db:
             for kind, field in dataset.identities.items():
-                if kind in kinds:
+                if kind in kinds and isinstance(field, str):
                     sql = f"SELECT {field} FROM {_table(did, dataset)} WHERE {field} IS NOT NULL"
                     for (value,) in db.execute(sql):
                         yield did, field, value

@@ -23,6 +23,7 @@ from lawful.platform import open_platform
 from lawful.store.audit import AuditEntry
 from lawful.store.models import utcnow
 from lawful.store.tasks import Task, TaskStatus, defer_job
+from lawful.worker.inprocess import InProcessQueue
 from lawful.worker.jobs import kept_datastores, platform_poller, platform_runner, scheduled_work
 from lawful.worker.poller import Poller
 
@@ -34,9 +35,11 @@ def scheduled_scan(helpdesk: Helpdesk, tmp_path: Path) -> None:
     settings = helpdesk.settings(tmp_path, discovery_scan_schedule="daily")
     with open_platform(settings) as platform, kept_datastores(platform) as kept:
         runner = platform_runner(platform, name="test-worker", kept=kept)
-        platform.jobs.bind(runner)
+        jobs = platform.jobs
+        assert isinstance(jobs, InProcessQueue)
+        jobs.bind(runner)
         platform_poller(platform, runner, name=None).tick()
-        platform.jobs.join()
+        jobs.join()
 
 
 def asked_scan(helpdesk: Helpdesk, tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from lawful.demo.load import sqlite_systems
 from lawful.platform import RunningPlatform as Platform
 from lawful.web.app import create_app
 
-from ..conftest import Inbox, code_in, free_port, running_smtp_server, serve
+from ..conftest import Inbox, code_in, free_port, row_key, running_smtp_server, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -77,7 +77,7 @@ class Service:
         found = self.query(
             spec.system, f"SELECT * FROM {spec.table or dataset} WHERE {where}", **params
         )
-        return {row[spec.primary_key]: row for row in found}
+        return {row_key(row, spec.primary_key): row for row in found}
 
     def snapshot(self) -> dict[str, Rows]:
         """Every row of every dataset kept in the example company's SQLite files."""

@@ -3,9 +3,12 @@ the browser that entered the code; five wrong codes lock, and the page says so."
 
 from __future__ import annotations
 
-from playwright.sync_api import expect
+from collections.abc import Callable
+from pathlib import Path
 
-from .conftest import an_applicant_known_only_to_recruitment
+from playwright.sync_api import Page, expect
+
+from .conftest import Person, Service, Staff, an_applicant_known_only_to_recruitment
 
 
 def wrong(code: str) -> str:
@@ -13,7 +16,11 @@ def wrong(code: str) -> str:
 
 
 def test_a_download_link_fails_in_another_browser_and_after_its_first_use(
-    service, person, new_page, privacy_officer, screenshot
+    service: Service,
+    person: Callable[[str], Person],
+    new_page: Callable[[], Page],
+    privacy_officer: Staff,
+    screenshot: Callable[[Page, str], Path],
 ) -> None:
     _, email = an_applicant_known_only_to_recruitment(service, skip=1)
     applicant = person(email)
@@ -42,7 +49,7 @@ def test_a_download_link_fails_in_another_browser_and_after_its_first_use(
 
 
 def test_five_wrong_codes_lock_the_request_and_the_page_says_so(
-    service, person, screenshot
+    service: Service, person: Callable[[str], Person], screenshot: Callable[[Page, str], Path]
 ) -> None:
     _, email = an_applicant_known_only_to_recruitment(service, skip=2)
     someone = person(email)
@@ -63,7 +70,7 @@ def test_five_wrong_codes_lock_the_request_and_the_page_says_so(
 
 
 def test_five_wrong_download_codes_lock_the_download_and_the_page_says_so(
-    service, person, privacy_officer
+    service: Service, person: Callable[[str], Person], privacy_officer: Staff
 ) -> None:
     _, email = an_applicant_known_only_to_recruitment(service, skip=3)
     applicant = person(email)

@@ -6,13 +6,15 @@ kept, and no one else's row has changed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from lawful.datamap.models import DataField, EraseStrategy
 
-from .conftest import Rows, Service
+from .conftest import Person, Rows, Service, Staff
 
 S = EraseStrategy
 HEX_PSEUDONYM = re.compile(r"[0-9a-f]{32}")  # the keyed `hash` strategy's output
@@ -84,7 +86,10 @@ def erased_as_mapped(field: DataField, old: Any, new: Any, *, structural: bool) 
 
 
 def test_an_erasure_masks_or_deletes_the_persons_rows_as_the_map_says_and_no_one_elses(
-    service, person, privacy_officer, screenshot
+    service: Service,
+    person: Callable[[str], Person],
+    privacy_officer: Staff,
+    screenshot: Callable[[Page, str], Path],
 ) -> None:
     contact, email = a_contact_with_cards_contracts_and_invoices(service)
     mine = contact_rows(service, contact)

@@ -77,7 +77,12 @@ def mariadb_database() -> Iterator[str]:
 # --- the shop schema and its people -----------------------------------------------------------
 
 METADATA = sa.MetaData()
-_pk = lambda: sa.Column("id", sa.Integer, primary_key=True, autoincrement=False)  # noqa: E731
+
+
+def _pk() -> sa.Column[int]:
+    return sa.Column("id", sa.Integer, primary_key=True, autoincrement=False)
+
+
 sa.Table(
     "addresses",
     METADATA,

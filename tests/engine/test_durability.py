@@ -10,7 +10,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lawful.connectors.base import Connector, ConnectorError, Key, Row, key_columns, key_value
+from lawful.connectors.base import (
+    Before,
+    Connector,
+    ConnectorError,
+    Key,
+    Referrer,
+    Row,
+    key_columns,
+    key_value,
+)
+from lawful.connectors.schema import LiveSchema
 from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import run_erasure
 from lawful.engine.jobs import JobReport
@@ -63,19 +73,39 @@ class Faulty:
         self.fault(f"fetch:{table}", len(self.writes))
         return self.inner.fetch(table, where=where, columns=columns, casefold=casefold)
 
-    def count_by(self, table: str, *, columns: Sequence[str], values: Sequence[Any]) -> Any:
+    def count_by(
+        self, table: str, *, columns: Sequence[str], values: Sequence[Any]
+    ) -> dict[Any, int]:
         return self.inner.count_by(table, columns=columns, values=values)
 
-    def referrers(self, table: str) -> Any:
+    def referrers(self, table: str) -> list[Referrer]:
         return self.inner.referrers(table)
 
-    def count(self, table: str, *, where: Mapping[str, Sequence[Any]] | None = None) -> int:
-        return self.inner.count(table, where=where)
+    def count(
+        self,
+        table: str,
+        *,
+        where: Mapping[str, Sequence[Any]] | None = None,
+        before: Before | None = None,
+    ) -> int:
+        return self.inner.count(table, where=where, before=before)
 
     def scan(
-        self, table: str, *, key: Key, columns: Sequence[str], after: Any = None, limit: int = 1000
+        self,
+        table: str,
+        *,
+        key: Key,
+        columns: Sequence[str],
+        after: Any = None,
+        limit: int = 1000,
+        before: Before | None = None,
     ) -> list[Row]:
-        return self.inner.scan(table, key=key, columns=columns, after=after, limit=limit)
+        return self.inner.scan(
+            table, key=key, columns=columns, after=after, limit=limit, before=before
+        )
+
+    def schema(self, *, schemas: Sequence[str] = ()) -> LiveSchema | None:
+        return self.inner.schema(schemas=schemas)
 
     def columns(self, table: str) -> list[str]:
         return self.inner.columns(table)

@@ -26,6 +26,8 @@ from lawful.engine.identity import Identity, parse_identity
 from lawful.engine.jobs import JobReport
 from lawful.store.crypto import Keyring
 
+from ..conftest import row_key
+
 EXAMPLE = Path(__file__).parents[2] / "examples" / "contact-center" / "lawful.yaml"
 Rows = dict[str, dict[Any, tuple[Any, ...]]]
 
@@ -198,7 +200,8 @@ def _access(
         )
     keys = {did: ds.primary_key for did, ds in example.datamap.datasets.items()}
     return {
-        d.labels.dataset: {row[keys[d.labels.dataset]] for row in d.rows} for d in result.datasets
+        d.labels.dataset: {row_key(row, keys[d.labels.dataset]) for row in d.rows}
+        for d in result.datasets
     }
 
 

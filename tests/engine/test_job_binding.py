@@ -166,6 +166,7 @@ def test_a_job_that_changed_nothing_is_planned_again_when_its_database_moved(
         old = session.get(Job, first.job_id)
         assert old is not None
         assert old.status is JobStatus.superseded
+        assert old.result is not None
         assert "system `shop` now points at postgresql database" in old.result["superseded"][0]
     other.dispose()
 

@@ -52,6 +52,7 @@ def test_a_trusted_agent_pairs_and_its_token_is_stored_only_hashed(business: Bus
     with business.platform.sessions() as session:
         stored = session.scalars(select(DrpToken.token_hash)).all()
     assert len(stored) == 1
+    assert agent.token is not None
     assert agent.token not in stored[0]
 
 

@@ -21,7 +21,7 @@ from lawful.law.jurisdictions import (
 from lawful.law.requests import RequestType, right_under
 
 if TYPE_CHECKING:
-    from tests.law.conftest import MakeOrganization
+    from .conftest import MakeOrganization
 
 J = Jurisdiction
 

@@ -6,6 +6,7 @@ import base64
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from lawful.cli import app
@@ -13,12 +14,14 @@ from lawful.requests import repository
 from lawful.requests.service import deny_request
 from lawful.requests.states import RequestStatus
 
+from .conftest import WorldFactory
+
 EXAMPLE = Path(__file__).parents[2] / "examples" / "contact-center" / "lawful.yaml"
 KEY = base64.b64encode(bytes(range(32))).decode()
 
 
 def test_the_sweep_expires_stale_requests_and_purges_old_records(
-    world_factory, sqlite_url, monkeypatch, tmp_path
+    world_factory: WorldFactory, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     world = world_factory(sqlite_url)
     world.clock.now -= timedelta(days=800)  # long ago: both are past their time today

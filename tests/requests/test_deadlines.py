@@ -12,12 +12,14 @@ from lawful.requests.errors import ConflictError, InvalidInputError
 from lawful.requests.service import deny_request, extend_request
 from lawful.requests.views import list_requests
 
+from .conftest import World
+
 PARIS = ZoneInfo("Europe/Paris")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 RECEIVED = datetime(2026, 1, 31, 10, 0, tzinfo=PARIS)  # a Saturday
 
 
-def test_a_gdpr_resident_gets_one_month_moved_off_the_weekend(world) -> None:
+def test_a_gdpr_resident_gets_one_month_moved_off_the_weekend(world: World) -> None:
     found = world.submit(
         request_type="access", email="ann@example.org", country="FR", now=RECEIVED
     ).request
@@ -31,7 +33,7 @@ def test_a_gdpr_resident_gets_one_month_moved_off_the_weekend(world) -> None:
     assert "GDPR Art. 12(3)" in found.respond_by_citation
 
 
-def test_a_californian_gets_the_gdpr_month_and_the_ccpa_acknowledgement(world) -> None:
+def test_a_californian_gets_the_gdpr_month_and_the_ccpa_acknowledgement(world: World) -> None:
     found = world.submit(
         request_type="erasure", email="bo@example.com", country="US", region="CA", now=RECEIVED
     ).request
@@ -44,7 +46,7 @@ def test_a_californian_gets_the_gdpr_month_and_the_ccpa_acknowledgement(world) -
     assert found.max_extended_by == date(2026, 4, 30)
 
 
-def test_a_californian_opting_out_gets_15_business_days(world) -> None:
+def test_a_californian_opting_out_gets_15_business_days(world: World) -> None:
     found = world.submit(
         request_type="opt_out_sale_sharing",
         email="cy@example.com",
@@ -57,7 +59,7 @@ def test_a_californian_opting_out_gets_15_business_days(world) -> None:
     assert found.extension_notice_by is None  # an opt-out cannot be extended
 
 
-def test_a_ccpa_only_business_answers_in_45_days_extendable_once(californian_world) -> None:
+def test_a_ccpa_only_business_answers_in_45_days_extendable_once(californian_world: World) -> None:
     world = californian_world
     received = datetime(2026, 1, 31, 10, 0, tzinfo=LOS_ANGELES)
     found = world.submit(
@@ -90,7 +92,9 @@ def test_a_ccpa_only_business_answers_in_45_days_extendable_once(californian_wor
         )
 
 
-def test_an_extension_told_within_the_month_moves_the_date_and_tells_the_person(world) -> None:
+def test_an_extension_told_within_the_month_moves_the_date_and_tells_the_person(
+    world: World,
+) -> None:
     found = world.submit(
         request_type="access",
         email="ed@example.org",
@@ -117,7 +121,7 @@ def test_an_extension_told_within_the_month_moves_the_date_and_tells_the_person(
     assert "supervisory authority" in mail.text
 
 
-def test_an_extension_told_too_late_is_refused_and_changes_nothing(world) -> None:
+def test_an_extension_told_too_late_is_refused_and_changes_nothing(world: World) -> None:
     found = world.submit(
         request_type="access",
         email="fa@example.org",
@@ -141,7 +145,7 @@ def test_an_extension_told_too_late_is_refused_and_changes_nothing(world) -> Non
     assert world.sent("extension") == []
 
 
-def test_an_extension_without_reasons_is_refused(world) -> None:
+def test_an_extension_without_reasons_is_refused(world: World) -> None:
     found = world.submit(
         request_type="access", email="ga@example.org", country="FR", now=RECEIVED
     ).request
@@ -158,7 +162,7 @@ def test_an_extension_without_reasons_is_refused(world) -> None:
     assert refused.value.field == "reason"
 
 
-def test_a_closed_request_cannot_be_extended(world) -> None:
+def test_a_closed_request_cannot_be_extended(world: World) -> None:
     found = world.submit(
         request_type="access", email="ha@example.org", country="FR", now=RECEIVED
     ).request
@@ -183,7 +187,7 @@ def test_a_closed_request_cannot_be_extended(world) -> None:
         )
 
 
-def test_the_queue_shows_what_is_overdue_and_due_soon(world) -> None:
+def test_the_queue_shows_what_is_overdue_and_due_soon(world: World) -> None:
     email = "queue@example.org"
     late = world.submit(
         request_type="access",

@@ -3,6 +3,8 @@ request; a move outside the transition table is refused; every move is audited."
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
@@ -23,6 +25,8 @@ from lawful.requests.states import (
     check_transition,
 )
 from lawful.store.audit import AuditEntry
+
+from .conftest import World
 
 S = RequestStatus
 
@@ -57,14 +61,14 @@ def test_every_status_is_reachable_from_received_and_closed_ones_lead_nowhere() 
         (S.approved, S.denied),
     ],
 )
-def test_a_move_outside_the_table_raises(current, target) -> None:
+def test_a_move_outside_the_table_raises(current: Any, target: Any) -> None:
     with pytest.raises(TransitionError) as refused:
         check_transition(current, target)
     assert refused.value.http_status == 409
     assert current.value in refused.value.message
 
 
-def test_approving_an_unverified_request_is_refused_and_changes_nothing(world) -> None:
+def test_approving_an_unverified_request_is_refused_and_changes_nothing(world: World) -> None:
     found = world.submit(request_type="access", email="ann@example.org", country="FR").request
     with (
         world.session() as session,
@@ -74,7 +78,7 @@ def test_approving_an_unverified_request_is_refused_and_changes_nothing(world) -
     assert world.request(found.reference).status is S.verifying
 
 
-def test_a_denial_without_a_reason_the_law_allows_is_refused(world) -> None:
+def test_a_denial_without_a_reason_the_law_allows_is_refused(world: World) -> None:
     found = world.submit(request_type="erasure", email="bo@example.org", country="FR").request
     for reason, why in [
         ("because", "not a denial reason"),
@@ -90,7 +94,7 @@ def test_a_denial_without_a_reason_the_law_allows_is_refused(world) -> None:
     assert world.sent("denial") == []
 
 
-def test_a_denial_tells_the_person_the_reason_and_the_right_to_complain(world) -> None:
+def test_a_denial_tells_the_person_the_reason_and_the_right_to_complain(world: World) -> None:
     found = world.submit(request_type="erasure", email="cy@example.org", country="FR").request
     with world.session() as session:
         deny_request(
@@ -119,7 +123,9 @@ def test_a_denial_tells_the_person_the_reason_and_the_right_to_complain(world) -
     assert (entry.details["from"], entry.details["to"]) == ("verifying", "denied")
 
 
-def test_a_californian_denial_cites_the_ccpa_and_its_complaint_route(californian_world) -> None:
+def test_a_californian_denial_cites_the_ccpa_and_its_complaint_route(
+    californian_world: World,
+) -> None:
     world = californian_world
     found = world.submit(
         request_type="erasure", email="di@example.com", country="US", region="CA"
@@ -141,7 +147,9 @@ def test_a_californian_denial_cites_the_ccpa_and_its_complaint_route(californian
     assert "California Privacy Protection Agency" in mail.text
 
 
-def test_the_person_cancels_with_their_token_and_a_wrong_token_reveals_nothing(world) -> None:
+def test_the_person_cancels_with_their_token_and_a_wrong_token_reveals_nothing(
+    world: World,
+) -> None:
     submitted = world.submit(request_type="access", email="ed@example.org", country="FR")
     reference = submitted.request.reference
     with world.session() as session, pytest.raises(RequestNotFoundError) as wrong_token:
@@ -165,7 +173,7 @@ def test_the_person_cancels_with_their_token_and_a_wrong_token_reveals_nothing(w
         verify_request(session, ctx=world.ctx, reference=reference, code=world.code())
 
 
-def test_what_staff_write_is_escaped_in_the_html_mail(world) -> None:
+def test_what_staff_write_is_escaped_in_the_html_mail(world: World) -> None:
     found = world.submit(request_type="erasure", email="fy@example.org", country="FR").request
     with world.session() as session:
         deny_request(

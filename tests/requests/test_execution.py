@@ -9,13 +9,13 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import select, update
 
 from lawful.consent.models import ConsentEvent, ConsentState
-from lawful.datamap.models import ClientForward, ForwardMethod
+from lawful.datamap.models import ClientForward, DataMap, ForwardMethod
 from lawful.engine.erasure import is_suppressed
 from lawful.engine.identity import Identity
 from lawful.requests.errors import ConflictError
@@ -30,11 +30,13 @@ from lawful.requests.service import (
 from lawful.requests.states import RequestStatus
 from lawful.store.tasks import Task, TaskStatus
 
+from .conftest import World, WorldFactory
+
 S = RequestStatus
 SECRET = "webhook-secret-shared-with-lumiere"
 
 
-def approved(world, **fields) -> str:
+def approved(world: World, **fields: Any) -> str:
     """Submit, verify with the mailed code, approve: the request runs at the commit."""
     reference = world.submit(**fields).request.reference
     with world.session() as session:
@@ -49,7 +51,7 @@ def approved(world, **fields) -> str:
 
 
 def test_an_erasure_request_masks_or_deletes_the_persons_rows_and_no_one_elses(
-    sqlite_world,
+    sqlite_world: World,
 ) -> None:
     world = sqlite_world
     person, email = world.candidate(offset=10)
@@ -84,7 +86,9 @@ def test_an_erasure_request_masks_or_deletes_the_persons_rows_and_no_one_elses(
     assert email not in json.dumps(stored.result)
 
 
-def test_a_failed_run_stays_running_with_the_reason_and_resumes_on_retry(sqlite_world) -> None:
+def test_a_failed_run_stays_running_with_the_reason_and_resumes_on_retry(
+    sqlite_world: World,
+) -> None:
     world = sqlite_world
     _, email = world.candidate(offset=11)
     ats = world.data_dir / "ats.sqlite"
@@ -104,7 +108,7 @@ def test_a_failed_run_stays_running_with_the_reason_and_resumes_on_retry(sqlite_
     assert world.query("ats", "SELECT count(*) FROM candidates WHERE email = :e", e=email) == [(0,)]
 
 
-def test_a_staff_retry_runs_the_waiting_job_now_and_never_a_second_one(sqlite_world) -> None:
+def test_a_staff_retry_runs_the_waiting_job_now_and_never_a_second_one(sqlite_world: World) -> None:
     world = sqlite_world
     _, email = world.candidate(offset=12)
     ats = world.data_dir / "ats.sqlite"
@@ -163,7 +167,11 @@ def webhook() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
 
 
 def test_client_controlled_data_is_forwarded_by_a_signed_webhook_and_left_untouched(
-    world_factory, sqlite_url, example_map, webhook, data_dir: Path
+    world_factory: WorldFactory,
+    sqlite_url: str,
+    example_map: DataMap,
+    webhook: tuple[str, list[tuple[dict[str, str], bytes]]],
+    data_dir: Path,
 ) -> None:
     url, received = webhook
     lumiere = example_map.clients["lumiere"].model_copy(
@@ -209,7 +217,9 @@ def test_client_controlled_data_is_forwarded_by_a_signed_webhook_and_left_untouc
     assert "dpo@lumiere-energie.example" in done.text
 
 
-def test_a_forward_by_email_goes_to_the_client_address(world_factory, sqlite_url) -> None:
+def test_a_forward_by_email_goes_to_the_client_address(
+    world_factory: WorldFactory, sqlite_url: str
+) -> None:
     world = world_factory(sqlite_url)
     [(email,)] = world.query(
         "contact_us",
@@ -227,7 +237,10 @@ def test_a_forward_by_email_goes_to_the_client_address(world_factory, sqlite_url
 
 
 def test_a_webhook_without_its_secret_is_not_sent_and_stays_a_to_do_for_staff(
-    world_factory, sqlite_url, example_map, webhook
+    world_factory: WorldFactory,
+    sqlite_url: str,
+    example_map: DataMap,
+    webhook: tuple[str, list[tuple[dict[str, str], bytes]]],
 ) -> None:
     url, received = webhook
     lumiere = example_map.clients["lumiere"].model_copy(
@@ -254,7 +267,7 @@ def test_a_webhook_without_its_secret_is_not_sent_and_stays_a_to_do_for_staff(
     assert "LUMIERE_SECRET" in stored.result["forwards"][0]["detail"]
 
 
-def test_an_opt_out_reaches_the_suppression_list_and_the_consent_ledger(world) -> None:
+def test_an_opt_out_reaches_the_suppression_list_and_the_consent_ledger(world: World) -> None:
     email = "opt.out@example.com"
     found = world.submit(
         request_type="opt_out_sale_sharing", email=email, country="US", region="CA"
@@ -275,7 +288,7 @@ def test_an_opt_out_reaches_the_suppression_list_and_the_consent_ledger(world) -
     assert "taken effect" in done.text
 
 
-def test_an_objection_to_direct_marketing_withdraws_every_marketing_purpose(world) -> None:
+def test_an_objection_to_direct_marketing_withdraws_every_marketing_purpose(world: World) -> None:
     email = "no.marketing@example.org"
     found = world.submit(
         request_type="objection_direct_marketing", email=email, country="FR"
@@ -292,7 +305,7 @@ def test_an_objection_to_direct_marketing_withdraws_every_marketing_purpose(worl
     assert {"email_marketing", "prospecting"} <= purposes
 
 
-def test_a_complaint_waits_for_staff_who_close_it_with_a_note(world) -> None:
+def test_a_complaint_waits_for_staff_who_close_it_with_a_note(world: World) -> None:
     found = world.submit(
         request_type="complaint",
         email="unhappy@example.org",

@@ -6,6 +6,8 @@ from lawful.engine.identity import parse_identity
 from lawful.engine.plan import Forward
 from lawful.requests.forwarding import holding_clients
 
+from ..conftest import ExampleCompany
+
 BRIGHTPATH = Forward(
     dataset="brightpath_customers",
     client="brightpath",
@@ -16,7 +18,7 @@ BRIGHTPATH = Forward(
 
 
 def test_a_client_holding_a_mixed_case_stored_email_is_told_about_the_person(
-    sqlite_company,
+    sqlite_company: ExampleCompany,
 ) -> None:
     sqlite_company.execute(
         "contact_us",
@@ -36,7 +38,7 @@ def test_a_client_holding_a_mixed_case_stored_email_is_told_about_the_person(
     ]
 
 
-def test_a_client_that_never_had_the_person_is_not_told(sqlite_company) -> None:
+def test_a_client_that_never_had_the_person_is_not_told(sqlite_company: ExampleCompany) -> None:
     identity = parse_identity(["email=nobody@example.org"], datamap=sqlite_company.datamap)
     with sqlite_company.datastores() as datastores:
         shares, _ = holding_clients(

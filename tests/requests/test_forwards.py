@@ -19,10 +19,12 @@ from lawful.requests.forwards import record_forward
 from lawful.requests.service import approve_request, complete_request, verify_request
 from lawful.requests.states import RequestStatus
 
+from .conftest import World, WorldFactory
+
 S = RequestStatus
 
 
-def approved(world: Any, **fields: Any) -> str:
+def approved(world: World, **fields: Any) -> str:
     """Submit, verify with the mailed code, approve: the request runs at the commit."""
     reference = world.submit(**fields).request.reference
     with world.session() as session:
@@ -40,6 +42,7 @@ def package(world: Any, reference: str) -> tuple[dict[str, Any], str]:
     """The stored package's data.json and report.html, unsealed."""
     with world.session() as session:
         found = repository.by_reference(session, reference=reference)
+        assert found is not None
         stored = repository.latest_package(session, request_id=found.id)
         assert stored is not None
         content = world.ctx.keyring.decrypt(stored.sealed, context=f"request_package:{stored.id}")
@@ -67,7 +70,9 @@ def lumiere_customer(world: Any) -> str:
     return str(email)
 
 
-def test_a_person_in_no_clients_data_gets_a_package_that_claims_no_forward(sqlite_world) -> None:
+def test_a_person_in_no_clients_data_gets_a_package_that_claims_no_forward(
+    sqlite_world: World,
+) -> None:
     _, email = sqlite_world.candidate(offset=3)  # a job applicant: our data only
     reference = approved(sqlite_world, request_type="access", email=email, country="FR")
     assert sqlite_world.request(reference).status is S.completed
@@ -80,7 +85,7 @@ def test_a_person_in_no_clients_data_gets_a_package_that_claims_no_forward(sqlit
 
 
 def test_a_person_forwarded_by_email_is_told_that_client_with_date_and_channel_only(
-    sqlite_world,
+    sqlite_world: World,
 ) -> None:
     [(email,)] = sqlite_world.query(
         "contact_us",
@@ -101,12 +106,13 @@ def test_a_person_forwarded_by_email_is_told_that_client_with_date_and_channel_o
 
 
 def test_a_manual_forward_blocks_completion_until_staff_record_it(
-    world_factory, sqlite_url, example_map
+    world_factory: WorldFactory, sqlite_url: str, example_map: DataMap
 ) -> None:
     world = world_factory(sqlite_url, datamap=by_opendsr(example_map))
     reference = approved(world, request_type="access", email=lumiere_customer(world), country="FR")
     stored = world.request(reference)
     assert stored.status is S.running
+    assert stored.result is not None
     assert [(f["client"], f["status"]) for f in stored.result["forwards"]] == [("lumiere", "open")]
     with world.session() as session, pytest.raises(ConflictError, match="still open"):
         complete_request(session, ctx=world.ctx, reference=reference, actor="staff:1")
@@ -137,7 +143,7 @@ def test_a_manual_forward_blocks_completion_until_staff_record_it(
 
 
 def test_a_forward_recorded_by_many_staff_at_once_is_recorded_exactly_once(
-    world_factory, requests_pg_url, example_map
+    world_factory: WorldFactory, requests_pg_url: str, example_map: DataMap
 ) -> None:
     world = world_factory(requests_pg_url, datamap=by_opendsr(example_map))
     reference = approved(world, request_type="erasure", email=lumiere_customer(world), country="FR")

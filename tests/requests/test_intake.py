@@ -3,14 +3,19 @@ stores about the person is sealed and blind-indexed, never in clear."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select, text
 
 from lawful.requests.errors import InvalidInputError
 from lawful.requests.identity import open_identity
+from lawful.requests.mail import MemoryMailer
 from lawful.requests.models import RightsRequest
 from lawful.requests.service import deny_request
 from lawful.store.audit import AuditEntry
+
+from .conftest import World
 
 
 @pytest.mark.parametrize(
@@ -34,7 +39,7 @@ from lawful.store.audit import AuditEntry
     ids=lambda v: v if isinstance(v, str) else None,
 )
 def test_bad_input_is_refused_with_its_field_and_nothing_is_stored(
-    world, fields, field, says
+    world: World, fields: dict[str, Any], field: str, says: str
 ) -> None:
     wanted = {"request_type": "access", "email": "ann@example.org", "country": "FR", **fields}
     with world.sessions() as session:
@@ -47,10 +52,11 @@ def test_bad_input_is_refused_with_its_field_and_nothing_is_stored(
     with world.sessions() as session:
         assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
         assert session.scalar(select(func.count()).select_from(RightsRequest)) == requests_before
+    assert isinstance(world.mailer, MemoryMailer)
     assert world.mailer.sent == []
 
 
-def test_identity_values_are_sealed_and_blind_indexed_never_in_clear(world) -> None:
+def test_identity_values_are_sealed_and_blind_indexed_never_in_clear(world: World) -> None:
     found = world.submit(
         request_type="access",
         email=" Zoe.Martin@Example.ORG ",
@@ -83,7 +89,7 @@ def test_identity_values_are_sealed_and_blind_indexed_never_in_clear(world) -> N
     assert row["email_index"] == world.ctx.keyring.index("email:zoe.martin@example.org")
 
 
-def test_the_reference_is_random_base32_and_the_status_token_is_not_stored(world) -> None:
+def test_the_reference_is_random_base32_and_the_status_token_is_not_stored(world: World) -> None:
     first = world.submit(request_type="access", email="a1@example.org", country="FR")
     second = world.submit(request_type="access", email="a1@example.org", country="FR")
     assert first.request.reference != second.request.reference
@@ -94,7 +100,7 @@ def test_the_reference_is_random_base32_and_the_status_token_is_not_stored(world
 
 
 def test_a_request_from_where_no_law_applies_gets_lawfuls_own_target_and_only_one_denial(
-    californian_world,
+    californian_world: World,
 ) -> None:
     world = californian_world
     found = world.submit(

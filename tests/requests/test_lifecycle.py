@@ -18,11 +18,13 @@ from lawful.requests.states import RequestStatus
 from lawful.requests.views import person_status, request_detail
 from lawful.store.audit import AuditEntry, verify_chain
 
+from .conftest import SMTPServer, World, WorldFactory
+
 BROWSER = "browser-session-of-the-person-0001"
 
 
 def test_an_access_request_goes_from_intake_to_download_with_codes_from_real_mail(
-    world_factory, store_url, smtp_server
+    world_factory: WorldFactory, store_url: str, smtp_server: SMTPServer
 ) -> None:
     mailer = SMTPMailer(
         Settings(
@@ -120,6 +122,6 @@ def test_an_access_request_goes_from_intake_to_download_with_codes_from_real_mai
     assert all(email not in json.dumps(e) for e in _audit_details(world))
 
 
-def _audit_details(world) -> list[dict[str, object]]:
+def _audit_details(world: World) -> list[dict[str, object]]:
     with world.sessions() as session:
         return list(session.scalars(select(AuditEntry.details)))

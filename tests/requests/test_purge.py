@@ -5,6 +5,7 @@ requests expire."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -14,15 +15,17 @@ from lawful.requests.service import approve_request, deny_request, verify_reques
 from lawful.requests.states import RequestStatus
 from lawful.store.audit import AuditEntry, verify_chain
 
+from .conftest import World
 
-def count(world, model, **filters) -> int:
+
+def count(world: World, model: type[Any], **filters: Any) -> int:
     with world.sessions() as session:
         return int(
             session.scalar(select(func.count()).select_from(model).filter_by(**filters)) or 0
         )
 
 
-def test_a_closed_request_is_kept_24_months_then_purged_with_its_timeline(world) -> None:
+def test_a_closed_request_is_kept_24_months_then_purged_with_its_timeline(world: World) -> None:
     found = world.submit(request_type="erasure", email="old@example.org", country="FR").request
     with world.session() as session:
         deny_request(
@@ -55,7 +58,7 @@ def test_a_closed_request_is_kept_24_months_then_purged_with_its_timeline(world)
     assert any(found.id in entry.details["requests"] for entry in purge)
 
 
-def test_a_package_is_deleted_when_its_download_period_ends(sqlite_world) -> None:
+def test_a_package_is_deleted_when_its_download_period_ends(sqlite_world: World) -> None:
     world = sqlite_world
     _, email = world.candidate(offset=30)
     reference = world.submit(request_type="access", email=email, country="FR").request.reference
@@ -76,7 +79,7 @@ def test_a_package_is_deleted_when_its_download_period_ends(sqlite_world) -> Non
     assert count(world, RequestPackage) == 0
 
 
-def test_a_request_never_verified_expires_and_the_person_is_told(world) -> None:
+def test_a_request_never_verified_expires_and_the_person_is_told(world: World) -> None:
     stale = world.submit(request_type="access", email="late@example.org", country="FR").request
     with world.session() as session:
         expire_unverified_requests(session, ctx=world.ctx, now=world.clock.now + timedelta(days=29))

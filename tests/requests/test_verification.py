@@ -4,6 +4,7 @@ wrong tries), and the stronger levels: matching data points, an ID document."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -15,8 +16,10 @@ from lawful.requests.errors import (
     UploadRejectedError,
     UploadTooLargeError,
 )
+from lawful.requests.mail import MemoryMailer
 from lawful.requests.models import (
     IdentityDocument,
+    RequestEvent,
     RightsRequest,
     VerificationCode,
     VerificationLevel,
@@ -31,6 +34,8 @@ from lawful.requests.service import (
 from lawful.requests.states import RequestStatus
 from lawful.requests.verification import MAX_DOCUMENT_BYTES, Upload
 
+from .conftest import World, WorldFactory
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64
 
@@ -39,7 +44,7 @@ def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-def test_the_code_is_six_digits_and_stored_only_as_a_keyed_hash(world) -> None:
+def test_the_code_is_six_digits_and_stored_only_as_a_keyed_hash(world: World) -> None:
     found = world.submit(request_type="access", email="ann@example.org", country="FR").request
     code = world.code()
     assert len(code) == 6
@@ -51,7 +56,7 @@ def test_the_code_is_six_digits_and_stored_only_as_a_keyed_hash(world) -> None:
     assert stored.expires_at - stored.created_at == timedelta(minutes=15)
 
 
-def test_five_wrong_codes_lock_the_request_even_for_the_right_code(world) -> None:
+def test_five_wrong_codes_lock_the_request_even_for_the_right_code(world: World) -> None:
     reference = world.submit(
         request_type="access", email="bo@example.org", country="FR"
     ).request.reference
@@ -79,11 +84,11 @@ def test_five_wrong_codes_lock_the_request_even_for_the_right_code(world) -> Non
     assert timeline.count("code_locked") == 1
 
 
-def world_events(world, reference: str) -> list:
+def world_events(world: World, reference: str) -> list[RequestEvent]:
     return list(world.request(reference).events)
 
 
-def test_an_expired_code_is_refused_and_a_new_one_works(world) -> None:
+def test_an_expired_code_is_refused_and_a_new_one_works(world: World) -> None:
     reference = world.submit(
         request_type="access", email="cy@example.org", country="FR"
     ).request.reference
@@ -112,7 +117,7 @@ def test_an_expired_code_is_refused_and_a_new_one_works(world) -> None:
         assert found.status is RequestStatus.verified
 
 
-def test_a_code_at_exactly_fifteen_minutes_still_works(world) -> None:
+def test_a_code_at_exactly_fifteen_minutes_still_works(world: World) -> None:
     reference = world.submit(
         request_type="access", email="dee@example.org", country="FR"
     ).request.reference
@@ -127,7 +132,7 @@ def test_a_code_at_exactly_fifteen_minutes_still_works(world) -> None:
         assert outcome.accepted
 
 
-def test_an_opt_out_needs_no_proof_and_is_approved_by_policy(world) -> None:
+def test_an_opt_out_needs_no_proof_and_is_approved_by_policy(world: World) -> None:
     found = world.submit(
         request_type="opt_out_sale_sharing", email="dan@example.com", country="US", region="CA"
     ).request
@@ -139,7 +144,9 @@ def test_an_opt_out_needs_no_proof_and_is_approved_by_policy(world) -> None:
         verify_request(session, ctx=world.ctx, reference=found.reference, code="000000")
 
 
-def test_data_points_that_match_the_records_verify_the_person(world_factory, sqlite_url) -> None:
+def test_data_points_that_match_the_records_verify_the_person(
+    world_factory: WorldFactory, sqlite_url: str
+) -> None:
     world = world_factory(sqlite_url, settings={"verification_levels": {"access": "data_points"}})
     [(email, phone, first, last)] = world.query(
         "ats",
@@ -167,7 +174,7 @@ def test_data_points_that_match_the_records_verify_the_person(world_factory, sql
 
 
 def test_an_id_document_is_sealed_seen_by_staff_and_deleted_when_the_request_closes(
-    world_factory, store_url
+    world_factory: WorldFactory, store_url: str
 ) -> None:
     world = world_factory(store_url, settings={"verification_levels": {"erasure": "id_document"}})
     found = world.submit(
@@ -240,13 +247,14 @@ def test_an_id_document_is_sealed_seen_by_staff_and_deleted_when_the_request_clo
     ids=["wrong type despite its name", "empty", "over 5 MB"],
 )
 def test_a_bad_upload_is_refused_and_the_request_not_stored(
-    sqlite_world, upload, error, status
+    sqlite_world: World, upload: Any, error: Any, status: int
 ) -> None:
     world = sqlite_world
     with pytest.raises(error) as refused:
         world.submit(request_type="erasure", email="fay@example.org", country="FR", document=upload)
     assert refused.value.http_status == status
     assert refused.value.field == "document"
+    assert isinstance(world.mailer, MemoryMailer)
     assert world.mailer.sent == []
     with world.sessions() as session:
         assert session.scalars(select(RightsRequest)).all() == []

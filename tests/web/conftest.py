@@ -31,11 +31,12 @@ from lawful.store.metadata import load_metadata
 from lawful.store.migrate import upgrade_database
 from lawful.store.models import utcnow
 from lawful.web.app import create_app
+from lawful.worker.inprocess import InProcessQueue
 
 with warnings.catch_warnings():
     # Starlette asks for `httpx2`, not yet a dependency; the client works the same.
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from fastapi.testclient import TestClient
+    from fastapi.testclient import TestClient as TestClient
 
 EXAMPLE_MAP = Path(__file__).parents[2] / "examples" / "contact-center" / "lawful.yaml"
 KEY = base64.b64encode(bytes(range(32))).decode()
@@ -118,7 +119,8 @@ class Web:
         client = client or self.client
         token = csrf(client.get("/admin/sign-in"))
         data = {"csrf_token": token, "email": email, "password": password}
-        return client.post("/admin/sign-in", data=data)
+        answer: httpx.Response = client.post("/admin/sign-in", data=data)
+        return answer
 
     def signed_in(self, role: Role) -> TestClient:
         """A fresh browser signed in as a new staff member with `role`."""
@@ -146,7 +148,9 @@ class Web:
 
         Tests wait before their next write: on PostgreSQL, two transactions appending to the
         audit trail at once can collide (reported to the store's owner)."""
-        self.platform.jobs.join()
+        jobs = self.platform.jobs
+        assert isinstance(jobs, InProcessQueue)
+        jobs.join()
 
     def outbox(self) -> list[str]:
         """The mails written so far (no SMTP server in tests), oldest first."""

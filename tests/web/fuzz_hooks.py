@@ -7,6 +7,7 @@ comma-separated), so the fuzz also reaches the services' real work on real recor
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import Any
 
 import schemathesis
@@ -23,8 +24,12 @@ def flatmap_path_parameters(
     context: schemathesis.HookContext, path_parameters: dict[str, Any]
 ) -> st.SearchStrategy[dict[str, Any]]:
     choices = [
-        st.sampled_from(values).map(lambda v, n=name: {**path_parameters, n: v})
+        st.sampled_from(values).map(partial(_with, path_parameters, name))
         for name, values in KNOWN.items()
         if name in (path_parameters or {}) and values
     ]
     return st.one_of([*choices, st.just(path_parameters)])  # known ids first: drawn more often
+
+
+def _with(parameters: dict[str, Any], name: str, value: Any) -> dict[str, Any]:
+    return {**parameters, name: value}

@@ -82,7 +82,7 @@ def test_every_operation_documents_the_errors_its_kind_of_route_answers(web: Web
     routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
     checked = set()
     for route in (r for r in routes if r.include_in_schema):
-        for method in route.methods:
+        for method in route.methods or ():
             operation = document["paths"][route.path_format][method.lower()]
             missing = _expected(route, operation) - set(operation["responses"])
             assert not missing, f"{method} {route.path_format} does not document {missing}"
@@ -106,7 +106,8 @@ def _submitted(web: Web) -> tuple[str, str]:
 def _wrong_code(web: Web) -> httpx.Response:
     reference, token = _submitted(web)
     body = {"token": token, "code": "000000"}
-    return web.client.post(f"/api/v1/requests/{reference}/verify", json=body)
+    answer: httpx.Response = web.client.post(f"/api/v1/requests/{reference}/verify", json=body)
+    return answer
 
 
 def _bearer(web: Web, *scopes: str) -> dict[str, str]:
@@ -117,7 +118,10 @@ def _approve_cancelled(web: Web) -> httpx.Response:
     reference, headers = _submit(web), _bearer(web, "requests:write")
     cancelled = web.client.post(f"/api/v1/staff/requests/{reference}/cancel", headers=headers)
     assert cancelled.status_code == 200, cancelled.text
-    return web.client.post(f"/api/v1/staff/requests/{reference}/approve", headers=headers)
+    answer: httpx.Response = web.client.post(
+        f"/api/v1/staff/requests/{reference}/approve", headers=headers
+    )
+    return answer
 
 
 ErrorCase = Callable[[Web], tuple[str, str, httpx.Response]]

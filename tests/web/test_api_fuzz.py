@@ -112,7 +112,7 @@ def _records(url: str, token: str, outbox: Path) -> dict[str, str]:
 
 def _mailed_codes(outbox: Path, *, count: int) -> dict[str, str]:
     """The code mailed to each address, once `count` code mails are in the outbox."""
-    deadline, mails = time.monotonic() + 30, []
+    deadline, mails = time.monotonic() + 30, list[Path]()
     while len(mails) < count and time.monotonic() < deadline:
         time.sleep(0.1)
         mails = sorted(outbox.glob("*verification_code.eml")) if outbox.is_dir() else []

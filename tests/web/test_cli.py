@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from lawful.auth.models import Role
 from lawful.auth.service import SignInPolicy, authenticate
@@ -37,7 +37,7 @@ def environment(monkeypatch: pytest.MonkeyPatch, store_url: str, tmp_path: Path)
     monkeypatch.chdir(tmp_path)  # no lawful.toml from the working tree
 
 
-def _create(*extra: str, password: str = "a long enough secret\n") -> object:
+def _create(*extra: str, password: str = "a long enough secret\n") -> Result:
     args = ["user", "create", "--email", "Pia@Staff.example", "--name", "Pia Officer", *extra]
     return runner.invoke(app, args, input=password)
 
@@ -45,8 +45,8 @@ def _create(*extra: str, password: str = "a long enough secret\n") -> object:
 @pytest.mark.usefixtures("environment")
 def test_user_create_makes_an_account_that_can_sign_in() -> None:
     result = _create("--role", "privacy_officer", "--password-stdin")
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    assert "created Pia Officer (privacy_officer)" in result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
+    assert "created Pia Officer (privacy_officer)" in result.output
     with open_store(load_settings()) as store, store.sessions() as session:
         signed = authenticate(session, keyring=store.keyring, email="pia@staff.example",
                               password="a long enough secret", policy=POLICY, now=utcnow())  # fmt: skip
@@ -58,8 +58,8 @@ def test_user_create_makes_an_account_that_can_sign_in() -> None:
 @pytest.mark.usefixtures("environment")
 def test_user_create_asks_for_the_password_twice_when_not_piped() -> None:
     result = _create("--role", "auditor", password="a long enough secret\na long enough secret\n")
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    assert "a long enough secret" not in result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
+    assert "a long enough secret" not in result.output
 
 
 @pytest.mark.usefixtures("environment")
@@ -75,16 +75,16 @@ def test_user_create_refuses_bad_input_with_a_reason(
 ) -> None:
     result = _create(*extra, "--password-stdin", password=password)
     assert result.exit_code == 1
-    assert message in result.output  # type: ignore[attr-defined]
-    assert "Traceback" not in result.output  # type: ignore[attr-defined]
+    assert message in result.output
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.usefixtures("environment")
 def test_user_create_refuses_an_email_that_already_has_an_account() -> None:
-    assert _create("--role", "admin", "--password-stdin").exit_code == 0  # type: ignore[attr-defined]
+    assert _create("--role", "admin", "--password-stdin").exit_code == 0
     again = _create("--role", "analyst", "--password-stdin")
-    assert again.exit_code == 1  # type: ignore[attr-defined]
-    assert "already exists" in again.output  # type: ignore[attr-defined]
+    assert again.exit_code == 1
+    assert "already exists" in again.output
 
 
 def test_serve_without_a_map_says_how_to_give_one(
@@ -157,7 +157,7 @@ def _healthy(url: str, server: subprocess.Popen[bytes]) -> bool:
     while time.monotonic() < deadline and server.poll() is None:
         try:
             with urllib.request.urlopen(url, timeout=2) as answer:
-                return json.loads(answer.read())["status"] == "ok"
+                return bool(json.loads(answer.read())["status"] == "ok")
         except OSError:
             time.sleep(0.2)
     return False

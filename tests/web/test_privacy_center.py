@@ -148,7 +148,7 @@ def test_the_package_downloads_once_and_only_in_the_browser_that_entered_the_cod
     officer = web.signed_in(Role.privacy_officer)
     page = officer.get(f"/admin/requests/{reference}")
     officer.post(f"/admin/requests/{reference}/approve", data={"csrf_token": csrf(page)})
-    web.platform.jobs.join()
+    web.settle()
     assert "Your data is ready" in web.client.get(location).text
 
     web.client.post(f"/privacy/requests/{reference}/download-code", data=form)

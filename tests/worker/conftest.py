@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -50,7 +51,8 @@ from lawful.store.migrate import upgrade_database
 from lawful.store.tasks import OPEN, Task
 from lawful.worker.jobs import build_runtime
 
-from ..conftest import PG_ADMIN_URL, ExampleCompany, Inbox, free_port, make_company
+from ..conftest import PG_ADMIN_URL, Inbox, free_port, make_company
+from ..conftest import ExampleCompany as ExampleCompany
 
 LAWFUL = str(Path(sys.executable).parent / "lawful")
 KEY = base64.b64encode(bytes(range(32))).decode()
@@ -361,8 +363,8 @@ class Installation:
         started = [self._start_worker() for _ in range(count - len(self.live_workers()))]
         for worker in started:
             wait_until(
-                lambda w=worker: self._seen(w),
-                lambda w=worker: f"worker {w.name} started; its log:\n{self.log_tail(w)}",
+                partial(self._seen, worker),
+                partial(self._started_log, worker),
             )
         return self.live_workers()
 
@@ -392,6 +394,9 @@ class Installation:
         self.workers.append(worker)
         return worker
 
+    def _started_log(self, worker: WorkerProcess) -> str:
+        return f"worker {worker.name} started; its log:\n{self.log_tail(worker)}"
+
     def _seen(self, worker: WorkerProcess) -> bool:
         if not worker.alive:
             raise AssertionError(f"worker {worker.name} exited:\n{self.log_tail(worker)}")
@@ -413,7 +418,7 @@ class Installation:
             for key, value in self.env().items()
             if key.startswith("LAWFUL_")
         }
-        return Settings(**values)
+        return Settings.model_validate(values)
 
     @contextmanager
     def staff(self) -> Iterator[Platform]:

@@ -5,14 +5,14 @@ what cannot be done is shown to staff."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from lawful.requests.notify import EXECUTE_JOB, MAIL_JOB
 from lawful.requests.service import retry_execution
-from lawful.store.tasks import OPEN
+from lawful.store.tasks import OPEN, Task
 from lawful.worker.runner import RetryPolicy
 
 from .conftest import (
@@ -136,16 +136,17 @@ def test_a_datastore_down_is_retried_then_shown_to_staff_and_a_staff_retry_compl
     site: Installation, company: ExampleCompany, clean_erasure: CleanErasure
 ) -> None:
     (email,) = candidate_emails(company, 1, offset=20, avoid=clean_erasure.email)
-    retrying: dict[int, tuple[object, object]] = {}
+    retrying: dict[int, tuple[datetime, datetime]] = {}
     with site.staff() as platform:
         site.proxy.close()
         reference = submit(platform, email)
         approve(platform, reference, max_attempts=3)  # the kind's 8 would take half a minute
         request_id = site.request_id(reference)
 
-        def gave_up() -> object:
+        def gave_up() -> Task | None:
             (task,) = site.tasks(request_id=request_id, kind=EXECUTE_JOB)
             if task.status.value == "retrying":
+                assert task.started_at is not None
                 retrying[task.attempts] = (task.started_at, task.run_after)
             return task if task.status.value == "failed" else None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.store.models import utcnow
 from lawful.store.tasks import Task, TaskStatus, prune_done_tasks
@@ -18,7 +19,9 @@ def _task(status: TaskStatus, finished_days_ago: int | None) -> Task:
                 run_after=now, created_at=now - timedelta(days=90), finished_at=finished)  # fmt: skip
 
 
-def test_done_tasks_older_than_the_cutoff_are_pruned_and_nothing_else(platform_sessions) -> None:
+def test_done_tasks_older_than_the_cutoff_are_pruned_and_nothing_else(
+    platform_sessions: sessionmaker[Session],
+) -> None:
     kept = {
         "recent done": _task(TaskStatus.done, 2),
         "old failed": _task(TaskStatus.failed, 60),
