@@ -7,7 +7,6 @@ tests fail with a message saying so: they never skip.
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ import sqlalchemy as sa
 
 from lawful.connectors import Connector, open_connector
 from lawful.datamap.models import Connection
+
+from ..support.databases import ThrowawayDatabases, database_name
 
 SERVERS = {
     "postgresql": ("PostgreSQL", "postgresql+psycopg://postgres@127.0.0.1:5432", "postgres"),
@@ -36,41 +37,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{kind}: needs a real {label} server on {host}")
 
 
-def _fresh_database(kind: str) -> Iterator[str]:
-    label, server, maintenance_db = SERVERS[kind]
-    name = f"lawful_test_connectors_{secrets.token_hex(4)}"
-    admin = sa.create_engine(f"{server}/{maintenance_db}", isolation_level="AUTOCOMMIT")
-    reason = ""
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    except sa.exc.OperationalError as err:
-        reason = str(err.orig).strip().splitlines()[0]
-    if reason:
-        admin.dispose()
-        pytest.fail(
-            f"{label} is not reachable at {server} ({reason}); start it with scripts/services",
-            pytrace=False,
-        )
-    try:
-        yield name
-    finally:
-        drop = f"DROP DATABASE {name}" + (" WITH (FORCE)" if kind == "postgresql" else "")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(drop)
-        admin.dispose()
-
-
 @pytest.fixture(scope="session")
-def postgresql_database() -> Iterator[str]:
+def postgresql_database(pg_database_factory: ThrowawayDatabases) -> str:
     """The name of a PostgreSQL database that lives as long as the test session."""
-    yield from _fresh_database("postgresql")
+    return database_name(pg_database_factory("lawful_test_connectors"))
 
 
 @pytest.fixture(scope="session")
-def mariadb_database() -> Iterator[str]:
+def mariadb_database(mariadb_database_factory: ThrowawayDatabases) -> str:
     """The name of a MariaDB database that lives as long as the test session."""
-    yield from _fresh_database("mariadb")
+    return database_name(mariadb_database_factory("lawful_test_connectors"))
 
 
 @dataclass

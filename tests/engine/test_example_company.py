@@ -28,6 +28,7 @@ from lawful.retention.holds import legal_holds_on
 from lawful.store.crypto import Keyring
 
 from ..conftest import row_key
+from ..support.databases import ThrowawayDatabases
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "contact-center" / "lawful.yaml"
 Rows = dict[str, dict[Any, tuple[Any, ...]]]
@@ -165,23 +166,11 @@ def _server_urls(request: pytest.FixtureRequest, kind: str, systems: list[str]) 
         admin.dispose()
         base = f"postgresql://postgres@127.0.0.1:5432/{name}"
         return {sid: f"{base}?options=-csearch_path%3D{sid}" for sid in systems}
-    name = request.getfixturevalue("mariadb_database")
-    admin = sa.create_engine("mysql+pymysql://root@127.0.0.1:3306/")
-    with admin.begin() as conn:
-        for sid in systems:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}_{sid}`")
-            conn.exec_driver_sql(f"CREATE DATABASE `{name}_{sid}`")
-    admin.dispose()
-    request.addfinalizer(lambda: _drop_mariadb([f"{name}_{sid}" for sid in systems]))
-    return {sid: f"mysql://root@127.0.0.1:3306/{name}_{sid}" for sid in systems}
-
-
-def _drop_mariadb(names: list[str]) -> None:
-    admin = sa.create_engine("mysql+pymysql://root@127.0.0.1:3306/")
-    with admin.begin() as conn:
-        for name in names:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-    admin.dispose()
+    databases: ThrowawayDatabases = request.getfixturevalue("mariadb_database_factory")
+    made = {sid: databases(f"lawful_example_{sid}") for sid in systems}
+    for url in made.values():
+        request.addfinalizer(lambda url=url: databases.drop(url))
+    return {sid: url.replace("+pymysql", "") for sid, url in made.items()}
 
 
 def _identity(example: Example, email: str) -> Identity:
