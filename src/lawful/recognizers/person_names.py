@@ -96,15 +96,20 @@ class PersonNameRecognizer:
         given, family = self._given, self._family
         if " " not in run and "\t" not in run:  # one word (most runs): no split needed
             key = run.casefold()
-            if key not in given and key not in family:
-                return None
+            if key in given:
+                return 0, 0.6
+            return (0, 0.4) if key in family else None
         words = run.split()
         first = next((i for i, w in enumerate(words) if w.casefold() in given), None)
-        if first is None and words[-1].casefold() in family:
-            first = len(words) - 1
-        if first is None or (first > 0 and words[first - 1].casefold() in _TOWN_WORDS):
+        if first is None:
+            if words[-1].casefold() not in family:
+                return None
+            first, score = len(words) - 1, 0.4  # a known family name alone
+        else:  # as `score` says of words[first:]
+            score = 0.85 if len(words) - first > 1 else 0.6
+        if first > 0 and words[first - 1].casefold() in _TOWN_WORDS:
             return None
-        return _word_starts(run)[first], self.score(" ".join(words[first:]))
+        return (_word_starts(run)[first] if first else 0), score
 
     def score(self, run: str) -> float:
         """0.85 for a given name followed by capitalised words, 0.6 for a known given name
@@ -122,9 +127,13 @@ class PersonNameRecognizer:
 def _placed(text: str, start: int, end: int) -> bool:
     """Whether the name at text[start:end] is a place's or a date's: after a postal code,
     joined to a town's name by -sur-, -lès- …, or a month beside a day."""
-    before = text[max(0, start - 8) : start]
-    if _AFTER_POSTAL_CODE.search(before) or _JOINED_BEFORE.search(before):
-        return True
+    # Both rules need a space after a digit, or a hyphen, just before the name: the regexes
+    # run only then.
+    gap = text[start - 1] if start else ""
+    if (gap == " " and start > 1 and text[start - 2].isdigit()) or gap == "-":
+        before = text[max(0, start - 8) : start]
+        if _AFTER_POSTAL_CODE.search(before) or _JOINED_BEFORE.search(before):
+            return True
     if text.startswith(_JOIN, end):
         return True
     if text[start:end].casefold() in _MONTHS:

@@ -89,8 +89,10 @@ class PhoneRecognizer(PatternRecognizer):
             valid = _valid_international(_NOT_DIGIT.sub("", raw)) or _valid(raw, None)
             return 0.9 if valid else 0.0
         digits = _NOT_DIGIT.sub("", raw)
-        plausible = (region for region, shape in self.regions if shape.fullmatch(digits))
-        return 0.75 if any(_valid_national(digits, region) for region in plausible) else 0.0
+        for region, shape in self.regions:  # in order: the first plan accepting it
+            if shape.fullmatch(digits) and _valid_national(digits, region):
+                return 0.75
+        return 0.0
 
 
 def _valid(raw: str, region: str | None) -> bool:
