@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +170,7 @@ def _server_urls(request: pytest.FixtureRequest, kind: str, systems: list[str]) 
     databases: ThrowawayDatabases = request.getfixturevalue("mariadb_database_factory")
     made = {sid: databases(f"lawful_example_{sid}") for sid in systems}
     for url in made.values():
-        request.addfinalizer(lambda url=url: databases.drop(url))
+        request.addfinalizer(partial(databases.drop, url))
     return {sid: url.replace("+pymysql", "") for sid, url in made.items()}
 
 
