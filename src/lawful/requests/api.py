@@ -235,7 +235,19 @@ EVENT_STREAM = {
         "the stream ends after the event whose `closed` is true (or after 10 minutes: open "
         "it again). A change made by this server's own jobs arrives at once; one made by a "
         "separate `lawful worker` within a second.",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {
+            "text/event-stream": {
+                # Each event, as parsed from the stream: its name and its JSON text.
+                "schema": {
+                    "type": "object",
+                    "required": ["event", "data"],
+                    "properties": {
+                        "event": {"type": "string", "enum": ["status"]},
+                        "data": {"type": "string", "contentMediaType": "application/json"},
+                    },
+                }
+            }
+        },
     }
 }
 
