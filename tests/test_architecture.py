@@ -53,7 +53,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("interop", "requests"),  # a DRP request becomes a rights request
         ("requests", "consent"),  # an opt-out or withdrawal goes to the consent ledger
         ("retention", "requests"),  # a sweep spares people with an open request
-        ("reports", "requests"),  # CCPA §7102 metrics count the request records
+        ("requests", "reports"),  # request records are counted in the metrics' record type
         ("consent", "reports"),  # the banner links the notice; admin charts
     }
 )
@@ -255,3 +255,35 @@ def test_a_package_in_no_layer_is_reported(tmp_path: Path) -> None:
 def test_a_module_over_the_limit_is_named_with_its_length(tmp_path: Path) -> None:
     package = _write(tmp_path, {"engine/long.py": "x = 1\n" * 601, "engine/short.py": "x = 1\n"})
     assert oversized(package) == ["lawful/engine/long.py: 601"]
+
+
+def _loop(edges: frozenset[tuple[str, str]]) -> list[str] | None:
+    """A loop among the edges, as the packages it passes through, or None."""
+    after: dict[str, list[str]] = {}
+    for start, end in edges:
+        after.setdefault(start, []).append(end)
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
+            return None
+        for nxt in sorted(after.get(node, [])):
+            found = visit(nxt, [*path, node])
+            if found:
+                return found
+        done.add(node)
+        return None
+
+    for node in sorted(after):
+        found = visit(node, [])
+        if found:
+            return found
+    return None
+
+
+def test_the_allowed_edges_between_domains_close_no_loop() -> None:
+    assert _loop(ALLOWED) is None, " -> ".join(_loop(ALLOWED) or [])
+    # The check itself finds a loop where there is one.
+    assert _loop(ALLOWED | {("reports", "requests")}) is not None

@@ -22,8 +22,8 @@ from lawful.reports.metrics import (
     ccpa_metrics,
     dashboard,
     metrics_csv,
-    request_records,
 )
+from lawful.requests.counts import request_records
 
 
 def _at(day: str, hour: int = 12) -> datetime:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from lawful.cli import app
-from lawful.cli.common import err, out
+from lawful.cli.common import err, out, store_sessions
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -21,25 +21,17 @@ app.add_typer(audit_app, name="audit")
 
 @contextmanager
 def _audit_session() -> Iterator[Session]:
-    """A session on the configured store, carrying the installation's audit trail."""
-    from lawful.config import SettingsError, load_master_key, load_settings, prepare_data_dir
-    from lawful.store.checkpoints import audit_trail
-    from lawful.store.db import create_store_engine, session_factory
+    """A session on the configured store, carrying the installation's audit trail (opened as
+    every process opens it, `lawful.store.opening`)."""
+    from lawful.config import SettingsError
+    from lawful.store.migrate import StoreNotReadyError
 
-    settings = load_settings()
     try:
-        key = load_master_key(settings)
-        trail = audit_trail(settings, encryption_key=key.secret)
-    except SettingsError as error:
+        with store_sessions() as sessions, sessions() as session:
+            yield session
+    except (SettingsError, StoreNotReadyError) as error:
         err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    prepare_data_dir(settings)
-    engine = create_store_engine(settings.store_url())
-    try:
-        with session_factory(engine, audit=trail)() as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 @audit_app.command("verify")

@@ -151,20 +151,13 @@ def identity_or_exit(pairs: list[str], datamap: DataMap) -> Identity:
 
 @contextmanager
 def store_sessions() -> Iterator[sessionmaker[Session]]:
-    """The platform store alone (no data map, no datastore)."""
+    """The platform store alone (no data map, no datastore), opened as every process opens it
+    (`lawful.store.opening`): with the installation's key and its audit trail."""
     from lawful.config import load_settings
-    from lawful.store.db import create_store_engine, session_factory
-    from lawful.store.migrate import ensure_store
+    from lawful.store.opening import open_store
 
-    settings = load_settings()
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ensure_store(url=settings.store_url(), upgrade=settings.database_url is None)
-    engine = create_store_engine(settings.store_url())
-    try:
-        yield session_factory(engine)
-    finally:
-        engine.dispose()
+    with open_store(load_settings()) as store:
+        yield store.sessions
 
 
 @contextmanager

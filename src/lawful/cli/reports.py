@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from lawful.cli import app
-from lawful.cli.common import err, out
+from lawful.cli.common import dsr_errors, err, out, store_sessions
 
 report_app = typer.Typer(help="Reports over the rights requests.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
@@ -25,23 +25,14 @@ def report_ccpa_metrics(
 
     from rich.table import Table
 
-    from lawful.config import load_settings, prepare_data_dir
-    from lawful.reports.metrics import ccpa_metrics, metrics_csv, request_records
-    from lawful.store.db import create_store_engine, session_factory
-    from lawful.store.migrate import ensure_store
+    from lawful.reports.metrics import ccpa_metrics, metrics_csv
+    from lawful.requests.counts import request_records
 
     if output_format not in {"table", "csv", "json"}:
         err.print("[red]error[/] --format is table, csv or json")
         raise typer.Exit(1)
-    settings = load_settings()
-    prepare_data_dir(settings)
-    ensure_store(url=settings.store_url(), upgrade=settings.database_url is None)
-    engine = create_store_engine(settings.store_url())
-    try:
-        with session_factory(engine)() as session:
-            metrics = ccpa_metrics(request_records(session), year=year)
-    finally:
-        engine.dispose()
+    with dsr_errors(), store_sessions() as sessions, sessions() as session:
+        metrics = ccpa_metrics(request_records(session), year=year)
     if output_format == "table":
         table = Table(title=f"CCPA §7102 metrics, {year}", title_justify="left")
         for name in (

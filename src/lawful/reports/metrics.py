@@ -25,11 +25,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from lawful.law.requests import RequestType
-from lawful.requests import repository
-from lawful.requests.states import OPEN, RequestStatus
 
 REGULATION = "11 CCR §7102(a)(1)"
 
@@ -269,37 +265,3 @@ def _last_months(today: date, count: int) -> list[str]:
         found.append(f"{year:04d}-{month:02d}")
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return list(reversed(found))
-
-
-# --- from the requests domain ------------------------------------------------------------------
-
-_OUTCOMES = {
-    RequestStatus.completed: Outcome.complied,
-    RequestStatus.partially_completed: Outcome.complied_in_part,
-    # Sent on to the client whose data it is, as its service provider: answered, in part.
-    RequestStatus.forwarded: Outcome.complied_in_part,
-    RequestStatus.denied: Outcome.denied,
-    RequestStatus.expired: Outcome.denied,  # never verified: denied as not verifiable
-    RequestStatus.cancelled: Outcome.withdrawn,
-}
-
-
-def request_records(session: Session, *, since: datetime | None = None) -> list[RequestRecord]:
-    """The rights requests of the platform store as metrics records (no identity read)."""
-    return [_record(*row) for row in repository.counted_requests(session, since=since)]
-
-
-def _record(
-    kind: RequestType,
-    status: RequestStatus,
-    received_at: datetime,
-    closed_at: datetime | None,
-    jurisdiction: str | None,
-    respond_by: date | None,
-    denial_reason: str | None,
-    jurisdictions: list[str] | None,
-) -> RequestRecord:
-    outcome = Outcome.pending if status in OPEN else _OUTCOMES.get(status, Outcome.withdrawn)
-    reason = "not_verifiable" if status is RequestStatus.expired else denial_reason
-    return RequestRecord(kind.value, received_at, closed_at if outcome is not Outcome.pending else None,
-                         outcome, jurisdiction, respond_by, reason, tuple(jurisdictions or ()))  # fmt: skip

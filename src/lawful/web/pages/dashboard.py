@@ -15,7 +15,8 @@ from lawful.http.deps import CurrentStaff, DbSession
 from lawful.http.templating import render
 from lawful.law.requests import REQUEST_TYPES, RequestType
 from lawful.reports.charts import column_chart, row_chart
-from lawful.reports.metrics import ccpa_metrics, dashboard, metrics_csv, request_records
+from lawful.reports.metrics import ccpa_metrics, dashboard, metrics_csv
+from lawful.requests.counts import request_records
 from lawful.store.models import utcnow
 
 router = APIRouter(include_in_schema=False)
