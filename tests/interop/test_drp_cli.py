@@ -13,14 +13,16 @@ from typer.testing import CliRunner
 
 from lawful.cli import app
 
+from ..support.databases import copy_store
 from ..web.conftest import KEY
 
 runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("LAWFUL_DATABASE_URL", f"sqlite:///{tmp_path / 'platform.db'}")
+def store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, platform_store_template: Path) -> None:
+    """A configured store (a copy of the migrated template), as a deployment has."""
+    monkeypatch.setenv("LAWFUL_DATABASE_URL", copy_store(platform_store_template, tmp_path))
     monkeypatch.setenv("LAWFUL_ENCRYPTION_KEY", KEY)
     monkeypatch.setenv("LAWFUL_DATA_DIR", str(tmp_path / "data"))
 
@@ -34,10 +36,7 @@ def lawful(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_staff_add_list_and_remove_an_agent(tmp_path: Path) -> None:
-    from lawful.store.migrate import upgrade_database
-
-    upgrade_database(url=f"sqlite:///{tmp_path / 'platform.db'}")
+def test_staff_add_list_and_remove_an_agent() -> None:
     key = a_key()
     assert lawful("add", "CR_APP", "--name", "Permission Slip", "--verify-key", key)[0] == 0
     code, listed = lawful("list")
@@ -49,9 +48,6 @@ def test_staff_add_list_and_remove_an_agent(tmp_path: Path) -> None:
 
 
 def test_a_directory_file_of_agent_entries_is_imported_all_or_none(tmp_path: Path) -> None:
-    from lawful.store.migrate import upgrade_database
-
-    upgrade_database(url=f"sqlite:///{tmp_path / 'platform.db'}")
     entries = [
         {"id": "FIRST", "name": "First", "verify_key": a_key(), "technical_contact": "t@a.test"},
         {"id": "SECOND", "name": "Second", "verify_key": "not a key"},
@@ -80,10 +76,7 @@ def test_a_directory_file_of_agent_entries_is_imported_all_or_none(tmp_path: Pat
         (["remove", "NOBODY"], "no agent"),
     ],
 )
-def test_bad_agent_input_is_one_line_and_exit_1(tmp_path: Path, args: list[str], says: str) -> None:
-    from lawful.store.migrate import upgrade_database
-
-    upgrade_database(url=f"sqlite:///{tmp_path / 'platform.db'}")
+def test_bad_agent_input_is_one_line_and_exit_1(args: list[str], says: str) -> None:
     code, output = lawful(*args)
     assert code == 1
     assert says in output
