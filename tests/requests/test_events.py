@@ -14,10 +14,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -160,4 +162,12 @@ def test_a_commit_wakes_the_follower_of_a_request_and_a_rollback_does_not(
                 changed.clear()
         return woken
 
-    assert asyncio.run(follow()) == [False, True]
+    # On a thread of its own: a session-wide browser (Playwright's sync API) may be running an
+    # event loop on this one, where asyncio.run() is refused.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        woken = pool.submit(_run, follow).result(timeout=60)
+    assert woken == [False, True]
+
+
+def _run(follow: Callable[[], Coroutine[Any, Any, list[bool]]]) -> list[bool]:
+    return asyncio.run(follow())
