@@ -214,7 +214,11 @@ def test_lawful_scan_record_stores_a_run_per_system_on_demand(
     helpdesk: Helpdesk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _environ(helpdesk, monkeypatch)
+    # A deployment: the store's URL and the installation's key, as every process has them.
+    settings = helpdesk.settings(tmp_path)
+    assert settings.encryption_key is not None
     monkeypatch.setenv("LAWFUL_DATABASE_URL", helpdesk.store_url)
+    monkeypatch.setenv("LAWFUL_ENCRYPTION_KEY", settings.encryption_key.get_secret_value())
     monkeypatch.setenv("LAWFUL_DATA_DIR", str(tmp_path / "lawful-data"))
     result = CliRunner().invoke(app, ["scan", "-m", str(helpdesk.map_path), "--record"])
     assert result.exit_code == 0, result.output
