@@ -19,6 +19,9 @@ from lawful.datamap.loader import LoadedMap, load_datamap
 from lawful.engine.datastores import registry_factory
 from lawful.http.platform import JobDispatcher, Platform, cookie_key
 from lawful.http.ratelimit import Limiter, RateLimiter, RedisRateLimiter
+from lawful.interop.drp.callbacks import request_changed as drp_status_changed
+from lawful.interop.opendsr.controller import forward_to_processors
+from lawful.requests import hooks
 from lawful.requests.context import RequestPolicy, RequestsContext
 from lawful.store.opening import open_store
 from lawful.worker.broker import CeleryDispatcher, make_celery
@@ -40,6 +43,8 @@ def open_platform(
 ) -> Iterator[RunningPlatform]:
     """Read the data map (unless given, already loaded), open the store, and start the job
     queue (closed in reverse order: queued jobs finish before the store goes away)."""
+    # Interoperability hears of requests and sends them on; requests never imports it.
+    hooks.register(change_hook=drp_status_changed, forwarder=forward_to_processors)
     loaded = loaded or _load_map(settings)
     base_dir = settings.datastore_dir or loaded.path.parent
     jobs = job_dispatcher(settings)

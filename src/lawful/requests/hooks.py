@@ -1,32 +1,36 @@
-"""Who else hears of a request's changes: each time the person is told something, the
-functions listed in `CHANGE_HOOKS` ("module:attribute") are called in the same transaction,
-e.g. to queue a status callback to the authorized agent who sent the request (DRP 1.0 §2.03).
-A domain adds its hook with one line; they are imported when first called, not at import."""
+"""Who else hears of a request's changes, and who else a request goes to after our run:
+functions the domains above `requests` register here (`lawful.platform` registers
+interoperability's when it opens the platform, so the app and the worker both have them),
+so `requests` never imports them. A change hook is called in the same transaction each time
+the person is told something, e.g. to queue a status callback to the authorized agent who
+sent the request (DRP 1.0 §2.03); a forwarder sends the request on to our processors that
+take requests by a protocol (OpenDSR) and says what happened."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from functools import cache
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from lawful.requests.context import RequestsContext
 from lawful.requests.models import RightsRequest
 
-CHANGE_HOOKS: tuple[str, ...] = ("lawful.interop.drp.callbacks:request_changed",)
+ChangeHook = Callable[..., None]
+Forwarder = Callable[..., Any]  # (runtime, request, *, now, skip) -> list[ForwardResult]
+CHANGE_HOOKS: list[ChangeHook] = []
+FORWARDERS: list[Forwarder] = []
 
 
-@cache
-def _hooks() -> tuple[Callable[..., None], ...]:
-    loaded = []
-    for reference in CHANGE_HOOKS:
-        module_name, _, attribute = reference.partition(":")
-        loaded.append(getattr(importlib.import_module(module_name), attribute))
-    return tuple(loaded)
+def register(*, change_hook: ChangeHook | None = None, forwarder: Forwarder | None = None) -> None:
+    """Add a hook or a forwarder once (opening the platform again adds nothing)."""
+    if change_hook is not None and change_hook not in CHANGE_HOOKS:
+        CHANGE_HOOKS.append(change_hook)
+    if forwarder is not None and forwarder not in FORWARDERS:
+        FORWARDERS.append(forwarder)
 
 
 def request_changed(session: Session, *, ctx: RequestsContext, request: RightsRequest) -> None:
     """Tell every hook that `request` changed (its status, its deadline)."""
-    for hook in _hooks():
+    for hook in tuple(CHANGE_HOOKS):
         hook(session, ctx=ctx, request=request)

@@ -7,13 +7,10 @@ worker runs it again later, and tells the request's timeline when it gives up.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -21,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.engine.errors import EngineError, IdentityError
 from lawful.law.requests import RequestType
-from lawful.requests import repository
+from lawful.requests import hooks, repository
 from lawful.requests.context import RequestsContext
 from lawful.requests.delivery import store_package
 from lawful.requests.execution import (
@@ -56,10 +53,6 @@ logger = logging.getLogger(__name__)
 S = RequestStatus
 T = RequestType
 CODE_MAIL = "verification_code"
-# Who else a request goes to after our run, besides clients: "module:attribute" of a function
-# (runtime, request, *, now, skip) -> list[ForwardResult]; a result not "sent" keeps the
-# request open until it is (or staff record it). Imported when first used.
-FORWARDERS: tuple[str, ...] = ("lawful.interop.opendsr.controller:forward_to_processors",)
 AWAITING = "awaiting_forwards"  # a run done, some client not told yet: staff send it on
 
 
@@ -311,9 +304,13 @@ def _forward(
     skip: set[str],
 ) -> list[ForwardResult]:
     """Send the request to each client holding the person that was not told yet, then to
-    our processors that take requests by a protocol (`FORWARDERS`)."""
+    our processors that take requests by a protocol (`hooks.FORWARDERS`)."""
     shares = [share for share in outcome.shares if share.client not in skip]
-    others = [result for f in _forwarders() for result in f(runtime, request, now=now, skip=skip)]
+    others = [
+        result
+        for f in tuple(hooks.FORWARDERS)
+        for result in f(runtime, request, now=now, skip=skip)
+    ]
     if not shares:
         return others
     ctx = runtime.ctx
@@ -338,16 +335,6 @@ def _forward(
             )
             for share in shares
         ]
-
-
-@cache
-def _forwarders() -> tuple[Callable[..., list[ForwardResult]], ...]:
-    return tuple(load_reference(reference) for reference in FORWARDERS)
-
-
-def load_reference(reference: str) -> Any:
-    module_name, _, attribute = reference.partition(":")
-    return getattr(importlib.import_module(module_name), attribute)
 
 
 # --- stronger verification -------------------------------------------------------------------
