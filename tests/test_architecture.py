@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     # The map and the law read each other (the law's enums are the map's; the map's checks
     # apply the law's transfer rules); recognizers stand alone.
     ("model", frozenset({"datamap", "law", "recognizers"})),
-    ("base", frozenset({"store", "config", "errors", "jinja"})),
+    ("base", frozenset({"store", "config", "errors", "jinja", "formats"})),
 )
 FREE_WITHIN = frozenset({"kit", "model", "base"})  # layers whose packages import each other
 

@@ -110,6 +110,12 @@ class Settings(BaseSettings):
         description="Folder that relative `connection.path`s of the map's systems are read "
         "from. Default: the map's own folder.",
     )
+    time_zone: str = Field(
+        default="UTC",
+        description="IANA time zone (e.g. Europe/Paris) in which every staff page and every "
+        "mail shows dates and times, with the zone's abbreviation. Deadlines are still counted "
+        "in `timezone`, the organisation's days.",
+    )
     secure_cookies: bool | None = Field(
         default=None,
         description="Mark session cookies `Secure`. Default: when the request came over "

@@ -2,16 +2,23 @@
 (`lawful.requests.mail`), access packages (`lawful.engine.package`), breach drafts and the
 documents of `lawful.reports`: HTML templates (`*.html.j2`) are HTML-escaped, plain-text ones
 (`*.txt.j2`) are not, and a Markdown environment escapes every value as literal Markdown.
-Strict about undefined names unless told otherwise.
+Strict about undefined names unless told otherwise. Every environment has the same filters
+for what people read (`lawful.formats`): `when` (a moment in the installation's zone, set as
+the global `time_zone`), `day`, `number`, `money`, `country`.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Any
 
-from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, Undefined
+from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, Undefined, pass_context
 from jinja2 import select_autoescape as _select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
+
+from lawful import formats
 
 # Characters that Markdown would read as syntax inside a line of text (emphasis, code, links,
 # HTML, GFM tables and strikethrough); escaped with a backslash (CommonMark §2.4).
@@ -47,7 +54,7 @@ def environment(
 ) -> Environment:
     """An environment over `loader`: HTML-escaped (or, with `markdown`, every value escaped as
     literal Markdown), blocks trimmed; `strict` makes an undefined name an error."""
-    return Environment(
+    env = Environment(
         loader=loader,
         autoescape=False if markdown else _AUTOESCAPE,  # noqa: S701 — `finalize` escapes
         finalize=markdown_escape if markdown else None,
@@ -56,3 +63,19 @@ def environment(
         lstrip_blocks=True,
         keep_trailing_newline=keep_trailing_newline,
     )
+    env.globals["time_zone"] = formats.DEFAULT_ZONE
+    env.filters.update(
+        when=_when,
+        day=formats.day,
+        number=formats.number,
+        money=formats.money,
+        country=formats.country,
+    )
+    return env
+
+
+@pass_context
+def _when(context: Context, value: datetime | None) -> str:
+    """A moment in the zone of the page or mail (`time_zone`: the installation's)."""
+    zone: Any = context.get("time_zone") or formats.DEFAULT_ZONE
+    return formats.moment(value, zone)

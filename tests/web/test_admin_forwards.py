@@ -67,7 +67,7 @@ def test_staff_record_a_manual_forward_in_the_console_and_the_request_closes(
         officer = web.signed_in(Role.privacy_officer)
         page = officer.get(f"/admin/requests/{reference}")
         assert officer.post(action, data=form).status_code in (400, 403)  # no CSRF token
-        now = datetime.now(web.platform.requests.zone()).strftime("%Y-%m-%dT%H:%M")
+        now = datetime.now(web.platform.requests.shown_zone()).strftime("%Y-%m-%dT%H:%M")
         done = officer.post(action, data={**form, "sent_at": now, "csrf_token": csrf(page)})
         assert done.status_code == 303
         web.settle()

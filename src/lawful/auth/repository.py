@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +31,16 @@ def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
 
 def all_users(session: Session) -> Sequence[StaffUser]:
     return session.scalars(select(StaffUser).order_by(StaffUser.created_at)).all()
+
+
+def user_names(session: Session, user_ids: Collection[str]) -> dict[str, str]:
+    """The names of these staff members, in one query (a page's actors, not one per row)."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(StaffUser.id, StaffUser.name).where(StaffUser.id.in_(sorted(set(user_ids))))
+    )
+    return {user_id: name for user_id, name in rows}
 
 
 def all_tokens(session: Session) -> Sequence[ApiToken]:

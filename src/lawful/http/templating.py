@@ -5,35 +5,37 @@ names), one for the whole app: the kit's layouts (`lawful.http`: `base.html.j2`,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from jinja2 import (
-    BaseLoader,
-    ChoiceLoader,
-)
+from jinja2 import BaseLoader, ChoiceLoader, pass_context
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from lawful.auth.names import STAFF_PREFIX, describe_actor
 from lawful.auth.roles import ROLE_TITLES
+from lawful.formats import DEFAULT_ZONE
 from lawful.http.auth import csrf_token, platform_of, set_visitor_cookie
 from lawful.http.menu import MenuEntry
 from lawful.jinja import environment, package_templates
 
 
-def build_templates(packages: Iterable[str], *, menu: Sequence[MenuEntry] = ()) -> Jinja2Templates:
+def build_templates(
+    packages: Iterable[str], *, menu: Sequence[MenuEntry] = (), zone: str = DEFAULT_ZONE
+) -> Jinja2Templates:
     """Templates of `lawful.http` first, then of each package in `packages` that has a
-    `templates/` folder (a domain keeps its pages in `templates/<domain>/…`)."""
+    `templates/` folder (a domain keeps its pages in `templates/<domain>/…`). Every moment
+    is shown in `zone`, the installation's (`LAWFUL_TIME_ZONE`), by the filters of
+    `lawful.formats` that every environment has."""
     loaders: list[BaseLoader] = [package_templates("lawful.http")]
     for package in dict.fromkeys(packages):
         if package != "lawful.http" and _has_templates(package):
             loaders.append(package_templates(package))
     pages = environment(ChoiceLoader(loaders), keep_trailing_newline=False)
-    pages.filters["when"] = format_datetime
-    pages.filters["day"] = format_date
+    pages.globals["time_zone"] = zone
+    pages.globals["actor_name"] = actor_name
     pages.globals["role_titles"] = ROLE_TITLES
     pages.globals["admin_menu"] = tuple(menu)
     return Jinja2Templates(env=pages)
@@ -46,14 +48,15 @@ def _has_templates(package: str) -> bool:
         return False
 
 
-def format_datetime(value: datetime | None, zone: str = "UTC") -> str:
-    if value is None:
+@pass_context
+def actor_name(context: Context, actor: str | None) -> str:
+    """An actor in words: the page's `actor_names` (staff by name, `lawful.auth.names`)."""
+    if not actor:
         return "—"
-    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def format_date(value: date | None) -> str:
-    return "—" if value is None else value.isoformat()
+    names: Mapping[str, str] = context.get("actor_names") or {}
+    if actor in names:
+        return names[actor]
+    return "a staff member" if actor.startswith(STAFF_PREFIX) else describe_actor(actor, {})
 
 
 def render(

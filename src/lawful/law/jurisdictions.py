@@ -37,6 +37,17 @@ NATIONAL_LAWS: dict[Jurisdiction, str] = {
     Jurisdiction.es: "LOPDGDD",
     Jurisdiction.it: "Codice privacy",
 }
+# Each law as people name it, with where it holds.
+LAW_NAMES: dict[Jurisdiction, str] = {
+    Jurisdiction.gdpr: "GDPR (EU)",
+    Jurisdiction.uk: "UK GDPR (United Kingdom)",
+    Jurisdiction.fr: "LIL (France)",
+    Jurisdiction.gr: "Law 4624/2019 (Greece)",
+    Jurisdiction.de: "BDSG (Germany)",
+    Jurisdiction.es: "LOPDGDD (Spain)",
+    Jurisdiction.it: "Codice privacy (Italy)",
+    Jurisdiction.ccpa: "CCPA (California)",
+}
 UNITED_KINGDOM = "GB"
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
@@ -70,6 +81,16 @@ def applicable_jurisdictions(
         | _ccpa(country, region, declared)
     )
     return [ApplicableJurisdiction(j, found[j]) for j in PRECEDENCE if j in found]
+
+
+def law_name(code: str | None) -> str:
+    """`gdpr` → "GDPR (EU)"; an unknown code as given."""
+    if not code:
+        return "none"
+    try:
+        return LAW_NAMES[Jurisdiction(code)]
+    except ValueError:
+        return code
 
 
 def deciding_jurisdiction(

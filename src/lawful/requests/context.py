@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lawful.config import Settings, SettingsError
 from lawful.datamap.models import DataMap
+from lawful.formats import time_zone
 from lawful.law.requests import RequestType
 from lawful.requests.models import VerificationLevel
 from lawful.store.crypto import Keyring
@@ -35,6 +36,7 @@ class RequestPolicy:
     """The installation's choices for the workflow (from `Settings`)."""
 
     timezone: str | None = None
+    time_zone: str = "UTC"  # where pages and mail show times (LAWFUL_TIME_ZONE)
     verification_levels: Mapping[str, str] = field(default_factory=dict)
     data_points: int = 2
     auto_approve: frozenset[RequestType] = frozenset()
@@ -57,6 +59,7 @@ class RequestPolicy:
         _check_levels(levels)
         return cls(
             timezone=settings.timezone,
+            time_zone=settings.time_zone,
             verification_levels=levels,
             data_points=settings.verification_data_points,
             auto_approve=auto,
@@ -99,3 +102,7 @@ class RequestsContext:
             raise SettingsError(
                 f"LAWFUL_TIMEZONE {name!r} is not an IANA time zone; use e.g. Europe/Paris"
             ) from None
+
+    def shown_zone(self) -> tzinfo:
+        """The installation's zone, in which pages and mail show moments (not deadlines)."""
+        return time_zone(self.policy.time_zone)

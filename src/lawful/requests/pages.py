@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from lawful.auth.models import StaffUser
+from lawful.auth.names import actor_names
 from lawful.auth.roles import REQUEST_DECIDERS, REQUEST_HANDLERS
 from lawful.datamap.models import Jurisdiction
 from lawful.http.deps import (
@@ -31,6 +32,7 @@ from lawful.requests.context import RequestsContext
 from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import RequestError
 from lawful.requests.models import RightsRequest
+from lawful.requests.sentences import read_request
 from lawful.requests.service import (
     approve_request,
     cancel_request,
@@ -74,7 +76,7 @@ def queue(
     )  # fmt: skip
     context = {
         "active": "requests", "rows": found.items, "total": found.total, "page": page,
-        "pages": max(1, -(-found.total // PAGE_SIZE)), "zone": str(ctx.zone()),
+        "pages": max(1, -(-found.total // PAGE_SIZE)),
         "filters": {"status": status, "type": type, "due": due},
         "statuses": list(S), "types": list(RequestType), "due_filters": DUE_FILTERS,
         "type_titles": {t: REQUEST_TYPES[t].title for t in RequestType},
@@ -98,10 +100,12 @@ def detail_context(
         "active": "requests",
         "d": detail,
         "s": summary,
+        "reading": read_request(found, ctx.datamap),
+        "actor_names": actor_names(db, [event.actor for event in found.events]),
         "request_id": request_id,  # for its audit-trail entries
         "tasks": failing_tasks(db, request_id=request_id, reference=reference),
         "can_retry_tasks": handler,
-        "zone": str(ctx.zone()),
+        "zone": str(ctx.shown_zone()),
         "type_title": REQUEST_TYPES[summary.request_type].title,
         "documents": detail.documents if handler else [],
         "jurisdiction": jurisdiction,
@@ -317,7 +321,7 @@ def record_forward(
             client=client,
             channel=channel,
             note=sent,
-            sent_at=forwards.staff_time(sent_at, zone=ctx.zone()),
+            sent_at=forwards.staff_time(sent_at, zone=ctx.shown_zone()),
             actor=actor,
         ),
     )

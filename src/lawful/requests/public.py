@@ -192,7 +192,7 @@ def _status_page(
 ) -> HTMLResponse:
     status_code = extra.pop("error_status", 200)
     found = views.person_status(db, ctx=ctx, reference=reference, status_token=token)
-    context = status_context(found, token, str(ctx.zone())) | extra
+    context = status_context(found, token, str(ctx.shown_zone())) | extra
     return render(request, "privacy/status.html.j2", context, status_code=status_code)
 
 

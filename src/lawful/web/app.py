@@ -25,6 +25,7 @@ from lawful.config import Settings, load_settings
 from lawful.consent import routes as consent
 from lawful.datamap.loader import LoadedMap
 from lawful.discovery import routes as discovery
+from lawful.formats import display_zone
 from lawful.http.access_log import redact_access_log
 from lawful.http.auth import platform_of
 from lawful.http.contribution import Contribution
@@ -107,7 +108,8 @@ def create_app(settings: Settings | None = None, *, loaded: LoadedMap | None = N
             app.include_router(router)
     app.include_router(_system_router())
     packages = [contribution.package for contribution in CONTRIBUTIONS]
-    app.state.templates = build_templates(packages, menu=ADMIN_MENU)
+    zone = str(display_zone(settings))  # checked before anything starts
+    app.state.templates = build_templates(packages, menu=ADMIN_MENU, zone=zone)
     # Swagger UI ships inside a Python package, so /docs works on a machine with no internet.
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.mount("/static", StaticFiles(packages=[("lawful.web", "static")]), name="static")
