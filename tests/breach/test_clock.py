@@ -22,7 +22,7 @@ def test_the_deadline_is_72_hours_after_awareness() -> None:
     assert clock.remaining == timedelta(hours=62)
     assert (
         clock.describe()
-        == "62 h 00 min left to notify the authority (by 2026-11-23 09:30 UTC, GDPR Art. 33(1))"
+        == "62 h 00 min left to notify the authority (by 23 Nov 2026, 09:30 UTC, GDPR Art. 33(1))"
     )
 
 
@@ -43,7 +43,7 @@ def test_the_notification_is_overdue_only_once_72_hours_have_passed(
 def test_an_overdue_clock_asks_for_the_reasons_for_the_delay() -> None:
     clock = _clock(AWARE + timedelta(hours=75, minutes=5))
     assert clock.describe() == (
-        "overdue by 3 h 05 min (deadline 2026-11-23 09:30 UTC): notify now, with the reasons for "
+        "overdue by 3 h 05 min (deadline 23 Nov 2026, 09:30 UTC): notify now, with the reasons for "
         "the delay (GDPR Art. 33(1))"
     )
 

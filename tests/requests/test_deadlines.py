@@ -117,7 +117,7 @@ def test_an_extension_told_within_the_month_moves_the_date_and_tells_the_person(
     assert stored.extensions[0]["previous"] == "2026-02-10"
     [mail] = world.sent("extension")
     assert "seven systems" in mail.text
-    assert "2026-04-10" in mail.text
+    assert "10 Apr 2026" in mail.text
     assert "supervisory authority" in mail.text
 
 

@@ -45,7 +45,7 @@ def test_an_access_request_goes_from_intake_to_download_with_codes_from_real_mai
     assert reference.isalnum()
     [receipt] = inbox.to(email, "We received your request")
     assert reference in inbox.text(receipt)
-    assert "2026-12-23" in inbox.text(receipt)
+    assert "23 Dec 2026" in inbox.text(receipt)
     [code_mail] = inbox.to(email, "Your code")
 
     world.clock.now += timedelta(minutes=3)

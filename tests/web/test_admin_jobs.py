@@ -113,7 +113,9 @@ def test_a_run_that_failed_is_shown_to_staff_and_their_retry_completes_the_reque
     after = analyst.get(f"/admin/requests/{reference}").text
     assert "Jobs that did not go through" not in after
     assert (
-        after.index("job failed") < after.index("job retried") < after.index("completed</strong>")
+        after.index("data stores: gave up")
+        < after.index("data stores: sent off again")
+        < after.index("Completed: ")
     )
     with web.platform.sessions() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "task_retried")).one()

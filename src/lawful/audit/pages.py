@@ -9,8 +9,10 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from lawful.audit.repository import audit_entries
-from lawful.auth.repository import all_users
+from lawful.auth.names import actor_names
+from lawful.http.auth import platform_of
 from lawful.http.deps import CurrentStaff, DbSession, StaffForm
+from lawful.http.sentences import describe, raw, words
 from lawful.http.templating import render
 from lawful.store.audit import verify_chain
 
@@ -26,30 +28,53 @@ def audit_trail(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     subject: Annotated[str | None, Query(max_length=100)] = None,
 ) -> HTMLResponse:
-    return render(request, "admin/audit.html.j2", _context(db, page=page, subject=subject))
+    return render(request, "admin/audit.html.j2", _context(request, db, page=page, subject=subject))
 
 
 @router.post("/admin/audit/verify", response_class=HTMLResponse, dependencies=[StaffForm])
 def verify_trail(request: Request, db: DbSession, staff: CurrentStaff) -> HTMLResponse:
     """Walk the whole chain: any edited, removed or reordered entry is listed."""
     breaks = [str(chain_break) for chain_break in verify_chain(db)]
-    context = _context(db, page=1, subject=None) | {"verified": True, "breaks": breaks}
+    context = _context(request, db, page=1, subject=None) | {"verified": True, "breaks": breaks}
     return render(request, "admin/audit.html.j2", context)
 
 
-def _context(db: Session, *, page: int, subject: str | None) -> dict[str, Any]:
+def _context(request: Request, db: Session, *, page: int, subject: str | None) -> dict[str, Any]:
     entries, total = audit_entries(
         db, subject_id=subject, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
-    names = {f"staff:{user.id}": f"{user.name} ({user.role.value})" for user in all_users(db)}
+    datamap = platform_of(request).datamap
+    sentences = request.app.state.sentences
+    names = actor_names(db, [entry.actor for entry in entries])
+    rows = [
+        {
+            "entry": entry,
+            "text": describe(entry.action, entry.details, datamap, sentences),
+            "about": _about(entry.subject_type, entry.details),
+            "raw": raw(entry.details) if entry.details else "",
+        }
+        for entry in entries
+    ]
     return {
         "active": "audit",
-        "entries": entries,
+        "rows": rows,
         "total": total,
         "page": page,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "subject": subject,
+        "subject_label": _about(entries[0].subject_type, entries[0].details)
+        if subject and entries
+        else None,
         "actor_names": names,
         "verified": False,
         "breaks": [],
     }
+
+
+def _about(subject_type: str, details: dict[str, Any]) -> str:
+    """What an entry is about, by the name people use for it (a reference) where it has one."""
+    kind = words(subject_type).lower()
+    for key in ("reference", "name", "purpose", "rule"):
+        if isinstance(details.get(key), str):
+            return f"{kind} {details[key]}"
+    return kind

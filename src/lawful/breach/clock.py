@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from lawful.formats import moment
+
 NOTIFY_WITHIN = timedelta(hours=72)  # GDPR Art. 33(1)
 
 
@@ -44,7 +46,8 @@ class Clock:
             and self.notified_at > self.deadline
         )
 
-    def describe(self) -> str:
+    def describe(self, zone: str = "UTC") -> str:
+        """The clock in a sentence; the deadline shown in `zone` (the installation's)."""
         if self.deadline is None:
             if self.notified_at is not None:
                 return f"controller told {_span(self.elapsed)} after we became aware"
@@ -52,7 +55,7 @@ class Clock:
                 f"{_span(self.elapsed)} since we became aware: tell the controller without "
                 "undue delay (GDPR Art. 33(2))"
             )
-        by = f"{self.deadline:%Y-%m-%d %H:%M} UTC"
+        by = moment(self.deadline, zone)
         if self.notified_at is not None:
             late = self.notified_at - self.deadline
             if late > timedelta(0):

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
+from lawful.auth.names import actor_names
 from lawful.breach.assessment import assess
 from lawful.breach.drafts import AUDIENCES, DraftError, make_draft, render_draft
 from lawful.breach.errors import InvalidIncidentError
@@ -42,6 +43,7 @@ def incident_page(
         "active": "breaches",
         "incident": incident,
         "clock": incident_clock(incident, now=now),
+        "actor_names": actor_names(db, [update.actor for update in incident.updates]),
         "decision": decision,
         "clients": clients,
         "preview": render_draft(draft, kind="md"),

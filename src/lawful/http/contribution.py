@@ -1,5 +1,5 @@
 """What a domain adds to the app, declared the same way by every domain: its routers (JSON API
-and pages), its admin-menu entries, its long-running services and its fast paths.
+and pages), its admin-menu entries, its long-running services, its fast paths and the words for its audit entries.
 
 Each domain keeps one `routes.py` exposing `contribution = Contribution(...)`; the app
 (`lawful.web.app`) imports the modules in one list and mounts what they declare, so a new
@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 
 from lawful.http.menu import MenuEntry
 from lawful.http.platform import Platform
+from lawful.http.sentences import AuditSentence
 
 # Entered when the app starts, left when it stops (the in-process job runner, schedulers).
 Service = Callable[[Platform], AbstractContextManager[None]]
@@ -32,3 +33,4 @@ class Contribution:
     menu: Sequence[MenuEntry] = ()  # admin-console entries, placed by their `order`
     services: Sequence[Service] = ()
     fast_paths: Sequence[FastPath] = ()
+    sentences: Sequence[AuditSentence] = ()  # its audit entries in words (`lawful.http.sentences`)

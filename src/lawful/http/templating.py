@@ -19,6 +19,7 @@ from lawful.auth.roles import ROLE_TITLES
 from lawful.formats import DEFAULT_ZONE
 from lawful.http.auth import csrf_token, platform_of, set_visitor_cookie
 from lawful.http.menu import MenuEntry
+from lawful.http.sentences import job_title
 from lawful.jinja import environment, package_templates
 
 
@@ -36,6 +37,7 @@ def build_templates(
     pages = environment(ChoiceLoader(loaders), keep_trailing_newline=False)
     pages.globals["time_zone"] = zone
     pages.globals["actor_name"] = actor_name
+    pages.globals["job_title"] = job_title
     pages.globals["role_titles"] = ROLE_TITLES
     pages.globals["admin_menu"] = tuple(menu)
     return Jinja2Templates(env=pages)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from lawful.datamap.facts import contact_lines
 from lawful.datamap.models import DataMap, Jurisdiction
+from lawful.formats import day
 from lawful.law.denials import DENIAL_GROUNDS, DenialReason, denial_notice
 from lawful.law.requests import REQUEST_TYPES, Regime, regime_of
 from lawful.requests.context import RequestsContext
@@ -52,8 +53,9 @@ def mail_context(
         "organisation": org.trading_name or org.name,
         "contact": contact_lines(org.contact),
         "dpo": contact_lines(org.dpo),
-        "received_on": request.received_at.astimezone(tz).date().isoformat(),
-        "respond_by": request.respond_by.isoformat(),
+        # Days as people write them ("7 Dec 2026", lawful.formats), in every mail alike.
+        "received_on": day(request.received_at.astimezone(tz).date()),
+        "respond_by": day(request.respond_by),
         "respond_by_citation": request.respond_by_citation,
         "status": request.status.value,
         "status_url": status_url(base, request.reference, token),
@@ -82,7 +84,7 @@ def _extension(request: RightsRequest) -> dict[str, Any]:
         "extension": {
             "amount": f"{amount} {unit.removesuffix('s') if amount == 1 else unit}",
             "reason": last["reason"],
-            "previous": last["previous"],
+            "previous": day(last["previous"]),
         }
     }
 
@@ -131,7 +133,7 @@ def _outcome(datamap: DataMap, request: RightsRequest) -> dict[str, Any]:
         {
             "dataset": datamap.datasets[k["dataset"]].description or k["dataset"],
             "why": k.get("why", ""),
-            "until": k.get("until"),
+            "until": day(k["until"]) if k.get("until") else None,
         }
         for k in result.get("kept_records", [])
         if k.get("dataset") in datamap.datasets
@@ -156,6 +158,6 @@ def _package(
     return {
         "package": {
             "download_url": download_url(base, request.reference, token),
-            "until": package.expires_at.astimezone(tz).date().isoformat(),
+            "until": day(package.expires_at.astimezone(tz).date()),
         }
     }

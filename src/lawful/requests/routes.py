@@ -7,6 +7,7 @@ from lawful.auth.roles import REQUEST_HANDLERS
 from lawful.http.contribution import Contribution
 from lawful.http.menu import MenuEntry
 from lawful.requests import api, pages, pages_entry, pages_outbox, public, public_delivery
+from lawful.requests.sentences import audit_sentence
 
 contribution = Contribution(
     package="lawful.requests",
@@ -23,4 +24,5 @@ contribution = Contribution(
         MenuEntry("new", "New request", "/admin/requests/new", REQUEST_HANDLERS, order=30),
         MenuEntry("outbox", "Outbox", "/admin/outbox", order=100),
     ),
+    sentences=(audit_sentence,),
 )

@@ -13,6 +13,7 @@ from typing import Any
 
 from lawful import formats
 from lawful.datamap.models import DataMap
+from lawful.http.sentences import job_title
 from lawful.law.denials import DENIAL_GROUNDS, DenialReason
 from lawful.law.jurisdictions import (
     JurisdictionError,
@@ -305,8 +306,9 @@ _EVENTS: dict[str, Callable[[_Words, dict[str, Any]], tuple[str, list[str]]]] = 
     "mail_sent": _mail("Mailed"),
     "mail_not_needed": _mail("No need to send"),
     "mail_failed": _mail("Could not send"),
+    "job_retried": lambda w, d: (f"{job_title(str(d.get('job', '')))}: sent off again", []),
     "job_failed": lambda w, d: (
-        f"The {str(d.get('job', 'background')).replace('.', ' ')} job gave up",
+        f"{job_title(str(d.get('job', '')))}: gave up after its last attempt",
         _error(d),
     ),
     "document_received": lambda w, d: (
@@ -330,3 +332,25 @@ _EVENTS: dict[str, Callable[[_Words, dict[str, Any]], tuple[str, list[str]]]] = 
         [str(d["note"])] if d.get("note") else [],
     ),
 }
+
+
+def audit_sentence(action: str, details: Mapping[str, Any], datamap: DataMap) -> str | None:
+    """A `request.*` audit entry in words ("Request R-7KQ2 (erasure): Approved"), for the
+    audit trail (`lawful.http.sentences`)."""
+    if not action.startswith("request."):
+        return None
+    name = action.removeprefix("request.")
+    if name == "purged":  # 11 CCR §7101(a): request records are kept 24 months
+        gone = details.get("requests") or []
+        packages = int(details.get("packages") or 0)
+        return (f"Purged {plural(len(gone), 'request record')} past their 24 months and "
+                f"{plural(packages, 'download package')}")  # fmt: skip
+    facts = {k: v for k, v in details.items() if k not in ("reference", "type", "from", "to")}
+    about = (
+        f"Request {details.get('reference', '')} ({str(details.get('type', '')).replace('_', ' ')})"
+    )
+    build = _EVENTS.get(name)
+    if build is None:
+        return None if facts else f"{about}: {name.replace('_', ' ')}"
+    text, _notes = build(_Words(datamap), facts)
+    return f"{about}: {text}"

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from lawful.auth.models import StaffUser
+from lawful.auth.names import actor_names
 from lawful.auth.roles import REQUEST_DECIDERS
 from lawful.engine.errors import EngineError
 from lawful.engine.identity import parse_identity
@@ -102,8 +103,10 @@ def _people(text: str, platform: Platform) -> list[Any]:
 
 def _context(db: Session, platform: Platform, staff: StaffUser, released: bool) -> dict[str, Any]:
     found = list_legal_holds(db, include_released=released)
+    actors = [a for h in found for a in (h.created_by, h.released_by)]
     return {
         "active": "holds",
+        "actor_names": actor_names(db, actors),
         "holds": [view_hold(platform.keyring, h, datamap=platform.datamap) for h in found],
         "show_released": released,
         "datasets": list(platform.datamap.datasets),

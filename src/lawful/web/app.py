@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None, *, loaded: LoadedMap | None = N
             app.include_router(router)
     app.include_router(_system_router())
     packages = [contribution.package for contribution in CONTRIBUTIONS]
+    app.state.sentences = tuple(s for c in CONTRIBUTIONS for s in c.sentences)
     zone = str(display_zone(settings))  # checked before anything starts
     app.state.templates = build_templates(packages, menu=ADMIN_MENU, zone=zone)
     # Swagger UI ships inside a Python package, so /docs works on a machine with no internet.
