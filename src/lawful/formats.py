@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_territory_currencies
 
 from lawful.config import Settings, SettingsError
 
@@ -81,6 +81,19 @@ def money(cents: int | None, currency: str = "EUR") -> str:
         return NOTHING
     amount = Decimal(cents) / _CENTS_PER_UNIT
     return str(format_currency(amount, currency.upper(), locale=LOCALE))
+
+
+def currency_of(country_code: str | None, default: str = "EUR") -> str:
+    """The ISO 4217 currency in use today in a country (CLDR): FR → EUR, US → USD."""
+    if not country_code:
+        return default
+    found = get_territory_currencies(country_code.strip().upper()[:2])
+    return found[0] if found else default
+
+
+def is_cents(field: str) -> bool:
+    """A field holding an amount in cents, by the map's naming (`amount_cents`)."""
+    return field.endswith("_cents")
 
 
 def country(code: str | None) -> str:

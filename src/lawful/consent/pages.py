@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from lawful.auth.models import StaffUser
+from lawful.auth.names import actor_names
 from lawful.auth.roles import REQUEST_DECIDERS
 from lawful.consent.api import receipt_response
 from lawful.consent.errors import ConsentError
@@ -94,7 +95,9 @@ def person(
         return render(
             request, "consent/admin_person.html.j2", context, status_code=error.http_status
         )
-    return render(request, "consent/admin_person.html.j2", context | {"person": found})
+    names = actor_names(db, [event.actor for event in found.events])
+    context |= {"person": found, "actor_names": names}
+    return render(request, "consent/admin_person.html.j2", context)
 
 
 @router.get("/admin/consent/receipts/{event_id}/{kind}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from lawful.auth.names import actor_names
 from lawful.auth.roles import REQUEST_DECIDERS
 from lawful.discovery.service import request_scan, system_drift, systems_overview
 from lawful.http.deps import (
@@ -38,8 +39,10 @@ def discovery_system(
     request: Request, db: DbSession, platform: PlatformDep, staff: CurrentStaff, system: str
 ) -> HTMLResponse:
     drift = system_drift(db, datamap=platform.datamap, system=system)
+    runs = [r for r in (drift.last_run, drift.previous_run) if r is not None]
     context = {"active": "discovery", "drift": drift, "queued": request.query_params.get("queued"),
-               "can_scan": staff.role in REQUEST_DECIDERS}  # fmt: skip
+               "can_scan": staff.role in REQUEST_DECIDERS,
+               "actor_names": actor_names(db, [r.requested_by for r in runs])}  # fmt: skip
     return render(request, "discovery/system.html.j2", context)
 
 

@@ -29,6 +29,7 @@ from lawful.engine.erasure import left_out_entries
 from lawful.engine.labels import DatasetLabels
 from lawful.engine.redaction import WHY_OTHERS, OwnIdentifiers, own_identifiers, redact_others
 from lawful.engine.values import plain
+from lawful.formats import currency_of, is_cents
 from lawful.jinja import environment, package_templates
 
 REDACTED = "[redacted: about other people]"
@@ -252,6 +253,8 @@ def render_report(
         redacted=any(REDACTED in row.values() for d in shown for row in d.rows),
         redacted_in_text=any(d.redactions for d in shown),
         left_out=left_out_entries(result.left_out),
+        currency=currency_of(org.address.country),  # amounts kept in cents (`*_cents`)
+        is_cents=is_cents,
     )
 
 
