@@ -6,6 +6,7 @@ JSON escape. The stored entry stays as it is (the hash chain covers it)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from lawful.formats import number
 # (action, details, map) → the sentence, or None when the domain has no words for it.
 AuditSentence = Callable[[str, Mapping[str, Any], DataMap], str | None]
 
+_ID = re.compile(r"[0-9a-f]{32}")  # `lawful.store.models.new_id`
 # What a few words read as, when an action or a detail's name is turned into words.
 _WORDS: Mapping[str, str] = {"api": "API", "drp": "DRP", "opendsr": "OpenDSR", "id": "ID"}
 
@@ -64,9 +66,20 @@ def value_words(value: Any) -> str:
 
 
 def generic(action: str, details: Mapping[str, Any]) -> str:
-    """`Legal hold placed: scope customers; reason litigation`."""
-    shown = "; ".join(f"{words(str(k)).lower()}: {value_words(v)}" for k, v in details.items())
+    """`Legal hold placed: scope: person; reason: litigation`. Internal ids (a session's, a
+    hold's) are left to the stored details: they name nothing a person knows."""
+    shown = "; ".join(
+        f"{words(str(k)).lower()}: {value_words(v)}" for k, v in details.items() if not _is_id(k, v)
+    )
     return f"{words(action)}: {shown}" if shown else words(action)
+
+
+def _is_id(key: str, value: Any) -> bool:
+    if key == "id" or key.endswith("_id"):
+        return True
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, str) and _ID.fullmatch(v) for v in value)
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
 
 
 def describe(

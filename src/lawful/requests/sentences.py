@@ -301,6 +301,7 @@ _EVENTS: dict[str, Callable[[_Words, dict[str, Any]], tuple[str, list[str]]]] = 
     ),
     "completed": _closed("Completed"),
     "partially_completed": _closed("Completed in part"),
+    "forwarded": _closed("Forwarded to the clients who decide about the data"),
     "execution_failed": _stopped,
     "retried": _fixed("Run again"),
     "mail_sent": _mail("Mailed"),

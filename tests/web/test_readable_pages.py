@@ -1,0 +1,241 @@
+"""Every staff page, filled with the example's kinds of data (requests in every state a staff
+member drives, a breach, holds, a failed job, the audit trail), reads as sentences: no Python
+repr, no JSON escape, staff by name (never their id), every moment in the installation's one
+time zone (LAWFUL_TIME_ZONE) with its abbreviation. Then the request page in Chromium."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from lawful.auth.models import Role, StaffUser
+from lawful.breach.service import Changes, open_incident, update_incident
+from lawful.datamap.loader import LoadedMap
+from lawful.engine.identity import parse_identity
+from lawful.requests.intake import Intake
+from lawful.requests.service import submit_request
+from lawful.retention.models import HoldScope
+from lawful.retention.service import add_legal_hold
+from lawful.store.models import new_id, utcnow
+from lawful.store.tasks import Task, TaskStatus
+from lawful.web.app import create_app
+
+from ..support.servers import free_port, serve
+from .conftest import Web, csrf
+from .test_docs_browser import chromium_page
+
+ZONE, ABBREVIATIONS = "Europe/Athens", {"EET", "EEST"}
+# A Python repr of a list, dict, enum or None; a JSON \\u escape; a moment's zone.
+REPR = re.compile(r"\w=\[|\w=\{|\{'|\['|<[A-Z]\w+\.\w+: |\bNone\b|\bTrue\b|\bFalse\b")
+JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
+RAW_ID = re.compile(r"\b[0-9a-f]{32}\b")
+MOMENT = re.compile(r"\d{1,2} \w{3} \d{4}, \d{2}:\d{2} ([A-Z]{2,5}|[+-]\d{2,4})")
+PAGES = (
+    "/admin/dashboard", "/admin/requests", "/admin/requests/new", "/admin/outbox",
+    "/admin/holds?all=true", "/admin/breaches", "/admin/consent", "/admin/discovery",
+    "/admin/audit", "/admin/jobs", "/admin/status", "/admin/tokens", "/admin/agents",
+    "/admin/opendsr",
+)  # fmt: skip
+
+
+class _Visible(HTMLParser):
+    """The text a person sees: no attributes, nothing folded away in <details> (where the
+    stored data is shown as it is, for the curious), no scripts or styles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("details", "script", "style"):
+            self.hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("details", "script", "style"):
+            self.hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible(html: str) -> str:
+    parser = _Visible()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def _customer_email(company_files: Path) -> str:
+    with sqlite3.connect(company_files / "contact_eu.sqlite") as db:
+        [(email,)] = db.execute(
+            "SELECT email FROM customers WHERE email IS NOT NULL ORDER BY customer_id LIMIT 1"
+        ).fetchall()
+    return str(email)
+
+
+def _submit(web: Web, request_type: str, email: str, country: str = "FR") -> str:
+    with web.platform.sessions() as session:
+        intake = Intake(request_type=request_type, email=email, country=country)
+        found = submit_request(session, ctx=web.platform.requests, intake=intake)
+        session.commit()
+    web.settle()
+    return found.request.reference
+
+
+def _post(browser: TestClient, reference: str, action: str, **form: str) -> None:
+    page = browser.get(f"/admin/requests/{reference}")
+    done = browser.post(
+        f"/admin/requests/{reference}/{action}", data={"csrf_token": csrf(page), **form}
+    )
+    assert done.status_code == 303, done.text
+
+
+def _staff(web: Web) -> list[StaffUser]:
+    with web.platform.sessions() as session:
+        return list(session.scalars(select(StaffUser)))
+
+
+@pytest.fixture
+def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, TestClient, list[str]]:
+    """An installation in Athens time with requests in the states staff drive them to, a
+    breach with an update, holds placed and released, a failed job."""
+    web = make_web(time_zone=ZONE, datastore_dir=company_files)
+    officer = web.signed_in(Role.privacy_officer)
+    customer = _customer_email(company_files)
+    waiting = _submit(web, "access", "élodie.dupré@people.example", "GR")  # verifying
+    done = _submit(web, "access", customer)
+    _post(officer, done, "confirm-identity", how="ID card seen at the desk")
+    _post(officer, done, "approve")
+    extended = _submit(web, "erasure", "bo@people.example")
+    _post(officer, extended, "confirm-identity", how="call back")
+    _post(officer, extended, "extend", amount="2", reason="Records held on paper.")
+    denied = _submit(web, "erasure", "cy@people.example", "US")
+    _post(officer, denied, "deny", reason="identity_not_verified", note="No answer.")
+    cancelled = _submit(web, "portability", "di@people.example")
+    _post(officer, cancelled, "cancel")
+    web.settle()
+    [staff_member] = [u for u in _staff(web) if u.role is Role.privacy_officer]
+    actor = f"staff:{staff_member.id}"
+    platform = web.platform
+    with platform.sessions() as session:
+        incident = open_incident(session, datamap=platform.datamap, title="Stolen laptop",
+                                 became_aware_at=utcnow() - timedelta(hours=10), actor=actor,
+                                 systems=["ats"], nature="A laptop was stolen.")  # fmt: skip
+        update_incident(session, datamap=platform.datamap, reference=incident.reference,
+                        actor=actor, changes=Changes(consequences="Identity fraud."))  # fmt: skip
+        person = parse_identity(["email=ann@people.example"], datamap=platform.datamap)
+        add_legal_hold(session, keyring=platform.keyring, datamap=platform.datamap,
+                       scope=HoldScope.person, reason="Tribunal claim", owner="Counsel",
+                       actor=actor, people=[person])  # fmt: skip
+        session.add(Task(id=new_id(), kind="retention.sweep", payload={}, status=TaskStatus.failed,
+                         attempts=5, max_attempts=5, run_after=utcnow(), last_error="disk full",
+                         started_at=utcnow(), finished_at=utcnow()))  # fmt: skip
+        session.commit()
+        breach = incident.reference
+    admin = web.signed_in(Role.admin)
+    requests = [waiting, done, extended, denied, cancelled]
+    paths = [*PAGES, *(f"/admin/requests/{r}" for r in requests), f"/admin/breaches/{breach}"]
+    paths += [f"/admin/audit?page={n}" for n in (2, 3)]
+    return web, admin, paths
+
+
+def test_every_staff_page_reads_as_sentences_with_names_and_one_time_zone(
+    filled: tuple[Web, TestClient, list[str]],
+) -> None:
+    web, admin, paths = filled
+    staff_ids = [u.id for u in _staff(web)]
+    officer_name = next(u.name for u in _staff(web) if u.role is Role.privacy_officer)
+    zones: set[str] = set()
+    problems: list[str] = []
+    for path in paths:
+        page = admin.get(path)
+        assert page.status_code == 200, path
+        text = visible(page.text)
+        for kind, pattern, where in (("repr", REPR, text), ("JSON escape", JSON_ESCAPE, page.text),
+                                     ("raw id", RAW_ID, text)):  # fmt: skip
+            problems += [f"{path}: {kind} in …{where[max(0, m.start() - 60) : m.end() + 20]}…"
+                         for m in pattern.finditer(where)]  # fmt: skip
+        if "staff:" in page.text or [i for i in staff_ids if i in text]:
+            problems.append(f"{path}: a staff member's id")
+        zones |= set(MOMENT.findall(text))
+    assert problems == [], "\n".join(problems)
+    assert zones == {"EET"} or zones <= ABBREVIATIONS, zones  # one zone, Athens, named
+    audit = visible(admin.get("/admin/audit").text)
+    assert officer_name in audit  # staff by name
+
+
+def test_a_request_page_says_what_happened_who_did_it_and_which_laws_apply_and_why(
+    filled: tuple[Web, TestClient, list[str]],
+) -> None:
+    web, admin, paths = filled
+    officer_name = next(u.name for u in _staff(web) if u.role is Role.privacy_officer)
+    extended = visible(admin.get(paths[len(PAGES) + 2]).text)
+    assert "Deadline extended by 2 months: answer by " in extended
+    assert "Identity confirmed (call back) · " in extended
+    assert officer_name in extended
+    assert "GDPR (EU)" in extended
+    assert "LIL (France)" in extended
+    assert "the person lives in FR" in extended  # why the French law applies
+    assert "France" in extended  # where the person lives, by name
+    denied = visible(admin.get(paths[len(PAGES) + 3]).text)
+    assert "Denied: " in denied
+    assert "United States" in denied
+    completed = admin.get(paths[len(PAGES) + 1]).text
+    assert re.search(r"Found \d+ records?", visible(completed))
+    assert "Sent on to Lumière Énergie SA by email on " in visible(completed)  # a client's data
+    assert "Forwarded to the clients who decide about the data: " in visible(completed)
+    assert "Approved" in visible(completed)
+    raw = completed[completed.index("The stored result, as data") :]
+    assert "\n  &#34;records&#34;: " in raw  # the data itself, indented, in the <details>
+    assert "Lumière Énergie SA" in raw  # accents as themselves, not \u00e8
+
+
+def test_a_wrong_time_zone_is_refused_at_start_with_how_to_fix_it(
+    make_web: Callable[..., Web],
+) -> None:
+    from lawful.config import SettingsError
+
+    with pytest.raises(SettingsError, match=r"LAWFUL_TIME_ZONE 'Mars/Olympus' is not an IANA"):
+        make_web(time_zone="Mars/Olympus")
+
+
+def test_the_request_page_in_chromium_shows_the_timeline_in_words(
+    filled: tuple[Web, TestClient, list[str]], example_map: LoadedMap
+) -> None:
+    web, admin, paths = filled
+    reference = paths[len(PAGES) + 2].rsplit("/", 1)[1]
+    cookies = dict(admin.cookies.items())
+    # The same installation served over a real socket (sessions live in the store).
+    app = create_app(web.platform.settings, loaded=example_map)
+    with serve(app, free_port()) as url, ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(_read_in_chromium, url, reference, cookies).result()
+
+
+def _read_in_chromium(url: str, reference: str, cookies: dict[str, str]) -> None:
+    with chromium_page() as page:
+        host = url.split("//", 1)[1].split(":")[0]
+        page.context.add_cookies(
+            [{"name": k, "value": v, "domain": host, "path": "/"} for k, v in cookies.items()]
+        )
+        page.goto(f"{url}/admin/requests/{reference}")
+        timeline = page.locator("ol.timeline")
+        timeline.wait_for(timeout=15_000)
+        text = timeline.inner_text()
+        assert "Deadline extended by 2 months" in text
+        assert re.search(r"\d{2}:\d{2} EET", text)
+        assert "staff:" not in text
+        laws = page.locator("ul.laws").inner_text()
+        assert "GDPR (EU)" in laws
+        assert "sets the deadline" in laws
+        raw = page.locator("details pre.raw").first
+        assert not raw.is_visible()  # the stored data stays folded until asked for
