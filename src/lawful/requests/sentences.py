@@ -75,15 +75,27 @@ def pretty_json(value: Any) -> str:
 
 def read_request(request: RightsRequest, datamap: DataMap) -> Reading:
     """The request's timeline, result and laws in words."""
-    words = _Words(datamap)
     return Reading(
         timeline=[
-            words.event(e.at, e.actor, e.action, dict(e.details or {})) for e in request.events
+            event_line(e.at, e.actor, e.action, dict(e.details or {}), datamap)
+            for e in request.events
         ],
-        result=words.result(request.result or {}),
+        result=result_lines(request.result or {}, datamap),
         result_raw=pretty_json(request.result) if request.result else "",
         laws=laws_of(request, datamap),
     )
+
+
+def event_line(
+    at: datetime, actor: str, action: str, details: dict[str, Any], datamap: DataMap
+) -> EventLine:
+    """One timeline entry in a sentence; an action without words keeps its details, folded."""
+    return _Words(datamap).event(at, actor, action, details)
+
+
+def result_lines(result: Mapping[str, Any], datamap: DataMap) -> list[str]:
+    """A request's stored result in sentences."""
+    return _Words(datamap).result(result)
 
 
 def laws_of(request: RightsRequest, datamap: DataMap) -> list[LawLine]:
