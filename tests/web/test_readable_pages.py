@@ -5,6 +5,7 @@ time zone (LAWFUL_TIME_ZONE) with its abbreviation. Then the request page in Chr
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import select
 
 from lawful.auth.models import Role, StaffUser
@@ -34,6 +36,7 @@ from .conftest import Web, csrf
 from .test_docs_browser import chromium_page
 
 ZONE, ABBREVIATIONS = "Europe/Athens", {"EET", "EEST"}
+HOSTILE = "<script>alert(1)</script> {{ 7*7 }} {'a': [None]} \\u00e8 staff:" + "ab" * 16
 # A Python repr of a list, dict, enum or None; a JSON \\u escape; a moment's zone.
 REPR = re.compile(r"\w=\[|\w=\{|\{'|\['|<[A-Z]\w+\.\w+: |\bNone\b|\bTrue\b|\bFalse\b")
 JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
@@ -69,9 +72,16 @@ class _Visible(HTMLParser):
             self.parts.append(data)
 
 
-def visible(html: str) -> str:
+def _without_typed(page: str) -> str:
+    """The page less what staff typed (checked on its own: shown as typed, escaped)."""
+    for form in (HOSTILE, json.dumps(HOSTILE, ensure_ascii=False)[1:-1]):
+        page = page.replace(str(escape(form)), "")
+    return page
+
+
+def visible(page: str) -> str:
     parser = _Visible()
-    parser.feed(html)
+    parser.feed(page)
     return " ".join(" ".join(parser.parts).split())
 
 
@@ -122,6 +132,7 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
     denied = _submit(web, "erasure", "cy@people.example", "US")
     _post(officer, denied, "deny", reason="identity_not_verified", note="No answer.")
     cancelled = _submit(web, "portability", "di@people.example")
+    _post(officer, cancelled, "confirm-identity", how=HOSTILE)  # typed by staff, shown back
     _post(officer, cancelled, "cancel")
     web.settle()
     [staff_member] = [u for u in _staff(web) if u.role is Role.privacy_officer]
@@ -160,18 +171,29 @@ def test_every_staff_page_reads_as_sentences_with_names_and_one_time_zone(
     for path in paths:
         page = admin.get(path)
         assert page.status_code == 200, path
-        text = visible(page.text)
-        for kind, pattern, where in (("repr", REPR, text), ("JSON escape", JSON_ESCAPE, page.text),
+        source = _without_typed(page.text)
+        text = visible(source)
+        for kind, pattern, where in (("repr", REPR, text), ("JSON escape", JSON_ESCAPE, source),
                                      ("raw id", RAW_ID, text)):  # fmt: skip
             problems += [f"{path}: {kind} in …{where[max(0, m.start() - 60) : m.end() + 20]}…"
                          for m in pattern.finditer(where)]  # fmt: skip
-        if "staff:" in page.text or [i for i in staff_ids if i in text]:
+        if "staff:" in source or [i for i in staff_ids if i in text]:
             problems.append(f"{path}: a staff member's id")
         zones |= set(MOMENT.findall(text))
     assert problems == [], "\n".join(problems)
     assert zones == {"EET"} or zones <= ABBREVIATIONS, zones  # one zone, Athens, named
     audit = visible(admin.get("/admin/audit").text)
     assert officer_name in audit  # staff by name
+
+
+def test_what_staff_typed_is_shown_as_typed_never_run_or_read_as_markup(
+    filled: tuple[Web, TestClient, list[str]],
+) -> None:
+    _web, admin, paths = filled
+    page = admin.get(paths[len(PAGES) + 4]).text
+    assert "<script>alert(1)</script>" not in page
+    assert "Identity confirmed (&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" in page
+    assert "49" not in visible(page).split("Identity confirmed", 1)[1][:40]
 
 
 def test_a_request_page_says_what_happened_who_did_it_and_which_laws_apply_and_why(
