@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from babel.dates import format_date
 
 from lawful.datamap.models import ClientForward, DataMap, ForwardMethod
 from lawful.requests import repository
@@ -99,7 +100,8 @@ def test_a_person_forwarded_by_email_is_told_that_client_with_date_and_channel_o
     assert data["forwarded_to"] == [
         {"client": "Brightpath Mobile Inc.", "date": day, "channel": "email"}
     ]
-    assert f"Brightpath Mobile Inc., on {day} by email" in report
+    shown = format_date(sqlite_world.clock.now.date(), "d MMM y", locale="en_GB")
+    assert f"Brightpath Mobile Inc., on {shown} by email" in report  # as people write a day
     assert "Lumière" not in report
     [forward] = sqlite_world.sent("client_forward")
     assert forward.to == "privacy-requests@brightpath.example"

@@ -20,6 +20,7 @@ from lawful.formats import DEFAULT_ZONE
 from lawful.http.auth import csrf_token, platform_of, set_visitor_cookie
 from lawful.http.menu import MenuEntry
 from lawful.http.sentences import job_title
+from lawful.law.jurisdictions import law_name
 from lawful.jinja import environment, package_templates
 
 
@@ -38,6 +39,7 @@ def build_templates(
     pages.globals["time_zone"] = zone
     pages.globals["actor_name"] = actor_name
     pages.globals["job_title"] = job_title
+    pages.filters["law"] = law_name  # "gdpr" → "GDPR (EU)"
     pages.globals["role_titles"] = ROLE_TITLES
     pages.globals["admin_menu"] = tuple(menu)
     return Jinja2Templates(env=pages)
