@@ -20,8 +20,8 @@ from lawful.formats import DEFAULT_ZONE
 from lawful.http.auth import csrf_token, platform_of, set_visitor_cookie
 from lawful.http.menu import MenuEntry
 from lawful.http.sentences import job_title
-from lawful.law.jurisdictions import law_name
 from lawful.jinja import environment, package_templates
+from lawful.law.jurisdictions import law_name
 
 
 def build_templates(
