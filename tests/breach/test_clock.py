@@ -76,3 +76,9 @@ def test_a_processor_has_no_hour_count_but_must_tell_the_controller_without_undu
     assert clock.describe() == (
         "5 h 00 min since we became aware: tell the controller without undue delay (GDPR Art. 33(2))"
     )
+
+
+def test_the_deadline_is_told_in_the_installations_zone_the_same_instant() -> None:
+    clock = _clock(AWARE + timedelta(hours=10))
+    assert "(by 23 Nov 2026, 10:30 CET, GDPR Art. 33(1))" in clock.describe("Europe/Paris")
+    assert "(by 23 Nov 2026, 01:30 PST, GDPR Art. 33(1))" in clock.describe("America/Los_Angeles")
