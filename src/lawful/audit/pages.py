@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from lawful.audit.repository import audit_entries
-from lawful.auth.names import actor_names
+from lawful.auth.names import STAFF_PREFIX, actor_names
 from lawful.http.auth import platform_of
 from lawful.http.deps import CurrentStaff, DbSession, StaffForm
 from lawful.http.sentences import describe, raw, words
@@ -45,12 +45,13 @@ def _context(request: Request, db: Session, *, page: int, subject: str | None) -
     )
     datamap = platform_of(request).datamap
     sentences = request.app.state.sentences
-    names = actor_names(db, [entry.actor for entry in entries])
+    staff = [f"{STAFF_PREFIX}{e.subject_id}" for e in entries if e.subject_type == "staff"]
+    names = actor_names(db, [*(entry.actor for entry in entries), *staff])
     rows = [
         {
             "entry": entry,
             "text": describe(entry.action, entry.details, datamap, sentences),
-            "about": _about(entry.subject_type, entry.details),
+            "about": _about(entry.subject_type, entry.subject_id, entry.details, names),
             "raw": raw(entry.details) if entry.details else "",
         }
         for entry in entries
@@ -62,7 +63,7 @@ def _context(request: Request, db: Session, *, page: int, subject: str | None) -
         "page": page,
         "pages": max(1, -(-total // PAGE_SIZE)),
         "subject": subject,
-        "subject_label": _about(entries[0].subject_type, entries[0].details)
+        "subject_label": _about(entries[0].subject_type, subject, entries[0].details, names)
         if subject and entries
         else None,
         "actor_names": names,
@@ -71,9 +72,14 @@ def _context(request: Request, db: Session, *, page: int, subject: str | None) -
     }
 
 
-def _about(subject_type: str, details: dict[str, Any]) -> str:
-    """What an entry is about, by the name people use for it (a reference) where it has one."""
+def _about(
+    subject_type: str, subject_id: str, details: dict[str, Any], names: dict[str, str]
+) -> str:
+    """What an entry is about, by the name people use for it (a reference, a staff member's
+    name) where it has one."""
     kind = words(subject_type).lower()
+    if subject_type == "staff":
+        return f"staff member {names.get(STAFF_PREFIX + subject_id, 'no longer listed')}"
     for key in ("reference", "name", "purpose", "rule"):
         if isinstance(details.get(key), str):
             return f"{kind} {details[key]}"
