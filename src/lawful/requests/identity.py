@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 from lawful.datamap.models import DataMap
 from lawful.engine.identity import Identity, identity_types, normalise_identity
-from lawful.requests.models import RightsRequest
+from lawful.requests.models import RequestNameToken, RightsRequest
 from lawful.store.crypto import Keyring
 
 _SPACES = re.compile(r"\s+")
+_WORD_SPLIT = re.compile(r"[\W_]+")
+MAX_NAME_TOKENS = 20
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def seal_identity(keyring: Keyring, request: RightsRequest, person: PersonIdenti
             f"{column}_index",
             keyring.index(f"{column}:{folded(value)}") if value else None,
         )
+    write_name_tokens(keyring, request, person.name)
     if person.address:
         request.address_sealed = keyring.encrypt(
             person.address.encode(), context=_context(request, "address")
@@ -61,6 +64,25 @@ def seal_identity(keyring: Keyring, request: RightsRequest, person: PersonIdenti
         request.identifiers_sealed = keyring.encrypt_json(
             person.identifiers, context=_context(request, "identifiers")
         )
+
+
+def name_tokens(text: str) -> list[str]:
+    """The words of a name as staff would type them: accents stripped (NFKD without its
+    combining marks), case-folded, split at anything not a letter or digit; each once."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    words = _WORD_SPLIT.split(plain.casefold())
+    return list(dict.fromkeys(w for w in words if w))[:MAX_NAME_TOKENS]
+
+
+def name_token_index(keyring: Keyring, token: str) -> str:
+    return keyring.index(f"name-token:{token}")
+
+
+def write_name_tokens(keyring: Keyring, request: RightsRequest, name: str | None) -> None:
+    """Replace the request's name words (blind indexes) with those of `name`."""
+    indexes = [name_token_index(keyring, t) for t in name_tokens(name)] if name else []
+    request.name_tokens = [RequestNameToken(token_index=i) for i in indexes]
+    request.name_tokens_ready = True
 
 
 def open_identity(keyring: Keyring, request: RightsRequest) -> PersonIdentity:
