@@ -38,6 +38,14 @@ def _once(request: RightsRequest) -> str | None:
     return None
 
 
+def extension_amount(jurisdiction: str | None, *, months: int) -> tuple[int, str]:
+    """How far the law deciding the clock lets the answer be put off at once: 45 days under
+    the CCPA (Cal. Civ. Code §1798.130(a)(2)), else `months` (GDPR Art. 12(3): up to two)."""
+    if jurisdiction == Jurisdiction.ccpa.value:
+        return 45, "extended by 45 days"
+    return months, f"extended by {months} month(s)"
+
+
 def bulk_decide(
     session: Session,
     *,
@@ -82,11 +90,9 @@ def _decide(
             if refused:
                 session.rollback()
                 return Outcome(reference, False, refused)
-            ccpa = request.jurisdiction == Jurisdiction.ccpa.value
-            amount = 45 if ccpa else months  # 45 days: §1798.130(a)(2); months: Art. 12(3)
+            amount, done = extension_amount(request.jurisdiction, months=months)
             extend_request(session, ctx=ctx, reference=reference, amount=amount,
                            reason=reason, actor=actor)  # fmt: skip
-            done = "extended by 45 days" if ccpa else f"extended by {months} month(s)"
         session.commit()
     except RequestError as error:
         session.rollback()

@@ -8,6 +8,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from anyascii import anyascii
+
 from lawful.datamap.models import DataMap
 from lawful.engine.identity import Identity, identity_types, normalise_identity
 from lawful.requests.models import RequestNameToken, RightsRequest
@@ -67,10 +69,10 @@ def seal_identity(keyring: Keyring, request: RightsRequest, person: PersonIdenti
 
 
 def name_tokens(text: str) -> list[str]:
-    """The words of a name as staff would type them: accents stripped (NFKD without its
-    combining marks), case-folded, split at anything not a letter or digit; each once."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    words = _WORD_SPLIT.split(plain.casefold())
+    """The words of a name as staff would type them on any keyboard: transliterated to
+    ASCII ("Ørjan" → "orjan", "Ελένη" → "eleni", accents dropped), case-folded, split at
+    anything not a letter or digit; each once."""
+    words = _WORD_SPLIT.split(anyascii(unicodedata.normalize("NFKC", text)).casefold())
     return list(dict.fromkeys(w for w in words if w))[:MAX_NAME_TOKENS]
 
 

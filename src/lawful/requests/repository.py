@@ -10,8 +10,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     UnaryExpression,
     and_,
+    cast,
     delete,
     exists,
     false,
@@ -176,8 +178,12 @@ def _filtered(
     if wanted.search is not None:
         query = query.where(_searched(wanted.search))
     if wanted.jurisdictions:
-        laws = [j for j in wanted.jurisdictions if j != "none"]
-        either = [RightsRequest.jurisdiction.in_(laws)] if laws else []
+        # The law that decides the clock, or any other that applies (the list holds enum
+        # values only, quoted in its JSON text).
+        either: list[ColumnElement[bool]] = []
+        for law in (j for j in wanted.jurisdictions if j != "none"):
+            either.append(RightsRequest.jurisdiction == law)
+            either.append(cast(RightsRequest.jurisdictions, String).contains(f'"{law}"'))
         if "none" in wanted.jurisdictions:
             either.append(RightsRequest.jurisdiction.is_(None))
         query = query.where(or_(*either))

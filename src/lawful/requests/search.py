@@ -38,12 +38,13 @@ def parse_search(keyring: Keyring, text: str) -> Search | None:
         # Stored as given at intake, trimmed and lower-cased (`normalise_email`).
         return Search(email_index=keyring.index(f"email:{wanted.lower()}"))
     reference = wanted.upper()
-    words = name_tokens(wanted)
-    if len(words) >= MAX_NAME_TOKENS:
+    if len(wanted.split()) > MAX_NAME_TOKENS:
         raise InvalidInputError(
-            f"The search has more than {MAX_NAME_TOKENS - 1} words; a name has fewer.",
+            f"The search has {len(wanted.split())} words; a name has at most "
+            f"{MAX_NAME_TOKENS}: search by fewer.",
             field="q",
         )
+    words = name_tokens(wanted)
     is_reference = bool(_REFERENCE.fullmatch(reference))
     return Search(
         reference=reference if is_reference else None,
