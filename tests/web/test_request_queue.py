@@ -312,6 +312,9 @@ def test_bulk_approve_does_only_what_each_request_allows_and_says_why_not(web: W
     assert _stored(web, ready).status is not RequestStatus.verified
     assert _stored(web, waiting).status in (RequestStatus.received, RequestStatus.verifying)
     assert len(_audit(web, "request.approved")) == 1
+    (summary,) = _audit(web, "requests.bulk_decided")
+    assert summary.details["done"] == [ready]
+    assert set(summary.details["refused"]) == {waiting, "NOSUCHREF"}
 
 
 def test_bulk_extension_needs_a_reason_and_is_allowed_once(web: Web) -> None:

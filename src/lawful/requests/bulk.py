@@ -17,6 +17,7 @@ from lawful.requests.errors import RequestError
 from lawful.requests.lookup import get_request
 from lawful.requests.models import RightsRequest
 from lawful.requests.service import approve_request, extend_request
+from lawful.store.audit import record_event
 
 BULK_MAX = 100
 ACTIONS = ("approve", "extend")
@@ -64,6 +65,12 @@ def bulk_decide(
     for reference in wanted[:BULK_MAX]:
         outcomes.append(_decide(session, ctx=ctx, action=action, reference=reference,
                                 actor=actor, months=months, reason=reason))  # fmt: skip
+    # Each change has its own entry; this one says what was asked, and what was refused why.
+    record_event(session, actor=actor, action="requests.bulk_decided", subject_type="request_queue",
+                 subject_id="queue", details={"action": action,
+                 "done": [o.reference for o in outcomes if o.done],
+                 "refused": {o.reference: o.why for o in outcomes if not o.done}})  # fmt: skip
+    session.commit()
     return outcomes
 
 
