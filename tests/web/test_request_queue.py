@@ -436,3 +436,30 @@ def test_the_export_is_the_filtered_queue_masked_formula_safe_and_audited(web: W
     everything = officer.get("/admin/requests/export.csv")
     assert greek in everything.text
     assert californian in everything.text
+
+
+ODD_NAMES = [
+    ("Robert'); DROP TABLE rights_requests;--", "robert"),
+    ("<script>alert(1)</script> Mallory", "mallory"),
+    ("Ada-Ḷọ̀vẹ́lạ́ce", "lovelace"),  # stacked combining marks (intake refuses invisible ones)
+    ("Παπαδόπουλος Γιώργος", "giorgos"),
+    ("ＷＩＤＥ Name", "wide"),
+    ("%_% Percy", "percy"),
+]
+
+
+def test_names_with_hostile_characters_are_stored_sealed_and_found_by_their_words(
+    web: Web,
+) -> None:
+    references = {}
+    for i, (name, word) in enumerate(ODD_NAMES):
+        references[word] = _request(web, email=f"odd{i}@people.example", name=name)
+    blank = _request(web, email="blank@people.example", name="--- ...")
+    auditor = web.signed_in(Role.auditor)
+    for word, reference in references.items():
+        page = _search(auditor, word.upper())
+        assert reference in page, word
+        assert "<script>alert" not in page
+        assert "1 request<" in page or "1 request," in page, word
+    assert _stored(web, blank).name_tokens_ready
+    assert blank not in _search(auditor, "---")
