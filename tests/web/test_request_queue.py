@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -57,11 +58,16 @@ def _audit(web: Web, action: str) -> list[AuditEntry]:
 
 
 def _browsers(web: Web, role: Role, count: int) -> list[TestClient]:
-    """`count` browsers, each signed in as a staff member of its own with `role`."""
+    """`count` browsers, each signed in as a staff member of its own with `role`, named
+    "<role> <i>"."""
     browsers = []
     for i in range(count):
         browser = web.browser()
-        email = web.staff(role, email=f"{role.value}-{i}@staff.example")
+        email = f"{role.value}-{i}@staff.example"
+        with web.platform.sessions() as session:
+            create_user(session, keyring=web.platform.keyring, email=email,
+                        name=f"{role.value} {i}", role=role, password=PASSWORD, actor="test")  # fmt: skip
+            session.commit()
         assert web.sign_in(email, client=browser).status_code == 303
         browsers.append(browser)
     return browsers
@@ -463,3 +469,34 @@ def test_names_with_hostile_characters_are_stored_sealed_and_found_by_their_word
         assert "1 request<" in page or "1 request," in page, word
     assert _stored(web, blank).name_tokens_ready
     assert blank not in _search(auditor, "---")
+
+
+def test_parallel_assignments_each_see_the_one_before(web: Web) -> None:
+    """The request's row is locked while it changes hands: every assignment names the one it
+    replaced, so the trail tells the whole order, whichever came first."""
+    reference = _request(web)
+    officers = _browsers(web, Role.analyst, 4)
+    tokens = [csrf(o.get(f"/admin/requests/{reference}")) for o in officers]
+
+    def take(i: int) -> int:
+        data = {"csrf_token": tokens[i], "assignee": "me"}
+        return int(officers[i].post(f"/admin/requests/{reference}/assign", data=data).status_code)
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(take, range(4))) == [303] * 4
+    with web.platform.sessions() as session:
+        entries = list(
+            session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "request.assigned")
+                .order_by(AuditEntry.seq)
+            )
+        )
+    assert len(entries) == 4
+    assert "previous" not in entries[0].details
+    for before, after in itertools.pairwise(entries):
+        assert after.details["previous"] == before.details["assignee"]
+    assert len({e.details["assignee"] for e in entries}) == 4
+    last = _stored(web, reference).assignee_id
+    assert last == _staff_id(web, str(entries[-1].details["assignee"]))
+    assert entries[-1].actor == f"staff:{last}"
