@@ -14,7 +14,7 @@ from lawful.datamap.models import Jurisdiction
 from lawful.law.requests import RequestType
 from lawful.requests import repository
 from lawful.requests.context import RequestsContext
-from lawful.requests.desk import count_unindexed, index_names, mask_email, staff_names
+from lawful.requests.desk import index_names, mask_email, staff_names
 from lawful.requests.errors import InvalidInputError
 from lawful.requests.identity import open_identity
 from lawful.requests.repository import SORTS, RequestFilter
@@ -96,7 +96,7 @@ def filter_for(
 def _index_older_names(session: Session, *, ctx: RequestsContext) -> None:
     """Requests stored before names had word indexes get theirs before a search by name
     (committed at once; a parallel search doing the same wins, and this one reads its work)."""
-    if count_unindexed(session) == 0:
+    if not repository.unindexed_names(session, limit=1):
         return
     try:
         while index_names(session, keyring=ctx.keyring):
