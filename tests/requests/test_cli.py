@@ -14,6 +14,7 @@ from lawful.requests import repository
 from lawful.requests.service import deny_request
 from lawful.requests.states import RequestStatus
 
+from ..support.keys import MASTER_KEY
 from .conftest import WorldFactory
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "contact-center" / "lawful.yaml"
@@ -57,3 +58,39 @@ def test_the_sweep_expires_stale_requests_and_purges_old_records(
     assert world.request(stale.reference).status is RequestStatus.expired
     with world.sessions() as session:
         assert repository.by_reference(session, reference=closed.reference) is None
+
+
+def test_index_names_gives_older_requests_their_name_words_with_a_progress_bar(
+    world_factory: WorldFactory, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from sqlalchemy import delete, update
+
+    from lawful.requests.identity import name_token_index
+    from lawful.requests.models import RequestNameToken, RightsRequest
+    from lawful.requests.repository import RequestFilter, Search
+
+    world = world_factory(sqlite_url)
+    named = [world.submit(request_type="access", email=f"n{i}@example.org", country="FR",
+                          name=f"Ludmila Élan-{i}").request for i in range(3)]  # fmt: skip
+    world.submit(request_type="access", email="nameless@example.org", country="FR")
+    with world.sessions() as session:  # as the migration leaves them
+        session.execute(delete(RequestNameToken))
+        session.execute(update(RightsRequest).values(name_tokens_ready=False))
+        session.commit()
+    monkeypatch.setenv("LAWFUL_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("LAWFUL_ENCRYPTION_KEY", base64.b64encode(MASTER_KEY).decode())
+    monkeypatch.setenv("LAWFUL_DATA_DIR", str(tmp_path / "lawful"))
+
+    result = CliRunner().invoke(app, ["requests", "index-names"])
+
+    assert result.exit_code == 0, result.output
+    assert "indexed the names of 4 request(s)" in result.output
+    wanted = RequestFilter(
+        search=Search(name_indexes=[name_token_index(world.ctx.keyring, "elan")])
+    )
+    with world.sessions() as session:
+        found, total = repository.list_requests(session, wanted=wanted, limit=10, offset=0)
+    assert total == 3
+    assert {r.reference for r in found} == {r.reference for r in named}
+    again = CliRunner().invoke(app, ["requests", "index-names"])
+    assert "indexed the names of 0 request(s)" in again.output

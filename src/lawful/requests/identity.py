@@ -8,12 +8,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from anyascii import anyascii
+
 from lawful.datamap.models import DataMap
 from lawful.engine.identity import Identity, identity_types, normalise_identity
-from lawful.requests.models import RightsRequest
+from lawful.requests.models import RequestNameToken, RightsRequest
 from lawful.store.crypto import Keyring
 
 _SPACES = re.compile(r"\s+")
+_WORD_SPLIT = re.compile(r"[\W_]+")
+MAX_NAME_TOKENS = 20
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ def seal_identity(keyring: Keyring, request: RightsRequest, person: PersonIdenti
             f"{column}_index",
             keyring.index(f"{column}:{folded(value)}") if value else None,
         )
+    write_name_tokens(keyring, request, person.name)
     if person.address:
         request.address_sealed = keyring.encrypt(
             person.address.encode(), context=_context(request, "address")
@@ -61,6 +66,25 @@ def seal_identity(keyring: Keyring, request: RightsRequest, person: PersonIdenti
         request.identifiers_sealed = keyring.encrypt_json(
             person.identifiers, context=_context(request, "identifiers")
         )
+
+
+def name_tokens(text: str) -> list[str]:
+    """The words of a name as staff would type them on any keyboard: transliterated to
+    ASCII ("Ørjan" → "orjan", "Ελένη" → "eleni", accents dropped), case-folded, split at
+    anything not a letter or digit; each once."""
+    words = _WORD_SPLIT.split(anyascii(unicodedata.normalize("NFKC", text)).casefold())
+    return list(dict.fromkeys(w for w in words if w))[:MAX_NAME_TOKENS]
+
+
+def name_token_index(keyring: Keyring, token: str) -> str:
+    return keyring.index(f"name-token:{token}")
+
+
+def write_name_tokens(keyring: Keyring, request: RightsRequest, name: str | None) -> None:
+    """Replace the request's name words (blind indexes) with those of `name`."""
+    indexes = [name_token_index(keyring, t) for t in name_tokens(name)] if name else []
+    request.name_tokens = [RequestNameToken(token_index=i) for i in indexes]
+    request.name_tokens_ready = True
 
 
 def open_identity(keyring: Keyring, request: RightsRequest) -> PersonIdentity:

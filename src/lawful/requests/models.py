@@ -7,7 +7,18 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lawful.law.requests import RequestType
@@ -93,7 +104,19 @@ class RightsRequest(Base):
     keep_until: Mapped[datetime | None] = mapped_column(
         UTCDateTime(), nullable=True, index=True, comment="Purged after (11 CCR §7101)"
     )
+    assignee_id: Mapped[str | None] = mapped_column(
+        String(32), nullable=True, index=True, comment="The staff member working on it (id)"
+    )
+    name_tokens_ready: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        comment="Its name's words are in request_name_tokens",
+    )
 
+    name_tokens: Mapped[list[RequestNameToken]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request",
         order_by="RequestEvent.id",
@@ -219,3 +242,31 @@ class RequestForward(Base):
     )
     recorded_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RequestNameToken(Base):
+    """One word of the person's name, as a blind index (case-folded, accents stripped), so
+    staff can find "Élodie Martin" by "elodie": the name itself stays sealed."""
+
+    __tablename__ = "request_name_tokens"
+    __table_args__ = (UniqueConstraint("request_id", "token_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("rights_requests.id", ondelete="CASCADE"), index=True
+    )
+    token_index: Mapped[str] = mapped_column(String(64), index=True, comment="HMAC blind index")
+
+
+class RequestNote(Base):
+    """A staff-only note on a request: sealed at rest, with its author and time."""
+
+    __tablename__ = "request_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("rights_requests.id", ondelete="CASCADE"), index=True
+    )
+    author: Mapped[str] = mapped_column(String(200), comment="staff:<id>, as the audit trail")
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    body_sealed: Mapped[bytes] = mapped_column(LargeBinary, comment="AES-GCM sealed text")

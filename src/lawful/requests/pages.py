@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -26,8 +26,8 @@ from lawful.http.deps import (
 )
 from lawful.http.templating import render
 from lawful.law.denials import DENIAL_GROUNDS, DenialReason
-from lawful.law.requests import REQUEST_TYPES, RequestType
-from lawful.requests import forwards, views
+from lawful.law.requests import REQUEST_TYPES
+from lawful.requests import desk, forwards, views
 from lawful.requests.context import RequestsContext
 from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import RequestError
@@ -48,40 +48,9 @@ from lawful.requests.states import OPEN, RequestStatus
 from lawful.store.task_views import failing_tasks
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 25
-DUE_FILTERS = {"soon": "Due within 7 days", "overdue": "Overdue", "due": "Not yet due"}
 S = RequestStatus
 _DENIABLE = frozenset({S.received, S.verifying, S.verified})
 _CANCELLABLE = frozenset({S.received, S.verifying, S.verified, S.approved})
-
-
-# --- the queue ---------------------------------------------------------------------------------------
-
-
-@router.get("/admin/requests", response_class=HTMLResponse)
-def queue(
-    request: Request,
-    db: DbSession,
-    ctx: RequestsCtx,
-    staff: CurrentStaff,
-    status: Annotated[str, Query(max_length=24)] = "",
-    type: Annotated[str, Query(max_length=40)] = "",
-    due: Annotated[str, Query(max_length=10)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> HTMLResponse:
-    """Earliest answer date first; filter by status, type, and what is due."""
-    found = views.list_requests(
-        db, ctx=ctx, statuses=[status] if status else None, types=[type] if type else None,
-        due=due or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
-    )  # fmt: skip
-    context = {
-        "active": "requests", "rows": found.items, "total": found.total, "page": page,
-        "pages": max(1, -(-found.total // PAGE_SIZE)),
-        "filters": {"status": status, "type": type, "due": due},
-        "statuses": list(S), "types": list(RequestType), "due_filters": DUE_FILTERS,
-        "type_titles": {t: REQUEST_TYPES[t].title for t in RequestType},
-    }  # fmt: skip
-    return render(request, "admin/queue.html.j2", context)
 
 
 # --- one request -------------------------------------------------------------------------------------
@@ -113,6 +82,10 @@ def detail_context(
         "extensions": _extension_choices(jurisdiction),
         "can": _allowed_actions(summary.status, handler=handler, decider=decider),
         "open_forwards": forwards.open_forwards(db, request=found),
+        "notes": desk.read_notes(db, ctx=ctx, request=found),
+        "assignee": desk.staff_names(db).get(found.assignee_id or ""),
+        "assignee_id": found.assignee_id or "",
+        "team": desk.assignable(db) if handler else [],
         "error": None,
     }
 

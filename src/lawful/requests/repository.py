@@ -5,9 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    UnaryExpression,
+    and_,
+    cast,
+    delete,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from lawful.law.requests import RequestType
@@ -17,6 +31,8 @@ from lawful.requests.models import (
     ForwardStatus,
     IdentityDocument,
     RequestForward,
+    RequestNameToken,
+    RequestNote,
     RequestPackage,
     RightsRequest,
     VerificationCode,
@@ -92,6 +108,17 @@ def expired_packages(session: Session, *, now: datetime) -> list[RequestPackage]
 
 
 @dataclass(frozen=True)
+class Search:
+    """What a search box's text may be: a reference (or its start), an email address (its
+    blind index), the words of a name (their blind indexes, all of them). Any may match."""
+
+    reference: str | None = None
+    reference_prefix: bool = False
+    email_index: str | None = None
+    name_indexes: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
 class RequestFilter:
     """Filters of the staff queue; `today` is the organisation's date, for due/overdue."""
 
@@ -101,6 +128,42 @@ class RequestFilter:
     today: date | None = None
     soon_days: int = 7
     email_index: str | None = None
+    search: Search | None = None
+    jurisdictions: Sequence[str] = ()  # "none": no law applies
+    assignee: str | None = None  # a staff id, or "none" for no one
+    sort: str = "due"
+
+
+SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
+    "due": (RightsRequest.respond_by.asc(), RightsRequest.received_at.asc()),
+    "newest": (RightsRequest.received_at.desc(),),
+    "oldest": (RightsRequest.received_at.asc(),),
+    "reference": (RightsRequest.reference.asc(),),
+    "status": (RightsRequest.status.asc(), RightsRequest.respond_by.asc()),
+}
+
+
+def _searched(search: Search) -> ColumnElement[bool]:
+    found: list[ColumnElement[bool]] = []
+    if search.reference:
+        column = RightsRequest.reference
+        found.append(
+            column.startswith(search.reference, autoescape=True)
+            if search.reference_prefix
+            else column == search.reference
+        )
+    if search.email_index:
+        found.append(RightsRequest.email_index == search.email_index)
+    if search.name_indexes:
+        words = [
+            exists().where(
+                RequestNameToken.request_id == RightsRequest.id,
+                RequestNameToken.token_index == index,
+            )
+            for index in search.name_indexes
+        ]
+        found.append(and_(*words))
+    return or_(*found) if found else false()
 
 
 def _filtered(
@@ -112,6 +175,22 @@ def _filtered(
         query = query.where(RightsRequest.request_type.in_(list(wanted.types)))
     if wanted.email_index:
         query = query.where(RightsRequest.email_index == wanted.email_index)
+    if wanted.search is not None:
+        query = query.where(_searched(wanted.search))
+    if wanted.jurisdictions:
+        # The law that decides the clock, or any other that applies (the list holds enum
+        # values only, quoted in its JSON text).
+        either: list[ColumnElement[bool]] = []
+        for law in (j for j in wanted.jurisdictions if j != "none"):
+            either.append(RightsRequest.jurisdiction == law)
+            either.append(cast(RightsRequest.jurisdictions, String).contains(f'"{law}"'))
+        if "none" in wanted.jurisdictions:
+            either.append(RightsRequest.jurisdiction.is_(None))
+        query = query.where(or_(*either))
+    if wanted.assignee == "none":
+        query = query.where(RightsRequest.assignee_id.is_(None))
+    elif wanted.assignee:
+        query = query.where(RightsRequest.assignee_id == wanted.assignee)
     if wanted.due is not None and wanted.today is not None:
         query = query.where(RightsRequest.status.in_(list(OPEN)))
         if wanted.due == "overdue":
@@ -130,8 +209,37 @@ def list_requests(
     """A page of requests, earliest answer date first, and how many match in all."""
     query = _filtered(select(RightsRequest), wanted)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = query.order_by(RightsRequest.respond_by, RightsRequest.received_at)
+    page = query.order_by(*SORTS.get(wanted.sort, SORTS["due"]), RightsRequest.id)
     return list(session.scalars(page.limit(limit).offset(offset))), int(total)
+
+
+def lock_reference(session: Session, *, reference: str) -> bool:
+    """`lock_request` by reference, then forget what this session read of it: the next read
+    sees what a parallel transaction committed before the lock was ours. False: no such."""
+    result = session.execute(
+        update(RightsRequest)
+        .where(RightsRequest.reference == reference)
+        .values(updated_at=RightsRequest.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def unindexed_names(session: Session, *, limit: int) -> list[RightsRequest]:
+    """Requests stored before names had word indexes (`request_name_tokens`)."""
+    query = select(RightsRequest).where(RightsRequest.name_tokens_ready.is_(False))
+    return list(session.scalars(query.order_by(RightsRequest.id).limit(limit)))
+
+
+def count_unindexed_names(session: Session) -> int:
+    query = select(func.count()).where(RightsRequest.name_tokens_ready.is_(False))
+    return int(session.scalar(query) or 0)
+
+
+def notes(session: Session, *, request_id: str) -> list[RequestNote]:
+    query = select(RequestNote).where(RequestNote.request_id == request_id)
+    return list(session.scalars(query.order_by(RequestNote.at, RequestNote.id)))
 
 
 def unverified_since(session: Session, *, before: datetime) -> list[RightsRequest]:

@@ -6,7 +6,15 @@ from __future__ import annotations
 from lawful.auth.roles import REQUEST_HANDLERS
 from lawful.http.contribution import Contribution
 from lawful.http.menu import MenuEntry
-from lawful.requests import api, pages, pages_entry, pages_outbox, public, public_delivery
+from lawful.requests import (
+    api,
+    pages,
+    pages_entry,
+    pages_outbox,
+    pages_queue,
+    public,
+    public_delivery,
+)
 from lawful.requests.sentences import audit_sentence
 
 contribution = Contribution(
@@ -15,6 +23,7 @@ contribution = Contribution(
         public.router,
         public_delivery.router,
         pages_entry.router,  # before `pages`: /admin/requests/new is not a reference
+        pages_queue.router,  # before `pages`: nor is /admin/requests/export.csv
         pages.router,
         pages_outbox.router,
         api.router,

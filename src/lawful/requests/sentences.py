@@ -340,6 +340,19 @@ _EVENTS: dict[str, Callable[[_Words, dict[str, Any]], tuple[str, list[str]]]] = 
     "download_code_sent": _fixed("Sent the person a code to download their data"),
     "download_link_issued": _fixed("The person entered their download code"),
     "downloaded": _fixed("The person downloaded their data"),
+    "assigned": lambda w, d: (
+        f"Given to {d.get('assignee', 'a staff member')}"
+        + (f" (before: {d['previous']})" if d.get("previous") else ""),
+        [],
+    ),
+    "unassigned": lambda w, d: (
+        f"No longer given to anyone (before: {d.get('previous', 'a staff member')})",
+        [],
+    ),
+    "note_added": lambda w, d: (
+        f"Added a staff note ({plural(int(d.get('length', 0)), 'character')})",
+        [],
+    ),
     "forward_recorded": lambda w, d: (
         f"Recorded as sent on to {w.client(d.get('client'))} by {d.get('channel', 'hand')}",
         [str(d["note"])] if d.get("note") else [],
