@@ -6,13 +6,14 @@ from __future__ import annotations
 from lawful.auth.roles import ADMINS
 from lawful.http.contribution import Contribution
 from lawful.http.menu import MenuEntry
-from lawful.web.pages import account, dashboard, notice, session, tokens, users
+from lawful.web.pages import account, dashboard, notice, session, sso, tokens, users
 from lawful.web.threads import enough_threads
 
 contribution = Contribution(
     package="lawful.web",
     routers=(
         session.router,
+        sso.router,
         account.router,
         users.router,
         tokens.router,
