@@ -306,6 +306,8 @@ def test_totp_enrolment_then_sign_in_needs_the_code_and_a_used_code_is_refused(w
     pending = web.browser()
     assert web.sign_in(email, client=pending).status_code == 303
     # Before the code, every page sends the browser to the code's page.
+    code_page = pending.get("/admin/sign-in/code")
+    assert "/admin/account" not in code_page.text  # no menu before the code
     blocked = pending.get("/admin/requests")
     assert blocked.status_code == 303
     assert blocked.headers["location"] == "/admin/sign-in/code"
@@ -384,3 +386,36 @@ def test_an_administrator_removes_a_lost_second_factor(web: Web) -> None:
     assert admin.post(f"{page}/two-factor/remove", data=form(admin, page)).status_code == 303
     assert web.sign_in(email, client=web.browser()).headers["location"] == "/admin/requests"
     assert "staff.two_factor_removed" in actions(web)
+
+
+def test_a_pending_invitation_is_sent_again_with_a_new_link_that_replaces_the_old(
+    web: Web,
+) -> None:
+    admin = web.signed_in(Role.admin)
+    invite(web, admin, "slow@staff.example")
+    _, first = last_link(web)
+    user = user_by_email(web, "slow@staff.example")
+    page = f"/admin/users/{user.id}"
+    assert "Send the invitation again" in admin.get(page).text
+    assert admin.post(f"{page}/reset", data=form(admin, page)).status_code == 303
+    path, second = last_link(web)
+    assert second != first
+    assert choose_password(web, path, first).status_code == 410
+    assert choose_password(web, path, second).status_code == 303
+    assert "staff.invitation_renewed" in actions(web)
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_hostile_name_is_shown_as_text_on_pages_and_in_the_mail(web: Web) -> None:
+    admin = web.signed_in(Role.admin)
+    hostile = "<script>alert(1)</script> O'Brien & Co"
+    fields = form(admin, "/admin/users", name=hostile, email="o@staff.example", role="analyst")
+    assert admin.post("/admin/users", data=fields).status_code == 303
+    listing = admin.get("/admin/users").text
+    assert "<script>alert(1)</script>" not in listing
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listing
+    message = email.message_from_string(web.outbox()[-1], policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    html = message.get_body(("html",))
+    assert html is not None
+    assert "<script>" not in html.get_content()

@@ -148,9 +148,11 @@ def staff_session(request: Request, db: DbSession) -> StaffSession | None:
     idle = timedelta(minutes=settings.session_idle_minutes)
     record = resume_session(db, secret=secret, idle=idle, now=utcnow())
     if record is not None:
-        # A plain copy for the layout: error pages render after the session is gone.
+        # A plain copy for the layout: error pages render after the session is gone. A
+        # session still waiting for its second factor shows no menu.
         user = record.user
-        request.state.staff = StaffView(id=user.id, name=user.name, role=user.role)
+        if not record.second_factor_due:
+            request.state.staff = StaffView(id=user.id, name=user.name, role=user.role)
         request.state.staff_csrf = record.csrf_token
     return record
 
