@@ -144,9 +144,14 @@ def use_link(session: Session, *, secret: str, password: str, now: datetime) -> 
 # --- role and activity: at least one active administrator ----------------------------------
 
 
-def _keep_an_admin(session: Session, *, user: StaffUser, losing_admin: bool) -> None:
+def _locked_fresh(session: Session, user: StaffUser) -> None:
+    """Take the staff lock, then read the account again: decide on what is stored now."""
     repository.lock_staff(session)
-    if losing_admin and repository.active_admin_count(session, excluding=user.id) == 0:
+    session.refresh(user)
+
+
+def _keep_an_admin(session: Session, *, user: StaffUser) -> None:
+    if repository.active_admin_count(session, excluding=user.id) == 0:
         raise LastAdminError(
             "This is the last active administrator: make another person an administrator "
             "first, so someone can still manage accounts."
@@ -154,10 +159,11 @@ def _keep_an_admin(session: Session, *, user: StaffUser, losing_admin: bool) -> 
 
 
 def change_role(session: Session, *, user: StaffUser, role: Role, actor: str) -> StaffUser:
+    _locked_fresh(session, user)
     if role is user.role:
         return user
-    _keep_an_admin(session, user=user, losing_admin=user.role is Role.admin and user.active)
-    session.refresh(user)
+    if user.role is Role.admin and user.active:
+        _keep_an_admin(session, user=user)
     before = user.role
     user.role = role
     _audit(session, actor, "staff.role_changed", user.id, {"from": before.value, "to": role.value})
@@ -170,12 +176,14 @@ def deactivate(session: Session, *, user: StaffUser, actor: str, now: datetime) 
         raise InvalidStaffInputError(
             "This invitation is not accepted yet: there is nothing to deactivate."
         )
-    _keep_an_admin(session, user=user, losing_admin=user.role is Role.admin)
-    session.refresh(user)
-    if user.active:
-        user.active = False
-        ended = repository.end_sessions(session, user_id=user.id, now=now)
-        _audit(session, actor, "staff.user_deactivated", user.id, {"sessions_ended": ended})
+    _locked_fresh(session, user)
+    if not user.active:
+        return user
+    if user.role is Role.admin:
+        _keep_an_admin(session, user=user)
+    user.active = False
+    ended = repository.end_sessions(session, user_id=user.id, now=now)
+    _audit(session, actor, "staff.user_deactivated", user.id, {"sessions_ended": ended})
     return user
 
 
