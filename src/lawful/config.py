@@ -136,6 +136,34 @@ class Settings(BaseSettings):
     sign_in_lockout_minutes: int = Field(
         default=15, ge=1, le=1440, description="How long sign-in stays refused after that."
     )
+    require_2fa_roles: list[Literal["admin", "privacy_officer", "analyst", "auditor"]] = Field(
+        default_factory=list,
+        description="Staff roles that must use a second factor (TOTP): a member of one of "
+        'these roles is sent to enrol before any other page, e.g. `["admin", '
+        '"privacy_officer"]`. Default: none (each person may still enrol on My account).',
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Single sign-on: the OpenID Connect provider's issuer URL (its "
+        "`/.well-known/openid-configuration` is read from there). Unset: no SSO button.",
+    )
+    oidc_client_id: str | None = Field(
+        default=None, description="Single sign-on: this installation's client id at the provider."
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        default=None,
+        description="Single sign-on: the client secret (set it as LAWFUL_OIDC_CLIENT_SECRET, not "
+        "in a file). Unset: a public client (PKCE only).",
+    )
+    oidc_provider_name: str = Field(
+        default="single sign-on",
+        description="Single sign-on: the provider's name on the sign-in button.",
+    )
+    oidc_create_role: Literal["admin", "privacy_officer", "analyst", "auditor"] | None = Field(
+        default=None,
+        description="Single sign-on: create an account with this role for a verified email "
+        "that has none. Default: unset, so only existing, active staff accounts can sign in.",
+    )
     rate_limit_per_minute: int = Field(
         default=20,
         ge=1,

@@ -161,3 +161,39 @@ def _healthy(url: str, server: subprocess.Popen[bytes]) -> bool:
         except OSError:
             time.sleep(0.2)
     return False
+
+
+@pytest.mark.usefixtures("environment")
+def test_user_remove_2fa_clears_a_lost_second_factor_and_audits_it() -> None:
+    from lawful.auth.second_factor import start_enrolment
+    from lawful.auth.service import email_index
+    from lawful.store.audit import AuditEntry
+
+    assert _create("--role", "admin", "--password-stdin").exit_code == 0
+    with open_store(load_settings()) as store, store.sessions() as session:
+        from lawful.auth.repository import user_by_email_index
+
+        user = user_by_email_index(session, email_index(store.keyring, "pia@staff.example"))
+        assert user is not None
+        start_enrolment(session, keyring=store.keyring, user=user)
+        user.totp_enabled_at = utcnow()
+        session.commit()
+    result = runner.invoke(app, ["user", "remove-2fa", "--email", "PIA@staff.example"])
+    assert result.exit_code == 0, result.output
+    assert "second factor removed for Pia Officer" in result.output
+    again = runner.invoke(app, ["user", "remove-2fa", "--email", "pia@staff.example"])
+    assert "nothing to do" in again.output
+    unknown = runner.invoke(app, ["user", "remove-2fa", "--email", "nobody@staff.example"])
+    assert unknown.exit_code == 1
+    assert "no staff account" in unknown.output
+    with open_store(load_settings()) as store, store.sessions() as session:
+        from sqlalchemy import select
+
+        found = user_by_email_index(session, email_index(store.keyring, "pia@staff.example"))
+        assert found is not None
+        assert found.totp_secret_sealed is None
+        assert found.totp_enabled_at is None
+        actors = session.scalars(
+            select(AuditEntry.actor).where(AuditEntry.action == "staff.two_factor_removed")
+        ).all()
+        assert actors == ["cli"]

@@ -23,3 +23,18 @@ class StaffExistsError(AuthError):
 class TokenNotFoundError(AuthError):
     http_status = 404
     code = "not_found"
+
+
+class LastAdminError(AuthError):
+    http_status = 409
+    code = "conflict"
+
+
+class LinkInvalidError(AuthError):
+    http_status = 410
+    code = "gone"
+
+
+class SecondFactorError(AuthError):
+    http_status = 422
+    code = "invalid_input"

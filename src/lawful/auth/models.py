@@ -43,6 +43,22 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    totp_secret_sealed: Mapped[bytes | None] = mapped_column(
+        LargeBinary, nullable=True, comment="AES-GCM sealed TOTP secret (RFC 6238)"
+    )
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, comment="Time step of the last code accepted: not accepted again"
+    )
+
+    @property
+    def invited(self) -> bool:
+        """Invited, and has not chosen a password yet (the account is inactive until then)."""
+        return self.password_hash == ""
+
+    @property
+    def two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     sessions: Mapped[list[StaffSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -64,8 +80,56 @@ class StaffSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), comment="Absolute end")
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    second_factor_due: Mapped[bool] = mapped_column(
+        Boolean, default=False, comment="Password checked, TOTP code not yet: no page but the code"
+    )
+    code_failures: Mapped[int] = mapped_column(Integer, default=0)
 
     user: Mapped[StaffUser] = relationship(back_populates="sessions")
+
+
+class LinkPurpose(StrEnum):
+    invite = "invite"
+    reset = "reset"
+
+
+class StaffLink(Base):
+    """A one-time, expiring link mailed to a staff member: an invitation or a password reset.
+    Only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "staff_links"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[LinkPurpose] = mapped_column(
+        Enum(
+            LinkPurpose,
+            native_enum=False,
+            length=10,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="SHA-256 of the token")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class RecoveryCode(Base):
+    """A one-time code that replaces a TOTP code when the phone is lost; stored as a keyed
+    hash (HMAC, the keyring's blind index key), never in clear."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ApiToken(Base):

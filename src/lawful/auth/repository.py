@@ -7,11 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, literal, select
+from sqlalchemy import case, func, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lawful.auth.models import ApiToken, SignInThrottle, StaffSession, StaffUser
+from lawful.auth.models import (
+    ApiToken,
+    LinkPurpose,
+    RecoveryCode,
+    Role,
+    SignInThrottle,
+    StaffLink,
+    StaffSession,
+    StaffUser,
+)
 from lawful.store.models import UTCDateTime
 
 
@@ -118,3 +127,124 @@ def clear_unless_locked(session: Session, *, email_index: str, now: datetime) ->
         where=current.locked_until.is_(None) | (current.locked_until <= now),
     )
     return session.execute(statement.returning(current.failures)).first() is not None
+
+
+# --- staff accounts: the last administrator, one-time links, sessions ---------------------------
+
+STAFF_LOCK_KEY = 0x1A3F_57AF  # pg_advisory_xact_lock key of the staff table's admin rule
+
+
+def lock_staff(session: Session) -> None:
+    """Serialise changes that could leave no active administrator: an advisory lock on
+    PostgreSQL, SQLite's write lock (a write that changes nothing) otherwise. Held until the
+    transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STAFF_LOCK_KEY})
+    else:
+        session.execute(text("UPDATE staff_users SET role = role WHERE 0 = 1"))
+
+
+def active_admin_count(session: Session, *, excluding: str) -> int:
+    query = (
+        select(func.count())
+        .select_from(StaffUser)
+        .where(StaffUser.role == Role.admin, StaffUser.active.is_(True), StaffUser.id != excluding)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def link_by_hash(session: Session, token_hash: str) -> StaffLink | None:
+    return session.scalars(select(StaffLink).where(StaffLink.token_hash == token_hash)).first()
+
+
+def retire_links(session: Session, *, user_id: str, purpose: LinkPurpose, now: datetime) -> None:
+    """A new link replaces the account's earlier ones of that purpose."""
+    session.execute(
+        update(StaffLink)
+        .where(StaffLink.user_id == user_id, StaffLink.purpose == purpose)
+        .where(StaffLink.used_at.is_(None))
+        .values(used_at=now)
+    )
+
+
+def spend_link(session: Session, *, link_id: str, now: datetime) -> bool:
+    """Mark a link used in one statement; False when a parallel use spent it first."""
+    result = session.execute(
+        update(StaffLink)
+        .where(StaffLink.id == link_id, StaffLink.used_at.is_(None), StaffLink.expires_at > now)
+        .values(used_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def end_sessions(session: Session, *, user_id: str, now: datetime) -> int:
+    result = session.execute(
+        update(StaffSession)
+        .where(StaffSession.user_id == user_id, StaffSession.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def live_sessions(session: Session, *, user_id: str, now: datetime) -> Sequence[StaffSession]:
+    return session.scalars(
+        select(StaffSession)
+        .where(StaffSession.user_id == user_id, StaffSession.ended_at.is_(None))
+        .where(StaffSession.expires_at > now)
+        .order_by(StaffSession.last_seen_at.desc())
+    ).all()
+
+
+# --- second factor: each decision one statement ---------------------------------------------
+
+
+def claim_totp_step(session: Session, *, user_id: str, step: int) -> bool:
+    """Record `step` as the last accepted TOTP time step unless it (or a later one) was
+    accepted already: a code is used once (RFC 6238 §5.2)."""
+    result = session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user_id)
+        .where(StaffUser.totp_last_step.is_(None) | (StaffUser.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def spend_recovery_code(session: Session, *, user_id: str, code_hash: str, now: datetime) -> bool:
+    result = session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.user_id == user_id, RecoveryCode.code_hash == code_hash)
+        .where(RecoveryCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) >= 1)
+
+
+def unused_recovery_codes(session: Session, *, user_id: str) -> int:
+    query = (
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
+    )
+    return int(session.scalar(query) or 0)
+
+
+def replace_recovery_codes(session: Session, *, user_id: str, hashes: list[str]) -> None:
+    session.query(RecoveryCode).filter(RecoveryCode.user_id == user_id).delete()
+    session.add_all(RecoveryCode(user_id=user_id, code_hash=h) for h in hashes)
+
+
+def count_code_failure(session: Session, *, session_id: str) -> int:
+    """One more wrong code on a pending sign-in, in one statement; the new count."""
+    result = session.execute(
+        update(StaffSession)
+        .where(StaffSession.id == session_id)
+        .values(code_failures=StaffSession.code_failures + 1)
+        .returning(StaffSession.code_failures)
+        .execution_options(synchronize_session=False)
+    )
+    row = result.first()
+    return int(row[0]) if row else 0

@@ -177,8 +177,16 @@ class NewSession:
 
 
 def start_session(
-    session: Session, *, user: StaffUser, lifetime: timedelta, now: datetime
+    session: Session,
+    *,
+    user: StaffUser,
+    lifetime: timedelta,
+    now: datetime,
+    user_agent: str | None = None,
+    method: str = "password",
 ) -> NewSession:
+    """A session for `user`. With a second factor on, it opens pending (`second_factor_due`):
+    it reaches no page but the code's until `complete_second_factor`."""
     secret = secrets.token_urlsafe(32)
     record = StaffSession(
         token_hash=token_digest(secret),
@@ -187,11 +195,23 @@ def start_session(
         created_at=now,
         last_seen_at=now,
         expires_at=now + lifetime,
+        user_agent=(user_agent or "")[:300] or None,
+        second_factor_due=user.totp_enabled_at is not None,
+        code_failures=0,
     )
     session.add(record)
     session.flush()
-    _audit(session, f"staff:{user.id}", "staff.signed_in", user.id, {"session": record.id})
+    details: dict[str, object] = {"session": record.id, "method": method}
+    if record.second_factor_due:
+        details["second_factor"] = "due"
+    _audit(session, f"staff:{user.id}", "staff.signed_in", user.id, details)
     return NewSession(record, secret)
+
+
+def complete_second_factor(session: Session, *, record: StaffSession) -> None:
+    record.second_factor_due = False
+    _audit(session, f"staff:{record.user_id}", "staff.second_factor_passed", record.user_id,
+           {"session": record.id})  # fmt: skip
 
 
 def resume_session(

@@ -148,6 +148,32 @@ def user_create(
     out.print(f"[green]ok[/] created {escape(name)} ({role}), id {user.id}")
 
 
+@user_app.command("remove-2fa")
+def user_remove_two_factor(
+    email: Annotated[str, typer.Option(help="Sign-in email of the account.")],
+) -> None:
+    """Remove an account's second factor (a lost phone and lost recovery codes, with no
+    administrator left to do it on the Users page). Written to the audit trail."""
+    from lawful.auth.repository import user_by_email_index
+    from lawful.auth.second_factor import turn_off
+    from lawful.auth.service import email_index
+    from lawful.config import load_settings
+    from lawful.store.opening import open_store
+
+    with web_errors(), open_store(load_settings()) as store, store.sessions() as session:
+        user = user_by_email_index(session, email_index(store.keyring, email))
+        if user is None:
+            err.print("[red]error[/] no staff account has this email: check it with the person")
+            raise typer.Exit(1)
+        if not user.two_factor:
+            out.print(f"[yellow]nothing to do[/] {escape(user.name)} has no second factor")
+            return
+        turn_off(session, user=user, actor="cli")
+        session.commit()
+    out.print(f"[green]ok[/] second factor removed for {escape(user.name)}: they sign in with "
+              "their password and may enrol again")  # fmt: skip
+
+
 def serve_demo(*, map_path: Path, out_dir: Path, port: int) -> None:
     from lawful.config import load_settings
     from lawful.web.demo import prepare_demo

@@ -52,6 +52,18 @@ class SignInRequiredError(WebError):
     code = "sign_in_required"
 
 
+class SendElsewhereError(WebError):
+    """A signed-in page that must wait for another step first (the second factor's code, or
+    enrolling one): pages send the browser there; the API gets the message."""
+
+    http_status = 403
+    code = "second_factor_required"
+
+    def __init__(self, message: str, *, location: str) -> None:
+        super().__init__(message)
+        self.location = location
+
+
 class PermissionDeniedError(WebError):
     http_status = 403
     code = "forbidden"
@@ -136,9 +148,11 @@ def staff_session(request: Request, db: DbSession) -> StaffSession | None:
     idle = timedelta(minutes=settings.session_idle_minutes)
     record = resume_session(db, secret=secret, idle=idle, now=utcnow())
     if record is not None:
-        # A plain copy for the layout: error pages render after the session is gone.
+        # A plain copy for the layout: error pages render after the session is gone. A
+        # session still waiting for its second factor shows no menu.
         user = record.user
-        request.state.staff = StaffView(id=user.id, name=user.name, role=user.role)
+        if not record.second_factor_due:
+            request.state.staff = StaffView(id=user.id, name=user.name, role=user.role)
         request.state.staff_csrf = record.csrf_token
     return record
 
@@ -146,11 +160,36 @@ def staff_session(request: Request, db: DbSession) -> StaffSession | None:
 StaffSessionDep = Annotated[StaffSession | None, Depends(staff_session)]
 
 
-def current_staff(request: Request, record: StaffSessionDep) -> StaffUser:
-    """The signed-in staff member; pages without one send the browser to sign in."""
+SECOND_FACTOR_PAGE = "/admin/sign-in/code"
+ENROL_PAGE = "/admin/account/two-factor"
+
+
+def signed_in_staff(request: Request, record: StaffSessionDep) -> StaffUser:
+    """The signed-in staff member past the second factor, enrolled or not: the pages that
+    enrol one use it. Pages without a session send the browser to sign in."""
     if record is None:
         raise SignInRequiredError("Sign in to use the admin console.")
+    if record.second_factor_due:
+        raise SendElsewhereError(
+            "Type the code of your authenticator app to finish signing in.",
+            location=SECOND_FACTOR_PAGE,
+        )
     return record.user
+
+
+SignedInStaff = Annotated[StaffUser, Depends(signed_in_staff)]
+
+
+def current_staff(request: Request, user: SignedInStaff) -> StaffUser:
+    """The signed-in staff member; a member of a role that must use a second factor and has
+    none is sent to enrol before any other page (`require_2fa_roles`)."""
+    required = platform_of(request).settings.require_2fa_roles
+    if user.role.value in required and user.totp_enabled_at is None:
+        raise SendElsewhereError(
+            "Your role must use a second factor: set up an authenticator app first.",
+            location=ENROL_PAGE,
+        )
+    return user
 
 
 CurrentStaff = Annotated[StaffUser, Depends(current_staff)]

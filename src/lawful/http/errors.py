@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lawful.http.deps import SignInRequiredError
+from lawful.http.deps import SendElsewhereError, SignInRequiredError
 
 log = logging.getLogger("lawful.web")
 
@@ -149,6 +149,8 @@ def _domain_response(request: Request, error: BaseException, status: int) -> Res
     if isinstance(error, SignInRequiredError) and wants_html(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/admin/sign-in?next={quote(target, safe='')}", status_code=303)
+    if isinstance(error, SendElsewhereError) and wants_html(request):
+        return RedirectResponse(error.location, status_code=303)
     return error_response(
         request,
         status=status,

@@ -38,11 +38,20 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 # Pages whose address carries a secret: a status token (`?token=`, from a mail link), a
-# download link, a preference or unsubscribe token. Their `Referer` would copy it into the
+# download link, a preference or unsubscribe token, a staff invitation or password-reset
+# link, the code single sign-on comes back with. Their `Referer` would copy it into the
 # next request, and a reverse proxy logs that header even where our access log hides the
 # address; so they send none. (Their forms still pass the CSRF check: browsers send
 # `Sec-Fetch-Site`, or `Origin: null`, which lets the form's token decide.)
-TOKEN_PAGES = ("/privacy/requests/", "/privacy/downloads/", "/privacy/preferences/", "/u/")
+TOKEN_PAGES = (
+    "/privacy/requests/",
+    "/privacy/downloads/",
+    "/privacy/preferences/",
+    "/u/",
+    "/admin/welcome",
+    "/admin/reset",
+    "/admin/sso/callback",
+)
 STATIC_CACHE = "public, max-age=3600"
 HSTS = "max-age=31536000"  # one year, on HTTPS only (RFC 6797 §7.2)
 

@@ -6,15 +6,25 @@ from __future__ import annotations
 from lawful.auth.roles import ADMINS
 from lawful.http.contribution import Contribution
 from lawful.http.menu import MenuEntry
-from lawful.web.pages import dashboard, notice, session, tokens
+from lawful.web.pages import account, dashboard, notice, session, sso, tokens, users
 from lawful.web.threads import enough_threads
 
 contribution = Contribution(
     package="lawful.web",
-    routers=(session.router, tokens.router, dashboard.router, notice.router),
+    routers=(
+        session.router,
+        sso.router,
+        account.router,
+        users.router,
+        tokens.router,
+        dashboard.router,
+        notice.router,
+    ),
     menu=(
         MenuEntry("dashboard", "Dashboard", "/admin/dashboard", order=10),
+        MenuEntry("users", "Users", "/admin/users", ADMINS, order=85),
         MenuEntry("tokens", "API tokens", "/admin/tokens", ADMINS, order=90),
+        MenuEntry("account", "My account", "/admin/account", order=99),
     ),
     services=(enough_threads,),
 )

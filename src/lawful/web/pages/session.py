@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from lawful.auth.models import StaffUser
 from lawful.auth.service import SignInPolicy, authenticate, end_session, start_session
 from lawful.http.auth import check_csrf, clear_session_cookie, platform_of, set_session_cookie
 from lawful.http.deps import DbSession, PublicForm, RateLimited, StaffSessionDep
@@ -34,7 +37,25 @@ def admin_home() -> RedirectResponse:
 def sign_in_form(request: Request, record: StaffSessionDep, next: str = HOME) -> Response:
     if record is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "admin/sign_in.html.j2", {"next": safe_next(next), "error": None})
+    return render(request, "admin/sign_in.html.j2", _form_context(request, next, error=None))
+
+
+_NOTICES = {
+    "password": "Your password is saved: sign in with it.",
+}
+_ERRORS = {
+    "codes": "Too many wrong codes: sign in again.",
+}
+
+
+def _form_context(request: Request, next: str, *, error: str | None) -> dict[str, object]:
+    settings = platform_of(request).settings
+    return {
+        "next": safe_next(next),
+        "error": error or _ERRORS.get(request.query_params.get("error", "")),
+        "notice": _NOTICES.get(request.query_params.get("done", "")),
+        "sso": settings.oidc_provider_name if settings.oidc_issuer else None,
+    }
 
 
 @router.post("/admin/sign-in", dependencies=[RateLimited, PublicForm])
@@ -57,9 +78,23 @@ def sign_in(
     )
     if outcome.user is None:
         return _refused(request, next=next, retry_after=outcome.retry_after)
+    return signed_in(request, db, outcome.user, next=next, method="password")
+
+
+def signed_in(
+    request: Request, db: Session, user: StaffUser, *, next: str, method: str
+) -> RedirectResponse:
+    """Open a session for `user` (password or single sign-on checked): to `next`, or to the
+    second factor's code first when the account has one."""
+    settings = platform_of(request).settings
     lifetime = timedelta(hours=settings.session_max_hours)
-    new = start_session(db, user=outcome.user, lifetime=lifetime, now=now)
-    response = RedirectResponse(safe_next(next), status_code=303)
+    agent = request.headers.get("user-agent")
+    new = start_session(db, user=user, lifetime=lifetime, now=utcnow(), user_agent=agent,
+                        method=method)  # fmt: skip
+    target = safe_next(next)
+    if new.record.second_factor_due:
+        target = f"/admin/sign-in/code?{urlencode({'next': target})}"
+    response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, new.secret)
     return response
 
@@ -74,7 +109,7 @@ def _refused(request: Request, *, next: str, retry_after: timedelta | None) -> R
             "minute(s). Ask an administrator if you forgot your password.",
             429,
         )
-    context = {"next": safe_next(next), "error": error}
+    context = _form_context(request, next, error=error)
     response = render(request, "admin/sign_in.html.j2", context, status_code=status)
     if retry_after is not None:
         response.headers["Retry-After"] = str(max(1, int(retry_after.total_seconds())))
