@@ -70,6 +70,25 @@ def banner_config(datamap: DataMap, *, gpc: bool) -> dict[str, Any]:
         "notice": "/privacy/notice",
         "gpc": gpc,
         "categories": categories,
+        "texts": _texts(datamap),
+        "colours": datamap.banner.colours.model_dump(),
+    }
+
+
+def _texts(datamap: DataMap) -> dict[str, str]:
+    """The banner's words: the map's `banner:` section, else these."""
+    org = datamap.organization
+    banner = datamap.banner
+    return {
+        "title": banner.title or f"Your choices about cookies on {org.trading_name or org.name}",
+        "message": banner.message
+        or "We use some cookies only with your consent. Accept, reject, or choose by purpose; "
+        "you can change your mind at any time from the cookie settings link.",
+        "acceptAll": banner.accept_all,
+        "rejectAll": banner.reject_all,
+        "choose": banner.choose,
+        "save": banner.save,
+        "noticeLink": banner.notice_link,
     }
 
 
