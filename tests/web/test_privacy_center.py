@@ -97,6 +97,27 @@ def test_an_unknown_request_type_is_refused_and_nothing_is_stored(web: Web) -> N
     assert _requests_stored(web) == 0
 
 
+def test_an_empty_form_shows_every_problem_at_once_in_plain_words_next_to_its_field(
+    web: Web,
+) -> None:
+    response = _submit(web, request_type="", email="", country="", phone="not a phone")
+    assert response.status_code == 422
+    page = response.text
+    for field, words in (
+        ("request_type", "Choose what you would like to do."),
+        ("email", "Enter your email address: we send your code and our answer there."),
+        ("country", "Choose the country where you live."),
+        ("phone", "This is not a phone number"),
+    ):
+        assert f'<p class="field-error" id="{field}-error">{words}' in page, field
+        assert f'aria-describedby="{field}-error"' in page
+    assert page.count('<li><a href="#') == 4  # the summary lists all four, linked to them
+    assert "is not a request type" not in page  # the API's words, not the form's
+    assert "ISO 3166" not in page
+    assert "&#39;&#39;" not in page  # no quoted empty value
+    assert _requests_stored(web) == 0
+
+
 def test_a_malformed_email_is_refused_next_to_the_field(web: Web) -> None:
     response = _submit(web, email="ann.martin-at-people")
     assert response.status_code == 422

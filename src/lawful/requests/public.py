@@ -20,7 +20,7 @@ from lawful.requests import views
 from lawful.requests.context import RequestsContext
 from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import RequestError
-from lawful.requests.intake import Intake
+from lawful.requests.intake import Intake, intake_problems
 from lawful.requests.models import VerificationLevel
 from lawful.requests.places import OTHER, country_choices
 from lawful.requests.service import (
@@ -59,6 +59,30 @@ STATUS_WORDS = {
 Text = Annotated[str, Form(max_length=400)]
 # The services name some fields as the JSON API does; the forms name them so.
 _FORM_FIELDS = {"type": "request_type", "corrections": "message"}
+
+
+# What the form says where the service's words are written for the API's callers.
+_PLAIN = {
+    "request_type": "Choose what you would like to do.",
+    "email": "Check your email address: it should look like name@example.org.",
+    "country": "Choose the country where you live (or, if it is not listed, write its "
+    "two-letter code, e.g. JP).",
+}
+_MISSING = {
+    "request_type": "Choose what you would like to do.",
+    "email": "Enter your email address: we send your code and our answer there.",
+    "country": "Choose the country where you live.",
+}
+
+
+def plain_problems(problems: dict[str, str], values: dict[str, str]) -> dict[str, str]:
+    """The intake's problems keyed by form field, in the words of the form."""
+    found: dict[str, str] = {}
+    for field, message in problems.items():
+        name = _FORM_FIELDS.get(field, field)
+        empty = not values.get(name, "").strip()
+        found[name] = (_MISSING if empty else _PLAIN).get(name, message)
+    return found
 
 
 def form_errors(error: RequestError) -> dict[str, str]:
@@ -147,6 +171,10 @@ def submit(
         message=message or None, purpose=purpose or None, channel="web",
         document=read_upload(document),
     )  # fmt: skip
+    problems = plain_problems(intake_problems(intake, datamap=ctx.datamap), values)
+    if problems:  # every wrong field at once, each next to its field
+        context = _form_context(ctx, values, problems)
+        return render(request, "privacy/form.html.j2", context, status_code=422)
     try:
         submitted = submit_request(db, ctx=ctx, intake=intake, actor=PERSON)
     except RequestError as error:
