@@ -86,7 +86,21 @@ def test_the_code_from_the_mail_confirms_the_request(web: Web) -> None:
     assert "4 more tries" in wrong.text
     right = web.client.post(f"/privacy/requests/{reference}/verify", data=form | {"code": code})
     assert right.status_code == 303
-    assert "Identity confirmed" in web.client.get(right.headers["location"]).text
+    confirmed = web.client.get(right.headers["location"]).text
+    assert "Identity confirmed" in confirmed
+    # A confirmation, and what happens next (an access request waits for staff).
+    assert "Thank you: your request is confirmed" in confirmed
+    assert "Our privacy team now looks at your request" in confirmed
+    # The page's own address, reloaded later, says what happens next without the thanks.
+    later = web.client.get(location).text
+    assert "Thank you" not in later
+    assert '<p class="next-step">Our privacy team now looks at your request' in later
+
+
+def test_a_new_request_says_what_happens_next(web: Web) -> None:
+    page = web.client.get(_submit(web).headers["location"]).text
+    assert "Your request is registered" in page
+    assert '<p class="next-step">Enter the code we sent to your email address' in page
 
 
 def test_an_unknown_request_type_is_refused_and_nothing_is_stored(web: Web) -> None:
