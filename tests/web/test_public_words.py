@@ -22,7 +22,8 @@ def _words(html: str) -> str:
 def test_every_public_page_reads_as_words(web: Web) -> None:
     datamap = load_datamap(EXAMPLE_MAP).datamap
     pages: dict[str, str] = {}
-    for path in ("/privacy", "/privacy/notice", "/privacy/banner-demo"):
+    for path in ("/privacy", "/privacy/notice", "/privacy/banner-demo",
+                 "/privacy/contact-preferences", "/privacy/contact-preferences/code"):  # fmt: skip
         answer = web.client.get(path)
         assert answer.status_code == 200, path
         pages[path] = answer.text
@@ -46,4 +47,4 @@ def test_every_public_page_reads_as_words(web: Web) -> None:
         pages[kind] = web.client.get(made.json()["url"]).text
     found = {name: hits for name, html in pages.items() if (hits := leaks(_words(html), datamap))}
     assert found == {}
-    assert len(pages) == 10
+    assert len(pages) == 12

@@ -59,6 +59,7 @@ SUBJECTS = {
     "expired": "Your request {reference} was closed",
     "cancelled": "Your request {reference} was cancelled",
     "client_forward": "Rights request {reference} for data you control",
+    "preferences_code": "Your code to open your contact preferences",
 }
 
 

@@ -6,13 +6,22 @@ from __future__ import annotations
 from lawful.auth.roles import REQUEST_HANDLERS
 from lawful.http.contribution import Contribution
 from lawful.http.menu import MenuEntry
-from lawful.requests import api, pages, pages_entry, pages_outbox, public, public_delivery
+from lawful.requests import (
+    api,
+    pages,
+    pages_entry,
+    pages_outbox,
+    public,
+    public_delivery,
+    public_preferences,
+)
 
 contribution = Contribution(
     package="lawful.requests",
     routers=(
         public.router,
         public_delivery.router,
+        public_preferences.router,
         pages_entry.router,  # before `pages`: /admin/requests/new is not a reference
         pages.router,
         pages_outbox.router,
