@@ -11,6 +11,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from lawful.requests.context import RequestsContext
 from lawful.requests.models import PreferenceCode
 from lawful.requests.preference_access import (
     CODES_PER_HOUR,
@@ -18,6 +19,7 @@ from lawful.requests.preference_access import (
     ask_preferences_code,
     check_preferences_code,
 )
+from lawful.requests.records import purge_expired_records
 from lawful.store.audit import AuditEntry
 from lawful.store.models import utcnow
 
@@ -166,3 +168,17 @@ def test_wrong_tries_at_once_lock_the_code_after_the_few_allowed(web: Web) -> No
         row = db.get(PreferenceCode, asked.challenge)
         assert row is not None
         assert row.attempts == MAX_TRIES
+
+
+def test_the_daily_purge_drops_codes_once_their_hour_is_past(web: Web) -> None:
+    now = utcnow()
+    keyring = web.platform.keyring
+    with web.platform.sessions() as db:
+        ask_preferences_code(db, keyring=keyring, email="old@people.example",
+                             now=now - timedelta(hours=3))  # fmt: skip
+        ask_preferences_code(db, keyring=keyring, email="new@people.example", now=now)
+        db.commit()
+    with web.platform.sessions() as db:
+        purge_expired_records(db, ctx=web.platform.context(RequestsContext), now=now)
+        db.commit()
+        assert db.scalar(select(func.count()).select_from(PreferenceCode)) == 1
