@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -179,10 +179,12 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(default=None, description="Password for SMTP login.")
     smtp_from: str | None = Field(
         default=None,
+        # LAWFUL_MAIL_FROM is the same setting under the name the sender's docs also use.
+        validation_alias=AliasChoices("smtp_from", "LAWFUL_SMTP_FROM", "LAWFUL_MAIL_FROM"),
         description="The From address of every mail Lawful sends, e.g. "
         "`Voxaria Privacy <privacy@voxaria.example>`. Default: the organisation's trading name "
         "(else name) with its privacy address from the map (`organization.requests.email`, "
-        "else `organization.contact.email`).",
+        "else `organization.contact.email`). Also read from LAWFUL_MAIL_FROM.",
     )
     smtp_starttls: bool = Field(
         default=True,

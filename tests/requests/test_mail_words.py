@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 
+import pytest
+
 from lawful.config import Settings, served_at
 from lawful.datamap.facts import dpo_lines
 from lawful.datamap.models import Contact, DataMap
@@ -72,3 +74,10 @@ def test_served_at_points_public_url_at_the_server_unless_it_was_set() -> None:
     assert served_at(Settings(), host="::1", port=9000).public_url == "http://[::1]:9000"
     chosen = Settings(public_url="https://privacy.example")
     assert served_at(chosen, host="127.0.0.1", port=8123).public_url == "https://privacy.example"
+
+
+def test_lawful_mail_from_is_read_as_the_sender_too(
+    example_map: DataMap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAWFUL_MAIL_FROM", "Voxaria DPO <dpo@voxaria.example>")
+    assert sender_of(Settings(), example_map) == "Voxaria DPO <dpo@voxaria.example>"
