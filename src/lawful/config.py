@@ -374,6 +374,17 @@ def served_at(settings: Settings, *, host: str, port: int) -> Settings:
     return settings.model_copy(update={"public_url": f"http://{name}:{port}"})
 
 
+def public_url_warning(settings: Settings) -> str | None:
+    """What a process that sends mail but serves nothing (`lawful worker`) says when
+    `public_url` was left to its default: its links would not reach the server."""
+    if "public_url" in settings.model_fields_set:
+        return None
+    return (
+        f"LAWFUL_PUBLIC_URL is not set: links in the mail this worker sends start with "
+        f"{settings.public_url}; set it to the address people reach `lawful serve` at"
+    )
+
+
 def load_settings() -> Settings:
     """Read the settings from the environment and `lawful.toml`."""
     return Settings()

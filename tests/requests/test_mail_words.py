@@ -8,7 +8,7 @@ from email.utils import parseaddr
 
 import pytest
 
-from lawful.config import Settings, served_at
+from lawful.config import Settings, public_url_warning, served_at
 from lawful.datamap.facts import dpo_lines
 from lawful.datamap.models import Contact, DataMap
 from lawful.requests.mail import FALLBACK_SENDER, sender_of
@@ -81,3 +81,11 @@ def test_lawful_mail_from_is_read_as_the_sender_too(
 ) -> None:
     monkeypatch.setenv("LAWFUL_MAIL_FROM", "Voxaria DPO <dpo@voxaria.example>")
     assert sender_of(Settings(), example_map) == "Voxaria DPO <dpo@voxaria.example>"
+
+
+def test_a_worker_without_public_url_is_warned_that_its_links_miss_the_server() -> None:
+    warning = public_url_warning(Settings())
+    assert warning is not None
+    assert "LAWFUL_PUBLIC_URL is not set" in warning
+    assert "http://localhost:8000" in warning
+    assert public_url_warning(Settings(public_url="https://privacy.example")) is None
