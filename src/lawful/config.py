@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -36,6 +36,8 @@ PRIVATE_FILES = (
 )
 PRIVATE_FOLDERS = ("outbox",)
 KEY_BYTES = 32  # AES-256-GCM and HMAC-SHA-256
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
+_WILDCARD_ADDRESSES = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 (compared, never bound)
 
 
 class SettingsError(Exception):
@@ -209,17 +211,25 @@ class Settings(BaseSettings):
         default=None, description="User name for SMTP login; unset: no login."
     )
     smtp_password: SecretStr | None = Field(default=None, description="Password for SMTP login.")
-    smtp_from: str = Field(
-        default="privacy@localhost",
-        description="The From address of every mail Lawful sends, e.g. privacy@example.com.",
+    smtp_from: str | None = Field(
+        default=None,
+        # LAWFUL_MAIL_FROM is the same setting under the name the sender's docs also use.
+        validation_alias=AliasChoices("smtp_from", "LAWFUL_SMTP_FROM", "LAWFUL_MAIL_FROM"),
+        description="The From address of every mail Lawful sends, e.g. "
+        "`Voxaria Privacy <privacy@voxaria.example>`. Default: the organisation's trading name "
+        "(else name) with its privacy address from the map (`organization.requests.email`, "
+        "else `organization.contact.email`). Also read from LAWFUL_MAIL_FROM.",
     )
     smtp_starttls: bool = Field(
         default=True,
         description="Upgrade the SMTP connection with STARTTLS before login and sending.",
     )
     public_url: str = Field(
-        default="http://localhost:8000",
-        description="Where people reach this server; links in mail start with it.",
+        default=DEFAULT_PUBLIC_URL,
+        description="Where people reach this server; every link in mail (codes, downloads, "
+        "preference center, unsubscribe) starts with it. Default: the address `lawful serve` "
+        "and `lawful demo` listen on (`--host`, `--port`). Set it behind a proxy, and for a "
+        "separate `lawful worker`, which sends mail but listens on nothing.",
     )
     drp_business_id: str | None = Field(
         default=None,
@@ -384,6 +394,29 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / STORE_FILE_NAME).resolve()}"
+
+
+def served_at(settings: Settings, *, host: str, port: int) -> Settings:
+    """`settings` with `public_url` pointing at the server's own address, unless it was set
+    (environment or lawful.toml): links in mail then reach the server the command started."""
+    if "public_url" in settings.model_fields_set:
+        return settings
+    # A wildcard address is not one a browser can open: name this machine instead.
+    name = "localhost" if host in _WILDCARD_ADDRESSES else host
+    if ":" in name:
+        name = f"[{name}]"  # an IPv6 literal in a URL (RFC 3986 §3.2.2)
+    return settings.model_copy(update={"public_url": f"http://{name}:{port}"})
+
+
+def public_url_warning(settings: Settings) -> str | None:
+    """What a process that sends mail but serves nothing (`lawful worker`) says when
+    `public_url` was left to its default: its links would not reach the server."""
+    if "public_url" in settings.model_fields_set:
+        return None
+    return (
+        f"LAWFUL_PUBLIC_URL is not set: links in the mail this worker sends start with "
+        f"{settings.public_url}; set it to the address people reach `lawful serve` at"
+    )
 
 
 def load_settings() -> Settings:

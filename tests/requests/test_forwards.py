@@ -79,6 +79,9 @@ def test_a_person_in_no_clients_data_gets_a_package_that_claims_no_forward(
     assert sqlite_world.request(reference).status is S.completed
     data, report = package(sqlite_world, reference)
     assert data["forwarded_to"] == []
+    # The reference the person knows, not the engine's job id.
+    assert data["request"] == reference
+    assert f"(reference {reference})" in report
     assert "passed your request on" not in report
     assert "Lumière" not in report
     assert "Brightpath" not in report

@@ -86,7 +86,21 @@ def test_the_code_from_the_mail_confirms_the_request(web: Web) -> None:
     assert "4 more tries" in wrong.text
     right = web.client.post(f"/privacy/requests/{reference}/verify", data=form | {"code": code})
     assert right.status_code == 303
-    assert "Identity confirmed" in web.client.get(right.headers["location"]).text
+    confirmed = web.client.get(right.headers["location"]).text
+    assert "Identity confirmed" in confirmed
+    # A confirmation, and what happens next (an access request waits for staff).
+    assert "Thank you: your request is confirmed" in confirmed
+    assert "Our privacy team now looks at your request" in confirmed
+    # The page's own address, reloaded later, says what happens next without the thanks.
+    later = web.client.get(location).text
+    assert "Thank you" not in later
+    assert '<p class="next-step">Our privacy team now looks at your request' in later
+
+
+def test_a_new_request_says_what_happens_next(web: Web) -> None:
+    page = web.client.get(_submit(web).headers["location"]).text
+    assert "Your request is registered" in page
+    assert '<p class="next-step">Enter the code we sent to your email address' in page
 
 
 def test_an_unknown_request_type_is_refused_and_nothing_is_stored(web: Web) -> None:
@@ -94,6 +108,27 @@ def test_an_unknown_request_type_is_refused_and_nothing_is_stored(web: Web) -> N
     assert response.status_code == 422
     assert 'aria-invalid="true" aria-describedby="request_type-error"' in response.text
     assert PERSON in response.text  # what the person typed is kept in the form
+    assert _requests_stored(web) == 0
+
+
+def test_an_empty_form_shows_every_problem_at_once_in_plain_words_next_to_its_field(
+    web: Web,
+) -> None:
+    response = _submit(web, request_type="", email="", country="", phone="not a phone")
+    assert response.status_code == 422
+    page = response.text
+    for field, words in (
+        ("request_type", "Choose what you would like to do."),
+        ("email", "Enter your email address: we send your code and our answer there."),
+        ("country", "Choose the country where you live."),
+        ("phone", "This is not a phone number"),
+    ):
+        assert f'<p class="field-error" id="{field}-error">{words}' in page, field
+        assert f'aria-describedby="{field}-error"' in page
+    assert page.count('<li><a href="#') == 4  # the summary lists all four, linked to them
+    assert "is not a request type" not in page  # the API's words, not the form's
+    assert "ISO 3166" not in page
+    assert "&#39;&#39;" not in page  # no quoted empty value
     assert _requests_stored(web) == 0
 
 

@@ -47,7 +47,10 @@ def serve(
 def _run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
+    from lawful.config import served_at
     from lawful.web.app import create_app
+
+    settings = served_at(settings, host=host, port=port)
 
     # uvloop and httptools (our dependencies, so never silently missing): event loop and
     # HTTP parser written in C.
@@ -97,6 +100,7 @@ def _prepare_workers(settings: Settings) -> None:
     from lawful.store.opening import open_store
 
     os.environ["LAWFUL_MAP_PATH"] = str(settings.map_path)
+    os.environ["LAWFUL_PUBLIC_URL"] = settings.public_url
     if settings.datastore_dir is not None:
         os.environ["LAWFUL_DATASTORE_DIR"] = str(settings.datastore_dir)
     with open_store(settings):

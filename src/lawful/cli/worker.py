@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from lawful.cli import app
-from lawful.cli.common import DataOption, configured, out, web_errors
+from lawful.cli.common import DataOption, configured, err, out, web_errors
 
 MapFlag = Annotated[
     Path | None,
@@ -28,12 +28,15 @@ def worker(
 ) -> None:
     """Run a Celery worker (needs LAWFUL_BROKER_URL): rights-request runs, mail, forwards to
     clients and retention sweeps. Start several for more throughput; stop with SIGTERM."""
+    from lawful.config import public_url_warning
     from lawful.platform import open_platform
     from lawful.worker.process import require_broker, run_worker
 
     with web_errors():
         settings, loaded = configured(map_path, data_dir)
         require_broker(settings)
+        if warning := public_url_warning(settings):
+            err.print(f"[yellow]warning[/] {warning}", highlight=False, soft_wrap=True)
         with open_platform(settings, loaded=loaded) as platform:
             run_worker(platform, concurrency=concurrency, name=name)
 

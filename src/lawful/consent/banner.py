@@ -29,11 +29,9 @@ from lawful.consent.service import ConsentEntry, Evidence, record_consent
 from lawful.consent.subjects import normalise_subject
 from lawful.datamap.facts import human_duration
 from lawful.datamap.models import DataMap, TrackerCategory
+from lawful.datamap.trackers import BROWSER_COOKIE, CHOICE_COOKIE, CHOICE_DAYS, trackers_in_use
 from lawful.store.crypto import Keyring
 
-CHOICE_COOKIE = "lawful_consent"
-BROWSER_COOKIE = "lawful_bid"
-CHOICE_DAYS = 180  # CNIL: keep a choice (and ask again) after about six months
 GPC_SUPPORT_SINCE = date(2026, 11, 22)  # when this installation's GPC support last changed
 ACTIONS = frozenset({"accept_all", "reject_all", "save", "gpc"})
 
@@ -72,11 +70,30 @@ def banner_config(datamap: DataMap, *, gpc: bool) -> dict[str, Any]:
         "notice": "/privacy/notice",
         "gpc": gpc,
         "categories": categories,
+        "texts": _texts(datamap),
+        "colours": datamap.banner.colours.model_dump(),
+    }
+
+
+def _texts(datamap: DataMap) -> dict[str, str]:
+    """The banner's words: the map's `banner:` section, else these."""
+    org = datamap.organization
+    banner = datamap.banner
+    return {
+        "title": banner.title or f"Your choices about cookies on {org.trading_name or org.name}",
+        "message": banner.message
+        or "We use some cookies only with your consent. Accept, reject, or choose by purpose; "
+        "you can change your mind at any time from the cookie settings link.",
+        "acceptAll": banner.accept_all,
+        "rejectAll": banner.reject_all,
+        "choose": banner.choose,
+        "save": banner.save,
+        "noticeLink": banner.notice_link,
     }
 
 
 def _category(datamap: DataMap, category: CookieCategory) -> dict[str, Any]:
-    trackers = [t for t in datamap.trackers.values() if t.category is category.id]
+    trackers = [t for t in trackers_in_use(datamap) if t.category is category.id]
     necessary = category.id is TrackerCategory.strictly_necessary
     return {
         "id": category.id.value,

@@ -12,6 +12,7 @@ from threading import Lock
 
 from lawful.consent.models import SubjectKind
 from lawful.datamap.models import Channel, DataMap, LegalBasis, TrackerCategory
+from lawful.datamap.trackers import trackers_in_use
 from lawful.engine.identity import IdentityKind, identity_types
 
 COOKIE_CHOICE_MONTHS = 6  # CNIL, délibération 2020-091: ask again after about six months
@@ -105,7 +106,7 @@ def _cookie_categories(datamap: DataMap) -> dict[TrackerCategory, CookieCategory
     Advertising trackers are always "sharing" (Cal. Civ. Code §1798.140(ah))."""
     found: dict[TrackerCategory, CookieCategory] = {}
     for category in TrackerCategory:
-        trackers = [t for t in datamap.trackers.values() if t.category is category]
+        trackers = [t for t in trackers_in_use(datamap) if t.category is category]
         if not trackers:
             continue
         purposes = _tracker_purposes(datamap, [t.recipient for t in trackers if t.recipient])

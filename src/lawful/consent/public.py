@@ -21,6 +21,14 @@ from lawful.http.templating import render
 router = APIRouter(include_in_schema=False)
 
 
+@router.get("/privacy/banner-demo", response_class=HTMLResponse)
+def banner_demo(request: Request, platform: PlatformDep) -> HTMLResponse:
+    """A page that hosts the cookie banner, to try it (and the map's texts and colours)
+    without writing any HTML."""
+    script = f"{platform.settings.public_url.rstrip('/')}/consent/banner.js"
+    return render(request, "consent/banner_demo.html.j2", {"banner_script": script})
+
+
 @router.get("/privacy/preferences/{token}", dependencies=[RateLimited])
 def preferences_page(
     token: str, request: Request, db: DbSession, platform: PlatformDep, saved: bool = False

@@ -135,6 +135,19 @@ def contact_lines(contact: Contact | None) -> list[str]:
     return [value for value in (*values, contact.url) if value]
 
 
+_DPO_TITLES = {"data protection officer", "dpo", "the data protection officer"}
+
+
+def dpo_lines(contact: Contact | None) -> list[str]:
+    """The DPO's contact lines after a "Data protection officer:" label: the name only when
+    it is a person's, not the title again (GDPR Art. 37(7): the contact details are what
+    must be published)."""
+    lines = contact_lines(contact)
+    if contact is not None and contact.name and contact.name.strip().lower() in _DPO_TITLES:
+        lines.remove(contact.name)
+    return lines
+
+
 # --- names of things ---------------------------------------------------------------------------
 
 

@@ -127,6 +127,8 @@ def _value_hint(at: DataPath, detail: ErrorDetails) -> str:
             return "use an ISO 3166-1 alpha-2 country code, e.g. FR, DE, US"
         if "A-Z_]" in pattern:
             return "name an environment variable in UPPER_SNAKE_CASE; its value holds the secret"
+        if "a-fA-F]{6}" in pattern:
+            return 'write a colour as #rrggbb in quotes, e.g. "#1f4e8c"'
         if "client:" in pattern:
             return "write `us`, or `client:<id>` naming an entry of `clients`"
         if ("\\." in pattern and at[-1:] == ("to",)) or at[-2:-1] == ("references",):

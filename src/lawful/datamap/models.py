@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lawful.datamap.banner import CookieBanner
+
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 CATEGORY_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
@@ -537,4 +539,7 @@ class DataMap(Model):
     retention: dict[Id, RetentionRule] = Field(default_factory=dict)
     clients: dict[Id, Client] = Field(default_factory=dict)
     trackers: dict[Id, Tracker] = Field(default_factory=dict)
+    banner: CookieBanner = Field(
+        default_factory=CookieBanner, description="Texts and colours of the cookie banner"
+    )
     checks: Checks = Field(default_factory=Checks)

@@ -29,7 +29,7 @@ MERGEABLE_SECTIONS = (
     "clients",
     "trackers",
 )
-SINGLE_SECTIONS = ("version", "organization", "checks")
+SINGLE_SECTIONS = ("version", "organization", "banner", "checks")
 # Mappings and lists are read as such; a tag asking for another type (!!set, !!python/…) is not.
 PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 

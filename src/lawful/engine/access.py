@@ -41,6 +41,13 @@ class AccessResult:
     forwards: tuple[Forward, ...]
     manual: tuple[Manual, ...]
     left_out: dict[str, int] = field(default_factory=dict)  # others' rows reached, not shown
+    # The request's public reference, the one the person knows; unset (a run from the
+    # command line), the report names the job.
+    reference: str = ""
+
+    @property
+    def shown_reference(self) -> str:
+        return self.reference or self.job_id
 
     def total(self) -> int:
         return sum(len(d.rows) for d in self.datasets)

@@ -171,7 +171,7 @@ def package_data(
     return {
         "format": "lawful-portability/1" if result.portability else "lawful-access/1",
         "generated_at": result.generated_at.isoformat(),
-        "request": result.job_id,
+        "request": result.shown_reference,
         "controller": {"name": org.name, "contact": facts.contact_lines(org.contact)},
         "datasets": [_dataset_data(d) for d in shown],
         "forwarded_to": [
@@ -244,7 +244,7 @@ def render_report(
         forwards=forwards,
         org=org,
         contact=facts.contact_lines(org.contact),
-        dpo=facts.contact_lines(org.dpo),
+        dpo=facts.dpo_lines(org.dpo),
         channels=_channels(datamap),
         authority=org.lead_authority,
         automated=automated,

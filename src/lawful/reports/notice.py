@@ -21,6 +21,7 @@ from lawful.datamap.models import (
     RecipientRole,
     TrackerCategory,
 )
+from lawful.datamap.trackers import trackers_in_use
 from lawful.law.ages import DIGITAL_CONSENT_AGE
 from lawful.reports.document import (
     Block,
@@ -477,7 +478,7 @@ def _consent_ages(datamap: DataMap) -> list[Block]:
 
 
 def _cookies(datamap: DataMap) -> list[Block]:
-    trackers = datamap.trackers.values()
+    trackers = trackers_in_use(datamap)  # the banner's list, from the same source
     if not trackers:
         return [para("We place no cookies or similar trackers on your device.")]
     rows = [

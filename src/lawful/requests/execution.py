@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -145,14 +145,17 @@ def _access(env: EngineEnv, order: RunOrder, *, portability: bool) -> EngineOutc
 
 
 def package_bytes(
-    found: AccessResult, *, datamap: DataMap, forwards: Sequence[ForwardMade]
+    found: AccessResult, *, datamap: DataMap, forwards: Sequence[ForwardMade], reference: str
 ) -> bytes:
     """The package, built once the forwards are known (it names only those that happened).
     The engine writes packages to files: build it in a private temporary folder (mode 0700,
     the file 0600), read it back and remove it at once; only the sealed copy stays."""
     with tempfile.TemporaryDirectory(prefix="lawful-package-") as folder:
         path = write_access_package(
-            result=found, datamap=datamap, path=Path(folder) / "p.zip", forwards=forwards
+            result=replace(found, reference=reference),
+            datamap=datamap,
+            path=Path(folder) / "p.zip",
+            forwards=forwards,
         )
         return path.read_bytes()
 

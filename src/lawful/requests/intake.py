@@ -4,7 +4,7 @@ request is never stored half-way."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from lawful.datamap.models import DataMap
@@ -14,7 +14,7 @@ from lawful.engine.phone import PhoneNumberError, to_e164
 from lawful.engine.rectification import parse_corrections
 from lawful.law.jurisdictions import JurisdictionError, applicable_jurisdictions
 from lawful.law.requests import RequestType
-from lawful.requests.errors import InvalidInputError
+from lawful.requests.errors import InvalidInputError, RequestError
 from lawful.requests.identity import PersonIdentity
 from lawful.requests.verification import Upload, check_document
 
@@ -92,6 +92,34 @@ def check_intake(intake: Intake, *, datamap: DataMap) -> CheckedIntake:
         agent=intake.agent,
         agent_verified=intake.agent is not None and intake.agent_verified,
     )
+
+
+def intake_problems(intake: Intake, *, datamap: DataMap) -> dict[str, str]:
+    """Every field that is wrong, each with its message (field → message), checked one by
+    one: a form shows them all at once rather than the first. Empty when `check_intake`
+    would pass its field checks."""
+    problems: dict[str, str] = {}
+
+    def check(run: Callable[[], object]) -> None:
+        try:
+            run()
+        except RequestError as error:
+            problems.setdefault(error.field or "form", error.message)
+
+    check(lambda: _request_type(intake.request_type))
+    check(lambda: _email(intake.email))
+    check(lambda: _residence(intake, datamap))
+    country = intake.country.strip().upper()
+    check(lambda: _phone(intake.phone, country))
+    check(lambda: _text(intake.name, "name", MAX_NAME))
+    check(lambda: _text(intake.address, "address", MAX_ADDRESS))
+    check(lambda: _identifiers(intake.identifiers, datamap))
+    if "type" not in problems:
+        check(lambda: _details(intake, _request_type(intake.request_type), datamap))
+    document = intake.document
+    if document is not None:
+        check(lambda: check_document(document))
+    return problems
 
 
 def _request_type(raw: str) -> RequestType:

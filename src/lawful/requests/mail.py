@@ -15,7 +15,7 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from jinja2 import Environment
 
 from lawful.config import Settings
+from lawful.datamap.models import DataMap
 from lawful.jinja import environment, package_templates
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ SUBJECTS = {
     "expired": "Your request {reference} was closed",
     "cancelled": "Your request {reference} was cancelled",
     "client_forward": "Rights request {reference} for data you control",
+    "preferences_code": "Your code to open your contact preferences",
 }
 
 
@@ -81,16 +83,34 @@ def _message(mail: Mail, sender: str) -> EmailMessage:
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
     return message
 
 
+# Only when neither LAWFUL_SMTP_FROM nor the map gives an address (a map without one).
+FALLBACK_SENDER = "privacy@localhost"
+
+
+def sender_of(settings: Settings, datamap: DataMap | None) -> str:
+    """The From of mail to people: LAWFUL_SMTP_FROM, else the organisation's name with its
+    privacy address (where people exercise their rights), else its contact address."""
+    if settings.smtp_from:
+        return settings.smtp_from
+    if datamap is None:
+        return FALLBACK_SENDER
+    org = datamap.organization
+    address = (org.requests.email if org.requests else None) or org.contact.email
+    if not address or not parseaddr(address)[1]:
+        return FALLBACK_SENDER
+    return formataddr((org.trading_name or org.name, address))
+
+
 class SMTPMailer:
     """Sends through `LAWFUL_SMTP_HOST`, with STARTTLS and login when configured."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, sender: str | None = None) -> None:
         if not settings.smtp_host:
             raise MailError("LAWFUL_SMTP_HOST is not set: no SMTP server to send mail through")
         self.host = settings.smtp_host
@@ -99,7 +119,7 @@ class SMTPMailer:
         self.password = (
             settings.smtp_password.get_secret_value() if settings.smtp_password else None
         )
-        self.sender = settings.smtp_from
+        self.sender = sender or settings.smtp_from or FALLBACK_SENDER
         self.starttls = settings.smtp_starttls
 
     def send(self, mail: Mail) -> None:
@@ -134,7 +154,7 @@ class OutboxMailer:
     the demo without an SMTP server, whose admin console shows the outbox. Never use it in
     production: people would get nothing."""
 
-    def __init__(self, folder: Path, *, sender: str = "privacy@localhost") -> None:
+    def __init__(self, folder: Path, *, sender: str = FALLBACK_SENDER) -> None:
         self.folder = folder
         self.sender = sender
 
@@ -152,8 +172,12 @@ class OutboxMailer:
 OUTBOX_FOLDER = "outbox"
 
 
-def mailer_from_settings(settings: Settings) -> SMTPMailer | OutboxMailer:
-    """SMTP when `LAWFUL_SMTP_HOST` is set; otherwise `<data_dir>/outbox/` (demo only)."""
+def mailer_from_settings(
+    settings: Settings, *, datamap: DataMap | None = None
+) -> SMTPMailer | OutboxMailer:
+    """SMTP when `LAWFUL_SMTP_HOST` is set; otherwise `<data_dir>/outbox/` (demo only). The
+    sender comes from `sender_of`."""
+    sender = sender_of(settings, datamap)
     if settings.smtp_host:
-        return SMTPMailer(settings)
-    return OutboxMailer(settings.data_dir / OUTBOX_FOLDER, sender=settings.smtp_from)
+        return SMTPMailer(settings, sender=sender)
+    return OutboxMailer(settings.data_dir / OUTBOX_FOLDER, sender=sender)

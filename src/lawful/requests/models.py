@@ -270,3 +270,23 @@ class RequestNote(Base):
     author: Mapped[str] = mapped_column(String(200), comment="staff:<id>, as the audit trail")
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     body_sealed: Mapped[bytes] = mapped_column(LargeBinary, comment="AES-GCM sealed text")
+
+
+class PreferenceCode(Base):
+    """A one-time code that opens the preference center for an email address, asked for
+    in the privacy center. Only the code's keyed hash and the sealed address are stored;
+    `slot` makes the per-address limit a unique key (a few codes per address and hour),
+    which no two requests at once can exceed."""
+
+    __tablename__ = "preference_codes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    slot: Mapped[str] = mapped_column(
+        String(100), unique=True, comment="Blind index of the address, hour and number"
+    )
+    email_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    code_hash: Mapped[str] = mapped_column(String(64), comment="HMAC of the code")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, comment="Tries so far")
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

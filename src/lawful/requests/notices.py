@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from lawful.datamap.facts import contact_lines
+from lawful.datamap import facts
+from lawful.datamap.facts import contact_lines, dpo_lines
 from lawful.datamap.models import DataMap, Jurisdiction
 from lawful.formats import day
 from lawful.law.denials import DENIAL_GROUNDS, DenialReason, denial_notice
@@ -52,7 +53,7 @@ def mail_context(
         "type_title": REQUEST_TYPES[request.request_type].title,
         "organisation": org.trading_name or org.name,
         "contact": contact_lines(org.contact),
-        "dpo": contact_lines(org.dpo),
+        "dpo": dpo_lines(org.dpo),
         # Days as people write them ("7 Dec 2026", lawful.formats), in every mail alike.
         "received_on": day(request.received_at.astimezone(tz).date()),
         "respond_by": day(request.respond_by),
@@ -131,7 +132,7 @@ def _outcome(datamap: DataMap, request: RightsRequest) -> dict[str, Any]:
             )
     kept = [
         {
-            "dataset": datamap.datasets[k["dataset"]].description or k["dataset"],
+            "dataset": dataset_in_words(datamap, k["dataset"]),
             "why": k.get("why", ""),
             "until": day(k["until"]) if k.get("until") else None,
         }
@@ -148,6 +149,25 @@ def _outcome(datamap: DataMap, request: RightsRequest) -> dict[str, Any]:
         "clients": clients,
         "kept": kept,
     }
+
+
+def dataset_in_words(datamap: DataMap, dataset_id: str) -> str:
+    """A dataset as a person reads it, never its table or id: the map's description, else
+    the kinds of data it holds (the category names)."""
+    dataset = datamap.datasets[dataset_id]
+    if dataset.description:
+        return dataset.description.strip().rstrip(".")
+    kinds = facts.unique(
+        _lower_first(facts.category_name(datamap, field.category))
+        for name, field in dataset.fields.items()
+        if name not in dataset.key_fields() and field.references is None
+    )
+    return f"Records with your {facts.join_words(kinds)}" if kinds else "Other records about you"
+
+
+def _lower_first(name: str) -> str:
+    """ "Email address" → "email address"; an acronym ("IP address") stays as it is."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
 
 
 def _package(

@@ -20,7 +20,7 @@ from lawful.requests import views
 from lawful.requests.context import RequestsContext
 from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import RequestError
-from lawful.requests.intake import Intake
+from lawful.requests.intake import Intake, intake_problems
 from lawful.requests.models import VerificationLevel
 from lawful.requests.places import OTHER, country_choices
 from lawful.requests.service import (
@@ -56,9 +56,52 @@ STATUS_WORDS = {
     RequestStatus.cancelled: "Cancelled",
     RequestStatus.expired: "Closed: not confirmed in time",
 }
+# What happens next, after each step, in the person's words.
+NEXT_STEPS = {
+    RequestStatus.received: "We are registering your request; we send you a code by email.",
+    RequestStatus.verifying: "Enter the code we sent to your email address: we can start "
+    "only once we know the request is yours.",
+    RequestStatus.verified: "Our privacy team now looks at your request. We email you when it "
+    "is done, or if we need anything, at the latest by the date above.",
+    RequestStatus.approved: "We are carrying out your request. We email you when it is done.",
+    RequestStatus.running: "We are searching our systems for your data. We email you when it "
+    "is done.",
+    RequestStatus.completed: "Your request is done: we emailed you our answer.",
+    RequestStatus.partially_completed: "We did what we could and emailed you our answer, "
+    "with what could not be done and why.",
+    RequestStatus.forwarded: "The company that controls your data answers you; we emailed you "
+    "who they are.",
+    RequestStatus.denied: "We emailed you our answer, why we refused, and where you can complain.",
+    RequestStatus.cancelled: "Nothing more happens. You can make a new request at any time.",
+    RequestStatus.expired: "Nothing more happens. If you still wish, make a new request.",
+}
 Text = Annotated[str, Form(max_length=400)]
 # The services name some fields as the JSON API does; the forms name them so.
 _FORM_FIELDS = {"type": "request_type", "corrections": "message"}
+
+
+# What the form says where the service's words are written for the API's callers.
+_PLAIN = {
+    "request_type": "Choose what you would like to do.",
+    "email": "Check your email address: it should look like name@example.org.",
+    "country": "Choose the country where you live (or, if it is not listed, write its "
+    "two-letter code, e.g. JP).",
+}
+_MISSING = {
+    "request_type": "Choose what you would like to do.",
+    "email": "Enter your email address: we send your code and our answer there.",
+    "country": "Choose the country where you live.",
+}
+
+
+def plain_problems(problems: dict[str, str], values: dict[str, str]) -> dict[str, str]:
+    """The intake's problems keyed by form field, in the words of the form."""
+    found: dict[str, str] = {}
+    for field, message in problems.items():
+        name = _FORM_FIELDS.get(field, field)
+        empty = not values.get(name, "").strip()
+        found[name] = (_MISSING if empty else _PLAIN).get(name, message)
+    return found
 
 
 def form_errors(error: RequestError) -> dict[str, str]:
@@ -147,6 +190,10 @@ def submit(
         message=message or None, purpose=purpose or None, channel="web",
         document=read_upload(document),
     )  # fmt: skip
+    problems = plain_problems(intake_problems(intake, datamap=ctx.datamap), values)
+    if problems:  # every wrong field at once, each next to its field
+        context = _form_context(ctx, values, problems)
+        return render(request, "privacy/form.html.j2", context, status_code=422)
     try:
         submitted = submit_request(db, ctx=ctx, intake=intake, actor=PERSON)
     except RequestError as error:
@@ -179,6 +226,8 @@ def status_context(status: PersonStatus, token: str, zone: str) -> dict[str, Any
         "token": token,
         "zone": zone,
         "status_words": STATUS_WORDS[status.status],
+        "next_step": NEXT_STEPS[status.status],
+        "verified": False,
         "can_cancel": status.status in _CANCELLABLE,
         "waiting_for_code": status.status is RequestStatus.verifying,
         "error": None,
@@ -219,8 +268,9 @@ def request_status(
     token: Token,
     new: bool = False,
     sent: bool = False,
+    verified: bool = False,
 ) -> HTMLResponse:
-    return _status_page(request, db, ctx, reference, token, new=new, sent=sent)
+    return _status_page(request, db, ctx, reference, token, new=new, sent=sent, verified=verified)
 
 
 @router.post("/privacy/requests/{reference}/verify", dependencies=[RateLimited, PublicForm])
@@ -240,7 +290,7 @@ def verify(
             request, db, ctx, found.reference, token,
             error=outcome.error.message, error_status=outcome.error.http_status,
         )  # fmt: skip
-    return RedirectResponse(status_url(found.reference, token), status_code=303)
+    return RedirectResponse(status_url(found.reference, token) + "&verified=1", status_code=303)
 
 
 @router.post("/privacy/requests/{reference}/resend", dependencies=[RateLimited, PublicForm])

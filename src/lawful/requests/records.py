@@ -19,6 +19,9 @@ from lawful.requests.timeline import POLICY, record, transition
 from lawful.store.audit import record_event
 from lawful.store.models import utcnow
 
+# A preference-center code's row is its hour's slot (preference_access): kept past the hour.
+PREFERENCE_CODES_KEPT = timedelta(hours=2)
+
 KEEP_MONTHS = 24  # 11 CCR §7101(a): request records kept at least 24 months
 
 
@@ -85,6 +88,8 @@ def purge_expired_records(
     old = repository.past_keeping(session, now=now)
     for request in old:
         session.delete(request)
+    # Preference-center codes, once their hour's limit no longer needs them.
+    repository.delete_preference_codes(session, expired_before=now - PREFERENCE_CODES_KEPT)
     session.flush()
     if old or packages:
         record_event(

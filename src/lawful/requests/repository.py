@@ -30,6 +30,7 @@ from lawful.requests.models import (
     DownloadLink,
     ForwardStatus,
     IdentityDocument,
+    PreferenceCode,
     RequestForward,
     RequestNameToken,
     RequestNote,
@@ -416,3 +417,7 @@ def counted_requests(session: Session, *, since: datetime | None = None) -> list
     if since is not None:
         query = query.where(RightsRequest.received_at >= since)
     return [CountedRequest(*row) for row in session.execute(query)]
+
+
+def delete_preference_codes(session: Session, *, expired_before: datetime) -> None:
+    session.execute(delete(PreferenceCode).where(PreferenceCode.expires_at < expired_before))

@@ -14,6 +14,7 @@ from lawful.requests import (
     pages_queue,
     public,
     public_delivery,
+    public_preferences,
 )
 from lawful.requests.sentences import audit_sentence
 
@@ -22,6 +23,7 @@ contribution = Contribution(
     routers=(
         public.router,
         public_delivery.router,
+        public_preferences.router,
         pages_entry.router,  # before `pages`: /admin/requests/new is not a reference
         pages_queue.router,  # before `pages`: nor is /admin/requests/export.csv
         pages.router,

@@ -271,7 +271,9 @@ def _finish(
             session,
             ctx=ctx,
             request=request,
-            content=package_bytes(outcome.access, datamap=ctx.datamap, forwards=made),
+            content=package_bytes(
+                outcome.access, datamap=ctx.datamap, forwards=made, reference=request.reference
+            ),
             file_name=f"{kind}-{request.reference}.zip",
             now=now,
         )

@@ -102,7 +102,7 @@ def build_runtime(
     runtime = RequestsRuntime(
         ctx=ctx,
         engine=EngineEnv(datamap, keyring, sessions, connectors, legal_holds_on),
-        mailer=mailer or mailer_from_settings(settings),
+        mailer=mailer or mailer_from_settings(settings, datamap=datamap),
         environ=environ,
         http=http,
         clock=clock,
@@ -150,7 +150,7 @@ def platform_runtime(platform: Platform, *, kept: DatastorePool | None) -> Reque
             legal_holds_on,
             kept,
         ),
-        mailer=mailer_from_settings(platform.settings),
+        mailer=mailer_from_settings(platform.settings, datamap=platform.datamap),
         environ=os.environ,
     )
 

@@ -95,6 +95,16 @@
     return b;
   }
 
+  /* The map's colours, as CSS variables of the banner (set through the CSSOM: no inline
+     style, which a strict Content-Security-Policy would block). */
+  function paint(node) {
+    var c = cfg.colours;
+    [["--lawful-bg", c.background], ["--lawful-fg", c.text], ["--lawful-btn", c.button],
+     ["--lawful-btn-fg", c.button_text], ["--lawful-link", c.link]].forEach(function (p) {
+      node.style.setProperty(p[0], p[1]);
+    });
+  }
+
   function close() { if (box) { box.remove(); box = null; } }
 
   function show(details) {
@@ -102,8 +112,9 @@
     box = el("div", "lawful-banner");
     box.setAttribute("role", "dialog");
     box.setAttribute("aria-label", "Cookie choices");
-    box.appendChild(el("p", "lawful-title", "Your choices about cookies on " + cfg.organization));
-    box.appendChild(el("p", null, "We use some cookies only with your consent. Accept, reject, or choose by purpose; you can change your mind at any time from the cookie settings link."));
+    paint(box);
+    box.appendChild(el("p", "lawful-title", cfg.texts.title));
+    box.appendChild(el("p", null, cfg.texts.message));
     if (gpc) box.appendChild(el("p", "lawful-gpc", "Global Privacy Control honoured: we do not sell or share your personal information, and advertising cookies stay off."));
     var list = el("div", "lawful-list");
     if (!details) list.hidden = true;
@@ -123,17 +134,17 @@
     });
     box.appendChild(list);
     var actions = el("div", "lawful-actions");
-    actions.appendChild(button("Accept all", function () { close(); record("accept_all", all(true), true); }));
-    actions.appendChild(button("Reject all", function () { close(); record("reject_all", all(false), true); }));
-    actions.appendChild(button(details ? "Save my choices" : "Choose", function () {
-      if (list.hidden) { list.hidden = false; this.textContent = "Save my choices"; return; }
+    actions.appendChild(button(cfg.texts.acceptAll, function () { close(); record("accept_all", all(true), true); }));
+    actions.appendChild(button(cfg.texts.rejectAll, function () { close(); record("reject_all", all(false), true); }));
+    actions.appendChild(button(details ? cfg.texts.save : cfg.texts.choose, function () {
+      if (list.hidden) { list.hidden = false; this.textContent = cfg.texts.save; return; }
       var wanted = {};
       optional().forEach(function (c) { wanted[c.id] = list.querySelector('[name="' + c.id + '"]').checked; });
       close();
       record("save", wanted, true);
     }));
     box.appendChild(actions);
-    var link = el("a", "lawful-link", "Privacy notice");
+    var link = el("a", "lawful-link", cfg.texts.noticeLink);
     link.href = base + cfg.notice;
     box.appendChild(link);
     d.body.appendChild(box);
@@ -141,6 +152,7 @@
 
   function honoured() {
     var note = el("div", "lawful-banner lawful-note");
+    paint(note);
     note.setAttribute("role", "status");
     note.appendChild(el("p", "lawful-gpc", "Global Privacy Control honoured: we do not sell or share your personal information."));
     note.appendChild(button("Close", function () { note.remove(); }));
