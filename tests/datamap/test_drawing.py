@@ -149,3 +149,13 @@ def test_anything_but_an_svg_picture_is_refused() -> None:
     for text in ("<html><body>x</body></html>", "not xml at all <", '<svg xmlns="x">&e;</svg>'):
         with pytest.raises(DrawingError, match="did not write an SVG picture"):
             clean_svg(text)
+
+
+def test_pictures_drawn_at_once_by_several_threads_are_all_whole_and_identical() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    datamap = _hostile()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        pictures = list(pool.map(lambda _: draw_map(datamap, link=_link), range(12)))
+    assert len(set(pictures)) == 1  # each `dot` run is its own process: nothing shared
+    assert ET.fromstring(pictures[0]).tag == f"{SVG}svg"
