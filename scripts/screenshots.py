@@ -40,10 +40,15 @@ MAX_BYTES = 200_000
 console = Console()
 
 
-def _first_link(prefix: str, exclude: tuple[str, ...] = ()) -> Callable[[Page], str | None]:
-    """A page reached through the first link on the current page starting with `prefix`."""
+def _first_link(
+    prefix: str, exclude: tuple[str, ...] = (), *, on: str | None = None
+) -> Callable[[Page], str | None]:
+    """A page reached through the first link starting with `prefix` on the page `on` (by
+    default the page shown before)."""
 
     def find(page: Page) -> str | None:
+        if on is not None:
+            page.goto(on)
         for href in page.eval_on_selector_all(
             "a[href]", "els => els.map(e => e.getAttribute('href'))"
         ):
@@ -54,11 +59,15 @@ def _first_link(prefix: str, exclude: tuple[str, ...] = ()) -> Callable[[Page], 
     return find
 
 
-# (file name, address or a way to find it on the page shown before, what it shows)
+# (file name, its address or a way to find it, what it shows)
 SHOTS: list[tuple[str, str | Callable[[Page], str | None], str]] = [
     ("dashboard", "/admin/dashboard", "the dashboard with a year of requests"),
     ("queue", "/admin/requests", "the request queue"),
-    ("request", _first_link("/admin/requests/", ("/admin/requests/new",)), "one request"),
+    (
+        "request",
+        _first_link("/admin/requests/", ("/admin/requests/new",), on="/admin/requests?due=overdue"),
+        "an overdue request",
+    ),
     ("map", "/admin/map", "the data map, drawn"),
     ("map-dataset", "/admin/map/datasets/candidates", "a dataset of the map"),
     ("breaches", "/admin/breaches", "the breach register"),

@@ -14,9 +14,9 @@ from markupsafe import Markup
 from lawful.datamap.drawing import DrawingError, draw_map, flows, recipient_safeguard
 from lawful.datamap.facts import (
     category_label,
-    human_duration,
     purpose_name,
     recipient_name,
+    retention_limit,
     role_name,
     rule_datasets,
     subject_name,
@@ -103,7 +103,7 @@ def dataset_page(request: Request, datamap: DataMapDep, staff: CurrentStaff, did
         "rows": rows,
         "purposes": [(pid, purpose_name(datamap, pid)) for pid in dataset.purposes],
         "identities": dataset.identity_fields(),
-        "rules": [(rid, rule, human_duration(rule.period)) for rid, rule in rules.items()],
+        "rules": [(rid, rule, retention_limit(datamap, rule)) for rid, rule in rules.items()],
     }
     return render(request, "datamap/dataset.html.j2", context)
 
