@@ -37,6 +37,7 @@ from lawful.requests.context import RequestPolicy, RequestsContext
 from lawful.requests.counts import request_records
 from lawful.requests.intake import Intake
 from lawful.requests.proof import confirm_identity
+from lawful.requests.records import expire_unverified_requests
 from lawful.requests.service import (
     approve_request,
     cancel_request,
@@ -65,7 +66,7 @@ GDPR_TYPES = [RequestType.access] * 4 + [RequestType.erasure] * 3 + [
 CCPA_TYPES = [RequestType.access] * 3 + [RequestType.erasure] * 2 + [
     RequestType.opt_out_sale_sharing] * 2  # fmt: skip
 # What became of each request (weights): most answered in time, some late, refused, withdrawn.
-FATES = {"completed": 40, "partial": 8, "extended": 7, "denied": 7, "cancelled": 4}
+FATES = {"completed": 40, "partial": 8, "extended": 7, "denied": 7, "cancelled": 4, "expired": 3}
 OPEN_FATES = {"verifying": 4, "awaiting": 4, "overdue": 3}
 # Refusals, with the note the officer wrote to the person.
 DENIALS = {
@@ -191,7 +192,7 @@ def _plans(rng: random.Random, now: datetime) -> list[_Plan]:
         received = datetime.combine(day, time(rng.randint(7, 18), rng.randint(0, 59)), now.tzinfo)
         country, region = rng.choice(PLACES)
         kinds = CCPA_TYPES if country == "US" else GDPR_TYPES
-        if fate in ("extended", "denied"):  # the requests the law lets us extend or refuse
+        if fate in ("extended", "denied", "expired"):  # extendable, refusable, needing proof
             kinds = [RequestType.access, RequestType.erasure]
         plans.append(_Plan(0, received, rng.choice(kinds), country, region, fate))
     plans.sort(key=lambda p: p.received)
@@ -217,6 +218,10 @@ def _play(
     request = submit_request(session, ctx=ctx, intake=intake, now=plan.received).request
     reference, at = request.reference, plan.received
     if plan.fate == "verifying":
+        return request.status
+    if plan.fate == "expired":  # the code was never entered
+        later = plan.received + timedelta(days=ctx.policy.unverified_days, hours=2)
+        expire_unverified_requests(session, ctx=ctx, now=later)
         return request.status
     at += timedelta(hours=rng.randint(2, 30))
     if request.status in (S.received, S.verifying):
