@@ -4,13 +4,19 @@ a clear page when Graphviz is missing."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from lawful.auth.models import Role
+from lawful.config import Settings
+from lawful.datamap.loader import load_datamap
+from lawful.web.app import create_app
 
-from .conftest import Web
+from .conftest import TestClient, Web
+
+HOSTILE = Path(__file__).parents[1] / "datamap" / "fixtures" / "hostile_names.yaml"
 
 _HREF = re.compile(r'xlink:href="(/admin/map/[^"]+)"')
 
@@ -91,3 +97,22 @@ def test_without_graphviz_the_page_says_what_to_install(
     assert "install the Debian package" in page.text
     assert "graphviz" in page.text
     assert "Traceback" not in page.text
+
+
+def test_hostile_names_in_the_map_stay_text_on_every_map_page(
+    make_settings: Callable[..., Settings],
+) -> None:
+    hostile = load_datamap(HOSTILE)
+    app = create_app(make_settings(map_path=HOSTILE), loaded=hostile)
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+        staff = Web(app, client).signed_in(Role.analyst)
+        pages = ["/admin/map", "/admin/map/systems/ats", "/admin/map/datasets/candidates",
+                 "/admin/map/datasets/applications", "/admin/map/recipients/shield_corp"]  # fmt: skip
+        for address in pages:
+            page = staff.get(address)
+            assert page.status_code == 200, address
+            assert "<script>alert" not in page.text, address
+            assert "<b>Corp</b>" not in page.text, address
+            assert "<img src=x" not in page.text, address
+        assert "cand&lt;script&gt;alert(1)&lt;/script&gt;" in staff.get(pages[2]).text
+        assert "does not hold" in staff.get(pages[4]).text  # Privacy Shield
