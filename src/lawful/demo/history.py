@@ -308,10 +308,13 @@ def _breach(session: Session, datamap: DataMap, now: datetime, officer: str) -> 
         session, datamap=datamap, actor=officer, at=aware + timedelta(minutes=35),
         title="Payslips e-mailed to the wrong agents", became_aware_at=aware, systems=["hris"],
         nature="A payroll export sent 14 payslips to colleagues of the agents they belong to.",
+        kinds=["confidentiality"],
     )  # fmt: skip
     steps = [
         (timedelta(hours=6), Changes(risk=Risk.risk, risk_reasoning="Salaries and social "
-         "security numbers seen by colleagues, who were asked to delete the mails"),
+         "security numbers seen by colleagues, who were asked to delete the mails",
+         consequences="Colleagues learnt each other's pay; misuse of the social security "
+         "numbers is unlikely but possible"),
          "Assessed with HR and IT"),
         (timedelta(hours=30), Changes(authority_notified_at=aware + timedelta(hours=30),
          authority_reference="Notification 2026-0147",
