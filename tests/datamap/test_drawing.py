@@ -159,3 +159,8 @@ def test_pictures_drawn_at_once_by_several_threads_are_all_whole_and_identical()
         pictures = list(pool.map(lambda _: draw_map(datamap, link=_link), range(12)))
     assert len(set(pictures)) == 1  # each `dot` run is its own process: nothing shared
     assert ET.fromstring(pictures[0]).tag == f"{SVG}svg"
+
+
+def test_dot_text_graphviz_cannot_read_is_a_clear_error() -> None:
+    with pytest.raises(DrawingError, match=r"Graphviz could not lay out the data map \(.+\)"):
+        render("digraph { a -> ", fmt="png")
