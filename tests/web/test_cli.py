@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -118,6 +119,24 @@ def test_the_demo_server_starts_from_a_fresh_store_with_one_account_per_role(
                                   password=account.password, policy=POLICY, now=utcnow())  # fmt: skip
             assert signed.user is not None
             assert signed.user.role is account.role
+
+
+def test_the_demo_seeds_its_past_year_once_and_says_what_it_added(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lawful.cli.web import _seed_history
+
+    monkeypatch.chdir(tmp_path)
+    for variable in ("LAWFUL_DATABASE_URL", "LAWFUL_ENCRYPTION_KEY", "LAWFUL_DATA_DIR"):
+        monkeypatch.delenv(variable, raising=False)
+    demo = prepare_demo(base=load_settings(), map_path=EXAMPLE_MAP, data_dir=tmp_path / "none",
+                        store_dir=tmp_path / "store")  # fmt: skip
+    _seed_history(demo.settings, EXAMPLE_MAP)
+    said = " ".join(capsys.readouterr().out.split())
+    assert re.search(r"A past year: \d\d requests \(", said), said
+    assert "0 retention sweeps" in said  # no example databases generated: nothing to sweep
+    _seed_history(demo.settings, EXAMPLE_MAP)
+    assert "already has requests: no past year added" in " ".join(capsys.readouterr().out.split())
 
 
 def test_serve_with_two_workers_makes_the_store_once_and_both_answer(tmp_path: Path) -> None:

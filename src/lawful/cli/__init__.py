@@ -42,6 +42,7 @@ COMMAND_MODULES: dict[str, str] = {
     "opendsr": "lawful.cli.opendsr",
     "db": "lawful.cli.dsr",
     "inspect": "lawful.cli.live",
+    "map": "lawful.cli.datamap",
     "report": "lawful.cli.reports",
     "requests": "lawful.cli.requests",
     "retention": "lawful.cli.retention",

@@ -178,6 +178,19 @@ def user_remove_two_factor(
               "their password and may enrol again")  # fmt: skip
 
 
+def _seed_history(settings: Settings, map_path: Path) -> None:
+    """A past year of requests, consents, sweeps and a breach, so the console shows a working
+    year on first start (`lawful.demo.history`)."""
+    from lawful.datamap.loader import load_datamap
+    from lawful.demo.history import seed_demo_store
+    from lawful.store.models import utcnow
+
+    with web_errors(), out.status("Seeding a past year of activity…"):
+        loaded = load_datamap(map_path)
+        summary = seed_demo_store(settings, datamap=loaded.datamap, now=utcnow())
+    out.print(summary.describe(), highlight=False, soft_wrap=True)
+
+
 def serve_demo(*, map_path: Path, out_dir: Path, port: int) -> None:
     from lawful.config import load_settings
     from lawful.web.demo import prepare_demo
@@ -190,6 +203,7 @@ def serve_demo(*, map_path: Path, out_dir: Path, port: int) -> None:
             data_dir=out_dir / "demo-data",
             store_dir=out_dir / "demo-platform",
         )
+    _seed_history(demo.settings, map_path)
     for account in demo.accounts:
         out.print(
             f"  {account.role.value:<16} {account.email:<40} password: {account.password}",

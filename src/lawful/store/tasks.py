@@ -210,3 +210,17 @@ def prune_done_tasks(session: Session, *, before: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def settle_as_done(session: Session, *, task_ids: Sequence[str], at: datetime) -> int:
+    """Mark queued tasks done without running them: the demo's past year, whose mails and
+    runs belong to that past (`lawful.demo.history`), not to the server about to start."""
+    if not task_ids:
+        return 0
+    result = session.execute(
+        update(Task)
+        .where(Task.id.in_(list(task_ids)), Task.status == TaskStatus.queued)
+        .values(status=TaskStatus.done, started_at=at, finished_at=at, published_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
