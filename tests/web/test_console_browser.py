@@ -5,12 +5,15 @@ forms write. The app is served by uvicorn on a copy of the example company."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,12 +24,16 @@ from lawful.auth.models import Role
 from lawful.auth.service import create_user
 from lawful.config import Settings
 from lawful.datamap.loader import LoadedMap
+from lawful.datamap.models import ClientForward, ForwardMethod
 from lawful.platform import RunningPlatform
+from lawful.requests.intake import Intake
+from lawful.requests.service import approve_request, confirm_identity, submit_request
 from lawful.retention.models import LegalHoldPerson
 from lawful.retention.service import value_index
 from lawful.store.audit import AuditEntry
 from lawful.store.models import utcnow
 from lawful.web.app import create_app
+from lawful.worker.inprocess import InProcessQueue
 
 from ..support.servers import free_port, serve
 from .conftest import EXAMPLE_MAP, KEY, PASSWORD
@@ -47,17 +54,14 @@ class Console:
             return list(session.scalars(query))
 
 
-@pytest.fixture
-def console(
-    platform_store_template: Path, company_files: Path, tmp_path: Path, example_map: LoadedMap
-) -> Iterator[Console]:
-    shutil.copy(platform_store_template, tmp_path / "platform.db")
-    company = shutil.copytree(company_files, tmp_path / "company")
+@contextmanager
+def _served(loaded: LoadedMap, store: Path, company: Path, tmp_path: Path) -> Iterator[Console]:
+    shutil.copy(store, tmp_path / "platform.db")
     settings = Settings(map_path=EXAMPLE_MAP, data_dir=tmp_path / "data", encryption_key=KEY,
                         database_url=f"sqlite:///{tmp_path / 'platform.db'}", smtp_host=None,
                         datastore_dir=company, rate_limit_per_minute=10_000,
                         rate_limit_burst=10_000)  # fmt: skip
-    app = create_app(settings, loaded=example_map)
+    app = create_app(settings, loaded=loaded)
     with serve(app, free_port()) as url:
         platform: RunningPlatform = app.state.platform
         with platform.sessions() as session:
@@ -65,6 +69,15 @@ def console(
                         role=Role.privacy_officer, password=PASSWORD, actor="test")  # fmt: skip
             session.commit()
         yield Console(url, platform)
+
+
+@pytest.fixture
+def console(
+    platform_store_template: Path, company_files: Path, tmp_path: Path, example_map: LoadedMap
+) -> Iterator[Console]:
+    company = shutil.copytree(company_files, tmp_path / "company")
+    with _served(example_map, platform_store_template, company, tmp_path) as running:
+        yield running
 
 
 def in_chromium(console: Console, steps: Callable[[Page], None]) -> None:
@@ -212,3 +225,54 @@ def test_an_officer_runs_a_retention_sweep_from_the_retention_page(console: Cons
     assert swept
     assert {e.actor for e in swept} == {asked.actor}
     assert all(e.details["planned_by"] == asked.actor for e in swept)
+
+
+def test_an_officer_records_a_forward_to_a_client_as_sent_from_the_request_page(
+    platform_store_template: Path, company_files: Path, tmp_path: Path, example_map: LoadedMap
+) -> None:
+    datamap = example_map.datamap
+    # Lumière's forward goes through a method Lawful does not send itself: a to-do for staff.
+    lumiere = datamap.clients["lumiere"].model_copy(
+        update={"forward": ClientForward(method=ForwardMethod.opendsr, address="https://l.example")}
+    )
+    clients = {**datamap.clients, "lumiere": lumiere}
+    loaded = dataclasses.replace(
+        example_map, datamap=datamap.model_copy(update={"clients": clients})
+    )
+    with sqlite3.connect(company_files / "contact_eu.sqlite") as db:
+        [(email,)] = db.execute(
+            "SELECT email FROM customers WHERE email IS NOT NULL ORDER BY customer_id LIMIT 1"
+        ).fetchall()
+    with _served(loaded, platform_store_template, company_files, tmp_path) as console:
+        ctx = console.platform.requests
+        with console.platform.sessions() as session:
+            intake = Intake(request_type="access", email=email, country="FR")
+            reference = submit_request(session, ctx=ctx, intake=intake).request.reference
+            confirm_identity(session, ctx=ctx, reference=reference, actor="test")
+            approve_request(session, ctx=ctx, reference=reference, actor="test")
+            session.commit()
+        jobs = console.platform.jobs
+        assert isinstance(jobs, InProcessQueue)
+        jobs.join()
+        sent_at = datetime.now(ctx.zone()).strftime("%Y-%m-%dT%H:%M")
+
+        def steps(page: Page) -> None:
+            page.goto(f"/admin/requests/{reference}")
+            todo = page.locator("section.forward-todo")
+            expect(todo).to_contain_text("To do: send it on to Lumière Énergie SA")
+            todo.get_by_label("Sent by (channel)").fill("client portal")
+            todo.get_by_label(re.compile(r"^Sent on")).fill(sent_at)
+            todo.get_by_label("What was sent").fill("The request form, with the reference.")
+            todo.get_by_role("button", name="Record as sent").click()
+            done = page.locator("#forwards-done")
+            expect(done).to_contain_text("Lumière Énergie SA: sent by staff:")
+            expect(done).to_contain_text("by client portal on")
+            expect(done).to_contain_text("The request form, with the reference.")
+            expect(page.locator("section.forward-todo")).to_have_count(0)
+
+        in_chromium(console, steps)
+        [recorded] = console.audit("request.forward_recorded")
+        assert recorded.actor.startswith("staff:")
+        assert recorded.details["client"] == "lumiere"
+        assert recorded.details["channel"] == "client portal"
+        assert "The request form" not in str(recorded.details)  # what was sent: staff only

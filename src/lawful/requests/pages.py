@@ -109,6 +109,7 @@ def detail_context(
         "extensions": _extension_choices(jurisdiction),
         "can": _allowed_actions(summary.status, handler=handler, decider=decider),
         "open_forwards": forwards.open_forwards(db, request=found),
+        "done_forwards": forwards.done_forwards(db, request=found),
         "error": None,
     }
 
