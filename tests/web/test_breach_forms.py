@@ -184,3 +184,45 @@ def test_analysts_and_auditors_read_the_register_but_cannot_write_it(web: Web) -
         })  # fmt: skip
         assert refused.status_code == 403
     assert _entries(web, "breach.notified") == []
+
+
+def test_hostile_input_is_shown_as_text_and_forms_without_their_token_are_refused(
+    web: Web,
+) -> None:
+    officer = web.signed_in(Role.privacy_officer)
+    page = officer.get("/admin/breaches/new")
+    hostile = {
+        "title": '<script>alert("x")</script>' + "é" * 10,
+        "became_aware_at": _at(2),
+        "datasets": ["candidates"],
+        "nature": '"><img src=x onerror=alert(1)>' + "\u202e",
+    }
+    opened = officer.post("/admin/breaches", data={"csrf_token": csrf(page)} | hostile)
+    assert opened.status_code == 303, opened.text
+    reference = str(opened.headers["location"]).rsplit("/", 1)[1]
+    shown = officer.get(f"/admin/breaches/{reference}")
+    assert "<script>alert" not in shown.text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in shown.text
+    assert "<img src=x" not in shown.text
+    too_long = officer.post("/admin/breaches", data={"csrf_token": csrf(page)} | hostile | {
+        "title": "x" * 201, "nature": "y" * 10_001, "became_aware_at": "9" * 5000,
+    })  # fmt: skip
+    assert too_long.status_code == 422
+    assert set(FIELD_ERROR.findall(too_long.text)) == {"title", "nature", "became_aware_at"}
+    assert f"“{'9' * 40}” is not a date and time" in too_long.text  # quoted, cut to 40
+    nul = officer.post("/admin/breaches", data={"csrf_token": csrf(page)} | hostile | {
+        "nature": "a NUL\x00 byte", "title": "Escape\x1b[31m",
+    })  # fmt: skip
+    assert nul.status_code == 422
+    assert set(FIELD_ERROR.findall(nul.text)) == {"title", "nature"}
+    assert "invisible control character" in nul.text
+    for headers, token in (({}, None), ({"Sec-Fetch-Site": "cross-site"}, csrf(page))):
+        data = {"audience": "authority", "notified_at": _at(1), "channel": "x"}
+        if token:
+            data["csrf_token"] = token
+        refused = officer.post(f"/admin/breaches/{reference}/notify", data=data, headers=headers)
+        assert refused.status_code == 403
+        run = officer.post("/admin/retention/run", data=data, headers=headers)
+        assert run.status_code == 403
+    assert _entries(web, "breach.notified") == []
+    assert _entries(web, "retention.sweep_requested") == []

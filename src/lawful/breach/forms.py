@@ -17,10 +17,20 @@ from lawful.breach.assessment import Exemption
 from lawful.breach.models import Incident, IncidentStatus, OurRole, Risk
 from lawful.breach.service import KINDS, PROCESSOR_ROLES, Changes
 from lawful.datamap.models import DataMap
+from lawful.http.forms import CONTROL, CONTROL_MESSAGE
 
 Errors = dict[str, str]
 TEXT_LIMIT = 10_000
 AUDIENCES = ("authority", "people", "clients")  # Art. 33(1), Art. 34(1), Art. 33(2)
+
+
+def check_controls(form: Form, errors: Errors) -> None:
+    """A control character (a NUL byte, an escape) is never typed: name the field at fault,
+    rather than let a database refuse it."""
+    named = list(form.single.items()) + [(k, v) for k, vs in form.lists.items() for v in vs]
+    for name, value in named:
+        if CONTROL.search(value) and name not in errors:
+            errors[name] = CONTROL_MESSAGE
 
 
 class Form:
@@ -120,6 +130,7 @@ def read_opening(form: Form, *, datamap: DataMap, now: datetime) -> tuple[Openin
         errors["role"] = "Choose controller, processor, or let the map decide."
     nature = _limited(form, "nature", TEXT_LIMIT, "description", errors) or None
     opening = Opening(title, aware, reporter, told, systems, datasets, kinds, nature, role)
+    check_controls(form, errors)
     return opening, errors
 
 
@@ -169,6 +180,7 @@ def read_changes(
             errors["people_count"] = "Write the number of people as a whole number, e.g. 1200."
         elif int(count) != incident.people_count:
             changes.people_count = int(count)
+    check_controls(form, errors)
     return changes, errors
 
 
@@ -231,6 +243,7 @@ def read_notice(form: Form, *, incident: Incident, now: datetime) -> tuple[Notic
     reference = _limited(form, "authority_reference", 100, "authority's reference", errors)
     delay = _limited(form, "delay_reasons", TEXT_LIMIT, "reasons for the delay", errors)
     note = _limited(form, "note", 2000, "note", errors)
+    check_controls(form, errors)
     if errors:
         return None, errors
     assert at is not None

@@ -22,6 +22,7 @@ from lawful.http.deps import (
     StaffForm,
     staff_actor,
 )
+from lawful.http.forms import CONTROL, CONTROL_MESSAGE
 from lawful.http.platform import Platform
 from lawful.http.templating import render
 from lawful.retention.errors import InvalidHoldError, RetentionError
@@ -68,7 +69,14 @@ def place_hold(
         errors["reason"] = "Say why the data must be kept (the reason)."
     if not owner.strip():
         errors["owner"] = "Name who answers for the hold (the owner)."
-    people = _people(email, identity, platform, errors)
+    texts = {"reason": reason, "owner": owner, "reference": reference, "email": email,
+             "identity": identity}  # fmt: skip
+    for name, text in texts.items():
+        if CONTROL.search(text):
+            errors[name] = CONTROL_MESSAGE
+    people = (
+        [] if {"email", "identity"} & set(errors) else _people(email, identity, platform, errors)
+    )
     if not errors:
         try:
             add_legal_hold(db, keyring=platform.keyring, datamap=platform.datamap,
@@ -79,11 +87,21 @@ def place_hold(
         except RetentionError as error:
             db.rollback()
             errors[error.field or "scope"] = error.message
-    context = _context(db, platform, staff, False) | {
-        "error": next(iter(errors.values())), "errors": errors,
-        "form": {"scope": scope, "reason": reason, "owner": owner, "reference": reference,
-                 "email": email, "identity": identity, "datasets": datasets or []},
-    }  # fmt: skip
+    return _again(request, db, platform, staff, errors, texts | {"scope": scope,
+                  "datasets": datasets or []})  # fmt: skip
+
+
+def _again(
+    request: Request,
+    db: Session,
+    platform: Platform,
+    staff: StaffUser,
+    errors: dict[str, str],
+    form: dict[str, Any],
+) -> HTMLResponse:
+    """The page again, with what was typed and every mistake beside its field."""
+    context = _context(db, platform, staff, False)
+    context |= {"error": next(iter(errors.values())), "errors": errors, "form": form}
     return render(request, "retention/holds.html.j2", context, status_code=422)
 
 
