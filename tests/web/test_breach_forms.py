@@ -5,7 +5,9 @@ only privacy officers and administrators write."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -226,3 +228,32 @@ def test_hostile_input_is_shown_as_text_and_forms_without_their_token_are_refuse
         assert run.status_code == 403
     assert _entries(web, "breach.notified") == []
     assert _entries(web, "retention.sweep_requested") == []
+
+
+def test_an_officer_counts_the_people_affected_through_the_connectors(
+    make_web: Callable[..., Web], company_files: Path, tmp_path: Path
+) -> None:
+    web = make_web(datastore_dir=company_files)
+    officer = web.signed_in(Role.privacy_officer)
+    reference = _open(web, officer)
+    page = officer.get(f"/admin/breaches/{reference}")
+    assert "not counted yet" in page.text
+    counted = officer.post(f"/admin/breaches/{reference}/count", data={"csrf_token": csrf(page)})
+    assert counted.status_code == 303
+    stored = _incident(web, reference)
+    assert stored.people_count is not None
+    assert stored.people_count > 0
+    assert stored.records_count["candidates"] > 0
+    [entry] = _entries(web, "breach.counted")
+    assert entry.details["people"] == stored.people_count
+    assert f"{stored.people_count:,} (counted" in officer.get(f"/admin/breaches/{reference}").text
+    unreachable = make_web(datastore_dir=tmp_path / "nowhere")
+    other = unreachable.browser()  # the same store: another officer
+    email = unreachable.staff(Role.privacy_officer, email="second.officer@staff.example")
+    assert unreachable.sign_in(email, client=other).status_code == 303
+    elsewhere = _open(unreachable, other)
+    page = other.get(f"/admin/breaches/{elsewhere}")
+    refused = other.post(f"/admin/breaches/{elsewhere}/count", data={"csrf_token": csrf(page)})
+    assert refused.status_code == 422
+    assert FIELD_ERROR.findall(refused.text) == ["count"]
+    assert "The count could not be made:" in refused.text

@@ -27,10 +27,14 @@ from lawful.breach.pages import incident_context
 from lawful.breach.service import (
     KINDS,
     PROCESSOR_ROLES,
+    count_affected,
     get_incident,
     open_incident,
     update_incident,
 )
+from lawful.connectors.base import ConnectorError
+from lawful.engine.datastores import Datastores
+from lawful.engine.errors import EngineError
 from lawful.http.deps import DbSession, PlatformDep, RequestDecider, StaffForm, staff_actor
 from lawful.http.platform import Platform
 from lawful.http.templating import render
@@ -155,6 +159,26 @@ async def notify_form(
             db.rollback()
             errors[error.field or "audience"] = error.message
     return _incident_again(request, db, platform, staff, reference, form, errors)
+
+
+@router.post("/admin/breaches/{reference}/count", response_class=HTMLResponse,
+             dependencies=[StaffForm])  # fmt: skip
+def count_form(
+    request: Request, db: DbSession, platform: PlatformDep, staff: RequestDecider, reference: str
+) -> Response:
+    """Count the people and records affected through the connectors (Art. 33(3)(a)); the
+    counts, never the people, are kept on the incident and audited (`breach.counted`)."""
+    try:
+        with Datastores(platform.connectors) as datastores:
+            count_affected(db, datamap=platform.datamap, datastores=datastores,
+                           reference=reference, actor=staff_actor(staff))  # fmt: skip
+    except (EngineError, ConnectorError) as error:
+        db.rollback()
+        why = error.problems if isinstance(error, EngineError) else [error]
+        message = "The count could not be made: " + "; ".join(str(p) for p in why)
+        return _incident_again(request, db, platform, staff, reference, Form({}, {}),
+                               {"count": message})  # fmt: skip
+    return RedirectResponse(f"/admin/breaches/{reference}", status_code=303)
 
 
 def _incident_again(

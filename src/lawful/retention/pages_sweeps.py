@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from lawful.auth.roles import REQUEST_DECIDERS
+from lawful.connectors.base import ConnectorError
 from lawful.engine.datastores import Datastores
 from lawful.engine.errors import EngineError
 from lawful.http.deps import (
@@ -51,6 +52,9 @@ def retention(
     except RetentionError as error:
         db.rollback()
         problem = error.message
+    except ConnectorError as error:
+        db.rollback()
+        problem = str(error)
     context = {
         "active": "retention",
         "plan": plan,
