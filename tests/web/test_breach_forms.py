@@ -257,3 +257,27 @@ def test_an_officer_counts_the_people_affected_through_the_connectors(
     assert refused.status_code == 422
     assert FIELD_ERROR.findall(refused.text) == ["count"]
     assert "The count could not be made:" in refused.text
+
+
+def test_as_a_processor_we_tell_our_clients_and_no_authority_clock_runs(web: Web) -> None:
+    officer = web.signed_in(Role.privacy_officer)
+    page = officer.get("/admin/breaches/new")
+    opened = officer.post("/admin/breaches", data={
+        "csrf_token": csrf(page), "title": "Call recordings exposed", "role": "processor",
+        "became_aware_at": _at(3), "datasets": ["candidates"],
+    })  # fmt: skip
+    assert opened.status_code == 303, opened.text
+    reference = str(opened.headers["location"]).rsplit("/", 1)[1]
+    page = officer.get(f"/admin/breaches/{reference}")
+    assert "Clock (GDPR Art. 33(2))" in page.text
+    assert "tell the controller without undue delay" in page.text
+    select = page.text[page.text.index('id="audience"') :]
+    options = re.findall(r'<option value="(\w+)"', select[: select.index("</select>")])
+    assert options == ["clients"]  # no authority, no people: the controller tells them
+    told = officer.post(f"/admin/breaches/{reference}/notify", data={
+        "csrf_token": csrf(page), "audience": "clients", "notified_at": _at(1),
+        "channel": "email to the client's DPO",
+    })  # fmt: skip
+    assert told.status_code == 303
+    assert _incident(web, reference).clients_notified_at is not None
+    assert "controller told 2 h" in officer.get(f"/admin/breaches/{reference}").text
