@@ -23,6 +23,7 @@ from lawful.retention.schedule import SWEEP_TASK
 from lawful.retention.sweep import plan_sweep
 from lawful.store.audit import record_event
 from lawful.store.crypto import Keyring
+from lawful.store.tasks import OPEN as TASK_OPEN
 from lawful.store.tasks import Dispatcher, defer_job
 
 SOON = timedelta(days=30)  # "due soon": what a sweep a month from now would act on
@@ -166,7 +167,11 @@ def request_sweep(session: Session, *, queue: Dispatcher, actor: str) -> Queued:
     waiting = repository.open_sweep_task(session, kind=SWEEP_TASK)
     if waiting is not None:
         return Queued(waiting.id, False)
-    after = repository.newest_sweep_task(session, kind=SWEEP_TASK) or "first"
+    # Read again, in one row: a sweep queued since the line above is the newest, and open.
+    newest = repository.newest_sweep_task(session, kind=SWEEP_TASK)
+    if newest is not None and newest.status in TASK_OPEN:
+        return Queued(newest.id, False)
+    after = newest.id if newest is not None else "first"
     task = defer_job(session, queue=queue, kind=SWEEP_TASK, payload={"requested_by": actor},
                      dedupe_key=f"{SWEEP_TASK}:now:{after}")  # fmt: skip
     try:

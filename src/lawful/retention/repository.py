@@ -220,10 +220,9 @@ def open_sweep_task(session: Session, *, kind: str) -> Task | None:
     return session.scalars(query).first()
 
 
-def newest_sweep_task(session: Session, *, kind: str) -> str | None:
-    query = (
-        select(Task.id).where(Task.kind == kind).order_by(Task.created_at.desc(), Task.id.desc())
-    )
+def newest_sweep_task(session: Session, *, kind: str) -> Task | None:
+    """The sweep task queued last, whatever its status."""
+    query = select(Task).where(Task.kind == kind).order_by(Task.created_at.desc(), Task.id.desc())
     return session.scalars(query.limit(1)).first()
 
 
