@@ -21,6 +21,9 @@ ADMIN_PAGES = [
     "/admin/audit",
     "/admin/tokens",
     "/admin/outbox",
+    "/admin/retention",
+    "/admin/breaches/new",
+    "/admin/breaches/BR-2026-0001/edit",
 ]
 
 

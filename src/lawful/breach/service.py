@@ -167,6 +167,8 @@ class Changes:
     authority_reference: str | None = None
     people_notified_at: datetime | None = None
     clients_notified_at: datetime | None = None
+    people_count: int | None = None  # Art. 33(3)(a): approximate number of people concerned
+    categories: list[str] | None = None  # Art. 33(3)(a): categories of personal data
     add_systems: list[str] = field(default_factory=list)
     add_datasets: list[str] = field(default_factory=list)
 

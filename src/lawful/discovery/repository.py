@@ -63,3 +63,9 @@ def seen_in(session: Session, *, run_id: str) -> list[ColumnFinding]:
             .order_by(ColumnFinding.table_name, ColumnFinding.column_name)
         )
     )
+
+
+def latest_runs_all(session: Session, *, limit: int) -> list[ScanRun]:
+    """The newest runs of every system, newest first (the Jobs page)."""
+    query = select(ScanRun).order_by(ScanRun.started_at.desc(), ScanRun.id.desc()).limit(limit)
+    return list(session.scalars(query))

@@ -230,3 +230,8 @@ def systems_overview(session: Session, *, datamap: DataMap) -> list[SystemSummar
     systems = scannable_systems(datamap)
     latest = repository.latest_runs(session, systems=systems)
     return [SystemSummary(sid, latest.get(sid)) for sid in systems]
+
+
+def recent_scans(session: Session, *, limit: int = 10) -> list[ScanRun]:
+    """The last scans of any system, newest first: for the Jobs page."""
+    return repository.latest_runs_all(session, limit=limit)

@@ -9,6 +9,7 @@ contents are left alone — and answers 400 naming the field, before anything pa
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote_to_bytes
 
 from python_multipart.exceptions import MultipartParseError
@@ -132,3 +133,10 @@ def bad_multipart_field(body: bytes, boundary: bytes) -> str | None:
         except UnicodeDecodeError:
             return _shown(name)
     return None
+
+
+# A control character (a NUL byte, an escape) is never typed: pages name the field that holds
+# one, rather than let a database refuse it (PostgreSQL refuses NUL in text). Tab and line
+# breaks are text.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = "This field holds an invisible control character: type it again."

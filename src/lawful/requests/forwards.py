@@ -162,6 +162,14 @@ def open_forwards(session: Session, *, request: RightsRequest) -> list[RequestFo
     return [row for row in rows if row.status is ForwardStatus.open]
 
 
+def done_forwards(session: Session, *, request: RightsRequest) -> list[RequestForward]:
+    """The forwards that went (sent automatically, or recorded by staff: who, when, how and
+    what), for the request's page."""
+    return [
+        row for row in repository.forwards(session, request_id=request.id) if row.status in DONE
+    ]
+
+
 def staff_time(text: str, *, zone: tzinfo) -> datetime:
     """A date and time typed in the console (`2026-12-07T10:30`), in the installation's zone."""
     try:

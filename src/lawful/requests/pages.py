@@ -86,6 +86,7 @@ def detail_context(
         "assignee": desk.staff_names(db).get(found.assignee_id or ""),
         "assignee_id": found.assignee_id or "",
         "team": desk.assignable(db) if handler else [],
+        "done_forwards": forwards.done_forwards(db, request=found),
         "error": None,
     }
 

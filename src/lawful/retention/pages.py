@@ -23,6 +23,7 @@ from lawful.http.deps import (
     StaffForm,
     staff_actor,
 )
+from lawful.http.forms import CONTROL, CONTROL_MESSAGE
 from lawful.http.platform import Platform
 from lawful.http.templating import render
 from lawful.retention.errors import InvalidHoldError, RetentionError
@@ -54,25 +55,55 @@ def place_hold(
     db: DbSession,
     platform: PlatformDep,
     staff: RequestDecider,
-    scope: Annotated[str, Form()],
-    reason: Annotated[str, Form(max_length=2000)],
-    owner: Annotated[str, Form(max_length=200)],
+    scope: Annotated[str, Form(max_length=16)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    owner: Annotated[str, Form(max_length=200)] = "",
     reference: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
     identity: Annotated[str, Form(max_length=2000)] = "",
     datasets: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    """Place a hold; the person's records are found at the next sweep (their identity values
-    already stop erasure)."""
-    try:
-        people = _people(identity, platform)
-        add_legal_hold(db, keyring=platform.keyring, datamap=platform.datamap,
-                       scope=_scope(scope), reason=reason, owner=owner, actor=staff_actor(staff),
-                       people=people, datasets=datasets or [], reference=reference)  # fmt: skip
-    except RetentionError as error:
-        db.rollback()
-        context = _context(db, platform, staff, False) | {"error": error.message}
-        return render(request, "retention/holds.html.j2", context, status_code=error.http_status)
-    return RedirectResponse("/admin/holds", status_code=303)
+    """Place a hold; the person's records are found at the next sweep (their identity values,
+    kept as blind indexes, already stop erasure). Every mistake is named beside its field."""
+    errors: dict[str, str] = {}
+    if not reason.strip():
+        errors["reason"] = "Say why the data must be kept (the reason)."
+    if not owner.strip():
+        errors["owner"] = "Name who answers for the hold (the owner)."
+    texts = {"reason": reason, "owner": owner, "reference": reference, "email": email,
+             "identity": identity}  # fmt: skip
+    for name, text in texts.items():
+        if CONTROL.search(text):
+            errors[name] = CONTROL_MESSAGE
+    people = (
+        [] if {"email", "identity"} & set(errors) else _people(email, identity, platform, errors)
+    )
+    if not errors:
+        try:
+            add_legal_hold(db, keyring=platform.keyring, datamap=platform.datamap,
+                           scope=_scope(scope), reason=reason, owner=owner,
+                           actor=staff_actor(staff), people=people, datasets=datasets or [],
+                           reference=reference)  # fmt: skip
+            return RedirectResponse("/admin/holds", status_code=303)
+        except RetentionError as error:
+            db.rollback()
+            errors[error.field or "scope"] = error.message
+    return _again(request, db, platform, staff, errors, texts | {"scope": scope,
+                  "datasets": datasets or []})  # fmt: skip
+
+
+def _again(
+    request: Request,
+    db: Session,
+    platform: Platform,
+    staff: StaffUser,
+    errors: dict[str, str],
+    form: dict[str, Any],
+) -> HTMLResponse:
+    """The page again, with what was typed and every mistake beside its field."""
+    context = _context(db, platform, staff, False)
+    context |= {"error": next(iter(errors.values())), "errors": errors, "form": form}
+    return render(request, "retention/holds.html.j2", context, status_code=422)
 
 
 @router.post("/admin/holds/{hold_id}/release", dependencies=[StaffForm])
@@ -91,14 +122,19 @@ def _scope(value: str) -> HoldScope:
     return HoldScope(value)
 
 
-def _people(text: str, platform: Platform) -> list[Any]:
+def _people(email: str, text: str, platform: Platform, errors: dict[str, str]) -> list[Any]:
+    """The person held, from their email address and/or other TYPE=VALUE lines."""
     pairs = [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+    if email.strip():
+        pairs.insert(0, f"email={email.strip()}")
     if not pairs:
         return []
     try:
         return [parse_identity(pairs, datamap=platform.datamap)]
     except EngineError as error:
-        raise InvalidHoldError(str(error.problems[0]), field="identity") from None
+        wrong = "email" if email.strip() and not text.strip() else "identity"
+        errors[wrong] = str(error.problems[0])
+        return []
 
 
 def _context(db: Session, platform: Platform, staff: StaffUser, released: bool) -> dict[str, Any]:
@@ -112,4 +148,7 @@ def _context(db: Session, platform: Platform, staff: StaffUser, released: bool) 
         "datasets": list(platform.datamap.datasets),
         "can_decide": staff.role in REQUEST_DECIDERS,
         "error": None,
+        "errors": {},
+        "form": dict.fromkeys(("reason", "owner", "reference", "email", "identity"), "")
+        | {"scope": "person", "datasets": []},
     }

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from lawful.engine.models import UNFINISHED, Job, JobKind, Restriction
+from lawful.engine.models import UNFINISHED, Job, JobKind, JobStep, Restriction, StepStatus
 from lawful.requests.models import RightsRequest
 from lawful.requests.states import OPEN
 from lawful.retention.models import (
@@ -17,6 +17,9 @@ from lawful.retention.models import (
     LegalHoldRecord,
     RetentionMark,
 )
+from lawful.store.audit import AuditEntry
+from lawful.store.tasks import OPEN as TASK_OPEN
+from lawful.store.tasks import Task
 
 CHUNK = 500  # values per IN list
 
@@ -206,3 +209,43 @@ def holds_with_records(session: Session, *, record_indexes: Iterable[str]) -> di
         )
         found.update({index: hold for index, hold in session.execute(query)})
     return found
+
+
+# --- the console's Retention page (`lawful.retention.console`) ----------------------------------
+
+
+def open_sweep_task(session: Session, *, kind: str) -> Task | None:
+    """A sweep task queued, running or waiting for a retry, if any."""
+    query = select(Task).where(Task.kind == kind, Task.status.in_(TASK_OPEN)).limit(1)
+    return session.scalars(query).first()
+
+
+def newest_sweep_task(session: Session, *, kind: str) -> Task | None:
+    """The sweep task queued last, whatever its status."""
+    query = select(Task).where(Task.kind == kind).order_by(Task.created_at.desc(), Task.id.desc())
+    return session.scalars(query.limit(1)).first()
+
+
+def sweep_evidence(session: Session, *, limit: int = 500) -> list[AuditEntry]:
+    """The latest per-rule evidence entries of sweeps (`retention.swept`), newest first."""
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.action == "retention.swept")
+        .order_by(AuditEntry.seq.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def step_counts(session: Session, *, job_ids: Sequence[str]) -> dict[str, tuple[int, int, int]]:
+    """Job id → (steps done, steps, rows changed), for the progress of sweeps."""
+    done = func.sum(case((JobStep.status == StepStatus.done, 1), else_=0))
+    query = (
+        select(JobStep.job_id, done, func.count(), func.sum(JobStep.rows_changed))
+        .where(JobStep.job_id.in_(list(job_ids)))
+        .group_by(JobStep.job_id)
+    )
+    return {
+        job_id: (int(d or 0), int(n or 0), int(rows or 0))
+        for job_id, d, n, rows in session.execute(query)
+    }

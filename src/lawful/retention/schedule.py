@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lawful.retention")
 OPERATOR = "scheduler"
+SWEEP_TASK = "retention.sweep"  # the job kind: scheduled by the poller, or queued by staff
 
 
 def sweep_once(
@@ -40,8 +41,10 @@ def sweep_once(
     environ: Mapping[str, str],
     batch_size: int,
     today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    operator: str = OPERATOR,
 ) -> SweepReport:
-    """One scheduled sweep, as of today, with fresh connectors."""
+    """One sweep, as of today, with fresh connectors: scheduled, or asked for by `operator`
+    (a member of staff who pressed "Run now": named in the sweep's evidence)."""
     factory = registry_factory(datamap, base_dir=base_dir, environ=environ)
     with Datastores(factory) as datastores:
         return run_sweep(
@@ -50,7 +53,7 @@ def sweep_once(
             datastores=datastores,
             keyring=keyring,
             as_of=today(),
-            operator=OPERATOR,
+            operator=operator,
             open_requests=open_request_identities(keyring=keyring, datamap=datamap),
             batch_size=batch_size,
         )

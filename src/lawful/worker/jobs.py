@@ -36,7 +36,7 @@ from lawful.requests.mail import Mailer, mailer_from_settings
 from lawful.requests.records import expire_unverified_requests, purge_expired_records
 from lawful.requests.tasks import RequestsRuntime, job_bodies, record_gave_up
 from lawful.retention.holds import legal_holds_on
-from lawful.retention.schedule import sweep_once
+from lawful.retention.schedule import OPERATOR, SWEEP_TASK, sweep_once
 from lawful.store.checkpoints import session_trail, write_checkpoint
 from lawful.store.crypto import Keyring
 from lawful.store.models import utcnow
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("lawful.worker")
 Body = Callable[[Payload], None]
-RETENTION_SWEEP = "retention.sweep"
+RETENTION_SWEEP = SWEEP_TASK
 REQUESTS_HOUSEKEEPING = "requests.housekeeping"
 CONSENT_EXPIRE = "consent.expire"
 AUDIT_CHECKPOINT = "audit.checkpoint"
@@ -161,7 +161,7 @@ def platform_bodies(platform: Platform, runtime: RequestsRuntime) -> dict[str, B
         **job_bodies(runtime),
         **drp_job_bodies(runtime),
         **opendsr_job_bodies(runtime, platform.settings),
-        RETENTION_SWEEP: lambda payload: _sweep(platform),
+        RETENTION_SWEEP: lambda payload: _sweep(platform, payload),
         REQUESTS_HOUSEKEEPING: lambda payload: _housekeeping(platform),
         CONSENT_EXPIRE: lambda payload: expire_once(platform.sessions),
         AUDIT_CHECKPOINT: lambda payload: _audit_checkpoint(platform),
@@ -169,7 +169,8 @@ def platform_bodies(platform: Platform, runtime: RequestsRuntime) -> dict[str, B
     }
 
 
-def _sweep(platform: Platform) -> None:
+def _sweep(platform: Platform, payload: Payload) -> None:
+    """A scheduled sweep, or one staff asked for (`requested_by`: named in its evidence)."""
     settings = platform.settings
     report = sweep_once(
         platform.sessions,
@@ -178,6 +179,7 @@ def _sweep(platform: Platform) -> None:
         base_dir=settings.datastore_dir or platform.loaded_map.path.parent,
         environ=os.environ,
         batch_size=settings.retention_batch_size,
+        operator=str(payload.get("requested_by") or OPERATOR),
     )
     if report.job.status is not JobStatus.done:  # resumed by the next attempt
         raise RetryLaterError("the retention sweep did not finish; it resumes")

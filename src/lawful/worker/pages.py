@@ -1,5 +1,6 @@
 """Console pages for jobs: the tasks that failed, wait for a retry or run (and the recent
-done ones), a Retry of a failed one, and the installation's status (as `lawful status`).
+done ones), a Retry of a failed one, the last retention sweeps (with their progress) and
+discovery scans, and the installation's status (as `lawful status`).
 Every role reads; request handlers retry (auditors get 403)."""
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from lawful.auth.roles import REQUEST_HANDLERS
+from lawful.auth.roles import REQUEST_DECIDERS, REQUEST_HANDLERS
+from lawful.discovery.service import DISCOVERY_SCAN, recent_scans
 from lawful.http.deps import (
     CurrentStaff,
     DbSession,
@@ -19,11 +21,20 @@ from lawful.http.deps import (
     staff_actor,
 )
 from lawful.http.templating import render
+from lawful.retention.console import recent_sweeps
+from lawful.retention.schedule import SWEEP_TASK
 from lawful.store.tasks import TaskStatus
 from lawful.worker.service import list_tasks, retry_task
 from lawful.worker.status import collect_status
 
 router = APIRouter(include_in_schema=False)
+# Job kinds in words, where the code's name says little to staff.
+KIND_NAMES = {
+    SWEEP_TASK: "retention sweep",
+    DISCOVERY_SCAN: "discovery scan",
+    "requests.execute": "rights request run",
+    "requests.mail": "mail to a person",
+}
 
 
 @router.get("/admin/jobs", response_class=HTMLResponse)
@@ -40,6 +51,8 @@ def jobs(
         "active": "jobs", "found": list_tasks(db, status=chosen, page=page),
         "status": chosen.value if chosen else "", "statuses": list(TaskStatus),
         "can_retry": staff.role in REQUEST_HANDLERS,
+        "sweeps": recent_sweeps(db, limit=5), "scans": recent_scans(db, limit=5),
+        "can_start": staff.role in REQUEST_DECIDERS, "kinds": KIND_NAMES,
     }  # fmt: skip
     return render(request, "worker/jobs.html.j2", context)
 
