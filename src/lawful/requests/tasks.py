@@ -47,7 +47,7 @@ from lawful.requests.service import (
 from lawful.requests.states import RequestStatus
 from lawful.requests.timeline import record
 from lawful.store.models import utcnow
-from lawful.store.tasks import Payload, RetryLaterError
+from lawful.store.tasks import Payload, RetryLaterError, finish_task_with
 
 logger = logging.getLogger(__name__)
 S = RequestStatus
@@ -148,6 +148,7 @@ def send_request_mail(runtime: RequestsRuntime, payload: Payload) -> None:
             now=now,
             details={"mail": kind},
         )
+        finish_task_with(session)
         session.commit()
 
 
@@ -156,6 +157,7 @@ def _code_not_needed(runtime: RequestsRuntime, session: Session, request: Rights
     closed): a code nobody can enter any more is not sent; the timeline says so."""
     record(session, request=request, actor=POLICY, action="mail_not_needed",
            now=runtime.clock(), details={"mail": CODE_MAIL})  # fmt: skip
+    finish_task_with(session)
     session.commit()
 
 
@@ -177,15 +179,17 @@ def execute_request(runtime: RequestsRuntime, payload: Payload) -> None:
         stored = _ran_before(request)
         if stored is not None:  # only forwards were missing: never change the data twice
             _finish(runtime, session, request, stored)
+            finish_task_with(session)
             session.commit()
             return
         outcome, problem = _run(runtime, session, request)
-        session.commit()
         if problem:  # a datastore down, a step failed: the engine resumes on the next attempt
+            session.commit()
             raise RetryLaterError(problem)
-        if outcome is None:
-            return
-        _finish(runtime, session, request, outcome)
+        if outcome is not None:
+            _finish(runtime, session, request, outcome)
+        # The closing step's timeline, audit and the task's end: one commit.
+        finish_task_with(session)
         session.commit()
 
 
