@@ -16,6 +16,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.store.audit import AuditEntry, record_event
+from lawful.store.db import create_store_engine, session_factory
 from lawful.store.tasks import (
     RetryLaterError,
     Task,
@@ -197,3 +198,29 @@ def test_runners_handed_the_same_task_at_once_run_its_step_once(
     assert results.count(None) == len(task_ids) * (len(runners) - 1)
     assert _entries(platform_sessions) == len(task_ids)
     assert {_status(platform_sessions, t) for t in task_ids} == {(TaskStatus.done, 1)}
+
+
+def test_on_postgresql_only_the_claim_skips_the_disk_flush_and_the_body_s_commit_does_not(
+    pg_store_url: str, clock: Clock
+) -> None:
+    """The claim's commit does not wait for the disk (`synchronous_commit` off for that one
+    transaction); the body's commit, on the same connection right after, still does."""
+    engine = create_store_engine(pg_store_url, pool_size=1, max_overflow=0)
+    sessions = session_factory(engine)
+    try:
+        task_id = _task(sessions)
+        seen: list[str] = []
+
+        def body() -> None:
+            with sessions() as session:
+                seen.append(str(session.scalar(sa.text("SHOW synchronous_commit"))))
+                record_event(session, actor="system", action="step.done", subject_type="test",
+                             subject_id="pg", details={})  # fmt: skip
+                finish_task_with(session)
+                session.commit()
+
+        assert _runner(sessions, "a", body, clock).run(task_id) is TaskStatus.done
+        assert seen == ["on"]
+        assert _status(sessions, task_id) == (TaskStatus.done, 1)
+    finally:
+        engine.dispose()
