@@ -36,6 +36,7 @@ from lawful.requests.mail import Mailer, MailError, render_mail
 from lawful.requests.models import ForwardStatus, RightsRequest
 from lawful.requests.notices import mail_context
 from lawful.requests.notify import EXECUTE_JOB, MAIL_JOB, MATCH_JOB, open_sealed
+from lawful.requests.proof import CODE_MAIL
 from lawful.requests.service import (
     POLICY,
     finish_request,
@@ -52,7 +53,6 @@ from lawful.store.tasks import Payload, RetryLaterError, finish_task_with
 logger = logging.getLogger(__name__)
 S = RequestStatus
 T = RequestType
-CODE_MAIL = "verification_code"
 AWAITING = "awaiting_forwards"  # a run done, some client not told yet: staff send it on
 
 

@@ -289,3 +289,25 @@ def _not_finished(session: Session) -> None:
     finishing = session.info.get(_FINISHING)
     if finishing:
         finishing.clear()
+
+
+def withdraw_queued(session: Session, *, request_id: str, kind: str, payload_is: Payload) -> int:
+    """End, in this transaction, the tasks of `kind` for a request still waiting for a
+    worker whose payload holds `payload_is`: one a worker already claimed is left to run
+    (its body checks whether it is still needed). Returns how many were withdrawn."""
+    waiting = session.execute(
+        select(Task.id, Task.payload).where(
+            Task.request_id == request_id, Task.kind == kind, Task.status == TaskStatus.queued
+        )
+    ).all()
+    withdrawn = 0
+    for task_id, payload in waiting:
+        if all(payload.get(key) == value for key, value in payload_is.items()):
+            ended = session.execute(
+                update(Task)
+                .where(Task.id == task_id, Task.status == TaskStatus.queued)  # not claimed since
+                .values(status=TaskStatus.done, finished_at=utcnow(), last_error=None)
+                .execution_options(synchronize_session=False)
+            )
+            withdrawn += int(ended.rowcount)  # type: ignore[attr-defined]
+    return withdrawn
