@@ -47,6 +47,7 @@ from lawful.requests.service import (
 )
 from lawful.requests.states import RequestStatus
 from lawful.requests.timeline import record
+from lawful.store.db import commit_checkpoint
 from lawful.store.models import utcnow
 from lawful.store.tasks import Payload, RetryLaterError, finish_task_with
 
@@ -175,7 +176,10 @@ def execute_request(runtime: RequestsRuntime, payload: Payload) -> None:
             return  # cancelled or already finished
         if request.status is S.approved:
             start_running(session, request=request, now=runtime.clock())
-            session.commit()
+            # Seen at once (staff can no longer cancel); on disk with the closing commit,
+            # which waits for it. Lost in a crash of the database server, the request is
+            # approved again and its task claimed again: the run is only started again.
+            commit_checkpoint(session)
         stored = _ran_before(request)
         if stored is not None:  # only forwards were missing: never change the data twice
             _finish(runtime, session, request, stored)

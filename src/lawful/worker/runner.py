@@ -17,9 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from lawful.store.db import commit_checkpoint
 from lawful.store.models import utcnow
 from lawful.store.tasks import (
     Handler,
@@ -113,7 +114,6 @@ class TaskRunner:
         )
         wanted = (Task.kind, Task.payload, Task.attempts, Task.max_attempts)
         with self.sessions() as session:
-            _without_waiting_for_disk(session)
             if session.get_bind().dialect.update_returning:  # one round trip
                 row = session.execute(claim.returning(*wanted)).first()
             else:  # MariaDB: no UPDATE … RETURNING
@@ -124,7 +124,9 @@ class TaskRunner:
             if row is None:
                 session.rollback()
                 return None
-            session.commit()
+            # A claim lost in a crash of the database server is only claimed again; the
+            # body's own (synchronous) commit writes it to disk before itself.
+            commit_checkpoint(session)
         return Claimed(task_id, row.kind, dict(row.payload), row.attempts, row.max_attempts)
 
     def _failed(self, claimed: Claimed, error: Exception) -> TaskStatus:
@@ -219,14 +221,13 @@ class TaskRunner:
                 return
             try:
                 with self.sessions() as session:
-                    _without_waiting_for_disk(session)
                     kept = session.execute(
                         update(Task)
                         .where(*self._still_mine(claimed))
                         .values(lease_until=self.clock() + self.lease)
                         .execution_options(synchronize_session=False)
                     )
-                    session.commit()
+                    commit_checkpoint(session)  # a lost extension: the next beat's
             except Exception as error:  # the next beat tries again; the lease has slack
                 logger.warning("lease of task %s not extended: %s", claimed.task_id, error)
                 continue
@@ -235,14 +236,3 @@ class TaskRunner:
                 # the task: this run's outcome will not be recorded (`_finish` sees it).
                 logger.error("task %s: lease lost to another worker", claimed.task_id)
                 return
-
-
-def _without_waiting_for_disk(session: Session) -> None:
-    """On PostgreSQL, let this transaction's commit return before its WAL reaches the disk
-    (`synchronous_commit` off for this transaction only): a claim or a lease extension lost
-    in a crash of the database server only means the task is claimed again, which its lease
-    and its body's checks make harmless, and the body's own commit, synchronous, writes the
-    WAL up to and including the claim. It spares a claim the 3–4 ms a disk flush takes on a
-    busy machine (issue 19). Bodies' commits (timeline, audit, results) stay synchronous."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
