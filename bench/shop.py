@@ -301,6 +301,8 @@ async def _round(args: argparse.Namespace, map_path: Path, src: Path | None) -> 
     with ExitStack() as stack:
         stack.callback(smtp.stop)
         store_url = stack.enter_context(_store(src))
+        commits = [_commits(store_url)]
+        stack.callback(lambda: commits.append(_commits(store_url, settle=1.0)))  # server gone
         server = stack.enter_context(_serve(map_path, store_url, smtp.port, src))
         await _wait_ready(server)
         rng = random.Random(args.seed + int(time.time()))
@@ -327,6 +329,7 @@ async def _round(args: argparse.Namespace, map_path: Path, src: Path | None) -> 
             batch_cpu = cpu.per_request(len(batch))
             load_after = os.getloadavg()[0]
         peak_mb = _peak_mb(server.process.pid)
+        requests = args.warmup + len(access) + len(erasure) + len(batch)
     return {
         "wait": wait,
         "load": f"{load_before:.2f}–{load_after:.2f}",
@@ -338,6 +341,9 @@ async def _round(args: argparse.Namespace, map_path: Path, src: Path | None) -> 
         # CPU milliseconds a request, server (all threads) + its PostgreSQL backends: less
         # bent by other work on the machine than the wall-clock times.
         "cpu_ms": {"access": access_cpu, "erasure": erasure_cpu, "batch": batch_cpu},
+        # Transactions committed in the platform store a request (mail, tasks, poller and
+        # all), counted by PostgreSQL once the server stopped: the same on any machine.
+        "commits_per_request": round((commits[1] - commits[0]) / max(requests, 1), 1),
         "rss_idle_mb": idle_mb,
         "rss_peak_mb": peak_mb,
         "mails": len(mailbox.subjects),
@@ -424,6 +430,18 @@ def _store(src: Path | None) -> Iterator[str]:
     finally:
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _commits(store_url: str, *, settle: float = 0.0) -> int:
+    """Transactions committed in the store so far (`pg_stat_database`; the statistics of a
+    backend are written when it exits, hence `settle` once the server stopped)."""
+    time.sleep(settle)
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = %s",
+            (store_url.rsplit("/", 1)[1],),
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _pythonpath(src: Path | None) -> dict[str, str]:
@@ -575,7 +593,7 @@ def _table(rounds: list[dict[str, Any]]) -> Table:
     table = Table(title="Rights requests through lawful serve (submit → completed)")
     for column in ("round", "code", "load", "wait", "access p50 / p90 ms",
                    "erasure p50 / p90 ms", "at once req/s", "CPU ms a request (access, "
-                   "erasure, at once)", "RSS idle / peak MB", "mails"):  # fmt: skip
+                   "erasure, at once) (commits)", "RSS idle / peak MB", "mails"):  # fmt: skip
         table.add_column(column)
     for r in rounds:
         a, e = r["access_ms"], r["erasure_ms"]
@@ -583,7 +601,7 @@ def _table(rounds: list[dict[str, Any]]) -> Table:
             str(r["round"]), r["code"], r["load"], r["wait"],
             f"{a.get('p50')} / {a.get('p90')}", f"{e.get('p50')} / {e.get('p90')}",
             f"{r['batch_per_s']} ({r['batch']} in {r['batch_s']} s)",
-            " / ".join(str(v) for v in r["cpu_ms"].values()),
+            " / ".join(str(v) for v in r["cpu_ms"].values()) + f" ({r['commits_per_request']})",
             f"{r['rss_idle_mb']} / {r['rss_peak_mb']}", str(r["mails"]),
         )  # fmt: skip
     return table
