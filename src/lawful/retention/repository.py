@@ -192,20 +192,17 @@ def has_active_hold(session: Session) -> bool:
 
 
 def hold_on_values(session: Session, *, value_indexes: Iterable[str]) -> LegalHold | None:
-    """The first active hold (by id) naming a person with any of these identity values: one
-    indexed lookup whatever the number of holds and people on hold."""
+    """The first active hold (by id) naming a person with any of these identity values:
+    driven by the value's index (a join from the few matching values to their holds), so
+    its cost does not grow with the number of holds or people on hold."""
     wanted = list(dict.fromkeys(value_indexes))
     if not wanted:
         return None
-    named = (
-        select(LegalHoldValue.id)
-        .join(LegalHoldPerson, LegalHoldValue.person_id == LegalHoldPerson.id)
-        .where(LegalHoldPerson.hold_id == LegalHold.id, LegalHoldValue.value_index.in_(wanted))
-        .exists()
-    )
     query = (
         select(LegalHold)
-        .where(LegalHold.released_at.is_(None), named)
+        .join(LegalHoldPerson, LegalHoldPerson.hold_id == LegalHold.id)
+        .join(LegalHoldValue, LegalHoldValue.person_id == LegalHoldPerson.id)
+        .where(LegalHoldValue.value_index.in_(wanted), LegalHold.released_at.is_(None))
         .order_by(LegalHold.id)
         .limit(1)
     )
