@@ -301,6 +301,8 @@ async def _round(args: argparse.Namespace, map_path: Path, src: Path | None) -> 
     with ExitStack() as stack:
         stack.callback(smtp.stop)
         store_url = stack.enter_context(_store(src))
+        commits = [_commits(store_url)]
+        stack.callback(lambda: commits.append(_commits(store_url, settle=1.0)))  # server gone
         server = stack.enter_context(_serve(map_path, store_url, smtp.port, src))
         await _wait_ready(server)
         rng = random.Random(args.seed + int(time.time()))
@@ -314,15 +316,20 @@ async def _round(args: argparse.Namespace, map_path: Path, src: Path | None) -> 
                 await flow.request("access", person)
             people = people[args.warmup :]
             load_before = os.getloadavg()[0]
+            cpu = Cpu(server.process.pid, store_url)
             access = [await flow.request("access", p) for p in people[: args.accesses]]
+            access_cpu = cpu.per_request(len(access))
             people = people[args.accesses :]
             erasure = [await flow.request("erasure", p) for p in people[: args.erasures]]
+            erasure_cpu = cpu.per_request(len(erasure))
             batch = people[args.erasures : args.erasures + args.batch]
             began = time.perf_counter()
             await asyncio.gather(*(flow.request("access", p) for p in batch))
             batch_s = time.perf_counter() - began
+            batch_cpu = cpu.per_request(len(batch))
             load_after = os.getloadavg()[0]
         peak_mb = _peak_mb(server.process.pid)
+        requests = args.warmup + len(access) + len(erasure) + len(batch)
     return {
         "wait": wait,
         "load": f"{load_before:.2f}–{load_after:.2f}",
@@ -331,6 +338,12 @@ async def _round(args: argparse.Namespace, map_path: Path, src: Path | None) -> 
         "batch": len(batch),
         "batch_s": round(batch_s, 2),
         "batch_per_s": round(len(batch) / batch_s, 1),
+        # CPU milliseconds a request, server (all threads) + its PostgreSQL backends: less
+        # bent by other work on the machine than the wall-clock times.
+        "cpu_ms": {"access": access_cpu, "erasure": erasure_cpu, "batch": batch_cpu},
+        # Transactions committed in the platform store a request (mail, tasks, poller and
+        # all), counted by PostgreSQL once the server stopped: the same on any machine.
+        "commits_per_request": round((commits[1] - commits[0]) / max(requests, 1), 1),
         "rss_idle_mb": idle_mb,
         "rss_peak_mb": peak_mb,
         "mails": len(mailbox.subjects),
@@ -417,6 +430,18 @@ def _store(src: Path | None) -> Iterator[str]:
     finally:
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _commits(store_url: str, *, settle: float = 0.0) -> int:
+    """Transactions committed in the store so far (`pg_stat_database`; the statistics of a
+    backend are written when it exits, hence `settle` once the server stopped)."""
+    time.sleep(settle)
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = %s",
+            (store_url.rsplit("/", 1)[1],),
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _pythonpath(src: Path | None) -> dict[str, str]:
@@ -519,6 +544,34 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in found.read_text().split()] if found.exists() else []
 
 
+class Cpu:
+    """CPU time used by the server process tree and the store's PostgreSQL backends."""
+
+    def __init__(self, pid: int, store_url: str) -> None:
+        self.pid, self.store = pid, store_url.rsplit("/", 1)[1]
+        self.seen: dict[int, float] = {}
+        self._take()
+
+    def _take(self) -> float:
+        """CPU seconds used since the last call (a backend new since then counts whole)."""
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            backends = [r[0] for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.store,))]  # fmt: skip
+        used = 0.0
+        for pid in [self.pid, *_children(self.pid), *backends]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            now = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            used += now - self.seen.get(pid, 0.0)
+            self.seen[pid] = now
+        return used
+
+    def per_request(self, count: int) -> float:
+        return round(self._take() * 1000 / max(count, 1), 1)
+
+
 def _rss_mb(pid: int) -> int:
     return _status_kb(pid, "VmRSS") // 1024
 
@@ -539,7 +592,8 @@ def _stats(values: list[float]) -> dict[str, float]:
 def _table(rounds: list[dict[str, Any]]) -> Table:
     table = Table(title="Rights requests through lawful serve (submit → completed)")
     for column in ("round", "code", "load", "wait", "access p50 / p90 ms",
-                   "erasure p50 / p90 ms", "at once req/s", "RSS idle / peak MB", "mails"):  # fmt: skip
+                   "erasure p50 / p90 ms", "at once req/s", "CPU ms a request (access, "
+                   "erasure, at once) (commits)", "RSS idle / peak MB", "mails"):  # fmt: skip
         table.add_column(column)
     for r in rounds:
         a, e = r["access_ms"], r["erasure_ms"]
@@ -547,6 +601,7 @@ def _table(rounds: list[dict[str, Any]]) -> Table:
             str(r["round"]), r["code"], r["load"], r["wait"],
             f"{a.get('p50')} / {a.get('p90')}", f"{e.get('p50')} / {e.get('p90')}",
             f"{r['batch_per_s']} ({r['batch']} in {r['batch_s']} s)",
+            " / ".join(str(v) for v in r["cpu_ms"].values()) + f" ({r['commits_per_request']})",
             f"{r['rss_idle_mb']} / {r['rss_peak_mb']}", str(r["mails"]),
         )  # fmt: skip
     return table

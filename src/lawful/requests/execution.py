@@ -46,6 +46,7 @@ from lawful.law.requests import RequestType
 from lawful.requests.forwarding import ClientShare, holding_clients
 from lawful.requests.identity import PersonIdentity, folded
 from lawful.store.crypto import Keyring
+from lawful.store.db import commit_checkpoint
 
 T = RequestType
 # Consent ledger channel (ISO/IEC TS 27560 collection method) for each intake channel.
@@ -132,7 +133,9 @@ def _access(env: EngineEnv, order: RunOrder, *, portability: bool) -> EngineOutc
             portability=portability,
         )
         shares, unchecked = _shares(env, datastores, order.identity, found.forwards)
-        session.commit()  # the engine's record of the run (a job without steps)
+        # The engine's record of the run (a job without steps): on disk with the request's
+        # closing commit, which waits for it (a crash before it: the run is made again).
+        commit_checkpoint(session)
     manual = [m.dataset for m in found.manual] + unchecked
     result = {
         "job": found.job_id,

@@ -16,7 +16,7 @@ from lawful.requests.context import RequestsContext
 from lawful.requests.errors import ConflictError, RequestNotFoundError, TooManyDocumentsError
 from lawful.requests.lookup import get_request, request_for_person
 from lawful.requests.models import CodePurpose, IdentityDocument, RightsRequest, VerificationLevel
-from lawful.requests.notify import EXECUTE_JOB, MATCH_JOB, queue_mail
+from lawful.requests.notify import EXECUTE_JOB, MAIL_JOB, MATCH_JOB, queue_mail
 from lawful.requests.states import RequestStatus
 from lawful.requests.timeline import PERSON, POLICY, record, transition
 from lawful.requests.verification import (
@@ -27,9 +27,11 @@ from lawful.requests.verification import (
     issue_code,
 )
 from lawful.store.models import new_id, utcnow
-from lawful.store.tasks import defer_job
+from lawful.store.tasks import defer_job, withdraw_queued
 
 S = RequestStatus
+
+CODE_MAIL = "verification_code"
 
 
 def ask_for_proof(
@@ -43,7 +45,7 @@ def ask_for_proof(
         session, keyring=ctx.keyring, request=request, purpose=CodePurpose.verify, now=now
     )
     transition(session, request=request, to=S.verifying, actor=actor, action="code_sent", now=now)
-    queue_mail(session, ctx=ctx, request=request, kind="verification_code", secret={"code": code})
+    queue_mail(session, ctx=ctx, request=request, kind=CODE_MAIL, secret={"code": code})
 
 
 def mark_verified(
@@ -131,7 +133,7 @@ def resend_code(
         session, keyring=ctx.keyring, request=request, purpose=CodePurpose.verify, now=now
     )
     record(session, request=request, actor=PERSON, action="code_sent", now=now)
-    queue_mail(session, ctx=ctx, request=request, kind="verification_code", secret={"code": code})
+    queue_mail(session, ctx=ctx, request=request, kind=CODE_MAIL, secret={"code": code})
     return request
 
 
@@ -267,7 +269,18 @@ def confirm_identity(
     request = get_request(session, reference=reference)
     how = " ".join(how.split())[:200] or "checked by staff"
     mark_verified(session, ctx=ctx, request=request, actor=actor, now=now, how=how)
+    _withdraw_code_mail(session, request=request, now=now)
     return request
+
+
+def _withdraw_code_mail(session: Session, *, request: RightsRequest, now: datetime) -> None:
+    """A code mail still waiting to go out is not needed any more: it is withdrawn in this
+    commit and the timeline says so (one commit, not one more for the mail's job; issue 19).
+    One a worker is already sending finds the request verified and says so itself."""
+    kind = {"mail": CODE_MAIL}
+    if withdraw_queued(session, request_id=request.id, kind=MAIL_JOB, payload_is=kind):
+        record(session, request=request, actor=POLICY, action="mail_not_needed", now=now,
+               details=kind)  # fmt: skip
 
 
 def approve(

@@ -36,6 +36,7 @@ from lawful.requests.mail import Mailer, MailError, render_mail
 from lawful.requests.models import ForwardStatus, RightsRequest
 from lawful.requests.notices import mail_context
 from lawful.requests.notify import EXECUTE_JOB, MAIL_JOB, MATCH_JOB, open_sealed
+from lawful.requests.proof import CODE_MAIL
 from lawful.requests.service import (
     POLICY,
     finish_request,
@@ -46,13 +47,13 @@ from lawful.requests.service import (
 )
 from lawful.requests.states import RequestStatus
 from lawful.requests.timeline import record
+from lawful.store.db import commit_checkpoint
 from lawful.store.models import utcnow
-from lawful.store.tasks import Payload, RetryLaterError
+from lawful.store.tasks import Payload, RetryLaterError, finish_task_with
 
 logger = logging.getLogger(__name__)
 S = RequestStatus
 T = RequestType
-CODE_MAIL = "verification_code"
 AWAITING = "awaiting_forwards"  # a run done, some client not told yet: staff send it on
 
 
@@ -148,6 +149,7 @@ def send_request_mail(runtime: RequestsRuntime, payload: Payload) -> None:
             now=now,
             details={"mail": kind},
         )
+        finish_task_with(session)
         session.commit()
 
 
@@ -156,6 +158,7 @@ def _code_not_needed(runtime: RequestsRuntime, session: Session, request: Rights
     closed): a code nobody can enter any more is not sent; the timeline says so."""
     record(session, request=request, actor=POLICY, action="mail_not_needed",
            now=runtime.clock(), details={"mail": CODE_MAIL})  # fmt: skip
+    finish_task_with(session)
     session.commit()
 
 
@@ -173,19 +176,24 @@ def execute_request(runtime: RequestsRuntime, payload: Payload) -> None:
             return  # cancelled or already finished
         if request.status is S.approved:
             start_running(session, request=request, now=runtime.clock())
-            session.commit()
+            # Seen at once (staff can no longer cancel); on disk with the closing commit,
+            # which waits for it. Lost in a crash of the database server, the request is
+            # approved again and its task claimed again: the run is only started again.
+            commit_checkpoint(session)
         stored = _ran_before(request)
         if stored is not None:  # only forwards were missing: never change the data twice
             _finish(runtime, session, request, stored)
+            finish_task_with(session)
             session.commit()
             return
         outcome, problem = _run(runtime, session, request)
-        session.commit()
         if problem:  # a datastore down, a step failed: the engine resumes on the next attempt
+            session.commit()
             raise RetryLaterError(problem)
-        if outcome is None:
-            return
-        _finish(runtime, session, request, outcome)
+        if outcome is not None:
+            _finish(runtime, session, request, outcome)
+        # The closing step's timeline, audit and the task's end: one commit.
+        finish_task_with(session)
         session.commit()
 
 

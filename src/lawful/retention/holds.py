@@ -22,18 +22,17 @@ def legal_holds_on(
 ) -> LegalHolds:
     """Which of the person's records a legal hold keeps: all of them when one of their
     identity values is held, those of held datasets, and those found for a held person."""
-    holds = repository.active_legal_holds(session)
-    if not holds:
+    if not repository.has_active_hold(session):
         return LegalHolds()
     values = {keyring.index(Identity((pair,)).canonical()) for pair in identity.values}
-    on_person = next((h for h in holds for p in h.people if values & set(p.value_indexes)), None)
-    by_dataset = {d: h for h in holds for d in h.datasets}
+    on_person = repository.hold_on_values(session, value_indexes=values)
+    by_dataset = repository.holds_on_datasets(session, datasets=collected.records)
     indexed = {
         record_index(keyring, dataset=d, key=k): (d, k)
         for d, records in collected.records.items()
         for k in records
     }
-    by_record = repository.holds_with_records(session, record_indexes=indexed)
+    by_record = {} if on_person else repository.holds_with_records(session, record_indexes=indexed)
     kept: dict[str, dict[Any, str]] = {}
     for index, (dataset, key) in indexed.items():
         hold = on_person or by_dataset.get(dataset) or by_record.get(index)

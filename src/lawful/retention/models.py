@@ -59,6 +59,9 @@ class LegalHold(Base):
     people: Mapped[list[LegalHoldPerson]] = relationship(
         back_populates="hold", cascade="all, delete-orphan", order_by="LegalHoldPerson.id"
     )
+    held_datasets: Mapped[list[LegalHoldDataset]] = relationship(
+        cascade="all, delete-orphan", order_by="LegalHoldDataset.id"
+    )
 
 
 class LegalHoldPerson(Base):
@@ -78,6 +81,36 @@ class LegalHoldPerson(Base):
     records_found_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     hold: Mapped[LegalHold] = relationship(back_populates="people")
+    held_values: Mapped[list[LegalHoldValue]] = relationship(
+        cascade="all, delete-orphan", order_by="LegalHoldValue.id"
+    )
+
+
+class LegalHoldValue(Base):
+    """One identity value of a held person, by blind index: erasure asks the database which
+    active hold names any of a person's values (one indexed lookup, not a loop over holds)."""
+
+    __tablename__ = "legal_hold_values"
+    __table_args__ = (Index("ix_legal_hold_values_value_index", "value_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("legal_hold_people.id", ondelete="CASCADE"), index=True
+    )
+    value_index: Mapped[str] = mapped_column(String(64), comment="HMAC of one value (type=value)")
+
+
+class LegalHoldDataset(Base):
+    """One dataset a hold keeps whole: erasure asks which active hold names a dataset."""
+
+    __tablename__ = "legal_hold_datasets"
+    __table_args__ = (Index("ix_legal_hold_datasets_dataset", "dataset"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hold_id: Mapped[str] = mapped_column(
+        ForeignKey("legal_holds.id", ondelete="CASCADE"), index=True
+    )
+    dataset: Mapped[str] = mapped_column(String(100))
 
 
 class LegalHoldRecord(Base):

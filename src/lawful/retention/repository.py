@@ -13,8 +13,10 @@ from lawful.requests.models import RightsRequest
 from lawful.requests.states import OPEN
 from lawful.retention.models import (
     LegalHold,
+    LegalHoldDataset,
     LegalHoldPerson,
     LegalHoldRecord,
+    LegalHoldValue,
     RetentionMark,
 )
 from lawful.store.audit import AuditEntry
@@ -187,28 +189,68 @@ def open_requests(session: Session) -> list[RightsRequest]:
 # --- what erasure must keep (read for the engine, `lawful.retention.holds`) -------------------
 
 
-def active_legal_holds(session: Session) -> list[LegalHold]:
-    """Every hold not yet released, with its people."""
-    query = select(LegalHold).where(LegalHold.released_at.is_(None)).order_by(LegalHold.id)
-    return list(session.scalars(query))
+def has_active_hold(session: Session) -> bool:
+    query = select(LegalHold.id).where(LegalHold.released_at.is_(None)).limit(1)
+    return session.scalars(query).first() is not None
+
+
+def hold_on_values(session: Session, *, value_indexes: Iterable[str]) -> LegalHold | None:
+    """The first active hold (by id) naming a person with any of these identity values:
+    driven by the value's index (a join from the few matching values to their holds), so
+    its cost does not grow with the number of holds or people on hold."""
+    wanted = list(dict.fromkeys(value_indexes))
+    if not wanted:
+        return None
+    query = (
+        select(LegalHold)
+        .join(LegalHoldPerson, LegalHoldPerson.hold_id == LegalHold.id)
+        .join(LegalHoldValue, LegalHoldValue.person_id == LegalHoldPerson.id)
+        .where(LegalHoldValue.value_index.in_(wanted), LegalHold.released_at.is_(None))
+        .order_by(LegalHold.id)
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def holds_on_datasets(session: Session, *, datasets: Iterable[str]) -> dict[str, LegalHold]:
+    """Dataset → the first active hold (by id) keeping it whole, for the given datasets: at
+    most one row per dataset, whatever the number of holds naming it."""
+    wanted = list(dict.fromkeys(datasets))
+    if not wanted:
+        return {}
+    first = (
+        select(LegalHoldDataset.dataset, func.min(LegalHold.id).label("hold_id"))
+        .join(LegalHold, LegalHoldDataset.hold_id == LegalHold.id)
+        .where(LegalHold.released_at.is_(None), LegalHoldDataset.dataset.in_(wanted))
+        .group_by(LegalHoldDataset.dataset)
+    )
+    by_id = {dataset: hold_id for dataset, hold_id in session.execute(first)}
+    if not by_id:
+        return {}
+    holds = session.scalars(select(LegalHold).where(LegalHold.id.in_(set(by_id.values()))))
+    loaded = {hold.id: hold for hold in holds}
+    return {dataset: loaded[hold_id] for dataset, hold_id in by_id.items()}
 
 
 def holds_with_records(session: Session, *, record_indexes: Iterable[str]) -> dict[str, LegalHold]:
-    """Record index → the active hold whose person it belongs to, for the given records."""
-    wanted = list(record_indexes)
-    found: dict[str, LegalHold] = {}
-    for start in range(0, len(wanted), 500):
+    """Record index → the first active hold (by id) whose person it belongs to, for the given
+    records: at most one row per record, whatever the number of holds on the person."""
+    wanted = list(dict.fromkeys(record_indexes))
+    by_id: dict[str, str] = {}
+    for chunk in _chunks(wanted):
         query = (
-            select(LegalHoldRecord.record_index, LegalHold)
+            select(LegalHoldRecord.record_index, func.min(LegalHold.id))
             .join(LegalHoldPerson, LegalHoldRecord.person_id == LegalHoldPerson.id)
             .join(LegalHold, LegalHoldPerson.hold_id == LegalHold.id)
-            .where(
-                LegalHold.released_at.is_(None),
-                LegalHoldRecord.record_index.in_(wanted[start : start + 500]),
-            )
+            .where(LegalHold.released_at.is_(None), LegalHoldRecord.record_index.in_(chunk))
+            .group_by(LegalHoldRecord.record_index)
         )
-        found.update({index: hold for index, hold in session.execute(query)})
-    return found
+        by_id.update({index: hold_id for index, hold_id in session.execute(query)})
+    if not by_id:
+        return {}
+    holds = session.scalars(select(LegalHold).where(LegalHold.id.in_(set(by_id.values()))))
+    loaded = {hold.id: hold for hold in holds}
+    return {index: loaded[hold_id] for index, hold_id in by_id.items()}
 
 
 # --- the console's Retention page (`lawful.retention.console`) ----------------------------------

@@ -21,7 +21,13 @@ from lawful.engine.markers import record_index
 from lawful.engine.person import find_records
 from lawful.retention import repository
 from lawful.retention.errors import HoldConflictError, HoldNotFoundError, InvalidHoldError
-from lawful.retention.models import HoldScope, LegalHold, LegalHoldPerson
+from lawful.retention.models import (
+    HoldScope,
+    LegalHold,
+    LegalHoldDataset,
+    LegalHoldPerson,
+    LegalHoldValue,
+)
 from lawful.store.audit import record_event
 from lawful.store.crypto import Keyring
 from lawful.store.models import utcnow
@@ -61,6 +67,7 @@ def add_legal_hold(
         created_by=actor,
         created_at=at or utcnow(),
     )
+    hold.held_datasets = [LegalHoldDataset(dataset=d) for d in hold.datasets]
     for person in people:
         hold.people.append(_held_person(keyring, person))
     session.add(hold)
@@ -78,12 +85,14 @@ def add_legal_hold(
 
 
 def _held_person(keyring: Keyring, person: Identity) -> LegalHoldPerson:
+    values = [value_index(keyring, kind, value) for kind, value in person.values]
     return LegalHoldPerson(
         identity_sealed=keyring.encrypt_json(
             [list(pair) for pair in person.values], context=IDENTITY
         ),
         identity_index=keyring.index(person.canonical()),
-        value_indexes=[value_index(keyring, kind, value) for kind, value in person.values],
+        value_indexes=values,
+        held_values=[LegalHoldValue(value_index=v) for v in dict.fromkeys(values)],
     )
 
 

@@ -10,7 +10,10 @@ Payloads hold ids only; anything secret in them is sealed with the keyring first
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -224,3 +227,101 @@ def settle_as_done(session: Session, *, task_ids: Sequence[str], at: datetime) -
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- a task finished in its body's own commit ---------------------------------------------------
+
+_FINISHING = "lawful.tasks.finishing"
+
+
+@dataclass
+class RunningTask:
+    """The task a body runs for on this thread (set by the worker's runner around the body):
+    `finished` once the body's own commit marked it done (`finish_task_with`)."""
+
+    task_id: str
+    worker: str
+    attempt: int
+    finished: bool = False
+
+
+_RUNNING: ContextVar[RunningTask | None] = ContextVar("lawful_running_task", default=None)
+
+
+@contextmanager
+def running_task(task: RunningTask) -> Iterator[RunningTask]:
+    """While the block runs, `finish_task_with` on this thread finishes `task`."""
+    token = _RUNNING.set(task)
+    try:
+        yield task
+    finally:
+        _RUNNING.reset(token)
+
+
+def finish_task_with(session: Session, *, now: datetime | None = None) -> bool:
+    """Mark the task this body runs for done in the caller's transaction, so the step's own
+    writes (timeline, audit) and the task's bookkeeping are one commit: the runner then
+    writes nothing more. Call it just before the body's last commit. A rollback undoes it
+    with the rest (the runner then records the outcome as before); outside a runner (a
+    command running the body itself), or when another worker took the task over meanwhile,
+    it does nothing (False)."""
+    task = _RUNNING.get()
+    if task is None or task.finished:
+        return False
+    marked = session.execute(
+        update(Task)
+        .where(
+            Task.id == task.task_id,
+            Task.status == TaskStatus.running,
+            Task.worker == task.worker,
+            Task.attempts == task.attempt,
+        )
+        .values(
+            status=TaskStatus.done, lease_until=None, last_error=None, finished_at=now or utcnow()
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if marked.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    finishing: list[RunningTask] | None = session.info.get(_FINISHING)
+    if finishing is None:
+        finishing = session.info[_FINISHING] = []
+        event.listen(session, "after_commit", _finished)
+        event.listen(session, "after_rollback", _not_finished)
+    finishing.append(task)
+    return True
+
+
+def _finished(session: Session) -> None:
+    finishing: list[RunningTask] = session.info.get(_FINISHING) or []
+    for task in finishing:
+        task.finished = True
+    finishing.clear()
+
+
+def _not_finished(session: Session) -> None:
+    finishing = session.info.get(_FINISHING)
+    if finishing:
+        finishing.clear()
+
+
+def withdraw_queued(session: Session, *, request_id: str, kind: str, payload_is: Payload) -> int:
+    """End, in this transaction, the tasks of `kind` for a request still waiting for a
+    worker whose payload holds `payload_is`: one a worker already claimed is left to run
+    (its body checks whether it is still needed). Returns how many were withdrawn."""
+    waiting = session.execute(
+        select(Task.id, Task.payload).where(
+            Task.request_id == request_id, Task.kind == kind, Task.status == TaskStatus.queued
+        )
+    ).all()
+    withdrawn = 0
+    for task_id, payload in waiting:
+        if all(payload.get(key) == value for key, value in payload_is.items()):
+            ended = session.execute(
+                update(Task)
+                .where(Task.id == task_id, Task.status == TaskStatus.queued)  # not claimed since
+                .values(status=TaskStatus.done, finished_at=utcnow(), last_error=None)
+                .execution_options(synchronize_session=False)
+            )
+            withdrawn += int(ended.rowcount)  # type: ignore[attr-defined]
+    return withdrawn

@@ -20,8 +20,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from lawful.store.db import commit_checkpoint
 from lawful.store.models import utcnow
-from lawful.store.tasks import Handler, Payload, RetryLaterError, Task, TaskStatus
+from lawful.store.tasks import (
+    Handler,
+    Payload,
+    RetryLaterError,
+    RunningTask,
+    Task,
+    TaskStatus,
+    running_task,
+)
 
 logger = logging.getLogger("lawful.worker")
 T = TaskStatus
@@ -66,12 +75,19 @@ class TaskRunner:
         claimed = self.claim(task_id)
         if claimed is None:
             return None
-        with self._heartbeat(claimed):
+        task = RunningTask(claimed.task_id, self.name, claimed.attempt)
+        with self._heartbeat(claimed, task), running_task(task):
             try:
                 self.handler(claimed.kind, claimed.payload)
             except Exception as error:
+                if task.finished:  # its work and its end were committed before the error
+                    logger.error(
+                        "task %s failed after finishing: %s", task_id, type(error).__name__
+                    )
+                    return T.done
                 return self._failed(claimed, error)
-        self._finish(claimed, status=T.done, error=None)
+        if not task.finished:  # the body did not finish it in its own commit
+            self._finish(claimed, status=T.done, error=None)
         return T.done
 
     def claim(self, task_id: str) -> Claimed | None:
@@ -84,28 +100,33 @@ class TaskRunner:
                 Task.attempts < Task.max_attempts,
             ),
         )
-        with self.sessions() as session:
-            taken = session.execute(
-                update(Task)
-                .where(Task.id == task_id, runnable)
-                .values(
-                    status=T.running,
-                    worker=self.name,
-                    lease_until=now + self.lease,
-                    attempts=Task.attempts + 1,
-                    started_at=now,
-                )
-                .execution_options(synchronize_session=False)
+        claim = (
+            update(Task)
+            .where(Task.id == task_id, runnable)
+            .values(
+                status=T.running,
+                worker=self.name,
+                lease_until=now + self.lease,
+                attempts=Task.attempts + 1,
+                started_at=now,
             )
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
+            .execution_options(synchronize_session=False)
+        )
+        wanted = (Task.kind, Task.payload, Task.attempts, Task.max_attempts)
+        with self.sessions() as session:
+            if session.get_bind().dialect.update_returning:  # one round trip
+                row = session.execute(claim.returning(*wanted)).first()
+            else:  # MariaDB: no UPDATE … RETURNING
+                taken = session.execute(claim)
+                found = taken.rowcount == 1  # type: ignore[attr-defined]
+                query = select(*wanted).where(Task.id == task_id)
+                row = session.execute(query).first() if found else None
+            if row is None:
                 session.rollback()
                 return None
-            row = session.execute(
-                select(Task.kind, Task.payload, Task.attempts, Task.max_attempts).where(
-                    Task.id == task_id
-                )
-            ).one()
-            session.commit()
+            # A claim lost in a crash of the database server is only claimed again; the
+            # body's own (synchronous) commit writes it to disk before itself.
+            commit_checkpoint(session)
         return Claimed(task_id, row.kind, dict(row.payload), row.attempts, row.max_attempts)
 
     def _failed(self, claimed: Claimed, error: Exception) -> TaskStatus:
@@ -181,10 +202,10 @@ class TaskRunner:
         )
 
     @contextmanager
-    def _heartbeat(self, claimed: Claimed) -> Iterator[None]:
+    def _heartbeat(self, claimed: Claimed, task: RunningTask) -> Iterator[None]:
         stop = threading.Event()
         beat = threading.Thread(
-            target=self._beat, args=(claimed, stop), name="lawful-lease", daemon=True
+            target=self._beat, args=(claimed, task, stop), name="lawful-lease", daemon=True
         )
         beat.start()
         try:
@@ -193,9 +214,11 @@ class TaskRunner:
             stop.set()
             beat.join()
 
-    def _beat(self, claimed: Claimed, stop: threading.Event) -> None:
+    def _beat(self, claimed: Claimed, task: RunningTask, stop: threading.Event) -> None:
         interval = self.lease.total_seconds() / 3
         while not stop.wait(interval):
+            if task.finished:  # the body's commit ended the task: no lease to keep
+                return
             try:
                 with self.sessions() as session:
                     kept = session.execute(
@@ -204,7 +227,7 @@ class TaskRunner:
                         .values(lease_until=self.clock() + self.lease)
                         .execution_options(synchronize_session=False)
                     )
-                    session.commit()
+                    commit_checkpoint(session)  # a lost extension: the next beat's
             except Exception as error:  # the next beat tries again; the lease has slack
                 logger.warning("lease of task %s not extended: %s", claimed.task_id, error)
                 continue
