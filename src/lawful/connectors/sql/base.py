@@ -479,9 +479,8 @@ class SQLConnector:
         self, conn: sa.Connection, t: sa.Table, before: Before | None, match: Match | None
     ) -> list[sa.ColumnElement[bool]]:
         found = [self._before(conn, t, before)] if before is not None else []
-        fold = lambda c: self._folded(conn, t, c)  # noqa: E731
         column = lambda n: self._column(t, n)  # noqa: E731
-        return found + ([match_clause(match, column=column, fold=fold)] if match else [])
+        return found + ([match_clause(match, column=column)] if match else [])
 
     def _before(self, conn: sa.Connection, t: sa.Table, before: Before) -> sa.ColumnElement[bool]:
         """`field < cutoff`, the cutoff bound in the column's own type (see `Before`)."""

@@ -1,6 +1,7 @@
 """A `Match` (connectors/match.py) as one SQL condition: values as bound parameters, text
-compared as `lower(trim(column))` (or as the column's own case-blind collation), empty text
-counted as empty, and every test two-valued so a negation never meets NULL."""
+compared as `lower(trim(column))` on every database (a MariaDB case-blind collation still
+sees leading spaces, so it is not trusted here), empty text counted as empty, and every test
+two-valued so a negation never meets NULL."""
 
 from __future__ import annotations
 
@@ -13,23 +14,21 @@ from lawful.connectors.match import FieldTest, Match
 from lawful.connectors.sql.values import bind_values
 
 ColumnOf = Callable[[str], sa.Column[Any]]
-FoldOf = Callable[[sa.Column[Any]], sa.ColumnElement[Any] | None]
 
 
-def match_clause(match: Match, *, column: ColumnOf, fold: FoldOf) -> sa.ColumnElement[bool]:
+def match_clause(match: Match, *, column: ColumnOf) -> sa.ColumnElement[bool]:
     """Rows passing every test of `match.every` and no group of `match.none`."""
-    every = [_test(t, column, fold) for t in match.every]
-    none = [~sa.and_(*(_test(t, column, fold) for t in group)) for group in match.none]
+    every = [_test(t, column) for t in match.every]
+    none = [sa.not_(sa.and_(sa.true(), *(_test(t, column) for t in g))) for g in match.none]
     return sa.and_(sa.true(), *every, *none)
 
 
-def _test(test: FieldTest, column: ColumnOf, fold: FoldOf) -> sa.ColumnElement[bool]:
+def _test(test: FieldTest, column: ColumnOf) -> sa.ColumnElement[bool]:
     col = column(test.field)
     text = isinstance(col.type, sa.String)
     empty = sa.or_(col.is_(None), sa.func.trim(col) == "") if text else col.is_(None)
     if text:
-        target = fold(col)
-        compared: sa.ColumnElement[Any] = col if target is None else target
+        compared: sa.ColumnElement[Any] = sa.func.lower(sa.func.trim(col))
         values = bind_values(col, [v for v in test.folded_values() if v is not None])
     else:
         compared = col
