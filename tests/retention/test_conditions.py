@@ -255,3 +255,22 @@ def test_a_bad_condition_is_a_located_problem_with_its_code(
     assert problems[0].hint
     assert problems[0].position is not None
     assert problems[0].position.line == _line_of(path, line_with)
+
+
+def test_the_example_companys_hired_candidates_survive_the_candidate_sweep(
+    sqlite_company: Any, platform_sessions: sessionmaker[Session], platform_keyring: Keyring
+) -> None:
+    before = sqlite_company.table("candidates")
+    hired = {k for k, row in before.items() if row["status"] == "hired"}
+    long_past = {k for k in hired if str(before[k]["last_activity_at"]) < "2024-11-01"}
+    assert long_past  # the old rule deleted these: 2 years after the last exchange
+    with sqlite_company.datastores() as datastores:
+        report = run_sweep(platform_sessions, datamap=sqlite_company.datamap,
+                           datastores=datastores, keyring=platform_keyring, as_of=AS_OF,
+                           operator="test", open_requests=None)  # fmt: skip
+    after = sqlite_company.table("candidates")
+    assert hired <= set(after)
+    gone = set(before) - set(after)
+    assert gone
+    assert all(before[k]["status"] != "hired" for k in gone)
+    assert _outcome(report, "candidates_not_hired")["acted"] == len(gone)
