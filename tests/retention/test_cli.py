@@ -138,3 +138,18 @@ def test_why_explains_one_record_and_refuses_what_does_not_exist(sqlite_company:
     malformed = lawful(sqlite_company, "retention", "plan", "--why", "candidates")
     assert malformed.exit_code == 1
     assert "write DATASET:KEY" in malformed.output
+
+
+def test_why_for_a_person_explains_each_of_their_records(sqlite_company: Company) -> None:
+    hired = min(
+        (r for r in sqlite_company.table("candidates").values() if r["status"] == "hired"),
+        key=lambda r: r["candidate_id"],
+    )
+    result = lawful(sqlite_company, "retention", "plan", "--why", f"email={hired['email']}")
+    assert result.exit_code == 0, result.output
+    assert f"Retention of candidates:{hired['candidate_id']}" in result.output
+    assert "handed over by candidates_not_hired" in result.output
+    assert hired["email"] not in result.output  # keys and dates only, never the identity
+    nobody = lawful(sqlite_company, "retention", "plan", "--why", "email=nobody@nowhere-at-all.fr")
+    assert nobody.exit_code == 0, nobody.output
+    assert "No record of this person" in nobody.output

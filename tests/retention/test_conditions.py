@@ -16,13 +16,18 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from lawful.connectors.base import ConnectionSpec
+from lawful.connectors.files import CSVConnector
+from lawful.connectors.match import FieldTest, Match
 from lawful.datamap.checks import check_datamap
 from lawful.datamap.loader import load_datamap
 from lawful.datamap.models import DataMap
 from lawful.engine.datastores import Datastores, registry_factory
+from lawful.engine.identity import parse_identity
 from lawful.retention.errors import RetentionError
-from lawful.retention.governance import explain_record, governed_counts
+from lawful.retention.governance import explain_person, explain_record, governed_counts
 from lawful.retention.sweep import SweepReport, plan_sweep, run_sweep
+from lawful.store.audit import AuditEntry, verify_chain
 from lawful.store.crypto import Keyring
 
 from ..support.databases import ThrowawayDatabases
@@ -274,3 +279,42 @@ def test_the_example_companys_hired_candidates_survive_the_candidate_sweep(
     assert gone
     assert all(before[k]["status"] != "hired" for k in gone)
     assert _outcome(report, "candidates_not_hired")["acted"] == len(gone)
+
+
+def test_explaining_a_persons_records_is_audited_without_their_identity(
+    tracker: Tracker, platform_sessions: sessionmaker[Session], platform_keyring: Keyring
+) -> None:
+    identity = parse_identity(["email=Applicant9@example.org"], datamap=tracker.datamap)
+    with tracker.datastores() as datastores, platform_sessions() as session:
+        found = explain_person(session, datamap=tracker.datamap, datastores=datastores,
+                               keyring=platform_keyring, identity=identity, as_of=AS_OF,
+                               actor="dpo@hiring.example")  # fmt: skip
+        session.commit()
+    assert [(one.dataset, one.key) for one in found] == [("applicants", "9")]
+    personnel = next(r for r in found[0].reasons if r.rule == "personnel_file")
+    assert personnel.governs
+    with platform_sessions() as session:
+        (entry,) = session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "retention.person_explained")
+        ).all()
+        assert entry.actor == "dpo@hiring.example"
+        assert "applicant9" not in str(entry.details).lower()
+        assert verify_chain(session) == []
+
+
+def test_a_csv_store_filters_by_the_same_conditions_as_sql(tmp_path: Path) -> None:
+    lines = ["id,status"] + [
+        f"{i},{'' if status is None else status}" for i, (status, _, _) in ROWS.items()
+    ]
+    (tmp_path / "applicants.csv").write_text("\n".join(lines) + "\n")
+    connector = CSVConnector(ConnectionSpec(system="files", type="csv", path=tmp_path))
+    rejected = Match((FieldTest("status", ("rejected", "withdrawn")),))
+    not_hired = Match((FieldTest("status", ("hired",), negate=True, nulls=True),))
+    empty = Match((FieldTest("status", (), nulls=True),))
+    assert {int(r["id"]) for r in connector.scan("applicants", key="id", columns=["status"],
+            match=rejected)} == {1, 2, 3, 4, 5, 6}  # fmt: skip
+    assert connector.count("applicants", match=not_hired) == len(ROWS) - 3
+    assert connector.count("applicants", match=empty) == 2  # NULL and '' alike
+    assert (
+        connector.count("applicants", match=Match(none=((FieldTest("status", ("hired",)),),))) == 9
+    )

@@ -72,8 +72,9 @@ WhyOption = Annotated[
     str | None,
     typer.Option(
         "--why",
-        help="DATASET:KEY of one record: every rule covering it, the condition that matched, "
-        "and the day it falls due (a key over several columns: values separated by commas).",
+        help="DATASET:KEY of one record, or TYPE=VALUE of a person (every record found for "
+        "them): every rule covering each record, the condition that matched, and the day it "
+        "falls due (a key over several columns: values separated by commas).",
     ),
 ]
 
@@ -130,6 +131,9 @@ def _why(record: str, map_path: Path, data_dir: Path | None, day: date) -> None:
     from lawful.cli.render.retention import reasons_table
     from lawful.retention.governance import explain_record
 
+    if "=" in record:
+        _why_person(record, map_path, data_dir, day)
+        return
     dataset, sep, key = record.partition(":")
     if not sep or not dataset or not key:
         err.print(f"[red]error[/] --why {escape(record)!r}: write DATASET:KEY, e.g. candidates:42")
@@ -139,6 +143,28 @@ def _why(record: str, map_path: Path, data_dir: Path | None, day: date) -> None:
             datamap=datamap, datastores=runtime.datastores, dataset=dataset, key=key, as_of=day
         )
     out.print(reasons_table([r.as_json() for r in reasons], record=record, day=day))
+
+
+def _why_person(pair: str, map_path: Path, data_dir: Path | None, day: date) -> None:
+    """`plan --why TYPE=VALUE`: every rule's view of each of the person's records."""
+    from lawful.cli.render.retention import reasons_table
+    from lawful.retention.governance import explain_person
+
+    with (
+        _retention_errors(),
+        dsr_runtime(map_path, data_dir) as (datamap, runtime),
+        runtime.sessions() as session,
+    ):
+        identity = identity_or_exit([pair], datamap)
+        found = explain_person(session, datamap=datamap, datastores=runtime.datastores,
+                               keyring=runtime.keyring, identity=identity, as_of=day,
+                               actor=operator_name(None))  # fmt: skip
+        session.commit()  # the audit entry of the look-up
+    if not found:
+        out.print("No record of this person in the connected datastores.")
+    for one in found:
+        rows = [r.as_json() for r in one.reasons]
+        out.print(reasons_table(rows, record=f"{one.dataset}:{one.key}", day=day))
 
 
 @retention_app.command("run")

@@ -16,12 +16,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from lawful.connectors.base import ConnectorError, Row, as_when, key_value
 from lawful.datamap.models import DataMap
 from lawful.engine.datastores import Datastores
 from lawful.engine.holds import add_period
+from lawful.engine.identity import Identity
+from lawful.engine.keys import key_text
+from lawful.engine.person import find_records
 from lawful.retention.errors import RetentionError
 from lawful.retention.rules import Target, is_due, targets
+from lawful.store.audit import record_event
+from lawful.store.crypto import Keyring
 
 PAGE = 5000
 
@@ -143,7 +150,59 @@ def explain_record(
     on = [t for t in targets(datamap, as_of=as_of) if t.dataset_id == dataset]
     if not on:
         return []
-    row = _record(datastores, on[0], key)
+    return _reasons(datastores, on, _record(datastores, on[0], key))
+
+
+@dataclass(frozen=True)
+class RecordReasons:
+    """One of the person's records, by dataset and key, with every rule's view of it."""
+
+    dataset: str
+    key: str
+    reasons: list[Reason]
+
+
+def explain_person(
+    session: Session,
+    *,
+    datamap: DataMap,
+    datastores: Datastores,
+    keyring: Keyring,
+    identity: Identity,
+    as_of: date,
+    actor: str,
+) -> list[RecordReasons]:
+    """Every record the person has in the connected stores (found as a rights request finds
+    them), with every rule's view of each. The look-up is a staff action: written to the
+    audit trail (identity types and counts only, never values)."""
+    collected = find_records(
+        session, datamap=datamap, identity=identity, datastores=datastores, keyring=keyring
+    )
+    found = targets(datamap, as_of=as_of)
+    result = []
+    for did, records in collected.records.items():
+        on = [t for t in found if t.dataset_id == did]
+        for record in records.values():
+            if record.owned:
+                result.append(
+                    RecordReasons(did, key_text(record.key), _reasons(datastores, on, record.row))
+                )
+    record_event(
+        session,
+        actor=actor,
+        action="retention.person_explained",
+        subject_type="retention",
+        subject_id="why",
+        details={
+            "identity_types": identity.types(),
+            "records": len(result),
+            "as_of": as_of.isoformat(),
+        },
+    )
+    return result
+
+
+def _reasons(datastores: Datastores, on: list[Target], row: Row) -> list[Reason]:
     reasons = []
     for target in on:
         value = _start_value(datastores, target, row)
