@@ -318,3 +318,29 @@ def test_a_csv_store_filters_by_the_same_conditions_as_sql(tmp_path: Path) -> No
     assert (
         connector.count("applicants", match=Match(none=((FieldTest("status", ("hired",)),),))) == 9
     )
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "codes", "says"),
+    [
+        # Two `not` rules: a rejected applicant is "not hired" and "not withdrawn" at once.
+        ("applies_to: {datasets: []}",
+         "applies_to: {datasets: [applicants]}\n    where: {status: {not: [withdrawn]}}",
+         ["L020"], "can both govern"),
+        # A `not` rule takes every other value, the empty one and those never listed.
+        ("where: {status: [rejected, withdrawn]}", "where: {status: {not: [hired]}}", [], ""),
+        # Without `values:`, nobody can tell which statuses an `in` list leaves out.
+        ("        values: [rejected, withdrawn, hired]\n", "", ["L021"], "list the values"),
+        # `{not: [null]}` takes every set status; with the hand-over, only empty is left.
+        ("where: {status: [rejected, withdrawn]}", "where: {status: {not: [null]}}",
+         ["L021"], "is empty"),
+    ],
+)  # fmt: skip
+def test_check_reasons_over_in_and_not_conditions(
+    tmp_path: Path, replace: str, by: str, codes: list[str], says: str
+) -> None:
+    text = FIXTURE.read_text()
+    assert replace in text
+    problems = check_datamap(load_datamap(_map(tmp_path, text.replace(replace, by))))
+    assert [p.code for p in problems] == codes, problems
+    assert all(says in p.message or says in p.hint for p in problems)
