@@ -25,7 +25,8 @@ def outcomes_table(outcomes: Sequence[dict[str, Any]], *, title: str) -> Table:
     for outcome in outcomes:
         table.add_row(
             escape(outcome["dataset"]),
-            escape(outcome["rule"]),
+            escape(outcome["rule"])
+            + (f" (from {escape(h)})" if (h := outcome.get("handed_from")) else ""),
             escape(outcome.get("start_field") or "—"),
             outcome.get("period") or "—",
             outcome.get("cutoff") or "—",
