@@ -343,7 +343,8 @@ class HTTPConnector:
     def _refuse_dates(self, table: str, before: Before | None, match: Match | None) -> None:
         if before is not None or match:
             raise self._error(
-                "an HTTP API cannot be asked for records dated before a cutoff, so retention "
+                "an HTTP API cannot be asked for records dated before a cutoff or meeting a "
+                "rule's conditions, so retention "
                 "rules cannot be swept here: use the tool's own retention settings, or sync "
                 "it to a database Lawful can sweep",
                 table,
