@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from lawful.connectors import Connector, ConnectorError, open_connector
+from lawful.connectors.match import FieldTest, Match
 from lawful.datamap.models import Connection
 
 TOKEN = "tok-3f9a1c-not-a-real-token"
@@ -253,6 +254,17 @@ def test_scan_pages_through_every_record_once_and_count_uses_it(
         after = page[-1]["id"]
     assert seen == list(range(1, 26))
     assert connector.count("users") == 25
+
+
+def test_a_retention_condition_is_refused_because_an_api_cannot_filter_by_it(
+    connect: OpenHelpdesk,
+) -> None:
+    connector = connect(tables={"users": {**TABLES["users"], "rows": "data.users"}})
+    only = Match((FieldTest("email", ("ann@example.org",)),))
+    with pytest.raises(ConnectorError, match="retention rules cannot be swept here"):
+        connector.scan("users", key="id", columns=["email"], match=only)
+    with pytest.raises(ConnectorError, match="retention rules cannot be swept here"):
+        connector.count("users", match=only)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 429])

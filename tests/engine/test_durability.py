@@ -20,6 +20,7 @@ from lawful.connectors.base import (
     key_columns,
     key_value,
 )
+from lawful.connectors.match import Match
 from lawful.connectors.schema import LiveSchema
 from lawful.engine.datastores import Datastores, registry_factory
 from lawful.engine.erasure import run_erasure
@@ -88,8 +89,9 @@ class Faulty:
         *,
         where: Mapping[str, Sequence[Any]] | None = None,
         before: Before | None = None,
+        match: Match | None = None,
     ) -> int:
-        return self.inner.count(table, where=where, before=before)
+        return self.inner.count(table, where=where, before=before, match=match)
 
     def scan(
         self,
@@ -100,9 +102,10 @@ class Faulty:
         after: Any = None,
         limit: int = 1000,
         before: Before | None = None,
+        match: Match | None = None,
     ) -> list[Row]:
         return self.inner.scan(
-            table, key=key, columns=columns, after=after, limit=limit, before=before
+            table, key=key, columns=columns, after=after, limit=limit, before=before, match=match
         )
 
     def schema(self, *, schemas: Sequence[str] = ()) -> LiveSchema | None:

@@ -99,3 +99,57 @@ def test_a_hold_on_an_unknown_dataset_names_the_known_ones(sqlite_company: Compa
     )
     assert result.exit_code == 1
     assert "Unknown dataset(s): calls. Known: candidates" in result.output
+
+
+def test_plan_counts_the_records_each_recruitment_rule_governs(sqlite_company: Company) -> None:
+    statuses = [row["status"] for row in sqlite_company.table("candidates").values()]
+    hired = statuses.count("hired")
+    result = lawful(sqlite_company, "retention", "plan", "--as-of", "2026-11-01")
+    assert result.exit_code == 0, result.output
+    assert "Which rule governs which records" in result.output
+    governed = result.output.split("Which rule governs which records")[1]
+    rows = {
+        cells[2]: cells[3]
+        for line in governed.splitlines()
+        if len(cells := [c.strip() for c in line.split("│")]) > 4 and cells[1] == "candidates"
+    }
+    assert rows == {
+        "candidates_not_hired": str(len(statuses) - hired),
+        "personnel_files": str(hired),
+    }
+    assert hired > 0
+
+
+def test_why_explains_one_record_and_refuses_what_does_not_exist(sqlite_company: Company) -> None:
+    hired = min(k for k, r in sqlite_company.table("candidates").items() if r["status"] == "hired")
+    result = lawful(sqlite_company, "retention", "plan", "--why", f"candidates:{hired}")
+    assert result.exit_code == 0, result.output
+    lines = {line.split("│")[1].strip(): line for line in result.output.splitlines() if "│" in line}
+    assert "yes" in lines["personnel_files"]
+    assert "handed over by candidates_not_hired" in lines["personnel_files"]
+    assert "not started" in lines["personnel_files"]  # still employed: the period has not begun
+    assert "no" in lines["candidates_not_hired"].split("│")[2]
+    missing = lawful(sqlite_company, "retention", "plan", "--why", "candidates:99999999")
+    assert missing.exit_code == 1
+    assert "no record of `candidates` has the key '99999999'" in missing.output
+    unknown = lawful(sqlite_company, "retention", "plan", "--why", "candidats:1")
+    assert unknown.exit_code == 1
+    assert "there is no dataset `candidats`" in unknown.output
+    malformed = lawful(sqlite_company, "retention", "plan", "--why", "candidates")
+    assert malformed.exit_code == 1
+    assert "write DATASET:KEY" in malformed.output
+
+
+def test_why_for_a_person_explains_each_of_their_records(sqlite_company: Company) -> None:
+    hired = min(
+        (r for r in sqlite_company.table("candidates").values() if r["status"] == "hired"),
+        key=lambda r: r["candidate_id"],
+    )
+    result = lawful(sqlite_company, "retention", "plan", "--why", f"email={hired['email']}")
+    assert result.exit_code == 0, result.output
+    assert f"Retention of candidates:{hired['candidate_id']}" in result.output
+    assert "handed over by candidates_not_hired" in result.output
+    assert hired["email"] not in result.output  # keys and dates only, never the identity
+    nobody = lawful(sqlite_company, "retention", "plan", "--why", "email=nobody@nowhere-at-all.fr")
+    assert nobody.exit_code == 0, nobody.output
+    assert "No record of this person" in nobody.output

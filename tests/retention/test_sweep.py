@@ -34,6 +34,12 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+# The example's recruitment rules govern only who was not hired (`where: {status: {not:
+# [hired]}}`): the field each one tests, read straight from the rows.
+NOT_HIRED = {"candidates_not_hired": "status", "applications_not_hired": "decision"}
+RULE_OF = {"candidates": "candidates_not_hired", "applications": "applications_not_hired"}
+
+
 def ground_truth(company: Company, rule_id: str, dataset_id: str) -> set[Any]:
     """Keys of the records whose period has run out, by the law's own arithmetic on every
     row read straight from the database (no cutoff, no connector)."""
@@ -41,10 +47,13 @@ def ground_truth(company: Company, rule_id: str, dataset_id: str) -> set[Any]:
     dataset = company.datamap.datasets[dataset_id]
     field = start_field(rule, dataset)
     assert field is not None
+    tested = NOT_HIRED.get(rule_id)
     return {
         key
         for key, row in company.table(dataset_id).items()
-        if (start := _day(row[field])) is not None and add_period(start, rule.period) <= AS_OF
+        if (start := _day(row[field])) is not None
+        and add_period(start, rule.period) <= AS_OF
+        and (tested is None or str(row[tested] or "").strip().lower() != "hired")
     }
 
 
@@ -175,7 +184,7 @@ def _due_candidate(company: Company) -> tuple[int, str]:
     """A candidate due for deletion who also has applications due."""
     candidates = ground_truth(company, "candidates_not_hired", "candidates")
     applications = company.table("applications")
-    due_apps = ground_truth(company, "candidates_not_hired", "applications")
+    due_apps = ground_truth(company, "applications_not_hired", "applications")
     chosen = min(
         c for c in candidates if any(applications[a]["candidate_id"] == c for a in due_apps)
     )
@@ -203,14 +212,14 @@ def test_a_held_person_is_untouched_and_everyone_else_due_is_deleted(
         },
     }
     before = every_table(example_company)
-    due = {did: ground_truth(example_company, "candidates_not_hired", did) for did in theirs}
+    due = {did: ground_truth(example_company, RULE_OF[did], did) for did in theirs}
     report = sweep(example_company, platform_sessions, platform_keyring)
     after = every_table(example_company)
     for did, keys in theirs.items():
         assert keys <= set(after[did])
         assert all(after[did][k] == before[did][k] for k in keys)
         assert set(after[did]) == set(before[did]) - (due[did] - keys)
-        held = outcome(report, "candidates_not_hired", did)["held"]
+        held = outcome(report, RULE_OF[did], did)["held"]
         assert held == len(keys & due[did]) > 0
 
 

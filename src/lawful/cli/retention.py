@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -67,19 +68,41 @@ def _retention_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+WhyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--why",
+        help="DATASET:KEY of one record, or TYPE=VALUE of a person (every record found for "
+        "them): every rule covering each record, the condition that matched, and the day it "
+        "falls due (a key over several columns: values separated by commas).",
+    ),
+]
+
+
 @retention_app.command("plan")
 def retention_plan(
     map_file: MapArgument = None,
     map_path: MapOption = DEFAULT_MAP,
     as_of: AsOfOption = None,
     data_dir: DataOption = None,
+    why: WhyOption = None,
 ) -> None:
-    """Show, per dataset and rule, how many records are due and why. Changes nothing."""
-    from lawful.cli.render.retention import citations, outcomes_table, protection_lines
+    """Show, per dataset and rule, how many records are due and why, and which rule governs
+    how many records (a rule's `where`, hand-overs, records no rule governs). Changes nothing."""
+    from lawful.cli.render.retention import (
+        citations,
+        governed_table,
+        outcomes_table,
+        protection_lines,
+    )
+    from lawful.retention.governance import governed_counts
     from lawful.retention.requests_link import open_request_identities
     from lawful.retention.sweep import plan_sweep
 
     day = _as_of(as_of)
+    if why is not None:
+        _why(why, map_file or map_path, data_dir, day)
+        return
     with (
         _retention_errors(),
         dsr_runtime(map_file or map_path, data_dir) as (datamap, runtime),
@@ -89,13 +112,59 @@ def retention_plan(
         plan = plan_sweep(session, datamap=datamap, datastores=runtime.datastores,
                           keyring=runtime.keyring, as_of=day, open_requests=requests)  # fmt: skip
         session.commit()  # only the refreshed records of people on legal hold
+        governed = governed_counts(
+            datamap=datamap, datastores=runtime.datastores, as_of=day, conditional_only=True
+        )
     outcomes = [o.as_json() for o in plan.outcomes]
     title = f"Retention as of {day.isoformat()} (nothing changed)"
     out.print(outcomes_table(outcomes, title=title))
+    if governed:
+        out.print(governed_table([g.as_json() for g in governed]))
     for line in [*citations(outcomes), *protection_lines(plan.summary(operator=""))]:
         out.print(line, highlight=False)
     if plan.problems():
         raise typer.Exit(1)
+
+
+def _why(record: str, map_path: Path, data_dir: Path | None, day: date) -> None:
+    """`plan --why DATASET:KEY`: every rule's view of one record."""
+    from lawful.cli.render.retention import reasons_table
+    from lawful.retention.governance import explain_record
+
+    if "=" in record:
+        _why_person(record, map_path, data_dir, day)
+        return
+    dataset, sep, key = record.partition(":")
+    if not sep or not dataset or not key:
+        err.print(f"[red]error[/] --why {escape(record)!r}: write DATASET:KEY, e.g. candidates:42")
+        raise typer.Exit(1)
+    with _retention_errors(), dsr_runtime(map_path, data_dir) as (datamap, runtime):
+        reasons = explain_record(
+            datamap=datamap, datastores=runtime.datastores, dataset=dataset, key=key, as_of=day
+        )
+    out.print(reasons_table([r.as_json() for r in reasons], record=record, day=day))
+
+
+def _why_person(pair: str, map_path: Path, data_dir: Path | None, day: date) -> None:
+    """`plan --why TYPE=VALUE`: every rule's view of each of the person's records."""
+    from lawful.cli.render.retention import reasons_table
+    from lawful.retention.governance import explain_person
+
+    with (
+        _retention_errors(),
+        dsr_runtime(map_path, data_dir) as (datamap, runtime),
+        runtime.sessions() as session,
+    ):
+        identity = identity_or_exit([pair], datamap)
+        found = explain_person(session, datamap=datamap, datastores=runtime.datastores,
+                               keyring=runtime.keyring, identity=identity, as_of=day,
+                               actor=operator_name(None))  # fmt: skip
+        session.commit()  # the audit entry of the look-up
+    if not found:
+        out.print("No record of this person in the connected datastores.")
+    for one in found:
+        rows = [r.as_json() for r in one.reasons]
+        out.print(reasons_table(rows, record=f"{one.dataset}:{one.key}", day=day))
 
 
 @retention_app.command("run")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel, ValidationError
 
 if TYPE_CHECKING:
+    from lawful.connectors.match import Match
     from lawful.connectors.schema import LiveSchema
 
 Row = dict[str, Any]
@@ -137,8 +138,10 @@ class Connector(Protocol):
         *,
         where: Mapping[str, Sequence[Any]] | None = None,
         before: Before | None = None,
+        match: Match | None = None,
     ) -> int:
-        """Count rows, optionally restricted like `fetch` and to rows dated before a cutoff."""
+        """Count rows, optionally restricted like `fetch`, to rows dated before a cutoff, and
+        to the rows a `match` selects."""
 
     def scan(
         self,
@@ -149,6 +152,7 @@ class Connector(Protocol):
         after: Any = None,
         limit: int = 1000,
         before: Before | None = None,
+        match: Match | None = None,
     ) -> list[Row]:
         """Keyset pagination: up to `limit` rows with `key > after`, ordered by `key` (for a
         composite key, `after` is a tuple and rows are ordered column by column).
@@ -156,6 +160,11 @@ class Connector(Protocol):
         With `before=(field, cutoff)`, only the rows whose `field` is earlier than `cutoff`
         (see `Before`): what a retention sweep pages through. A store that cannot compare
         dates raises ConnectorError saying so.
+
+        With `match` (a retention rule's `where`, connectors/match.py), only the rows it
+        selects, compared as `Match` says (text trimmed and case-blind; values bound, never
+        written into a query). Passed only when a rule has conditions: a store that cannot
+        filter raises ConnectorError saying so.
         """
 
     def count_by(

@@ -46,6 +46,7 @@ from lawful.connectors.base import (
     parse_options,
 )
 from lawful.connectors.diskwrite import file_signature, replace_atomically
+from lawful.connectors.match import Match, passes
 from lawful.connectors.schema import LiveSchema
 
 _KEEP = object()  # a rewrite leaves this row as it is
@@ -153,21 +154,29 @@ class FileConnector:
         *,
         where: Mapping[str, Sequence[Any]] | None = None,
         before: Before | None = None,
+        match: Match | None = None,
     ) -> int:
         """Count all rows, or the rows `fetch` would return for `where`; with `before`, only
-        those dated before the cutoff (dates in ISO 8601 text, or typed in JSONL/Parquet)."""
+        those dated before the cutoff (dates in ISO 8601 text, or typed in JSONL/Parquet),
+        with `match` only those it selects."""
         path = self._file(table)
-        if where is None and before is None:
+        if where is None and before is None and not match:
             with self._reading(table, path):
                 return self._count(path)
-        names = [*(where or {}), *self._date_columns(table, before)]
+        names = [
+            *(where or {}),
+            *self._date_columns(table, before),
+            *(match.fields if match else []),
+        ]
         self._check_columns(path, table, names)
         wanted = self._wanted(where) if where is not None else None
         with self._reading(table, path):
             return sum(
                 1
                 for row in self._read(path, names)
-                if (wanted is None or self._matches(row, wanted)) and _dated(row, before)
+                if (wanted is None or self._matches(row, wanted))
+                and _dated(row, before)
+                and passes(match, row)
             )
 
     def scan(
@@ -179,10 +188,11 @@ class FileConnector:
         after: Any = None,
         limit: int = 1000,
         before: Before | None = None,
+        match: Match | None = None,
     ) -> list[Row]:
         """Up to `limit` rows with `key > after` in key order (a tuple for a composite key,
         ordered column by column); with `before`, only the rows
-        dated before the cutoff.
+        dated before the cutoff; with `match`, only the rows it selects.
 
         The first page reads the file once and keeps its key-ordered rows (the requested
         columns only, and only the dated ones with `before`) until the file changes, so
@@ -194,8 +204,9 @@ class FileConnector:
         path = self._file(table)
         keys = key_columns(key)
         names = _unique([*keys, *columns])
-        self._check_columns(path, table, [*names, *self._date_columns(table, before)])
-        positions, rows = self._ordered(table, path, keys, names, before)
+        filtered = [*self._date_columns(table, before), *(match.fields if match else [])]
+        self._check_columns(path, table, [*names, *filtered])
+        positions, rows = self._ordered(table, path, keys, names, before, match)
         start = tuple(order_key(self._sort_form(p)) for p in key_parts(after, keys))
         first = 0 if after is None else bisect_right(positions, start)
         return [dict(row) for row in rows[first : first + limit]]
@@ -285,19 +296,28 @@ class FileConnector:
         return [before[0]]
 
     def _ordered(
-        self, table: str, path: Path, key: tuple[str, ...], names: list[str], before: Before | None
+        self,
+        table: str,
+        path: Path,
+        key: tuple[str, ...],
+        names: list[str],
+        before: Before | None,
+        match: Match | None = None,
     ) -> tuple[list[tuple[tuple[int, Any], ...]], list[Row]]:
         """The file's rows with a key (and dated before the cutoff, if one is given), in key
         order, and their positions (cached per file)."""
         with self._reading(table, path):
-            wanted = (path, file_signature(path), key, tuple(names), before)
+            wanted = (path, file_signature(path), key, tuple(names), before, match)
         if self._scan_cache is None or self._scan_cache[0] != wanted:
-            read = _unique([*names, *self._date_columns(table, before)])
+            filtered = [*self._date_columns(table, before), *(match.fields if match else [])]
+            read = _unique([*names, *filtered])
             with self._reading(table, path):
                 rows = [
                     {n: row.get(n) for n in names}
                     for row in self._read(path, read)
-                    if all(row.get(k) is not None for k in key) and _dated(row, before)
+                    if all(row.get(k) is not None for k in key)
+                    and _dated(row, before)
+                    and passes(match, row)
                 ]
 
             def position(row: Row) -> tuple[tuple[int, Any], ...]:

@@ -52,6 +52,7 @@ from lawful.connectors.base import (
     order_key,
     parse_options,
 )
+from lawful.connectors.match import Match
 from lawful.connectors.schema import LiveSchema
 
 _REQUEST = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (/\S*)(?: -> ([A-Za-z0-9_.]+))?$")
@@ -277,12 +278,13 @@ class HTTPConnector:
         *,
         where: Mapping[str, Sequence[Any]] | None = None,
         before: Before | None = None,
+        match: Match | None = None,
     ) -> int:
         """Count the records a look-up finds, or every record by paging with `scan`.
 
         `before` is refused: an API has no date filter Lawful can rely on.
         """
-        self._refuse_dates(table, before)
+        self._refuse_dates(table, before, match)
         spec = self._table(table)
         if where is not None:
             return len(self.fetch(table, where=where, columns=[spec.key]))
@@ -301,13 +303,14 @@ class HTTPConnector:
         after: Any = None,
         limit: int = 1000,
         before: Before | None = None,
+        match: Match | None = None,
     ) -> list[Row]:
         """One `scan` request; rows past `after` in key order, at most `limit`.
 
         The API must honour `{after}` (records with a greater key) and `{limit}`. `before`
         is refused: an API has no date filter Lawful can rely on.
         """
-        self._refuse_dates(table, before)
+        self._refuse_dates(table, before, match)
         key = self._single_key(table, key)
         if limit < 1:
             raise self._error("scan needs a limit of at least 1", table)
@@ -337,10 +340,11 @@ class HTTPConnector:
             )
         return names[0]
 
-    def _refuse_dates(self, table: str, before: Before | None) -> None:
-        if before is not None:
+    def _refuse_dates(self, table: str, before: Before | None, match: Match | None) -> None:
+        if before is not None or match:
             raise self._error(
-                "an HTTP API cannot be asked for records dated before a cutoff, so retention "
+                "an HTTP API cannot be asked for records dated before a cutoff or meeting a "
+                "rule's conditions, so retention "
                 "rules cannot be swept here: use the tool's own retention settings, or sync "
                 "it to a database Lawful can sweep",
                 table,

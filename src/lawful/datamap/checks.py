@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 from lawful.datamap.graph import Edge, LinkProblem, parent_date, reference_edges
 from lawful.datamap.loader import LoadedMap
@@ -22,6 +21,13 @@ from lawful.datamap.models import (
     TransferMechanism,
 )
 from lawful.datamap.problems import DataPath, Problem
+from lawful.datamap.problems import Finding as Finding
+from lawful.datamap.retention_checks import (
+    conditions_typed,
+    hand_overs,
+    overlaps,
+    ungoverned,
+)
 from lawful.datamap.taxonomy import (
     all_categories,
     criminal_conditions,
@@ -30,17 +36,6 @@ from lawful.datamap.taxonomy import (
     subject_types,
 )
 from lawful.law.transfers import VALID_MECHANISMS, is_adequate, residency_allows
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A problem before it is given a position: code, where (data path), what, how to fix."""
-
-    code: str
-    at: DataPath
-    message: str
-    hint: str
-
 
 Rule = Callable[[DataMap, dict[str, Category]], Iterator[Finding]]
 
@@ -536,6 +531,10 @@ RULES: tuple[Rule, ...] = (
     client_residency,
     client_forwards,
     retention_coverage,
+    conditions_typed,
+    hand_overs,
+    overlaps,
+    ungoverned,
     dataset_graph,
     redacted_fields,
 )

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lawful.datamap.banner import CookieBanner
+from lawful.datamap.conditions import HandOver, Scalar, Where
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 CATEGORY_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
@@ -316,6 +317,11 @@ class DataField(Model):
         "unset: as the category's `free_text` says",
     )
     description: str | None = None
+    values: list[Scalar] | None = Field(
+        default=None,
+        description="The values the field may hold (a status: `[applied, rejected, hired]`), "
+        "which retention conditions are checked against",
+    )
 
     @field_validator("references", mode="before")
     @classmethod
@@ -463,6 +469,21 @@ class RetentionRule(Model):
         default=False, description="Kept to comply with a law: survives erasure (Art. 17(3)(b))"
     )
     citation: str | None = None
+    where: Where = Field(
+        default_factory=dict,
+        description="Only the records whose fields meet these conditions (`{status: rejected}`; "
+        "see docs/retention.md, conditions)",
+    )
+    hand_over: list[HandOver] = Field(
+        default_factory=list,
+        description="Records that meet `when` are governed by rule `to` instead "
+        "(`{when: {status: hired}, to: personnel_files}`)",
+    )
+
+    @field_validator("hand_over", mode="before")
+    @classmethod
+    def _one_hand_over(cls, value: object) -> object:
+        return [value] if isinstance(value, dict) else value
 
     @field_validator("period")
     @classmethod

@@ -21,6 +21,16 @@ class Position:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A problem before it is given a position: code, where (data path), what, how to fix."""
+
+    code: str
+    at: DataPath
+    message: str
+    hint: str
+
+
+@dataclass(frozen=True)
 class Problem:
     code: str
     message: str

@@ -96,6 +96,7 @@ def generate(ctx: FamilyContext) -> None:
                 outcome.status,
                 stamp(created, _office_second(rng)),
                 stamp(outcome.last_activity, 61_200),
+                None,  # employment_ended_on: set by the HR system when a hire leaves
             )
         )
         if outcome.offer_day is not None:

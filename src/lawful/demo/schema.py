@@ -48,7 +48,8 @@ ATS = (
     table(
         "candidates",
         f"""candidate_id INTEGER PRIMARY KEY, {PERSON}, birth_date TEXT, source TEXT,
-        status TEXT NOT NULL, created_at TEXT NOT NULL, last_activity_at TEXT NOT NULL""",
+        status TEXT NOT NULL, created_at TEXT NOT NULL, last_activity_at TEXT NOT NULL,
+        employment_ended_on TEXT""",
         indexes="email phone",
     ),
     table(

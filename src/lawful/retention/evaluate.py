@@ -12,11 +12,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
 from lawful.connectors.base import Before, ConnectorError, ParentDate, Row, key_value
+from lawful.connectors.match import Match
 from lawful.datamap.models import DataMap, Dataset
 from lawful.engine.datastores import Datastores
 from lawful.engine.markers import ISOLATED, record_index
@@ -54,6 +55,8 @@ class Outcome:
     no_parent: int = 0
     problem: str | None = None  # the rule could not be applied here (the run fails)
     manual: str | None = None  # Lawful cannot reach the dataset: staff apply the rule by hand
+    condition: str | None = None  # the records it governs (`where`, or a hand-over's `when`)
+    handed_from: str | None = None  # the rule that handed these records over
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -138,6 +141,8 @@ def evaluate_rule(ctx: Sweeper, target: Target, others: list[Target]) -> tuple[O
         target.rule.period,
         target.cutoff.isoformat(),
         target.rule.citation,
+        condition=target.condition,
+        handed_from=target.handed_from,
     )
     work = Work()
     if target.start_field is None:
@@ -161,6 +166,10 @@ def evaluate_rule(ctx: Sweeper, target: Target, others: list[Target]) -> tuple[O
     columns += [
         c for t in others if t.parent and t.rule_id != target.rule_id for c in t.parent.columns
     ]
+    # Another rule blocks only the records it governs: its conditions' fields are read.
+    columns += [
+        c for t in others if t.match and t.rule_id != target.rule_id for c in t.match.fields
+    ]
     _evaluate(ctx, selection, outcome, work, columns=columns, before=target.before)
     if target.parent is not None and outcome.problem is None and outcome.manual is None:
         _count_without_parent(ctx, target, outcome)
@@ -172,9 +181,10 @@ def _count_without_parent(ctx: Sweeper, target: Target, outcome: Outcome) -> Non
     count from: they are kept, and counted so staff see them (one COUNT, never read out)."""
     assert target.parent is not None
     missing: Before = (replace(target.parent, missing=True), target.cutoff)
+    only = filtered(target.match)
     try:
         outcome.no_parent = ctx.datastores.read(
-            target.dataset.system, lambda c: c.count(target.table, before=missing)
+            target.dataset.system, lambda c: c.count(target.table, before=missing, **only)
         )
     except ConnectorError as error:
         outcome.problem = f"{error.args[0]} (nothing was changed in this dataset)"
@@ -255,7 +265,20 @@ def _evaluate(
 
 def _count(ctx: Sweeper, selection: _Selection, before: Before) -> int:
     table = selection.dataset.table or selection.dataset_id
-    return ctx.datastores.read(selection.dataset.system, lambda c: c.count(table, before=before))
+    only = filtered(selection.target.match if selection.target else None)
+    return ctx.datastores.read(
+        selection.dataset.system, lambda c: c.count(table, before=before, **only)
+    )
+
+
+class Only(TypedDict, total=False):
+    match: Match
+
+
+def filtered(match: Match | None) -> Only:
+    """The `match=` argument for a rule with conditions; none otherwise, so connectors
+    written before conditions existed keep working for rules without them."""
+    return Only(match=match) if match else Only()
 
 
 def _pages(
@@ -263,12 +286,13 @@ def _pages(
 ) -> Iterator[list[Row]]:
     table, key = selection.dataset.table or selection.dataset_id, selection.key
     wanted = list(dict.fromkeys(c for c in columns if c not in key))
+    only = filtered(selection.target.match if selection.target else None)
 
     def page_after(after: Any) -> list[Row]:
         return ctx.datastores.read(
             selection.dataset.system,
             lambda c: c.scan(
-                table, key=key, columns=wanted, after=after, limit=SCAN_PAGE, before=before
+                table, key=key, columns=wanted, after=after, limit=SCAN_PAGE, before=before, **only
             ),
         )
 

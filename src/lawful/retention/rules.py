@@ -16,7 +16,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from lawful.connectors.base import Before, ParentDate, Row, as_when, is_before
+from lawful.connectors.match import FieldTest, Match
 from lawful.datamap import facts
+from lawful.datamap.conditions import Where, describe
 from lawful.datamap.graph import ParentLink, parent_date, reference_edges
 from lawful.datamap.models import DataMap, Dataset, RetentionAction, RetentionRule
 from lawful.engine.holds import add_period
@@ -36,6 +38,14 @@ class Target:
     # The start is a date of the row this one hangs off (`events: {e: orders.placed_at}`):
     # `start_field` is then that `dataset.field`, which rows hold only once looked up.
     parent: ParentDate | None = None
+    # The records it governs (`where`, less what it hands over); None: every record.
+    match: Match | None = None
+    condition: str | None = None  # `where` (or the hand-over's `when`) in words
+    handed_from: str | None = None  # the rule that handed these records over to this one
+
+    def governs(self, row: Row) -> bool:
+        """Whether the record is this rule's to keep or end (its conditions hold)."""
+        return self.match is None or self.match.passes(row)
 
     @property
     def before(self) -> Before | None:
@@ -100,32 +110,65 @@ def scoped_fields(rule: RetentionRule, dataset: Dataset) -> frozenset[str] | Non
 
 def targets(datamap: DataMap, *, as_of: date) -> list[Target]:
     """Every (rule, dataset) pair the map declares, children before parents, so a sweep
-    deletes rows holding a reference before the rows they reference."""
+    deletes rows holding a reference before the rows they reference. A rule's `where` narrows
+    its records; the records it hands over (`hand_over`) are the receiving rule's, on the
+    same dataset, counted from that rule's start there."""
     found = []
     for did in dataset_order(datamap):
         dataset = datamap.datasets[did]
         for rule_id, rule in datamap.retention.items():
             if not rule.applies_to.covers(did, dataset):
                 continue
-            cutoff = cutoff_day(as_of, rule.period)
-            field = start_field(rule, dataset)
-            parent = None if field is not None else parent_start(datamap, did, rule)
-            if parent is not None:
-                field = parent.field
-            scope = scoped_fields(rule, dataset)
-            found.append(
-                Target(
-                    rule_id,
-                    rule,
-                    did,
-                    dataset,
-                    field,
-                    cutoff,
-                    scope,
-                    parent.date if parent else None,
+            handed = [h for h in rule.hand_over if set(h.when) <= set(dataset.fields)]
+            match = Match(field_tests(rule.where), tuple(field_tests(h.when) for h in handed))
+            condition = describe(rule.where) if rule.where else None
+            found.append(_target(datamap, as_of, rule_id, did, match, condition))
+            for over in handed:
+                receiver = datamap.retention.get(over.to)
+                if receiver is None or receiver.applies_to.covers(did, dataset):
+                    continue  # an unknown rule (R021), or one governing the dataset already
+                taken = Match(field_tests(over.when))
+                found.append(
+                    _target(datamap, as_of, over.to, did, taken, describe(over.when), rule_id)
                 )
-            )
     return found
+
+
+def _target(
+    datamap: DataMap,
+    as_of: date,
+    rule_id: str,
+    did: str,
+    match: Match,
+    condition: str | None,
+    handed_from: str | None = None,
+) -> Target:
+    rule, dataset = datamap.retention[rule_id], datamap.datasets[did]
+    field = start_field(rule, dataset)
+    parent = None if field is not None else parent_start(datamap, did, rule)
+    if parent is not None:
+        field = parent.field
+    return Target(
+        rule_id,
+        rule,
+        did,
+        dataset,
+        field,
+        cutoff_day(as_of, rule.period),
+        scoped_fields(rule, dataset),
+        parent.date if parent else None,
+        match or None,
+        condition,
+        handed_from,
+    )
+
+
+def field_tests(where: Where) -> tuple[FieldTest, ...]:
+    """A rule's conditions as the tests a store applies (connectors/match.py)."""
+    return tuple(
+        FieldTest(name, c.values(), negate=c.negated, nulls=c.allows_empty())
+        for name, c in where.items()
+    )
 
 
 @dataclass(frozen=True)
@@ -189,6 +232,7 @@ def blocking_rules(target: Target, others: list[Target], row: Row) -> list[Targe
         for other in others
         if other.rule_id != target.rule_id
         and _overlap(target.fields, other.fields)
+        and other.governs(row)
         and still_running(other, row)
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from rich.markup import escape
@@ -24,7 +25,8 @@ def outcomes_table(outcomes: Sequence[dict[str, Any]], *, title: str) -> Table:
     for outcome in outcomes:
         table.add_row(
             escape(outcome["dataset"]),
-            escape(outcome["rule"]),
+            escape(outcome["rule"])
+            + (f" (from {escape(h)})" if (h := outcome.get("handed_from")) else ""),
             escape(outcome.get("start_field") or "—"),
             outcome.get("period") or "—",
             outcome.get("cutoff") or "—",
@@ -96,4 +98,59 @@ def holds_table(holds: Sequence[HoldView]) -> Table:
             f"{hold.created_at:%Y-%m-%d} by {escape(hold.created_by)}",
             escape(released),
         )
+    return table
+
+
+def governed_table(governed: Sequence[dict[str, Any]]) -> Table:
+    """Datasets whose rules have conditions: how many records each rule governs."""
+    table = Table(title="Which rule governs which records", title_justify="left")
+    for name in ("dataset", "rule", "records", "condition"):
+        table.add_column(name, overflow="fold", justify="right" if name == "records" else "left")
+    for one in governed:
+        if one["problem"]:
+            table.add_row(escape(one["dataset"]), "—", "—", f"[red]{escape(one['problem'])}[/]")
+            continue
+        for rule, count in one["by_rule"].items():
+            condition = one["conditions"].get(rule) or "every record"
+            if rule in one["handed_from"]:
+                condition += f" (handed over by {one['handed_from'][rule]})"
+            table.add_row(escape(one["dataset"]), escape(rule), str(count), escape(condition))
+        if one["ungoverned"]:
+            table.add_row(
+                escape(one["dataset"]),
+                "[yellow]no rule[/]",
+                str(one["ungoverned"]),
+                "kept: a value no rule's condition takes (`lawful check`: L021)",
+            )
+        if one["contested"]:
+            table.add_row(
+                escape(one["dataset"]),
+                "[yellow]several rules[/]",
+                str(one["contested"]),
+                "the longest period wins (`lawful check`: L020)",
+            )
+    return table
+
+
+def reasons_table(reasons: Sequence[dict[str, Any]], *, record: str, day: date) -> Table:
+    """Every rule's view of one record (`retention plan --why`)."""
+    table = Table(title=f"Retention of {escape(record)} as of {day.isoformat()}")
+    for name in ("rule", "governs", "condition", "counted from", "started", "due on", "action"):
+        table.add_column(name, overflow="fold")
+    for reason in reasons:
+        condition = reason["condition"] or "every record"
+        if reason["handed_from"]:
+            condition += f" (handed over by {reason['handed_from']})"
+        due = reason["due_on"] or "not started"
+        table.add_row(
+            escape(reason["rule"]),
+            "[green]yes[/]" if reason["governs"] else "no",
+            escape(condition),
+            escape(reason["start_field"] or "—"),
+            reason["start"] or "—",
+            f"[bold]{due} (due)[/]" if reason["due"] else due,
+            reason["action"] if reason["governs"] else "—",
+        )
+    if not reasons:
+        table.add_row("—", "no", "no retention rule covers this dataset", "—", "—", "—", "—")
     return table

@@ -9,8 +9,10 @@ connection and commit or roll back together. A connector is for one thread at a 
 """
 
 from lawful.connectors.sql.base import SQLConnector as SQLConnector
-from lawful.connectors.sql.base import expression_indexes_skipped as expression_indexes_skipped
 from lawful.connectors.sql.dialects import MySQLConnector as MySQLConnector
 from lawful.connectors.sql.dialects import PostgreSQLConnector as PostgreSQLConnector
 from lawful.connectors.sql.dialects import SQLiteConnector as SQLiteConnector
 from lawful.connectors.sql.options import SQLOptions as SQLOptions
+from lawful.connectors.sql.reflection import (
+    expression_indexes_skipped as expression_indexes_skipped,
+)

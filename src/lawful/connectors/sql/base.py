@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import warnings
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date
@@ -27,8 +26,11 @@ from lawful.connectors.base import (
     key_parts,
     parse_options,
 )
+from lawful.connectors.match import Match
 from lawful.connectors.schema import LiveSchema, read_live_schema
+from lawful.connectors.sql.match import match_clause
 from lawful.connectors.sql.options import SQLOptions
+from lawful.connectors.sql.reflection import expression_indexes_skipped
 from lawful.connectors.sql.values import (
     NO_MATCH,
     bind_tuples,
@@ -46,18 +48,6 @@ from lawful.connectors.sql.values import (
 from lawful.connectors.tablecache import TableCache, schema_fingerprint
 
 UNION_BATCH = 100  # values per `count_at_most` statement (SQLite allows 500 UNION terms)
-
-
-@contextmanager
-def expression_indexes_skipped() -> Iterator[None]:
-    """Reflect SQLite tables quietly past their expression indexes (`lower(trim(email))`,
-    which case-blind matching needs): SQLAlchemy skips them with a warning, and Core never
-    needs them (the live schema reads them through PRAGMAs, connectors/schema.py)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", "Skipped unsupported reflection of expression-based index", sa_exc.SAWarning
-        )
-        yield
 
 
 class SQLConnector:
@@ -154,12 +144,13 @@ class SQLConnector:
         *,
         where: Mapping[str, Sequence[Any]] | None = None,
         before: Before | None = None,
+        match: Match | None = None,
     ) -> int:
         """Count all rows, or the rows `fetch` would return for `where`; with `before`, only
-        those dated before the cutoff (counted by the database, never read out)."""
+        those dated before the cutoff, with `match` those it selects (counted by the database)."""
         with self._session(table) as conn:
             t = self._table(conn, table)
-            dated = [self._before(conn, t, before)] if before is not None else []
+            dated = self._filters(conn, t, before, match)
             if where is None:
                 query = sa.select(sa.func.count()).select_from(t).where(*dated)
                 return int(conn.execute(query).scalar_one())
@@ -182,9 +173,11 @@ class SQLConnector:
         after: Any = None,
         limit: int = 1000,
         before: Before | None = None,
+        match: Match | None = None,
     ) -> list[Row]:
         """Up to `limit` rows with `key > after`, ordered by `key` (always among the columns);
-        with `before`, only rows dated before the cutoff (filtered by the database).
+        with `before`, only rows dated before the cutoff, with `match` only the rows it selects
+        (both filtered by the database).
 
         `key` must be unique (use the primary key; a tuple of columns for a composite one,
         ordered column by column); rows with a NULL in the key are never returned.
@@ -197,8 +190,7 @@ class SQLConnector:
             key_cols = [self._column(t, name) for name in names]
             selected = [self._column(t, name) for name in unique([*names, *columns])]
             query = sa.select(*selected).where(*(c.is_not(None) for c in key_cols))
-            if before is not None:
-                query = query.where(self._before(conn, t, before))
+            query = query.where(*self._filters(conn, t, before, match))
             if after is not None:
                 starts = [
                     bind_value(c, v) for c, v in zip(key_cols, key_parts(after, names), strict=True)
@@ -482,6 +474,13 @@ class SQLConnector:
     def _member(self, column: sa.Column[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
         """`column IN (values)`, each value a bound parameter."""
         return column.in_(values)
+
+    def _filters(
+        self, conn: sa.Connection, t: sa.Table, before: Before | None, match: Match | None
+    ) -> list[sa.ColumnElement[bool]]:
+        found = [self._before(conn, t, before)] if before is not None else []
+        column = lambda n: self._column(t, n)  # noqa: E731
+        return found + ([match_clause(match, column=column)] if match else [])
 
     def _before(self, conn: sa.Connection, t: sa.Table, before: Before) -> sa.ColumnElement[bool]:
         """`field < cutoff`, the cutoff bound in the column's own type (see `Before`)."""
