@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
+from lawful.datamap.checks_notice import NOTICE_RULES
 from lawful.datamap.graph import Edge, LinkProblem, parent_date, reference_edges
 from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import (
@@ -22,6 +22,7 @@ from lawful.datamap.models import (
     TransferMechanism,
 )
 from lawful.datamap.problems import DataPath, Problem
+from lawful.datamap.problems import Finding as Finding  # re-exported for the live checks
 from lawful.datamap.taxonomy import (
     all_categories,
     criminal_conditions,
@@ -30,17 +31,6 @@ from lawful.datamap.taxonomy import (
     subject_types,
 )
 from lawful.law.transfers import VALID_MECHANISMS, is_adequate, residency_allows
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A problem before it is given a position: code, where (data path), what, how to fix."""
-
-    code: str
-    at: DataPath
-    message: str
-    hint: str
-
 
 Rule = Callable[[DataMap, dict[str, Category]], Iterator[Finding]]
 
@@ -538,4 +528,5 @@ RULES: tuple[Rule, ...] = (
     retention_coverage,
     dataset_graph,
     redacted_fields,
+    *NOTICE_RULES,
 )
