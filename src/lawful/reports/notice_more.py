@@ -28,8 +28,8 @@ def provision_cell(purpose: Purpose) -> Paragraph:
     return para(
         _REQUIREMENTS[provision.requirement],
         f" {must} ",
-        bold("If you do not: "),
-        facts.sentence(provision.consequence),
+        bold("If you do not:"),
+        f" {facts.sentence(provision.consequence)}",
     )
 
 
