@@ -32,6 +32,7 @@ def test_a_purpose_without_legal_basis_is_reported_at_the_purpose(write_case: Wr
           sourcing:
             name: Find candidates
             subjects: [applicant]
+            provision: {requirement: none, obliged: false, consequence: Nothing.}
         """
     )
     assert found(path) == ["case.yaml:3:3 L001"]
@@ -47,6 +48,7 @@ def test_special_category_data_without_an_art_9_condition_is_reported(
             name: Equal-opportunity monitoring
             legal_basis: legal_obligation
             categories: [special.racial_ethnic_origin]
+            provision: {requirement: none, obliged: false, consequence: Nothing.}
         """
     )
     assert found(path) == ["case.yaml:6:18 L002"]
@@ -81,6 +83,7 @@ def test_criminal_records_without_an_art_10_authorisation_are_reported(
             legal_basis: legitimate_interests
             legitimate_interest: Protect clients' customers from fraud
             categories: [criminal.record]
+            provision: {requirement: none, obliged: false, consequence: Nothing.}
         """
     )
     assert found(path) == ["case.yaml:7:18 L003"]
@@ -95,6 +98,7 @@ def test_a_condition_silences_the_special_category_rule(write_case: WriteCase) -
             legal_basis: legal_obligation
             special_condition: employment_social_security
             categories: [special.racial_ethnic_origin]
+            provision: {requirement: none, obliged: false, consequence: Nothing.}
         """
     )
     assert found(path) == []
@@ -109,6 +113,7 @@ def test_a_consent_purpose_without_capture_is_reported_at_its_basis(
           talent_pool:
             name: Keep CVs for future openings
             legal_basis: consent
+            provision: {requirement: none, obliged: false, consequence: Nothing.}
         """
     )
     assert found(path) == ["case.yaml:5:18 L004"]
@@ -121,6 +126,7 @@ def test_legitimate_interests_must_say_which_interest(write_case: WriteCase) -> 
           referencing:
             name: Check references
             legal_basis: legitimate_interests
+            provision: {requirement: none, obliged: false, consequence: Nothing.}
         """
     )
     assert found(path) == ["case.yaml:5:18 L013"]

@@ -33,6 +33,12 @@ EditMap = Callable[[Callable[[dict[str, Any]], None]], LoadedMap]
 CONTROLLER_ITEMS = [f"Art. 30(1)({item})" for item in "abcdefg"]
 PROCESSOR_ITEMS = [f"Art. 30(2)({item})" for item in "abcd"]
 
+# Declared in tests/reports/fixtures/small.yaml (GDPR Art. 30(1)(g)).
+SMALL_MEASURES = (
+    "Disk encryption — Every server disk and backup is encrypted (AES-256).",
+    "Need-to-know access — Recruiters see applicants only; agents see the bank's cases only.",
+)
+
 
 def _controller(loaded: LoadedMap, purpose_id: str) -> ControllerActivity:
     controller, _ = build_records(loaded.datamap)
@@ -168,19 +174,31 @@ def test_item_f_takes_the_time_limit_from_the_matching_retention_rule(
     )
 
 
-def test_item_g_says_security_measures_are_not_declared(small_map: LoadedMap) -> None:
-    assert _controller(small_map, "recruitment").security_measures == (
+def test_item_g_says_security_measures_are_not_declared(edit_map: EditMap) -> None:
+    def undeclare(raw: dict[str, Any]) -> None:
+        del raw["organization"]["security_measures"]
+
+    assert _controller(edit_map(undeclare), "recruitment").security_measures == (
         "(not declared in the data map)",
     )
 
 
+def test_item_g_shows_the_measures_the_map_declares_with_their_descriptions(
+    small_map: LoadedMap,
+) -> None:
+    assert _controller(small_map, "recruitment").security_measures == SMALL_MEASURES
+
+
 def test_item_g_lists_the_declared_security_measures(edit_map: EditMap) -> None:
     def declare(raw: dict[str, Any]) -> None:
-        raw["organization"]["security_measures"] = ["AES-256 at rest", "SSO with MFA"]
+        raw["organization"]["security_measures"] = [
+            "AES-256 at rest",
+            {"name": "SSO with MFA", "description": "Every login asks for a second factor."},
+        ]
         raw["clients"]["northwind"]["dpo"] = {"name": "Bank DPO", "email": "dpo@northwind.example"}
 
     edited = edit_map(declare)
-    expected = ("AES-256 at rest", "SSO with MFA")
+    expected = ("AES-256 at rest", "SSO with MFA — Every login asks for a second factor.")
     assert _controller(edited, "recruitment").security_measures == expected
     assert _processor(edited, "northwind").security_measures == expected
     assert _processor(edited, "northwind").controller_dpo == ("Bank DPO", "dpo@northwind.example")
@@ -207,7 +225,7 @@ def test_each_client_has_a_processor_activity_with_its_processing(small_map: Loa
     assert [str(t) for t in activity.transfers] == [
         "VoiceCloud Inc. (US): standard contractual clauses (GDPR Art. 46(2)(c))"
     ]
-    assert activity.security_measures == ("(not declared in the data map)",)
+    assert activity.security_measures == SMALL_MEASURES
 
 
 def test_a_transfer_outside_the_clients_residency_is_flagged(edit_map: EditMap) -> None:

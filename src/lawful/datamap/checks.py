@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Iterator
 
+from lawful.datamap.checks_notice import NOTICE_RULES
 from lawful.datamap.graph import Edge, LinkProblem, parent_date, reference_edges
 from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import (
@@ -537,4 +538,5 @@ RULES: tuple[Rule, ...] = (
     ungoverned,
     dataset_graph,
     redacted_fields,
+    *NOTICE_RULES,
 )

@@ -57,6 +57,8 @@ _ROLES = {
     RecipientRole.authority: "public authority",
     RecipientRole.partner: "partner",
     RecipientRole.client: "client",
+    RecipientRole.affiliate: "affiliate (company of our group)",
+    RecipientRole.acquirer: "buyer or successor in a merger or acquisition",
 }
 
 _ACTIONS = {

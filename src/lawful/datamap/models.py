@@ -11,7 +11,16 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from lawful.datamap.modelbase import Model
+from lawful.datamap.notice_fields import (
+    ApiScope,
+    BrowserSignals,
+    DeidentifiedData,
+    Provision,
+    SecurityMeasure,
+)
 
 from lawful.datamap.banner import CookieBanner
 from lawful.datamap.conditions import HandOver, Scalar, Where
@@ -26,12 +35,6 @@ DURATION_RE = re.compile(r"^P(?=\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 CategoryId = Annotated[str, Field(pattern=CATEGORY_PATTERN)]
 Country = Annotated[str, Field(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 code")]
-
-
-class Model(BaseModel):
-    """Base of every data-map model: unknown keys are errors, so typos never pass silently."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
 
 class Sensitivity(StrEnum):
@@ -155,9 +158,21 @@ class Organization(Model):
     jurisdictions: list[Jurisdiction] = Field(min_length=1)
     requests: RequestChannels | None = None
     notice: NoticeInfo = Field(default_factory=NoticeInfo)
-    security_measures: list[str] = Field(
+    security_measures: list[SecurityMeasure] = Field(
         default_factory=list,
-        description="Technical and organisational security measures (Art. 30(1)(g), Art. 32)",
+        description="Technical and organisational security measures (Art. 30(1)(g), Art. 32): "
+        "each a `{name, description}` (a bare string is a name without a description, which "
+        "`lawful check` flags)",
+    )
+    browser_signals: BrowserSignals | None = Field(
+        default=None,
+        description="How the websites answer Do Not Track and Global Privacy Control "
+        "(Cal. Bus. & Prof. Code §22575(b)(5), 11 CCR §7025)",
+    )
+    deidentified_data: DeidentifiedData | None = Field(
+        default=None,
+        description="De-identified and aggregated data, outside personal information "
+        "(CCPA §1798.140(m), §1798.145(a)(6))",
     )
     sells_personal_information: bool = Field(
         default=False, description="Whether any purpose sells PI (CCPA §1798.120)"
@@ -228,6 +243,12 @@ class Purpose(Model):
     )
     controller: str = Field(default="us", pattern=r"^(us|client:[a-z][a-z0-9_]*)$")
     dpv: str | None = None
+    provision: Provision | None = Field(
+        default=None,
+        description="Whether giving the data is a statutory or contractual requirement or one "
+        "to enter a contract, whether the person must give it, and what happens if they do not "
+        "(GDPR Art. 13(2)(e))",
+    )
 
 
 class Connection(Model):
@@ -246,6 +267,11 @@ class System(Model):
     location: Country = Field(description="Country where the data is stored")
     vendor: Id | None = Field(default=None, description="Recipient id of the hosting processor")
     connection: Connection | None = None
+    api_scopes: list[ApiScope] = Field(
+        default_factory=list,
+        description="API permissions (e.g. Google API scopes) this system is granted to read "
+        "people's data in another service, each with why",
+    )
 
 
 class EraseStrategy(StrEnum):
@@ -403,6 +429,8 @@ class RecipientRole(StrEnum):
     authority = "authority"
     partner = "partner"
     client = "client"
+    affiliate = "affiliate"  # a company of our group
+    acquirer = "acquirer"  # a buyer or successor in a merger, acquisition or sale of assets
 
 
 class RecipientOpenDsr(Model):
@@ -428,6 +456,11 @@ class Recipient(Model):
     business_purpose: str | None = Field(default=None, description="CCPA §1798.140(e)")
     opendsr: RecipientOpenDsr | None = Field(
         default=None, description="Our erasure and access requests go to it by OpenDSR"
+    )
+    api_scopes: list[ApiScope] = Field(
+        default_factory=list,
+        description="API permissions (e.g. Google API scopes) this recipient is granted over "
+        "people's accounts, each with why",
     )
 
 

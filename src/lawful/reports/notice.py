@@ -19,10 +19,12 @@ from lawful.datamap.models import (
     Jurisdiction,
     Purpose,
     RecipientRole,
+    RetentionRule,
     TrackerCategory,
 )
 from lawful.datamap.trackers import trackers_in_use
 from lawful.law.ages import DIGITAL_CONSENT_AGE
+from lawful.reports import notice_more
 from lawful.reports.document import (
     Block,
     Paragraph,
@@ -44,6 +46,7 @@ TITLES = {
     "purposes": "Purposes",
     "recipients": "Recipients",
     "transfers": "Transfers",
+    "api-access": "Access to your other accounts",
     "retention": "Retention",
     "your-rights": "Your rights",
     "complaints": "Complaints",
@@ -61,6 +64,11 @@ _ROLES = {
     RecipientRole.authority: "Public authority, where the law requires it",
     RecipientRole.partner: "Business partner",
     RecipientRole.client: "Client company we work for",
+    RecipientRole.affiliate: "Company of our group",
+    RecipientRole.acquirer: (
+        "Buyer or successor of all or part of our business, in a merger, acquisition or sale "
+        "of assets, bound by this notice"
+    ),
 }
 
 _TRACKERS = {
@@ -97,6 +105,10 @@ def build_notice(datamap: DataMap) -> Notice:
         _section("purposes", _purposes(datamap)),
         _section("recipients", _recipients(datamap)),
         _section("transfers", _transfers(datamap)),
+    ]
+    if api_access := notice_more.api_access(datamap):
+        sections.append(_section("api-access", api_access))
+    sections += [
         _section("retention", _retention(datamap)),
         _section("your-rights", rights_section(datamap)),
         _section("complaints", _complaints(datamap)),
@@ -236,7 +248,7 @@ def _data_we_collect(datamap: DataMap) -> list[Block]:
     ]
     for sid in subjects:
         blocks += _subject_blocks(datamap, sid)
-    return blocks
+    return blocks + notice_more.deidentified(datamap)
 
 
 def _subject_blocks(datamap: DataMap, subject_id: str) -> list[Block]:
@@ -269,6 +281,7 @@ def _purposes(datamap: DataMap) -> list[Block]:
                 facts.category_name(datamap, c) for c in facts.purpose_categories(datamap, pid)
             ),
             _basis_cell(purpose),
+            notice_more.provision_cell(purpose),
         )
         for pid, purpose in purposes.items()
     ]
@@ -276,11 +289,12 @@ def _purposes(datamap: DataMap) -> list[Block]:
         para(
             "We use personal data only for the purposes listed here. Each rests on one of the "
             "legal bases of GDPR Art. 6(1); when the basis is our legitimate interests, the "
-            "table names the interest we pursue."
+            "table names the interest we pursue. The last column says whether you must give "
+            "us the data and what happens if you do not (GDPR Art. 13(2)(e))."
         ),
         table(
             "Purposes and their legal bases",
-            ("Purpose", "Whose data", "Which data", "Legal basis"),
+            ("Purpose", "Whose data", "Which data", "Legal basis", "Must you give it?"),
             rows,
         ),
     ]
@@ -367,20 +381,24 @@ def _transfers(datamap: DataMap) -> list[Block]:
 
 
 def _retention(datamap: DataMap) -> list[Block]:
-    rules = [rule for rule in datamap.retention.values() if facts.rule_concerns_us(datamap, rule)]
+    rules = {
+        rid: rule
+        for rid, rule in datamap.retention.items()
+        if facts.rule_concerns_us(datamap, rule)
+    }
     if not rules:
         return [
             para("Our data map sets no retention periods yet; ask us how long we keep your data.")
         ]
     rows = [
         (
-            facts.retention_scope(datamap, rule),
+            _retention_label(datamap, rid, rule),
             facts.human_duration(rule.period),
             facts.words(rule.start),
             facts.retention_end(rule).capitalize(),
-            _retention_reason(rule.citation, legal_obligation=rule.legal_obligation),
+            _retention_reason(rule, legal_obligation=rule.legal_obligation),
         )
-        for rule in rules
+        for rid, rule in rules.items()
     ]
     return [
         para(
@@ -395,8 +413,26 @@ def _retention(datamap: DataMap) -> list[Block]:
     ]
 
 
-def _retention_reason(citation: str | None, *, legal_obligation: bool) -> str:
-    reasons = [citation] if citation else []
+def _retention_label(datamap: DataMap, rule_id: str, rule: RetentionRule) -> Paragraph:
+    """A row is named by its rule (its id in words) and the data it covers, never by its
+    description, which says why and goes to the last column."""
+    scope = rule.applies_to
+    covered = facts.unique(
+        [
+            *(facts.words(d) for d in scope.datasets if d in datamap.datasets),
+            *(facts.subject_name(datamap, s) for s in scope.subjects),
+            *(facts.category_name(datamap, c) for c in scope.categories),
+            *(facts.purpose_name(datamap, p) for p in scope.purposes),
+        ]
+    )
+    name = facts.capitalised(facts.words(rule_id))
+    return para(bold(name), f" ({', '.join(covered)})" if covered else "")
+
+
+def _retention_reason(rule: RetentionRule, *, legal_obligation: bool) -> str:
+    reasons = [facts.sentence(rule.description).rstrip(".")] if rule.description else []
+    if rule.citation:
+        reasons.append(rule.citation)
     if legal_obligation:
         # GDPR Art. 17(3)(b): erasure gives way to a legal obligation to keep the data.
         reasons.append(
@@ -480,7 +516,11 @@ def _consent_ages(datamap: DataMap) -> list[Block]:
 def _cookies(datamap: DataMap) -> list[Block]:
     trackers = trackers_in_use(datamap)  # the banner's list, from the same source
     if not trackers:
-        return [para("We place no cookies or similar trackers on your device.")]
+        return [
+            para("We place no cookies or similar trackers on your device."),
+            *notice_more.browser_signals(datamap),
+            notice_more.global_privacy_control(),
+        ]
     rows = [
         (
             t.name,
@@ -503,6 +543,8 @@ def _cookies(datamap: DataMap) -> list[Block]:
             ("Name", "Set by", "Type", "Lifetime", "What it does", "Your consent"),
             rows,
         ),
+        *notice_more.browser_signals(datamap),
+        notice_more.global_privacy_control(),
     ]
 
 

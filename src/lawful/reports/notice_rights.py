@@ -254,17 +254,41 @@ def _our_categories(datamap: DataMap) -> list[str]:
     )
 
 
-def _sells_or_shares(datamap: DataMap, recipient_id: str) -> bool:
-    """Whether we sell or share data with this recipient: it is flagged so, or it is a third
-    party receiving data for a purpose that sells or shares. Handing data to a service
-    provider or contractor is no sale (Cal. Civ. Code §1798.140(ad)(2), (ah)(2))."""
+# Handing data to a service provider or contractor is neither a sale nor sharing (Cal. Civ.
+# Code §1798.140(ad)(2), (ah)(2)); nor is a transfer to a buyer as an asset in a merger or
+# acquisition (§1798.140(ad)(2)(C), (ah)(2)(C)).
+_NEVER_SOLD_TO = (RecipientRole.processor, RecipientRole.sub_processor, RecipientRole.acquirer)
+
+
+def _sells_to(datamap: DataMap, recipient_id: str) -> bool:
+    """We sell to this recipient (§1798.140(ad)): it is flagged so, or it is a third party
+    receiving data for a purpose that sells."""
     recipient = datamap.recipients[recipient_id]
-    if recipient.sale or recipient.sharing:
+    if recipient.sale:
         return True
-    if recipient.role in (RecipientRole.processor, RecipientRole.sub_processor):
+    if recipient.role in _NEVER_SOLD_TO:
         return False
-    purposes = [datamap.purposes[pid] for pid in facts.recipient_purposes(datamap, recipient_id)]
-    return any(p.sale or p.sharing for p in purposes)
+    return any(
+        datamap.purposes[pid].sale for pid in facts.recipient_purposes(datamap, recipient_id)
+    )
+
+
+def _shares_with(datamap: DataMap, recipient_id: str) -> bool:
+    """We share with this recipient for cross-context behavioural advertising
+    (§1798.140(ah)): it is flagged so, or it is a third party receiving data for a purpose
+    that shares."""
+    recipient = datamap.recipients[recipient_id]
+    if recipient.sharing:
+        return True
+    if recipient.role in _NEVER_SOLD_TO:
+        return False
+    return any(
+        datamap.purposes[pid].sharing for pid in facts.recipient_purposes(datamap, recipient_id)
+    )
+
+
+def _sells_or_shares(datamap: DataMap, recipient_id: str) -> bool:
+    return _sells_to(datamap, recipient_id) or _shares_with(datamap, recipient_id)
 
 
 def _ccpa_table(datamap: DataMap) -> Block:
@@ -286,7 +310,8 @@ def _ccpa_table(datamap: DataMap) -> Block:
                 _recipient_names(
                     datamap, [r for r in receiving if not _sells_or_shares(datamap, r)]
                 ),
-                _recipient_names(datamap, [r for r in receiving if _sells_or_shares(datamap, r)]),
+                _recipient_names(datamap, [r for r in receiving if _sells_to(datamap, r)]),
+                _recipient_names(datamap, [r for r in receiving if _shares_with(datamap, r)]),
             )
         )
     headers = (
@@ -294,7 +319,8 @@ def _ccpa_table(datamap: DataMap) -> Block:
         "What it includes here",
         "Why we use it",
         "Disclosed for a business purpose to",
-        "Sold or shared with",
+        "Sold to",
+        "Shared for cross-context behavioural advertising with",
     )
     return table("Categories of personal information (CCPA §1798.110)", headers, rows)
 
@@ -314,14 +340,16 @@ def _recipient_names(datamap: DataMap, recipient_ids: list[str]) -> str:
 
 
 def _sale_and_sharing(datamap: DataMap) -> list[Block]:
-    recipients = [
-        rid
-        for rid in datamap.recipients
-        if facts.serves_us(datamap, rid) and _sells_or_shares(datamap, rid)
-    ]
+    """Driven by the map's flags: what we sell (§1798.140(ad)) and what we share for
+    cross-context behavioural advertising (§1798.140(ah)) are said apart, never lumped."""
+    ours = [rid for rid in datamap.recipients if facts.serves_us(datamap, rid)]
+    buyers = [rid for rid in ours if _sells_to(datamap, rid)]
+    sharers = [rid for rid in ours if _shares_with(datamap, rid)]
     purposes = facts.controlled_by_us(datamap).values()
-    sells = datamap.organization.sells_personal_information or any(p.sale for p in purposes)
-    if not recipients and not sells and not any(p.sharing for p in purposes):
+    sells = bool(buyers) or datamap.organization.sells_personal_information
+    sells = sells or any(p.sale for p in purposes)
+    shares = bool(sharers) or any(p.sharing for p in purposes)
+    if not sells and not shares:
         return [
             para(
                 bold("We do not sell or share your personal information."),
@@ -330,16 +358,37 @@ def _sale_and_sharing(datamap: DataMap) -> list[Block]:
                 "signal from your browser is still honoured as an opt-out.",
             )
         ]
-    to = f" with {_recipient_names(datamap, recipients)}" if recipients else ""
-    return [
-        para(
-            f"We sell or share personal information{to}, as the table above shows. You can opt "
-            "out at any time using the channels below, or by turning on Global Privacy Control in "
-            "your browser, which we treat as a valid request to opt out (11 CCR §7025). We do not "
-            "sell or share the personal information of consumers we know to be under 16 without "
-            "their affirmative authorisation (Cal. Civ. Code §1798.120(c))."
+    blocks: list[Block] = []
+    if sells:
+        to = f" to {_recipient_names(datamap, buyers)}" if buyers else ""
+        blocks.append(para(bold(f"We sell personal information{to}"), ", as the table shows."))
+    else:
+        blocks.append(para(bold("We do not sell your personal information.")))
+    if shares:
+        to = f" with {_recipient_names(datamap, sharers)}" if sharers else ""
+        blocks.append(
+            para(
+                bold(
+                    f"We share personal information for cross-context behavioural advertising{to}"
+                ),
+                ", as the table shows: that is, for ads shown to you on other sites based on "
+                "your activity on ours (Cal. Civ. Code §1798.140(ah)).",
+            )
         )
-    ]
+    else:
+        blocks.append(
+            para(bold("We do not share your personal information for cross-context advertising."))
+        )
+    blocks.append(
+        para(
+            "You can opt out at any time using the channels below, or by turning on Global "
+            "Privacy Control in your browser, which we treat as a valid request to opt out "
+            "(11 CCR §7025). We do not sell or share the personal information of consumers we "
+            "know to be under 16 without their affirmative authorisation (Cal. Civ. Code "
+            "§1798.120(c))."
+        )
+    )
+    return blocks
 
 
 def _sensitive(datamap: DataMap) -> list[Block]:

@@ -196,7 +196,7 @@ def controller_activity(datamap: DataMap, purpose_id: str) -> ControllerActivity
         recipients=_recipient_lines(datamap, recipients),
         transfers=tuple(facts.purpose_transfers(datamap, purpose_id)),
         erasure_time_limits=_or_none([facts.retention_limit(datamap, rule) for rule in rules]),
-        security_measures=tuple(org.security_measures) or (NOT_DECLARED,),
+        security_measures=tuple(m.line() for m in org.security_measures) or (NOT_DECLARED,),
     )
 
 
@@ -281,7 +281,7 @@ def processor_activity(datamap: DataMap, client_id: str) -> ProcessorActivity:
         processing=_processing_lines(client, purposes),
         data_concerned=_data_concerned(datamap, purposes, datasets),
         transfers=tuple(_within_residency(client, t) for t in transfers),
-        security_measures=tuple(org.security_measures) or (NOT_DECLARED,),
+        security_measures=tuple(m.line() for m in org.security_measures) or (NOT_DECLARED,),
     )
 
 
