@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from lawful.datamap.banner import CookieBanner
+from lawful.datamap.conditions import HandOver, Scalar, Where
 from lawful.datamap.modelbase import Model
 from lawful.datamap.notice_fields import (
     ApiScope,
@@ -21,9 +23,6 @@ from lawful.datamap.notice_fields import (
     Provision,
     SecurityMeasure,
 )
-
-from lawful.datamap.banner import CookieBanner
-from lawful.datamap.conditions import HandOver, Scalar, Where
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 CATEGORY_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"

@@ -47,16 +47,6 @@ class Problem:
         return (str(self.position.file), self.position.line, self.position.col, self.code)
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A problem before it is given a position: code, where (data path), what, how to fix."""
-
-    code: str
-    at: DataPath
-    message: str
-    hint: str
-
-
 @dataclass
 class SourceMap:
     """Where each value (and each mapping key) of the merged data map was written."""
