@@ -156,7 +156,7 @@ def retention(datamap: DataMap, page: _Sections) -> None:
             assert facts.capitalised(facts.words(rid)) in text
             assert facts.human_duration(rule.period) in text
     assert (
-        "Candidates not hired (candidates, applications, interviews) 2 years last activity Deleted"
+        "Candidates not hired (candidates) 2 years last activity Deleted"
         in text
     )
     assert "Invoices" in text
