@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from lawful.auth.models import Role, StaffUser
 from lawful.breach.service import Changes, open_incident, update_incident
+from lawful.complaints.service import NewComplaint, add_note, receive_complaint
 from lawful.datamap.loader import LoadedMap
 from lawful.engine.identity import parse_identity
 from lawful.requests.intake import Intake
@@ -46,7 +47,7 @@ PAGES = (
     "/admin/dashboard", "/admin/requests", "/admin/requests/new", "/admin/outbox",
     "/admin/holds?all=true", "/admin/breaches", "/admin/consent", "/admin/discovery",
     "/admin/audit", "/admin/jobs", "/admin/status", "/admin/tokens", "/admin/agents",
-    "/admin/opendsr",
+    "/admin/opendsr", "/admin/complaints", "/admin/complaints/new",
 )  # fmt: skip
 
 
@@ -151,11 +152,17 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
         session.add(Task(id=new_id(), kind="retention.sweep", payload={}, status=TaskStatus.failed,
                          attempts=5, max_attempts=5, run_after=utcnow(), last_error="disk full",
                          started_at=utcnow(), finished_at=utcnow()))  # fmt: skip
+        complaint = receive_complaint(session, keyring=platform.keyring, actor=actor,
+                                      new=NewComplaint(subject="Late answer", source="authority",
+                                                       authority="HDPA", linked_requests=[done]))  # fmt: skip
+        add_note(session, keyring=platform.keyring, reference=complaint.reference, actor=actor,
+                 text="Letter received")  # fmt: skip
         session.commit()
         breach = incident.reference
     admin = web.signed_in(Role.admin)
     requests = [waiting, done, extended, denied, cancelled]
     paths = [*PAGES, *(f"/admin/requests/{r}" for r in requests), f"/admin/breaches/{breach}"]
+    paths.append(f"/admin/complaints/{complaint.reference}")
     paths += [f"/admin/audit?page={n}" for n in (2, 3)]
     return web, admin, paths
 

@@ -20,6 +20,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "lawful.requests.models",
     "lawful.retention.models",
     "lawful.breach.models",
+    "lawful.complaints.models",
     "lawful.store.tasks",
     "lawful.interop.drp.models",
     "lawful.interop.opendsr.models",

@@ -21,6 +21,7 @@ from swagger_ui_bundle import swagger_ui_path
 from lawful import __version__
 from lawful.audit import routes as audit
 from lawful.breach import routes as breach
+from lawful.complaints import routes as complaints
 from lawful.config import Settings, load_settings
 from lawful.consent import routes as consent
 from lawful.datamap.loader import LoadedMap
@@ -50,6 +51,7 @@ CONTRIBUTIONS: tuple[Contribution, ...] = (
     consent.contribution,
     retention.contribution,
     breach.contribution,
+    complaints.contribution,
     discovery.contribution,
     worker.contribution,
     interop.contribution,
