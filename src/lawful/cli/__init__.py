@@ -36,6 +36,7 @@ from lawful.datamap.models import DataMap
 COMMAND_MODULES: dict[str, str] = {
     "audit": "lawful.cli.audit",
     "breach": "lawful.cli.breach",
+    "complaints": "lawful.cli.complaints",
     "consent": "lawful.cli.consent",
     "drp": "lawful.cli.drp",
     "dsr": "lawful.cli.dsr",
