@@ -67,6 +67,7 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("requests", "reports"),  # request records are counted in the metrics' record type
         ("consent", "reports"),  # the banner links the notice; admin charts
         ("complaints", "requests"),  # a complaint links the rights requests it is about
+        ("directives", "requests"),  # a directive applied becomes rights requests
     }
 )
 

@@ -48,6 +48,7 @@ PAGES = (
     "/admin/holds?all=true", "/admin/breaches", "/admin/consent", "/admin/discovery",
     "/admin/audit", "/admin/jobs", "/admin/status", "/admin/tokens", "/admin/agents",
     "/admin/opendsr", "/admin/complaints", "/admin/complaints/new",
+    "/admin/directives", "/admin/directives/new",
 )  # fmt: skip
 
 

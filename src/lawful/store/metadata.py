@@ -21,6 +21,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "lawful.retention.models",
     "lawful.breach.models",
     "lawful.complaints.models",
+    "lawful.directives.models",
     "lawful.store.tasks",
     "lawful.interop.drp.models",
     "lawful.interop.opendsr.models",

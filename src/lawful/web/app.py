@@ -25,6 +25,7 @@ from lawful.complaints import routes as complaints
 from lawful.config import Settings, load_settings
 from lawful.consent import routes as consent
 from lawful.datamap.loader import LoadedMap
+from lawful.directives import routes as directives
 from lawful.discovery import routes as discovery
 from lawful.formats import display_zone
 from lawful.http.access_log import redact_access_log
@@ -52,6 +53,7 @@ CONTRIBUTIONS: tuple[Contribution, ...] = (
     retention.contribution,
     breach.contribution,
     complaints.contribution,
+    directives.contribution,
     discovery.contribution,
     worker.contribution,
     interop.contribution,

@@ -78,8 +78,50 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_complaint_notes_complaint_id"), "complaint_notes", ["complaint_id"])
 
+    op.create_table(
+        "postmortem_directives",
+        sa.Column("id", sa.String(32), nullable=False),
+        sa.Column("reference", sa.String(20), nullable=False, comment="PM-YYYY-NNNN"),
+        sa.Column("kind", _enum("directivekind", "general", "specific"), nullable=False),
+        sa.Column(
+            "status", _enum("directivestatus", "recorded", "verified", "applied"), nullable=False
+        ),
+        sa.Column("country", sa.String(2), nullable=False, comment="Where the person lives: FR"),
+        sa.Column("instructions", sa.JSON(), nullable=False),
+        sa.Column(
+            "person_sealed", sa.LargeBinary(), nullable=False, comment="name and email, sealed"
+        ),
+        sa.Column("person_index", sa.String(64), nullable=False),
+        sa.Column(
+            "designee_sealed", sa.LargeBinary(), nullable=False, comment="name and email, sealed"
+        ),
+        sa.Column("designee_index", sa.String(64), nullable=False),
+        sa.Column("wording_sealed", sa.LargeBinary(), nullable=True),
+        _when("verified_at"),
+        sa.Column("verified_by", sa.String(200), nullable=True),
+        sa.Column("verified_how", sa.String(200), nullable=True),
+        _when("death_reported_at"),
+        sa.Column("death_recorded_by", sa.String(200), nullable=True),
+        sa.Column("proof_sealed", sa.LargeBinary(), nullable=True),
+        sa.Column("created_requests", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.String(200), nullable=False),
+        _when("created_at", nullable=False),
+        _when("updated_at", nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_postmortem_directives")),
+        sa.UniqueConstraint("reference", name=op.f("uq_postmortem_directives_reference")),
+    )
+    for column in ("person_index", "designee_index"):
+        op.create_index(
+            op.f(f"ix_postmortem_directives_{column}"), "postmortem_directives", [column]
+        )
+
 
 def downgrade() -> None:
+    for column in ("person_index", "designee_index"):
+        op.drop_index(
+            op.f(f"ix_postmortem_directives_{column}"), table_name="postmortem_directives"
+        )
+    op.drop_table("postmortem_directives")
     op.drop_index(op.f("ix_complaint_notes_complaint_id"), table_name="complaint_notes")
     op.drop_table("complaint_notes")
     op.drop_index(op.f("ix_complaints_complainant_index"), table_name="complaints")
