@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Dialog, Page, expect, sync_playwright
 from sqlalchemy import select
 
 from lawful.auth.models import Role
@@ -74,7 +74,12 @@ def _enter_and_answer(url: str, linked: str) -> None:
         page = browser.new_context(base_url=url).new_page()
         page.set_default_timeout(TIMEOUT_MS)
         dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        def on_dialog(dialog: Dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         page.goto("/admin/sign-in")
         page.fill("#email", "dpo@staff.example")
         page.fill("#password", PASSWORD)
