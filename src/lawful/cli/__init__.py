@@ -38,6 +38,7 @@ COMMAND_MODULES: dict[str, str] = {
     "breach": "lawful.cli.breach",
     "complaints": "lawful.cli.complaints",
     "consent": "lawful.cli.consent",
+    "directives": "lawful.cli.directives",
     "drp": "lawful.cli.drp",
     "dsr": "lawful.cli.dsr",
     "opendsr": "lawful.cli.opendsr",

@@ -1,4 +1,4 @@
-"""`lawful complaints receive|list|note|decide`: one line per error, no traceback."""
+"""`lawful complaints receive|list|note|decide` and `lawful directives record|verify|list`: one line per error, no traceback."""
 
 from __future__ import annotations
 
@@ -57,3 +57,22 @@ def test_bad_input_says_what_to_fix(sqlite_company: Company) -> None:
                      "--authority", "NOPE")  # fmt: skip
     assert unknown.exit_code == 1
     assert "Unknown authority 'NOPE'; known: CNIL" in unknown.output
+
+
+def test_a_directive_is_recorded_verified_and_listed(sqlite_company: Company) -> None:
+    abroad = lawful(sqlite_company, "directives", "record", "--person-name", "Eva", "--person-email",
+                    "eva@people.example", "--designee-name", "Jan", "--designee-email",
+                    "jan@people.example", "--instruction", "erasure", "--country", "GR")  # fmt: skip
+    assert abroad.exit_code == 1
+    assert "(country) Post-mortem directives are a right of French law" in abroad.output
+    recorded = lawful(sqlite_company, "directives", "record", "--person-name", "Eva",
+                      "--person-email", "eva@people.example", "--designee-name", "Jan",
+                      "--designee-email", "jan@people.example", "--instruction", "erasure")  # fmt: skip
+    assert recorded.exit_code == 0, recorded.output
+    reference = recorded.output.split("recorded ")[1].split(":")[0]
+    verified = lawful(sqlite_company, "directives", "verify", reference, "--how", "ID seen")
+    assert f"{reference} is verified" in verified.output
+    listed = lawful(sqlite_company, "directives", "list")
+    assert reference in listed.output
+    assert "verified" in listed.output
+    assert "Eva" not in listed.output
