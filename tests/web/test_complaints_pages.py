@@ -4,6 +4,7 @@ is marked; auditors read but cannot write; API tokens need their scopes."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -105,3 +106,21 @@ def test_the_api_registers_and_reads_complaints_with_its_scopes(web: Web) -> Non
     assert bad.status_code == 422
     assert "Unknown authority" in bad.text
     assert "/api/v1/complaints" in web.client.get("/openapi.json").text
+
+
+def test_complaints_registered_at_once_each_get_their_own_reference(web: Web) -> None:
+    # A token each: one token's use is recorded under its row lock, which would queue them.
+    others = ["complaints:read", "audit:read", "requests:read", "consent:read", "status:read"]
+    writers = [web.api_token("complaints:write"),
+               *(web.api_token("complaints:write", other) for other in others)]  # fmt: skip
+    body = {"subject": "Cookie banner", "source": "authority", "authority": "CNIL"}
+
+    def register(n: int) -> tuple[int, str]:
+        answer = web.browser().post("/api/v1/complaints", json=body,
+                                    headers={"Authorization": f"Bearer {writers[n]}"})  # fmt: skip
+        return int(answer.status_code), str(answer.json().get("reference"))
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(register, range(6)))
+    assert [code for code, _ in answers] == [201] * 6
+    assert len({reference for _, reference in answers}) == 6

@@ -20,8 +20,3 @@ def by_reference(session: Session, *, reference: str) -> Complaint | None:
 def list_complaints(session: Session) -> list[Complaint]:
     query = select(Complaint).order_by(Complaint.deadline, Complaint.reference)
     return list(session.scalars(query))
-
-
-def references_in_year(session: Session, *, prefix: str) -> list[str]:
-    query = select(Complaint.reference).where(Complaint.reference.like(f"{prefix}%"))
-    return list(session.scalars(query))

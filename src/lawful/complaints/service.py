@@ -29,6 +29,7 @@ from lawful.requests.models import RightsRequest
 from lawful.store.audit import record_event
 from lawful.store.crypto import Keyring
 from lawful.store.models import utcnow
+from lawful.store.numbering import insert_numbered
 
 MAX_SUBJECT = 200
 MAX_NOTE = 5000
@@ -76,22 +77,26 @@ def receive_complaint(
         )
     deadline, basis = _deadline(source, authority, received, new.deadline)
     linked = _checked_references(session, new.linked_requests)
-    complaint = Complaint(
-        reference=_next_reference(session, now),
-        subject=subject,
-        source=source,
-        authority=authority,
-        authority_reference=(new.authority_reference or "").strip() or None,
-        received_at=received,
-        deadline=deadline,
-        deadline_basis=basis,
-        linked_requests=linked,
-        created_by=actor,
-        created_at=now,
-        updated_at=now,
+    complaint = insert_numbered(
+        session,
+        Complaint.reference,
+        "CP",
+        now,
+        lambda reference: Complaint(
+            reference=reference,
+            subject=subject,
+            source=source,
+            authority=authority,
+            authority_reference=(new.authority_reference or "").strip() or None,
+            received_at=received,
+            deadline=deadline,
+            deadline_basis=basis,
+            linked_requests=linked,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+        ),
     )
-    session.add(complaint)
-    session.flush()
     if new.complainant and new.complainant.strip():
         _seal_complainant(keyring, complaint, new.complainant.strip())
     details: dict[str, Any] = {"source": source.value, "deadline": deadline.isoformat(),
@@ -143,14 +148,6 @@ def _checked_references(session: Session, references: Sequence[str]) -> list[str
             field="linked_requests",
         )
     return [found[r] for r in wanted]
-
-
-def _next_reference(session: Session, now: datetime) -> str:
-    prefix = f"CP-{now:%Y}-"
-    numbers = [
-        int(r.removeprefix(prefix)) for r in repository.references_in_year(session, prefix=prefix)
-    ]
-    return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
 def _context(complaint: Complaint, column: str) -> str:

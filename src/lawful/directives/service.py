@@ -28,6 +28,7 @@ from lawful.requests.service import submit_request
 from lawful.store.audit import record_event
 from lawful.store.crypto import Keyring
 from lawful.store.models import utcnow
+from lawful.store.numbering import insert_numbered
 
 # LIL art. 85 gives post-mortem directives to people whose data is processed under French law;
 # other member states' laws differ (the GDPR leaves the dead to them, Recital 27).
@@ -106,14 +107,12 @@ def record_directive(
         raise InvalidDirectiveError(
             "The designated person must be someone else (LIL art. 85 I).", field="designee_email"
         )
-    directive = Directive(
-        reference=_next_reference(session, now), kind=kind, country=country,
+    directive = insert_numbered(session, Directive.reference, "PM", now, lambda reference: Directive(
+        reference=reference, kind=kind, country=country,
         instructions=instructions, person_sealed=b"", person_index="",
         designee_sealed=b"", designee_index="", created_by=actor, created_at=now,
         updated_at=now,
-    )  # fmt: skip
-    session.add(directive)
-    session.flush()
+    ))  # fmt: skip
     for column, who, email in (("person", new.person, person_email),
                                ("designee", new.designee, designee_email)):  # fmt: skip
         value = {"name": who.name.strip(), "email": email}
@@ -127,13 +126,6 @@ def record_directive(
     _audit(session, directive, actor, "directive.recorded",
            {"kind": kind.value, "instructions": instructions}, now)  # fmt: skip
     return directive
-
-
-def _next_reference(session: Session, now: datetime) -> str:
-    prefix = f"PM-{now:%Y}-"
-    query = select(Directive.reference).where(Directive.reference.like(f"{prefix}%"))
-    numbers = [int(r.removeprefix(prefix)) for r in session.scalars(query)]
-    return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
 def _context(directive: Directive, column: str) -> str:
