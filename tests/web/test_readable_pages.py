@@ -23,6 +23,7 @@ from lawful.auth.models import Role, StaffUser
 from lawful.breach.service import Changes, open_incident, update_incident
 from lawful.complaints.service import NewComplaint, add_note, receive_complaint
 from lawful.datamap.loader import LoadedMap
+from lawful.directives.service import NewDirective, Person, record_directive, verify_directive
 from lawful.engine.identity import parse_identity
 from lawful.requests.intake import Intake
 from lawful.requests.service import submit_request
@@ -158,12 +159,21 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
                                                        authority="HDPA", linked_requests=[done]))  # fmt: skip
         add_note(session, keyring=platform.keyring, reference=complaint.reference, actor=actor,
                  text="Letter received")  # fmt: skip
+        directive = record_directive(session, keyring=platform.keyring, actor=actor,
+                                     new=NewDirective(kind="general", country="FR",
+                                                      person=Person("Zoé Roux", "zoe@people.example"),
+                                                      designee=Person("Léa Roux", "lea@people.example"),
+                                                      instructions=["erasure"]))  # fmt: skip
+        verify_directive(session, reference=directive.reference, how="ID card", actor=actor)
         session.commit()
         breach = incident.reference
     admin = web.signed_in(Role.admin)
     requests = [waiting, done, extended, denied, cancelled]
     paths = [*PAGES, *(f"/admin/requests/{r}" for r in requests), f"/admin/breaches/{breach}"]
-    paths.append(f"/admin/complaints/{complaint.reference}")
+    paths += [
+        f"/admin/complaints/{complaint.reference}",
+        f"/admin/directives/{directive.reference}",
+    ]
     paths += [f"/admin/audit?page={n}" for n in (2, 3)]
     return web, admin, paths
 
