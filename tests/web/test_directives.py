@@ -136,3 +136,18 @@ def test_the_api_needs_its_scopes_and_refuses_other_countries(web: Web) -> None:
     assert "art. 85" in abroad.text
     listed = web.client.get("/api/v1/directives", headers={"Authorization": f"Bearer {reader}"})
     assert listed.json() == []
+
+
+def test_hostile_and_foreign_names_are_sealed_and_shown_as_text(web: Web) -> None:
+    hostile = "<script>alert(1)</script>' OR 1=1 -- Ｊｏｓéphine Ελένη"
+    writer = web.api_token("directives:write")
+    made = web.client.post("/api/v1/directives", headers={"Authorization": f"Bearer {writer}"},
+                           json=_body(person={"name": hostile, "email": "jo@people.example"}))  # fmt: skip
+    assert made.status_code == 201, made.text
+    officer = web.signed_in(Role.analyst)
+    page = officer.get(f"/admin/directives/{made.json()['reference']}")
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&#39; OR 1=1 -- Ｊｏｓéphine Ελένη" in page.text
+    with web.platform.sessions() as session:
+        sealed = session.scalar(text("SELECT person_sealed FROM postmortem_directives"))
+    assert "Ελένη".encode() not in bytes(sealed)
