@@ -65,6 +65,9 @@ def test_staff_enter_an_inquiry_link_a_request_note_and_answer_it(web: Web) -> N
         actions = [e.action for e in session.scalars(
             select(AuditEntry).where(AuditEntry.subject_type == "complaint"))]  # fmt: skip
     assert actions == ["complaint.received", "complaint.note_added", "complaint.updated"]
+    trail = officer.get("/admin/audit").text
+    assert f"Complaint received from HDPA about request {linked}: answer by" in trail
+    assert "Complaint status and outcome recorded: now answered" in trail
 
 
 def test_an_overdue_complaint_is_marked_and_auditors_only_read(web: Web) -> None:

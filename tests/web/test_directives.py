@@ -79,6 +79,10 @@ def test_staff_record_verify_and_apply_a_directive_in_the_console(web: Web) -> N
             select(AuditEntry).where(AuditEntry.subject_type == "directive").order_by(AuditEntry.seq))]  # fmt: skip
     assert actions == ["directive.recorded", "directive.verified", "directive.death_reported",
                        "directive.applied"]  # fmt: skip
+    trail = officer.get("/admin/audit").text
+    assert "Post-mortem directive recorded (general): asks erasure" in trail
+    assert "Death reported by the designated person, with proof" in trail
+    assert "Post-mortem directive applied: requests " in trail
 
 
 def test_instructions_become_an_erasure_request_and_staff_tasks(web: Web) -> None:

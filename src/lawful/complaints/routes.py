@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lawful.complaints import api, pages
+from lawful.complaints.sentences import audit_sentence
 from lawful.http.contribution import Contribution
 from lawful.http.menu import MenuEntry
 
@@ -10,4 +11,5 @@ contribution = Contribution(
     package="lawful.complaints",
     routers=(pages.router, api.router),
     menu=(MenuEntry("complaints", "Complaints", "/admin/complaints", order=54),),
+    sentences=(audit_sentence,),
 )

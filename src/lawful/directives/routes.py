@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lawful.directives import api, pages
+from lawful.directives.sentences import audit_sentence
 from lawful.http.contribution import Contribution
 from lawful.http.menu import MenuEntry
 
@@ -10,4 +11,5 @@ contribution = Contribution(
     package="lawful.directives",
     routers=(pages.router, api.router),
     menu=(MenuEntry("directives", "Post-mortem directives", "/admin/directives", order=56),),
+    sentences=(audit_sentence,),
 )
