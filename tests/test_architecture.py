@@ -20,7 +20,18 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "lawful"
 MAX_LINES = 600
 
 DOMAINS = frozenset(
-    {"requests", "consent", "retention", "breach", "discovery", "interop", "reports", "audit"}
+    {
+        "requests",
+        "consent",
+        "retention",
+        "breach",
+        "complaints",
+        "directives",
+        "discovery",
+        "interop",
+        "reports",
+        "audit",
+    }
 )
 
 # Top to bottom. Keep in step with docs/architecture.md.
@@ -55,6 +66,8 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("retention", "requests"),  # a sweep spares people with an open request
         ("requests", "reports"),  # request records are counted in the metrics' record type
         ("consent", "reports"),  # the banner links the notice; admin charts
+        ("complaints", "requests"),  # a complaint links the rights requests it is about
+        ("directives", "requests"),  # a directive applied becomes rights requests
     }
 )
 

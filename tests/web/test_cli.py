@@ -18,7 +18,9 @@ from typer.testing import CliRunner, Result
 from lawful.auth.models import Role
 from lawful.auth.service import SignInPolicy, authenticate
 from lawful.cli import app
+from lawful.complaints.service import list_complaints
 from lawful.config import load_settings
+from lawful.directives.service import list_directives
 from lawful.store.models import utcnow
 from lawful.store.opening import open_store
 from lawful.web.demo import prepare_demo
@@ -119,6 +121,10 @@ def test_the_demo_server_starts_from_a_fresh_store_with_one_account_per_role(
                                   password=account.password, policy=POLICY, now=utcnow())  # fmt: skip
             assert signed.user is not None
             assert signed.user.role is account.role
+        # The example company keeps each register (issue 18): an inquiry and a directive.
+        [complaint] = list_complaints(session)
+        [directive] = list_directives(session)
+        assert (complaint.authority, directive.status.value) == ("CNIL", "verified")
 
 
 def test_the_demo_seeds_its_past_year_once_and_says_what_it_added(

@@ -21,7 +21,9 @@ from sqlalchemy import select
 
 from lawful.auth.models import Role, StaffUser
 from lawful.breach.service import Changes, open_incident, update_incident
+from lawful.complaints.service import NewComplaint, add_note, receive_complaint
 from lawful.datamap.loader import LoadedMap
+from lawful.directives.service import NewDirective, Person, record_directive, verify_directive
 from lawful.engine.identity import parse_identity
 from lawful.requests.intake import Intake
 from lawful.requests.service import submit_request
@@ -46,7 +48,8 @@ PAGES = (
     "/admin/dashboard", "/admin/requests", "/admin/requests/new", "/admin/outbox",
     "/admin/holds?all=true", "/admin/breaches", "/admin/consent", "/admin/discovery",
     "/admin/audit", "/admin/jobs", "/admin/status", "/admin/tokens", "/admin/agents",
-    "/admin/opendsr",
+    "/admin/opendsr", "/admin/complaints", "/admin/complaints/new",
+    "/admin/directives", "/admin/directives/new",
 )  # fmt: skip
 
 
@@ -151,11 +154,26 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
         session.add(Task(id=new_id(), kind="retention.sweep", payload={}, status=TaskStatus.failed,
                          attempts=5, max_attempts=5, run_after=utcnow(), last_error="disk full",
                          started_at=utcnow(), finished_at=utcnow()))  # fmt: skip
+        complaint = receive_complaint(session, keyring=platform.keyring, actor=actor,
+                                      new=NewComplaint(subject="Late answer", source="authority",
+                                                       authority="HDPA", linked_requests=[done]))  # fmt: skip
+        add_note(session, keyring=platform.keyring, reference=complaint.reference, actor=actor,
+                 text="Letter received")  # fmt: skip
+        directive = record_directive(session, keyring=platform.keyring, actor=actor,
+                                     new=NewDirective(kind="general", country="FR",
+                                                      person=Person("Zoé Roux", "zoe@people.example"),
+                                                      designee=Person("Léa Roux", "lea@people.example"),
+                                                      instructions=["erasure"]))  # fmt: skip
+        verify_directive(session, reference=directive.reference, how="ID card", actor=actor)
         session.commit()
         breach = incident.reference
     admin = web.signed_in(Role.admin)
     requests = [waiting, done, extended, denied, cancelled]
     paths = [*PAGES, *(f"/admin/requests/{r}" for r in requests), f"/admin/breaches/{breach}"]
+    paths += [
+        f"/admin/complaints/{complaint.reference}",
+        f"/admin/directives/{directive.reference}",
+    ]
     paths += [f"/admin/audit?page={n}" for n in (2, 3)]
     return web, admin, paths
 

@@ -31,5 +31,9 @@ API_SCOPES: Mapping[str, str] = {
     "audit:read": "Read the audit trail",
     "consent:read": "Read consent records and preferences",
     "consent:write": "Record consent and its withdrawal",
+    "complaints:read": "Read the register of complaints and authority inquiries",
+    "complaints:write": "Register complaints and authority inquiries",
+    "directives:read": "Read the register of post-mortem directives",
+    "directives:write": "Record post-mortem directives and report deaths",
     "status:read": "Read the installation's health: store, broker, workers, jobs, datastores",
 }

@@ -36,7 +36,9 @@ from lawful.datamap.models import DataMap
 COMMAND_MODULES: dict[str, str] = {
     "audit": "lawful.cli.audit",
     "breach": "lawful.cli.breach",
+    "complaints": "lawful.cli.complaints",
     "consent": "lawful.cli.consent",
+    "directives": "lawful.cli.directives",
     "drp": "lawful.cli.drp",
     "dsr": "lawful.cli.dsr",
     "opendsr": "lawful.cli.opendsr",

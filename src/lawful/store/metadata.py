@@ -20,6 +20,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "lawful.requests.models",
     "lawful.retention.models",
     "lawful.breach.models",
+    "lawful.complaints.models",
+    "lawful.directives.models",
     "lawful.store.tasks",
     "lawful.interop.drp.models",
     "lawful.interop.opendsr.models",

@@ -21,9 +21,11 @@ from swagger_ui_bundle import swagger_ui_path
 from lawful import __version__
 from lawful.audit import routes as audit
 from lawful.breach import routes as breach
+from lawful.complaints import routes as complaints
 from lawful.config import Settings, load_settings
 from lawful.consent import routes as consent
 from lawful.datamap.loader import LoadedMap
+from lawful.directives import routes as directives
 from lawful.discovery import routes as discovery
 from lawful.formats import display_zone
 from lawful.http.access_log import redact_access_log
@@ -50,6 +52,8 @@ CONTRIBUTIONS: tuple[Contribution, ...] = (
     consent.contribution,
     retention.contribution,
     breach.contribution,
+    complaints.contribution,
+    directives.contribution,
     discovery.contribution,
     worker.contribution,
     interop.contribution,
