@@ -22,6 +22,8 @@ from sqlalchemy import select
 from lawful.auth.models import Role, StaffUser
 from lawful.breach.service import Changes, open_incident, update_incident
 from lawful.datamap.loader import LoadedMap
+from lawful.dpia.models import DpiaState
+from lawful.dpia.service import open_dpia, update_dpia
 from lawful.engine.identity import parse_identity
 from lawful.requests.intake import Intake
 from lawful.requests.service import submit_request
@@ -46,7 +48,7 @@ PAGES = (
     "/admin/dashboard", "/admin/requests", "/admin/requests/new", "/admin/outbox",
     "/admin/holds?all=true", "/admin/breaches", "/admin/consent", "/admin/discovery",
     "/admin/audit", "/admin/jobs", "/admin/status", "/admin/tokens", "/admin/agents",
-    "/admin/opendsr",
+    "/admin/opendsr", "/admin/dpia",
 )  # fmt: skip
 
 
@@ -151,11 +153,20 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
         session.add(Task(id=new_id(), kind="retention.sweep", payload={}, status=TaskStatus.failed,
                          attempts=5, max_attempts=5, run_after=utcnow(), last_error="disk full",
                          started_at=utcnow(), finished_at=utcnow()))  # fmt: skip
+        dpia = open_dpia(session, datamap=platform.datamap, purpose="background_screening",
+                         actor=actor, review_on=utcnow().date() + timedelta(days=300))  # fmt: skip
+        update_dpia(session, reference=dpia.reference, actor=actor, summary="Two recruiters.",
+                    state=DpiaState.approved)  # fmt: skip
         session.commit()
         breach = incident.reference
     admin = web.signed_in(Role.admin)
     requests = [waiting, done, extended, denied, cancelled]
-    paths = [*PAGES, *(f"/admin/requests/{r}" for r in requests), f"/admin/breaches/{breach}"]
+    paths = [
+        *PAGES,
+        *(f"/admin/requests/{r}" for r in requests),
+        f"/admin/breaches/{breach}",
+        f"/admin/dpia/{dpia.reference}",
+    ]
     paths += [f"/admin/audit?page={n}" for n in (2, 3)]
     return web, admin, paths
 

@@ -32,4 +32,5 @@ API_SCOPES: Mapping[str, str] = {
     "consent:read": "Read consent records and preferences",
     "consent:write": "Record consent and its withdrawal",
     "status:read": "Read the installation's health: store, broker, workers, jobs, datastores",
+    "dpia:read": "Read the DPIA register and each purpose's screening",
 }

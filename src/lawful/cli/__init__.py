@@ -37,6 +37,7 @@ COMMAND_MODULES: dict[str, str] = {
     "audit": "lawful.cli.audit",
     "breach": "lawful.cli.breach",
     "consent": "lawful.cli.consent",
+    "dpia": "lawful.cli.dpia",
     "drp": "lawful.cli.drp",
     "dsr": "lawful.cli.dsr",
     "opendsr": "lawful.cli.opendsr",

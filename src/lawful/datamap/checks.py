@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 from lawful.datamap.graph import Edge, LinkProblem, parent_date, reference_edges
 from lawful.datamap.loader import LoadedMap
@@ -21,7 +20,8 @@ from lawful.datamap.models import (
     Sensitivity,
     TransferMechanism,
 )
-from lawful.datamap.problems import DataPath, Problem
+from lawful.datamap.problems import DataPath, Finding, Problem
+from lawful.datamap.screening import dpia_screening
 from lawful.datamap.taxonomy import (
     all_categories,
     criminal_conditions,
@@ -30,17 +30,6 @@ from lawful.datamap.taxonomy import (
     subject_types,
 )
 from lawful.law.transfers import VALID_MECHANISMS, is_adequate, residency_allows
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A problem before it is given a position: code, where (data path), what, how to fix."""
-
-    code: str
-    at: DataPath
-    message: str
-    hint: str
-
 
 Rule = Callable[[DataMap, dict[str, Category]], Iterator[Finding]]
 
@@ -538,4 +527,5 @@ RULES: tuple[Rule, ...] = (
     retention_coverage,
     dataset_graph,
     redacted_fields,
+    dpia_screening,
 )

@@ -13,9 +13,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lawful.law.dpia import Criterion
+
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 CATEGORY_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
+DPIA_REFERENCE_PATTERN = r"^DPIA-[0-9]{4}-[0-9]{4}$"
 ENV_VAR_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
 # ISO 8601 durations as retention periods use them: years, months, weeks, days.
 DURATION_RE = re.compile(r"^P(?=\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
@@ -197,6 +200,21 @@ class ConsentSpec(Model):
     expires: str | None = Field(default=None, description="ISO 8601 duration a consent lasts")
 
 
+class PurposeDpia(Model):
+    """The DPIA screening of a purpose (GDPR Art. 35; WP248 rev.01 criteria) and its DPIA."""
+
+    criteria: list[Criterion] = Field(
+        default_factory=list,
+        description="WP248 criteria the purpose meets beyond those the map shows (special or "
+        "criminal categories, automated decisions are found by `lawful check`)",
+    )
+    reference: str | None = Field(
+        default=None,
+        pattern=DPIA_REFERENCE_PATTERN,
+        description="The DPIA of the register (`lawful dpia`) that assesses it, e.g. DPIA-2026-0001",
+    )
+
+
 class Purpose(Model):
     name: str
     description: str | None = None
@@ -225,6 +243,7 @@ class Purpose(Model):
     )
     controller: str = Field(default="us", pattern=r"^(us|client:[a-z][a-z0-9_]*)$")
     dpv: str | None = None
+    dpia: PurposeDpia | None = Field(default=None, description="DPIA screening (Art. 35)")
 
 
 class Connection(Model):

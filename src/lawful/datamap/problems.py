@@ -87,3 +87,13 @@ def _display(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem before it is given a position: code, where (data path), what, how to fix."""
+
+    code: str
+    at: DataPath
+    message: str
+    hint: str

@@ -25,6 +25,7 @@ from lawful.config import Settings, load_settings
 from lawful.consent import routes as consent
 from lawful.datamap.loader import LoadedMap
 from lawful.discovery import routes as discovery
+from lawful.dpia import routes as dpia
 from lawful.formats import display_zone
 from lawful.http.access_log import redact_access_log
 from lawful.http.auth import platform_of
@@ -50,6 +51,7 @@ CONTRIBUTIONS: tuple[Contribution, ...] = (
     consent.contribution,
     retention.contribution,
     breach.contribution,
+    dpia.contribution,
     discovery.contribution,
     worker.contribution,
     interop.contribution,

@@ -1,0 +1,60 @@
+"""Registers: DPIAs (GDPR Art. 35).
+
+Revision ID: d1a5e8c3b720
+Revises: 8c5e2b7a1f93
+Created: 2026-12-07 19:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "d1a5e8c3b720"
+down_revision: str | None = "8c5e2b7a1f93"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _when(name: str, *, nullable: bool = False) -> sa.Column[datetime]:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "dpia_assessments",
+        sa.Column("id", sa.String(32), nullable=False),
+        sa.Column("reference", sa.String(20), nullable=False, comment="DPIA-YYYY-NNNN"),
+        sa.Column("purpose", sa.String(100), nullable=False, comment="Purpose id of the map"),
+        sa.Column("criteria", sa.JSON(), nullable=False, comment="WP248 criteria met"),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "required", "started", "approved", name="dpiastate", native_enum=False, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "summary",
+            sa.Text(),
+            nullable=True,
+            comment="Risks found and measures (Art. 35(7)(c)–(d))",
+        ),
+        sa.Column("review_on", sa.Date(), nullable=True, comment="Next review (Art. 35(11))"),
+        sa.Column("approved_by", sa.String(200), nullable=True),
+        _when("approved_at", nullable=True),
+        sa.Column("created_by", sa.String(200), nullable=False),
+        _when("created_at"),
+        _when("updated_at"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dpia_assessments")),
+        sa.UniqueConstraint("reference", name=op.f("uq_dpia_assessments_reference")),
+    )
+    op.create_index(op.f("ix_dpia_assessments_purpose"), "dpia_assessments", ["purpose"])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_dpia_assessments_purpose"), table_name="dpia_assessments")
+    op.drop_table("dpia_assessments")
