@@ -23,6 +23,7 @@ DOMAINS = frozenset(
     {
         "requests",
         "consent",
+        "training",
         "retention",
         "breach",
         "dpia",

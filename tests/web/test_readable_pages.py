@@ -31,6 +31,7 @@ from lawful.retention.models import HoldScope
 from lawful.retention.service import add_legal_hold
 from lawful.store.models import new_id, utcnow
 from lawful.store.tasks import Task, TaskStatus
+from lawful.training.service import record_training
 from lawful.web.app import create_app
 
 from ..support.servers import free_port, serve
@@ -48,7 +49,7 @@ PAGES = (
     "/admin/dashboard", "/admin/requests", "/admin/requests/new", "/admin/outbox",
     "/admin/holds?all=true", "/admin/breaches", "/admin/consent", "/admin/discovery",
     "/admin/audit", "/admin/jobs", "/admin/status", "/admin/tokens", "/admin/agents",
-    "/admin/opendsr", "/admin/dpia",
+    "/admin/opendsr", "/admin/dpia", "/admin/training",
 )  # fmt: skip
 
 
@@ -157,6 +158,8 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
                          actor=actor, review_on=utcnow().date() + timedelta(days=300))  # fmt: skip
         update_dpia(session, reference=dpia.reference, actor=actor, summary="Two recruiters.",
                     state=DpiaState.approved)  # fmt: skip
+        record_training(session, user=staff_member, course="GDPR basics", actor=actor,
+                        completed_on=utcnow().date(), expires_on=utcnow().date() + timedelta(days=365))  # fmt: skip
         session.commit()
         breach = incident.reference
     admin = web.signed_in(Role.admin)

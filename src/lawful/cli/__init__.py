@@ -52,6 +52,7 @@ COMMAND_MODULES: dict[str, str] = {
     "user": "lawful.cli.web",
     "worker": "lawful.cli.worker",
     "status": "lawful.cli.worker",
+    "training": "lawful.cli.training",
 }
 
 

@@ -39,6 +39,7 @@ from lawful.interop import routes as interop
 from lawful.platform import open_platform
 from lawful.requests import routes as requests
 from lawful.retention import routes as retention
+from lawful.training import routes as training
 from lawful.web import routes as shell
 from lawful.worker import routes as worker
 from lawful.worker.health import BrokerProbe, job_health
@@ -52,6 +53,7 @@ CONTRIBUTIONS: tuple[Contribution, ...] = (
     retention.contribution,
     breach.contribution,
     dpia.contribution,
+    training.contribution,
     discovery.contribution,
     worker.contribution,
     interop.contribution,

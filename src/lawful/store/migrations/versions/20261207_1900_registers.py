@@ -1,7 +1,7 @@
-"""Registers: DPIAs (GDPR Art. 35).
+"""Registers: DPIAs (GDPR Art. 35) and staff training (Art. 32(4), 39(1)(b)).
 
 Revision ID: d1a5e8c3b720
-Revises: 8c5e2b7a1f93
+Revises: 8c5e2b7a1f93, c4d8e2a6f1b3 (staff accounts: the training table refers to them)
 Created: 2026-12-07 19:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d1a5e8c3b720"
-down_revision: str | None = "8c5e2b7a1f93"
+down_revision: str | tuple[str, ...] | None = ("8c5e2b7a1f93", "c4d8e2a6f1b3")  # + staff_users
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -53,8 +53,28 @@ def upgrade() -> None:
         sa.UniqueConstraint("reference", name=op.f("uq_dpia_assessments_reference")),
     )
     op.create_index(op.f("ix_dpia_assessments_purpose"), "dpia_assessments", ["purpose"])
+    op.create_table(
+        "staff_training",
+        sa.Column("id", sa.String(32), nullable=False),
+        sa.Column("user_id", sa.String(32), nullable=False),
+        sa.Column("course", sa.String(200), nullable=False),
+        sa.Column("completed_on", sa.Date(), nullable=False),
+        sa.Column("expires_on", sa.Date(), nullable=False, comment="Last day it counts"),
+        sa.Column("recorded_by", sa.String(200), nullable=False),
+        _when("recorded_at"),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["staff_users.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_staff_training_user_id_staff_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_training")),
+    )
+    op.create_index(op.f("ix_staff_training_user_id"), "staff_training", ["user_id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_staff_training_user_id"), table_name="staff_training")
+    op.drop_table("staff_training")
     op.drop_index(op.f("ix_dpia_assessments_purpose"), table_name="dpia_assessments")
     op.drop_table("dpia_assessments")
