@@ -24,6 +24,7 @@ DOMAINS = frozenset(
         "requests",
         "consent",
         "training",
+        "processors",
         "retention",
         "breach",
         "dpia",

@@ -26,6 +26,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "lawful.interop.opendsr.models",
     "lawful.discovery.models",
     "lawful.dpia.models",
+    "lawful.processors.models",
 )
 
 

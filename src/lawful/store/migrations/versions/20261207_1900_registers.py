@@ -1,4 +1,5 @@
-"""Registers: DPIAs (GDPR Art. 35) and staff training (Art. 32(4), 39(1)(b)).
+"""Registers: DPIAs (GDPR Art. 35), processors and their agreements (Art. 28), staff training
+(Art. 32(4), 39(1)(b)).
 
 Revision ID: d1a5e8c3b720
 Revises: 8c5e2b7a1f93, c4d8e2a6f1b3 (staff accounts: the training table refers to them)
@@ -54,6 +55,68 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_dpia_assessments_purpose"), "dpia_assessments", ["purpose"])
     op.create_table(
+        "processor_agreements",
+        sa.Column("id", sa.String(32), nullable=False),
+        sa.Column("recipient", sa.String(100), nullable=False, comment="Recipient id of the map"),
+        sa.Column(
+            "signed_on", sa.Date(), nullable=False, comment="Date of the Art. 28(3) agreement"
+        ),
+        sa.Column(
+            "authorisation",
+            sa.Enum("general", "specific", name="authorisation", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column(
+            "safeguards",
+            sa.Text(),
+            nullable=True,
+            comment="Transfer safeguards (Art. 46), e.g. SCCs module 2",
+        ),
+        sa.Column("review_on", sa.Date(), nullable=True),
+        sa.Column("updated_by", sa.String(200), nullable=False),
+        _when("updated_at"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_processor_agreements")),
+        sa.UniqueConstraint("recipient", name=op.f("uq_processor_agreements_recipient")),
+    )
+    op.create_table(
+        "processor_changes",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("recipient", sa.String(100), nullable=False, comment="The sub-processor"),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "added", "replaced", "removed", name="changekind", native_enum=False, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("effective_on", sa.Date(), nullable=False),
+        sa.Column("announced_by", sa.String(200), nullable=False),
+        _when("announced_at"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_processor_changes")),
+    )
+    op.create_index(op.f("ix_processor_changes_recipient"), "processor_changes", ["recipient"])
+    op.create_table(
+        "processor_notices",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("change_id", sa.Integer(), nullable=False),
+        sa.Column("client", sa.String(100), nullable=False, comment="Client id of the map"),
+        sa.Column("text", sa.Text(), nullable=False),
+        _when("sent_at", nullable=True),
+        sa.Column("sent_by", sa.String(200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["change_id"],
+            ["processor_changes.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_processor_notices_change_id_processor_changes"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_processor_notices")),
+        sa.UniqueConstraint(
+            "change_id", "client", name=op.f("uq_processor_notices_change_id_client")
+        ),
+    )
+    op.create_index(op.f("ix_processor_notices_change_id"), "processor_notices", ["change_id"])
+    op.create_table(
         "staff_training",
         sa.Column("id", sa.String(32), nullable=False),
         sa.Column("user_id", sa.String(32), nullable=False),
@@ -76,5 +139,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_staff_training_user_id"), table_name="staff_training")
     op.drop_table("staff_training")
+    op.drop_index(op.f("ix_processor_notices_change_id"), table_name="processor_notices")
+    op.drop_table("processor_notices")
+    op.drop_index(op.f("ix_processor_changes_recipient"), table_name="processor_changes")
+    op.drop_table("processor_changes")
+    op.drop_table("processor_agreements")
     op.drop_index(op.f("ix_dpia_assessments_purpose"), table_name="dpia_assessments")
     op.drop_table("dpia_assessments")
