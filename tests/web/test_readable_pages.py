@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -25,6 +25,8 @@ from lawful.datamap.loader import LoadedMap
 from lawful.dpia.models import DpiaState
 from lawful.dpia.service import open_dpia, update_dpia
 from lawful.engine.identity import parse_identity
+from lawful.processors.models import Authorisation, ChangeKind
+from lawful.processors.service import announce_change, mark_sent, record_agreement
 from lawful.requests.intake import Intake
 from lawful.requests.service import submit_request
 from lawful.retention.models import HoldScope
@@ -49,7 +51,7 @@ PAGES = (
     "/admin/dashboard", "/admin/requests", "/admin/requests/new", "/admin/outbox",
     "/admin/holds?all=true", "/admin/breaches", "/admin/consent", "/admin/discovery",
     "/admin/audit", "/admin/jobs", "/admin/status", "/admin/tokens", "/admin/agents",
-    "/admin/opendsr", "/admin/dpia", "/admin/training",
+    "/admin/opendsr", "/admin/dpia", "/admin/training", "/admin/processors",
 )  # fmt: skip
 
 
@@ -158,6 +160,12 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
                          actor=actor, review_on=utcnow().date() + timedelta(days=300))  # fmt: skip
         update_dpia(session, reference=dpia.reference, actor=actor, summary="Two recruiters.",
                     state=DpiaState.approved)  # fmt: skip
+        record_agreement(session, datamap=platform.datamap, recipient="hosting_gr", actor=actor,
+                         signed_on=date(2025, 4, 1), authorisation=Authorisation.general)  # fmt: skip
+        change = announce_change(session, datamap=platform.datamap, recipient="hosting_gr",
+                                 kind=ChangeKind.added, description="A second site.", actor=actor,
+                                 effective_on=utcnow().date() + timedelta(days=40))  # fmt: skip
+        mark_sent(session, notice_id=change.notices[0].id, actor=actor)
         record_training(session, user=staff_member, course="GDPR basics", actor=actor,
                         completed_on=utcnow().date(), expires_on=utcnow().date() + timedelta(days=365))  # fmt: skip
         session.commit()

@@ -37,6 +37,7 @@ from lawful.http.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from lawful.http.templating import build_templates
 from lawful.interop import routes as interop
 from lawful.platform import open_platform
+from lawful.processors import routes as processors
 from lawful.requests import routes as requests
 from lawful.retention import routes as retention
 from lawful.training import routes as training
@@ -53,6 +54,7 @@ CONTRIBUTIONS: tuple[Contribution, ...] = (
     retention.contribution,
     breach.contribution,
     dpia.contribution,
+    processors.contribution,
     training.contribution,
     discovery.contribution,
     worker.contribution,
