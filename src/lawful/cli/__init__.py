@@ -41,6 +41,7 @@ COMMAND_MODULES: dict[str, str] = {
     "drp": "lawful.cli.drp",
     "dsr": "lawful.cli.dsr",
     "opendsr": "lawful.cli.opendsr",
+    "processors": "lawful.cli.processors",
     "db": "lawful.cli.dsr",
     "inspect": "lawful.cli.live",
     "report": "lawful.cli.reports",
