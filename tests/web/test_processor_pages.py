@@ -71,3 +71,26 @@ def test_an_unknown_processor_is_a_clear_error_and_analysts_cannot_write(web: We
         "csrf_token": csrf(page), "signed_on": "2025-04-01", "authorisation": "general",
     })  # fmt: skip
     assert refused.status_code == 403
+
+
+def test_the_api_reads_the_processors_with_its_scope_only(web: Web) -> None:
+    officer = web.signed_in(Role.privacy_officer)
+    page = officer.get("/admin/processors/hosting_us")
+    officer.post("/admin/processors/hosting_us/changes", data={
+        "csrf_token": csrf(page), "kind": "added", "description": "Ohio backups.", "effective_on": "2099-01-01",
+    })  # fmt: skip
+    reader = {"Authorization": f"Bearer {web.api_token('processors:read')}"}
+    answer = web.client.get("/api/v1/processors", headers=reader)
+    assert answer.status_code == 200
+    rows = {row["recipient"]: row for row in answer.json()}
+    assert rows["hosting_us"]["clients"] == ["brightpath"]
+    assert rows["hosting_us"]["changes"] == [
+        {
+            "kind": "added",
+            "effective_on": "2099-01-01",
+            "notices": [{"client": "brightpath", "sent_at": None}],
+        }
+    ]
+    assert rows["hosting_fr"]["agreement"] is None
+    other = {"Authorization": f"Bearer {web.api_token('dpia:read')}"}
+    assert web.client.get("/api/v1/processors", headers=other).status_code == 403

@@ -33,4 +33,5 @@ API_SCOPES: Mapping[str, str] = {
     "consent:write": "Record consent and its withdrawal",
     "status:read": "Read the installation's health: store, broker, workers, jobs, datastores",
     "dpia:read": "Read the DPIA register and each purpose's screening",
+    "processors:read": "Read processors, their agreements and changes of sub-processor",
 }

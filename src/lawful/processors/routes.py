@@ -1,13 +1,13 @@
-"""What the processor register adds to the app (`lawful.http.contribution`): its pages."""
+"""What the processor register adds to the app (`lawful.http.contribution`): its pages and API."""
 
 from __future__ import annotations
 
 from lawful.http.contribution import Contribution
 from lawful.http.menu import MenuEntry
-from lawful.processors import pages
+from lawful.processors import api, pages
 
 contribution = Contribution(
     package="lawful.processors",
-    routers=(pages.router,),
+    routers=(api.router, pages.router),
     menu=(MenuEntry("processors", "Processors", "/admin/processors", order=57),),
 )
