@@ -109,11 +109,13 @@ def test_a_change_that_cannot_be_announced_is_refused_with_how_to_fix_it(
         announce_change(session, datamap=datamap, **arguments)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
 def test_two_staff_recording_a_notice_as_sent_at_once_record_it_once(
-    pg_store_url: str, datamap: DataMap
+    request: pytest.FixtureRequest, store: str, datamap: DataMap
 ) -> None:
-    """The lock, attacked: ten sessions mark the same notice sent on PostgreSQL."""
-    engine = create_store_engine(pg_store_url)
+    """The lock, attacked: ten sessions mark the same notice sent, on both stores."""
+    fixture = "sqlite_url" if store == "sqlite" else "pg_store_url"
+    engine = create_store_engine(request.getfixturevalue(fixture))
     sessions = session_factory(engine)
     try:
         with sessions() as session:

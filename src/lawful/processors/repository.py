@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from lawful.processors.models import Agreement, ClientNotice, SubprocessorChange
@@ -33,3 +35,15 @@ def notice(session: Session, *, notice_id: int, lock: bool = False) -> ClientNot
 def unsent_count(session: Session) -> int:
     query = select(func.count()).select_from(ClientNotice).where(ClientNotice.sent_at.is_(None))
     return session.scalar(query) or 0
+
+
+def claim_sent(session: Session, *, notice_id: int, at: datetime, actor: str) -> bool:
+    """Mark a notice sent in one conditional statement: exact under parallel requests on
+    SQLite and PostgreSQL alike (two at once: one row changed, then none)."""
+    result = session.execute(
+        update(ClientNotice)
+        .where(ClientNotice.id == notice_id, ClientNotice.sent_at.is_(None))
+        .values(sent_at=at, sent_by=actor)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))

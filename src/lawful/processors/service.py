@@ -182,17 +182,19 @@ def notice_text(
 def mark_sent(
     session: Session, *, notice_id: int, actor: str, at: datetime | None = None
 ) -> ClientNotice:
-    """Record that a notice went to its client. Once: the row is locked, so two staff doing
-    it at once record it once, and the second is told when it was."""
+    """Record that a notice went to its client, once: one conditional UPDATE, so two staff
+    doing it at once record it once, and the second is told when it was."""
     now = at or utcnow()
-    notice = repository.notice(session, notice_id=notice_id, lock=True)
+    claimed = repository.claim_sent(session, notice_id=notice_id, at=now, actor=actor)
+    notice = repository.notice(session, notice_id=notice_id)
     if notice is None:
         raise ProcessorNotFoundError(f"No notice {notice_id}.", field="notice")
-    if notice.sent_at is not None:
-        raise NoticeConflictError(f"That notice was already recorded as sent on {day(notice.sent_at)}.",
-                                  field="notice")  # fmt: skip
-    notice.sent_at, notice.sent_by = now, actor
-    session.flush()
+    session.refresh(notice)
+    if not claimed:
+        sent = day(notice.sent_at) if notice.sent_at else "an earlier day"
+        raise NoticeConflictError(
+            f"That notice was already recorded as sent on {sent}.", field="notice"
+        )
     record_event(session, actor=actor, action="processor.notice_sent", subject_type="processor",
                  subject_id=notice.change.recipient, details={"client": notice.client, "change": notice.change_id},
                  at=now)  # fmt: skip
