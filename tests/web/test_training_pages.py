@@ -95,3 +95,21 @@ def test_analysts_read_the_training_page_but_cannot_record(web: Web) -> None:
                                                     "course": "c", "completed_on": "2026-01-01",
                                                     "expires_on": "2027-01-01"})  # fmt: skip
     assert refused.status_code == 403
+
+
+def test_the_api_reads_each_staff_members_training_with_its_scope_only(
+    make_web: Callable[..., Web],
+) -> None:
+    web = make_web(training_required_roles=["analyst"])
+    web.staff(Role.analyst)
+    analyst = _user(web, Role.analyst)
+    _record(web, analyst, utcnow().date() - timedelta(days=1))
+    reader = {"Authorization": f"Bearer {web.api_token('training:read')}"}
+    answer = web.client.get("/api/v1/training", headers=reader)
+    assert answer.status_code == 200
+    rows = {row["staff_id"]: row for row in answer.json()}
+    assert rows[analyst.id]["course"] == "GDPR basics"
+    assert rows[analyst.id]["valid"] is False
+    assert rows[analyst.id]["required"] is True
+    other = {"Authorization": f"Bearer {web.api_token('dpia:read')}"}
+    assert web.client.get("/api/v1/training", headers=other).status_code == 403
