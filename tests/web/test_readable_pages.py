@@ -207,6 +207,9 @@ def test_every_staff_page_reads_as_sentences_with_names_and_one_time_zone(
     audit = visible(admin.get("/admin/audit").text)
     assert officer_name in audit  # staff by name
     assert f"Staff signed in staff member {officer_name}" in audit  # what it is about, too
+    assert "DPIA opened for “Check the criminal record of candidates offered a job”" in audit
+    assert "DPIA updated (the summary of risks and measures, the state): now approved" in audit
+    assert "Notice of a sub-processor change sent to Lumière Énergie SA" in audit
 
 
 def test_what_staff_typed_is_shown_as_typed_never_run_or_read_as_markup(
