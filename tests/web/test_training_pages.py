@@ -52,6 +52,7 @@ def test_an_analyst_without_valid_training_sees_why_and_no_personal_data(
     assert expired.status_code == 403
     assert re.search(r"your training expired on \d{1,2} \w{3} \d{4}\.", expired.text)
     assert analyst.get("/admin/outbox").status_code == 403
+    assert analyst.get("/admin/consent").status_code == 403
     assert analyst.get("/admin/requests/export.csv").status_code == 403
     assert analyst.get("/admin/dpia").status_code == 200  # no personal data there
     _record(web, user, today + timedelta(days=1))
