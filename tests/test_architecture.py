@@ -23,10 +23,13 @@ DOMAINS = frozenset(
     {
         "requests",
         "consent",
+        "training",
+        "processors",
         "retention",
         "breach",
         "complaints",
         "directives",
+        "dpia",
         "discovery",
         "interop",
         "reports",

@@ -192,6 +192,15 @@ class Settings(BaseSettings):
         description="Requests a client may make at once before the per-minute rate applies.",
     )
 
+    training_required_roles: list[Literal["admin", "privacy_officer", "analyst", "auditor"]] = (
+        Field(
+            default_factory=list,
+            description="Staff roles that need a valid training attestation (`lawful training "
+            "record`) before the console shows them personal data (GDPR Art. 32(4), 39(1)(b)), "
+            'e.g. `["analyst", "privacy_officer"]`. Default: none.',
+        )
+    )
+
     audience_max_megabytes: int = Field(
         default=128,
         ge=1,

@@ -355,3 +355,45 @@ def test_a_client_forward_lawful_cannot_send_is_reported_at_its_method(
         """
     )
     assert found(path) == ["case.yaml:6:23 L014"]  # at `opendsr`, not at Brightpath
+
+
+def test_a_purpose_meeting_two_dpia_criteria_without_a_dpia_is_reported(
+    write_case: WriteCase,
+) -> None:
+    """Criminal data (shown by the map) and a declared criterion make two (WP248)."""
+    path = write_case(
+        """
+        purposes:
+          vetting:
+            name: Vet candidates
+            legal_basis: legal_obligation
+            criminal_condition: authorised_by_law
+            categories: [criminal.record]
+            dpia:
+              criteria: [vulnerable_subjects]
+          sourcing:
+            name: Find candidates
+            legal_basis: legal_obligation
+            dpia:
+              criteria: [large_scale]
+        """
+    )
+    assert found(path) == ["case.yaml:3:3 L016"]
+    problem = check_datamap(load_datamap(path))[0]
+    assert "2 of 9 criteria met (sensitive_data, vulnerable_subjects)" in problem.message
+
+
+def test_a_purpose_that_names_its_dpia_passes(write_case: WriteCase) -> None:
+    path = write_case(
+        """
+        purposes:
+          vetting:
+            name: Vet candidates
+            legal_basis: legal_obligation
+            automated_decisions: Candidates below a score are turned down by the system.
+            dpia:
+              criteria: [evaluation]
+              reference: DPIA-2026-0003
+        """
+    )
+    assert found(path) == []

@@ -20,9 +20,14 @@ from lawful.auth.service import SignInPolicy, authenticate
 from lawful.cli import app
 from lawful.complaints.service import list_complaints
 from lawful.config import load_settings
+from lawful.datamap.loader import load_datamap
 from lawful.directives.service import list_directives
+from lawful.dpia.models import DpiaState
+from lawful.dpia.service import screen_purposes
+from lawful.processors.service import register
 from lawful.store.models import utcnow
 from lawful.store.opening import open_store
+from lawful.training.service import staff_training
 from lawful.web.demo import prepare_demo
 
 from ..support.servers import free_port
@@ -115,6 +120,7 @@ def test_the_demo_server_starts_from_a_fresh_store_with_one_account_per_role(
     assert {a.password for a in first.accounts}.isdisjoint(a.password for a in again.accounts)
     assert again.settings.datastore_dir == tmp_path / "data"
     assert again.settings.database_url is None
+    example = load_datamap(EXAMPLE_MAP)
     with open_store(again.settings) as store, store.sessions() as session:
         for account in again.accounts:
             signed = authenticate(session, keyring=store.keyring, email=account.email,
@@ -125,6 +131,16 @@ def test_the_demo_server_starts_from_a_fresh_store_with_one_account_per_role(
         [complaint] = list_complaints(session)
         [directive] = list_directives(session)
         assert (complaint.authority, directive.status.value) == ("CNIL", "verified")
+
+        # The example company's registers (examples/contact-center/registers.yaml).
+        rows = {r.purpose: r for r in screen_purposes(session, datamap=example.datamap)}
+        dpia = rows["background_screening"].dpia
+        assert dpia is not None
+        assert dpia.state is DpiaState.approved
+        agreements = {r.recipient: r.agreement for r in register(session, datamap=example.datamap)}
+        assert all(agreements.values()), agreements
+        assert all(row.latest is not None for row in staff_training(session))
+        assert len(staff_training(session)) == len(list(Role))
 
 
 def test_the_demo_seeds_its_past_year_once_and_says_what_it_added(

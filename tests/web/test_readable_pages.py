@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -24,13 +24,18 @@ from lawful.breach.service import Changes, open_incident, update_incident
 from lawful.complaints.service import NewComplaint, add_note, receive_complaint
 from lawful.datamap.loader import LoadedMap
 from lawful.directives.service import NewDirective, Person, record_directive, verify_directive
+from lawful.dpia.models import DpiaState
+from lawful.dpia.service import open_dpia, update_dpia
 from lawful.engine.identity import parse_identity
+from lawful.processors.models import Authorisation, ChangeKind
+from lawful.processors.service import announce_change, mark_sent, record_agreement
 from lawful.requests.intake import Intake
 from lawful.requests.service import submit_request
 from lawful.retention.models import HoldScope
 from lawful.retention.service import add_legal_hold
 from lawful.store.models import new_id, utcnow
 from lawful.store.tasks import Task, TaskStatus
+from lawful.training.service import record_training
 from lawful.web.app import create_app
 
 from ..support.servers import free_port, serve
@@ -50,6 +55,7 @@ PAGES = (
     "/admin/audit", "/admin/jobs", "/admin/status", "/admin/tokens", "/admin/agents",
     "/admin/opendsr", "/admin/complaints", "/admin/complaints/new",
     "/admin/directives", "/admin/directives/new",
+    "/admin/opendsr", "/admin/dpia", "/admin/training", "/admin/processors",
 )  # fmt: skip
 
 
@@ -165,6 +171,18 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
                                                       designee=Person("Léa Roux", "lea@people.example"),
                                                       instructions=["erasure"]))  # fmt: skip
         verify_directive(session, reference=directive.reference, how="ID card", actor=actor)
+        dpia = open_dpia(session, datamap=platform.datamap, purpose="background_screening",
+                         actor=actor, review_on=utcnow().date() + timedelta(days=300))  # fmt: skip
+        update_dpia(session, reference=dpia.reference, actor=actor, summary="Two recruiters.",
+                    state=DpiaState.approved)  # fmt: skip
+        record_agreement(session, datamap=platform.datamap, recipient="hosting_gr", actor=actor,
+                         signed_on=date(2025, 4, 1), authorisation=Authorisation.general)  # fmt: skip
+        change = announce_change(session, datamap=platform.datamap, recipient="hosting_gr",
+                                 kind=ChangeKind.added, description="A second site.", actor=actor,
+                                 effective_on=utcnow().date() + timedelta(days=40))  # fmt: skip
+        mark_sent(session, notice_id=change.notices[0].id, actor=actor)
+        record_training(session, user=staff_member, course="GDPR basics", actor=actor,
+                        completed_on=utcnow().date(), expires_on=utcnow().date() + timedelta(days=365))  # fmt: skip
         session.commit()
         breach = incident.reference
     admin = web.signed_in(Role.admin)
@@ -173,6 +191,7 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
     paths += [
         f"/admin/complaints/{complaint.reference}",
         f"/admin/directives/{directive.reference}",
+        f"/admin/dpia/{dpia.reference}",
     ]
     paths += [f"/admin/audit?page={n}" for n in (2, 3)]
     return web, admin, paths
@@ -203,6 +222,9 @@ def test_every_staff_page_reads_as_sentences_with_names_and_one_time_zone(
     audit = visible(admin.get("/admin/audit").text)
     assert officer_name in audit  # staff by name
     assert f"Staff signed in staff member {officer_name}" in audit  # what it is about, too
+    assert "DPIA opened for “Check the criminal record of candidates offered a job”" in audit
+    assert "DPIA updated (the summary of risks and measures, the state): now approved" in audit
+    assert "Notice of a sub-processor change sent to Lumière Énergie SA" in audit
 
 
 def test_what_staff_typed_is_shown_as_typed_never_run_or_read_as_markup(

@@ -36,4 +36,7 @@ API_SCOPES: Mapping[str, str] = {
     "directives:read": "Read the register of post-mortem directives",
     "directives:write": "Record post-mortem directives and report deaths",
     "status:read": "Read the installation's health: store, broker, workers, jobs, datastores",
+    "dpia:read": "Read the DPIA register and each purpose's screening",
+    "processors:read": "Read processors, their agreements and changes of sub-processor",
+    "training:read": "Read staff members' training and when it expires",
 }

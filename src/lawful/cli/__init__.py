@@ -39,9 +39,11 @@ COMMAND_MODULES: dict[str, str] = {
     "complaints": "lawful.cli.complaints",
     "consent": "lawful.cli.consent",
     "directives": "lawful.cli.directives",
+    "dpia": "lawful.cli.dpia",
     "drp": "lawful.cli.drp",
     "dsr": "lawful.cli.dsr",
     "opendsr": "lawful.cli.opendsr",
+    "processors": "lawful.cli.processors",
     "db": "lawful.cli.dsr",
     "inspect": "lawful.cli.live",
     "map": "lawful.cli.datamap",
@@ -54,6 +56,7 @@ COMMAND_MODULES: dict[str, str] = {
     "user": "lawful.cli.web",
     "worker": "lawful.cli.worker",
     "status": "lawful.cli.worker",
+    "training": "lawful.cli.training",
 }
 
 

@@ -26,6 +26,7 @@ from lawful.consent.policy import policy_for
 from lawful.http.deps import (
     CurrentStaff,
     DbSession,
+    PersonData,
     PlatformDep,
     RequestDecider,
     StaffForm,
@@ -36,7 +37,7 @@ from lawful.http.templating import render
 from lawful.reports.charts import row_chart
 from lawful.store.models import utcnow
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[PersonData])  # Art. 32(4)
 
 
 @router.get("/admin/consent", response_class=HTMLResponse)

@@ -29,6 +29,7 @@ from lawful.datamap.retention_checks import (
     overlaps,
     ungoverned,
 )
+from lawful.datamap.screening import dpia_screening
 from lawful.datamap.taxonomy import (
     all_categories,
     criminal_conditions,
@@ -539,4 +540,5 @@ RULES: tuple[Rule, ...] = (
     dataset_graph,
     redacted_fields,
     *NOTICE_RULES,
+    dpia_screening,
 )

@@ -21,6 +21,7 @@ from lawful.datamap.notice_fields import (
     BrowserSignals,
     DeidentifiedData,
     Provision,
+    PurposeDpia,
     SecurityMeasure,
 )
 
@@ -248,6 +249,7 @@ class Purpose(Model):
         "to enter a contract, whether the person must give it, and what happens if they do not "
         "(GDPR Art. 13(2)(e))",
     )
+    dpia: PurposeDpia | None = Field(default=None, description="DPIA screening (Art. 35)")
 
 
 class Connection(Model):

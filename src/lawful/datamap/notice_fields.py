@@ -11,6 +11,9 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from lawful.datamap.modelbase import Model
+from lawful.law.dpia import Criterion
+
+DPIA_REFERENCE_PATTERN = r"^DPIA-[0-9]{4}-[0-9]{4}$"
 
 
 class Requirement(StrEnum):
@@ -92,3 +95,18 @@ class ApiScope(Model):
     scope: str = Field(min_length=1, description="The scope as the provider names it")
     provider: str | None = Field(default=None, description="Whose API, e.g. Google")
     why: str = Field(min_length=1, description="What it is used for, and only that")
+
+
+class PurposeDpia(Model):
+    """The DPIA screening of a purpose (GDPR Art. 35; WP248 rev.01 criteria) and its DPIA."""
+
+    criteria: list[Criterion] = Field(
+        default_factory=list,
+        description="WP248 criteria the purpose meets beyond those the map shows (special or "
+        "criminal categories, automated decisions are found by `lawful check`)",
+    )
+    reference: str | None = Field(
+        default=None,
+        pattern=DPIA_REFERENCE_PATTERN,
+        description="The DPIA of the register (`lawful dpia`) that assesses it, e.g. DPIA-2026-0001",
+    )

@@ -13,10 +13,10 @@ from pathlib import Path
 from lawful.connectors.base import Connector, ConnectorError
 from lawful.connectors.registry import open_connector
 from lawful.connectors.schema import LiveSchema
-from lawful.datamap.checks import Finding, locate_findings
+from lawful.datamap.checks import locate_findings
 from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import DataMap
-from lawful.datamap.problems import Problem
+from lawful.datamap.problems import Finding, Problem
 from lawful.discovery.classify import classify_column
 from lawful.discovery.context import in_context
 from lawful.discovery.draft import erase_for, scalar

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from lawful.connectors.base import ConnectorError
 from lawful.connectors.schema import LiveSchema
-from lawful.datamap.checks import Finding, locate_findings
+from lawful.datamap.checks import locate_findings
 from lawful.datamap.loader import LoadedMap
 from lawful.datamap.models import DataMap
-from lawful.datamap.problems import Problem
+from lawful.datamap.problems import Finding, Problem
 from lawful.engine.datastores import ConnectorFactory, registry_factory
 from lawful.engine.live_rules import live_findings
 

@@ -8,9 +8,9 @@ import re
 from collections.abc import Iterator, Mapping
 
 from lawful.connectors.schema import LiveColumn, LiveSchema
-from lawful.datamap.checks import Finding
 from lawful.datamap.graph import ParentLink, parent_date
 from lawful.datamap.models import DataMap
+from lawful.datamap.problems import Finding
 
 # Types a cutoff compares with: dates and date-times, or ISO 8601 text.
 _DATED = re.compile(r"DATE|TIME|CHAR|TEXT|CLOB|STRING", re.IGNORECASE)

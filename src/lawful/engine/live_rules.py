@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from lawful.connectors.schema import IndexPart, LiveColumn, LiveSchema, LiveTable
-from lawful.datamap.checks import Finding
 from lawful.datamap.graph import Edge, reference_edges
 from lawful.datamap.models import DataMap, Dataset, EraseStrategy
+from lawful.datamap.problems import Finding
 from lawful.engine.live_dates import event_dates
 from lawful.engine.strategies import field_strategy
 

@@ -26,8 +26,10 @@ from sqlalchemy.orm import Session
 from lawful.auth.models import ApiToken, Role, StaffSession, StaffUser
 from lawful.auth.roles import ADMINS, REQUEST_DECIDERS, REQUEST_HANDLERS, ROLE_TITLES
 from lawful.auth.service import check_token, resume_session
+from lawful.auth.training import training_status
 from lawful.datamap.models import DataMap
 from lawful.errors import DomainError
+from lawful.formats import day, display_zone
 from lawful.http.auth import browser_session_id, check_csrf, platform_of, session_secret
 from lawful.http.platform import Platform
 from lawful.store.crypto import Keyring
@@ -207,6 +209,37 @@ def require_role(*roles: Role) -> Callable[[StaffUser], StaffUser]:
         return user
 
     return dependency
+
+
+class TrainingRequiredError(WebError):
+    """The staff member's role needs a valid training attestation to see personal data."""
+
+    http_status = 403
+    code = "training_required"
+
+
+def trained_staff(request: Request, user: CurrentStaff, db: DbSession) -> StaffUser:
+    """Staff whose role must be trained (`training_required_roles`) see personal data only
+    with a valid attestation (GDPR Art. 32(4), 39(1)(b)); others pass."""
+    if user.role.value not in platform_of(request).settings.training_required_roles:
+        return user
+    status = training_status(db, user_id=user.id)
+    today = utcnow().astimezone(display_zone(platform_of(request).settings)).date()
+    if status.valid_on(today):
+        return user
+    if status.expires_on is None:
+        raise TrainingRequiredError(
+            "This page shows personal data, and your role needs data protection training "
+            "first: no training of yours is on record. Ask your privacy officer to record it."
+        )
+    raise TrainingRequiredError(
+        f"This page shows personal data, and your training expired on {day(status.expires_on)}. "
+        "Take the course again and ask your privacy officer to record it."
+    )
+
+
+# Pages that show personal data take it at their router: `APIRouter(dependencies=[PersonData])`.
+PersonData = Depends(trained_staff)
 
 
 # The role groups of `lawful.auth.roles`, as dependencies: one definition for every page.

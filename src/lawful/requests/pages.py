@@ -19,6 +19,7 @@ from lawful.datamap.models import Jurisdiction
 from lawful.http.deps import (
     CurrentStaff,
     DbSession,
+    PersonData,
     RequestDecider,
     RequestHandler,
     StaffForm,
@@ -47,7 +48,7 @@ from lawful.requests.service import (
 from lawful.requests.states import OPEN, RequestStatus
 from lawful.store.task_views import failing_tasks
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[PersonData])  # Art. 32(4)
 S = RequestStatus
 _DENIABLE = frozenset({S.received, S.verifying, S.verified})
 _CANCELLABLE = frozenset({S.received, S.verifying, S.verified, S.approved})

@@ -17,11 +17,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from lawful.http.auth import platform_of
-from lawful.http.deps import CurrentStaff
+from lawful.http.deps import CurrentStaff, PersonData
 from lawful.http.templating import render
 from lawful.requests.mail import OUTBOX_FOLDER
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[PersonData])  # Art. 32(4)
 SHOWN = 50
 
 

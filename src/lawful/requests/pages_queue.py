@@ -13,7 +13,14 @@ from lawful.auth.models import StaffUser
 from lawful.auth.roles import REQUEST_HANDLERS
 from lawful.datamap.models import Jurisdiction
 from lawful.http.csvfile import csv_text, download
-from lawful.http.deps import CurrentStaff, DbSession, RequestHandler, StaffForm, staff_actor
+from lawful.http.deps import (
+    CurrentStaff,
+    DbSession,
+    PersonData,
+    RequestHandler,
+    StaffForm,
+    staff_actor,
+)
 from lawful.http.templating import render
 from lawful.law.requests import REQUEST_TYPES, RequestType
 from lawful.requests import bulk, desk
@@ -26,7 +33,7 @@ from lawful.requests.states import RequestStatus
 from lawful.store.audit import record_event
 from lawful.store.models import utcnow
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[PersonData])  # Art. 32(4)
 PAGE_SIZE = 25
 EXPORT_MAX = 10_000
 DUE_FILTERS = {"soon": "Due within 7 days", "overdue": "Overdue", "due": "Not yet due"}

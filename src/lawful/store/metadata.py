@@ -17,6 +17,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "lawful.store.audit",
     "lawful.consent.models",
     "lawful.auth.models",
+    "lawful.auth.training",
     "lawful.requests.models",
     "lawful.retention.models",
     "lawful.breach.models",
@@ -26,6 +27,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "lawful.interop.drp.models",
     "lawful.interop.opendsr.models",
     "lawful.discovery.models",
+    "lawful.dpia.models",
+    "lawful.processors.models",
 )
 
 

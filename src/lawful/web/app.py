@@ -27,6 +27,7 @@ from lawful.consent import routes as consent
 from lawful.datamap.loader import LoadedMap
 from lawful.directives import routes as directives
 from lawful.discovery import routes as discovery
+from lawful.dpia import routes as dpia
 from lawful.formats import display_zone
 from lawful.http.access_log import redact_access_log
 from lawful.http.auth import platform_of
@@ -38,8 +39,10 @@ from lawful.http.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from lawful.http.templating import build_templates
 from lawful.interop import routes as interop
 from lawful.platform import open_platform
+from lawful.processors import routes as processors
 from lawful.requests import routes as requests
 from lawful.retention import routes as retention
+from lawful.training import routes as training
 from lawful.web import routes as shell
 from lawful.worker import routes as worker
 from lawful.worker.health import BrokerProbe, job_health
@@ -54,6 +57,9 @@ CONTRIBUTIONS: tuple[Contribution, ...] = (
     breach.contribution,
     complaints.contribution,
     directives.contribution,
+    dpia.contribution,
+    processors.contribution,
+    training.contribution,
     discovery.contribution,
     worker.contribution,
     interop.contribution,

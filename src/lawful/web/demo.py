@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 from lawful.auth.demo import DemoAccount, create_demo_staff
 from lawful.complaints.service import NewComplaint, add_note, receive_complaint
 from lawful.config import Settings
+from lawful.datamap.loader import load_datamap
 from lawful.directives.service import NewDirective, Person, record_directive, verify_directive
 from lawful.requests.mail import OUTBOX_FOLDER
 from lawful.store.crypto import Keyring
 from lawful.store.opening import open_store
+from lawful.web.demo_registers import REGISTERS_FILE, read_registers, seed_registers
 
 STORE_FILES = ("lawful.db", "lawful.db-wal", "lawful.db-shm")
 
@@ -28,7 +30,8 @@ class DemoServer:
 
 def prepare_demo(*, base: Settings, map_path: Path, data_dir: Path, store_dir: Path) -> DemoServer:
     """Start from an empty embedded store in `store_dir` (the previous demo's requests and
-    mail go: the company's data was just generated anew), with one account per role."""
+        mail go: the company's data was just generated anew), with one account per role, and the
+    company's registers (`registers.yaml` beside the map, `lawful.web.demo_registers`)."""
     settings = base.model_copy(
         update={
             "map_path": map_path,
@@ -42,7 +45,11 @@ def prepare_demo(*, base: Settings, map_path: Path, data_dir: Path, store_dir: P
     shutil.rmtree(store_dir / OUTBOX_FOLDER, ignore_errors=True)
     with open_store(settings) as store, store.sessions() as session:
         accounts = create_demo_staff(session, keyring=store.keyring)
-        seed_registers(session, keyring=store.keyring)
+        seed_casework(session, keyring=store.keyring)
+        registers = map_path.parent / REGISTERS_FILE
+        if registers.is_file():
+            datamap = load_datamap(map_path).datamap
+            seed_registers(session, datamap=datamap, registers=read_registers(registers))
         session.commit()
     return DemoServer(settings, accounts)
 
@@ -50,7 +57,7 @@ def prepare_demo(*, base: Settings, map_path: Path, data_dir: Path, store_dir: P
 DEMO_ACTOR = "demo"
 
 
-def seed_registers(session: Session, *, keyring: Keyring) -> None:
+def seed_casework(session: Session, *, keyring: Keyring) -> None:
     """The example company's registers: an inquiry from the CNIL about its cookie banner, and
     a French customer's post-mortem directive, verified, awaiting a death report."""
     inquiry = NewComplaint(subject="Cookie banner: refusing is harder than accepting",
