@@ -20,7 +20,17 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "lawful"
 MAX_LINES = 600
 
 DOMAINS = frozenset(
-    {"requests", "consent", "retention", "breach", "discovery", "interop", "reports", "audit"}
+    {
+        "requests",
+        "consent",
+        "retention",
+        "breach",
+        "discovery",
+        "interop",
+        "reports",
+        "audit",
+        "markers",
+    }
 )
 
 # Top to bottom. Keep in step with docs/architecture.md.

@@ -21,6 +21,7 @@ from lawful.datamap.models import (
     Sensitivity,
     TransferMechanism,
 )
+from lawful.datamap.notify_checks import notify_problems
 from lawful.datamap.problems import DataPath, Problem
 from lawful.datamap.taxonomy import (
     all_categories,
@@ -525,6 +526,12 @@ def redacted_fields(datamap: DataMap, categories: dict[str, Category]) -> Iterat
                 )
 
 
+def notify_targets(datamap: DataMap, categories: dict[str, Category]) -> Iterator[Finding]:
+    """N001: how a system is told of decisions must be one it has (notify_checks)."""
+    for code, at, message, hint in notify_problems(datamap):
+        yield Finding(code, at, message, hint)
+
+
 RULES: tuple[Rule, ...] = (
     unknown_references,
     unknown_fields,
@@ -538,4 +545,5 @@ RULES: tuple[Rule, ...] = (
     retention_coverage,
     dataset_graph,
     redacted_fields,
+    notify_targets,
 )

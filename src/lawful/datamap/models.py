@@ -236,6 +236,26 @@ class Connection(Model):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
+class WebhookTarget(Model):
+    """Where a system hears of decisions: a URL and an HMAC secret, both from the environment
+    (never in YAML), and how long a delivery may take."""
+
+    url_env: str = Field(pattern=ENV_VAR_PATTERN, description="Variable holding the HTTPS URL")
+    secret_env: str = Field(
+        pattern=ENV_VAR_PATTERN, description="Variable holding the `whsec_…` signing secret"
+    )
+    timeout_seconds: float = Field(default=10, gt=0, le=60)
+
+
+class WebhookNotify(Model):
+    webhook: WebhookTarget
+
+
+# How a system is told of restrictions, objections, isolation and pending erasures
+# (docs/markers.md): a signed webhook, the HTTP connector's own API, or staff by hand.
+Notify = WebhookNotify | Literal["http_connector", "manual"]
+
+
 class System(Model):
     name: str
     description: str | None = None
@@ -243,6 +263,7 @@ class System(Model):
     location: Country = Field(description="Country where the data is stored")
     vendor: Id | None = Field(default=None, description="Recipient id of the hosting processor")
     connection: Connection | None = None
+    notify: Notify | None = Field(default=None, description="How the system is told of decisions")
 
 
 class EraseStrategy(StrEnum):
@@ -355,6 +376,9 @@ class Dataset(Model):
         default="mask", description="Mask fields per strategy, or delete whole rows"
     )
     source: str | None = Field(default=None, description="Where the data came from")
+    notify: Notify | None = Field(
+        default=None, description="How its system is told of decisions (overrides the system's)"
+    )
 
     def client_id(self) -> str | None:
         return self.controller.removeprefix("client:") if self.controller != "us" else None

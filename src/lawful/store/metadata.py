@@ -24,6 +24,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "lawful.interop.drp.models",
     "lawful.interop.opendsr.models",
     "lawful.discovery.models",
+    "lawful.markers.models",
 )
 
 
