@@ -31,5 +31,7 @@ API_SCOPES: Mapping[str, str] = {
     "audit:read": "Read the audit trail",
     "consent:read": "Read consent records and preferences",
     "consent:write": "Record consent and its withdrawal",
+    "markers:read": "Read restriction, objection, isolation and erasure markers, with the "
+    "identities they concern, for the systems that must honour them",
     "status:read": "Read the installation's health: store, broker, workers, jobs, datastores",
 }

@@ -35,6 +35,7 @@ from lawful.http.menu import MenuEntry, arrange
 from lawful.http.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from lawful.http.templating import build_templates
 from lawful.interop import routes as interop
+from lawful.markers import routes as markers
 from lawful.platform import open_platform
 from lawful.requests import routes as requests
 from lawful.retention import routes as retention
@@ -51,6 +52,7 @@ CONTRIBUTIONS: tuple[Contribution, ...] = (
     retention.contribution,
     breach.contribution,
     discovery.contribution,
+    markers.contribution,
     worker.contribution,
     interop.contribution,
     shell.contribution,

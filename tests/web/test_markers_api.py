@@ -1,0 +1,111 @@
+"""The markers API for systems that poll: scope `markers:read`, changes since a cursor,
+markers in force as JSON or CSV; identities only in the answer, every read audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from lawful.markers.models import MarkerKind
+from lawful.markers.service import PersonInDataset, lift_marker, place_marker
+from lawful.store.audit import AuditEntry
+from lawful.store.tasks import JOBS_LANE
+
+from .conftest import Web
+
+# Adversarial values: a formula for spreadsheets, markup, quotes and a non-Latin name.
+EVIL = '=HYPERLINK("http://x")<script>"\'é李'
+
+
+@dataclass
+class Recorder:
+    ids: list[str] = field(default_factory=list)
+
+    def dispatch(self, task_ids: list[str], *, lane: str = JOBS_LANE) -> None:
+        self.ids.extend(task_ids)
+
+
+def _bearer(web: Web, *scopes: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {web.api_token(*scopes)}"}
+
+
+def _place(web: Web, dataset: str, email: str, *, lift: bool = False) -> None:
+    person = PersonInDataset(dataset, f"email={email}", {"email": [email]}, [email])
+    with web.platform.sessions() as session:
+        common = {"keyring": web.platform.keyring, "datamap": web.platform.datamap,
+                  "queue": Recorder(), "person": person, "kind": MarkerKind.restriction,
+                  "actor": "staff:dpo"}  # fmt: skip
+        if lift:
+            lift_marker(session, **common)  # type: ignore[arg-type]
+        else:
+            place_marker(session, reason="legal_claims", **common)  # type: ignore[arg-type]
+        session.commit()
+
+
+def test_the_markers_api_needs_a_token_with_the_markers_scope(web: Web) -> None:
+    assert web.client.get("/api/v1/markers/changes").status_code == 401
+    wrong = web.client.get("/api/v1/markers/changes", headers=_bearer(web, "audit:read"))
+    assert wrong.status_code == 403
+
+
+def test_changes_since_a_cursor_page_through_placements_and_lifts(web: Web) -> None:
+    headers = _bearer(web, "markers:read")
+    _place(web, "candidates", "ann@example.org")
+    _place(web, "employees", "bob@example.org")
+    _place(web, "candidates", "ann@example.org", lift=True)
+    first = web.client.get("/api/v1/markers/changes?dataset=candidates&limit=1", headers=headers)
+    assert first.status_code == 200, first.text
+    [placed] = first.json()["changes"]
+    assert placed["action"] == "placed"
+    assert placed["identities"] == {"email": ["ann@example.org"]}
+    cursor = first.json()["next_cursor"]
+    second = web.client.get(
+        f"/api/v1/markers/changes?dataset=candidates&cursor={cursor}", headers=headers
+    ).json()
+    assert [c["action"] for c in second["changes"]] == ["lifted"]
+    done = web.client.get(
+        f"/api/v1/markers/changes?dataset=candidates&cursor={second['next_cursor']}",
+        headers=headers,
+    ).json()
+    assert done == {"changes": [], "next_cursor": second["next_cursor"]}
+    everything = web.client.get("/api/v1/markers/changes", headers=headers).json()["changes"]
+    assert {c["dataset"] for c in everything} == {"candidates", "employees"}
+
+
+def test_markers_in_force_as_json_and_csv_without_formulas(web: Web) -> None:
+    headers = _bearer(web, "markers:read")
+    _place(web, "candidates", EVIL)
+    _place(web, "candidates", "gone@example.org")
+    _place(web, "candidates", "gone@example.org", lift=True)
+    page = web.client.get("/api/v1/markers?dataset=candidates", headers=headers).json()
+    assert [m["identities"]["email"] for m in page["markers"]] == [[EVIL]]
+    assert page["next_after"] is None
+    response = web.client.get("/api/v1/markers?dataset=candidates&format=csv", headers=headers)
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["cache-control"] == "no-store"
+    [row] = list(csv.DictReader(io.StringIO(response.text)))
+    assert row["identities"].startswith("{")  # JSON, never a formula
+    assert json.loads(row["identities"]) == {"email": [EVIL]}
+
+
+def test_an_unknown_dataset_names_the_known_ones(web: Web) -> None:
+    response = web.client.get("/api/v1/markers?dataset=nope", headers=_bearer(web, "markers:read"))
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["field"] == "dataset"
+    assert "candidates" in error["message"]
+
+
+def test_every_read_is_audited_without_identities(web: Web) -> None:
+    _place(web, "candidates", "ann@example.org")
+    web.client.get("/api/v1/markers?dataset=candidates", headers=_bearer(web, "markers:read"))
+    with web.platform.sessions() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "markers.read")
+        ).all()
+    assert [e.details["count"] for e in entries] == [1]
+    assert "ann@example.org" not in json.dumps([e.details for e in entries])
