@@ -21,14 +21,20 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from lawful.datamap.loader import load_datamap
 from lawful.datamap.models import DataMap
+from lawful.engine.datastores import registry_factory
 from lawful.engine.restriction import RestrictionReason, run_restriction
+from lawful.law.requests import RequestType
 from lawful.markers.hooks import decision_hook
 from lawful.markers.models import Marker, MarkerChange, MarkerKind
 from lawful.markers.service import WEBHOOK_JOB, PersonInDataset, place_marker
 from lawful.markers.tasks import deliver_change
+from lawful.requests import hooks
+from lawful.requests.execution import EngineEnv, RunOrder, run_request
+from lawful.retention.holds import legal_holds_on
 from lawful.store.audit import AuditEntry
 from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
+from lawful.store.models import utcnow
 from lawful.store.tasks import JOBS_LANE, Task, TaskStatus
 from lawful.worker.jobs import compose
 from lawful.worker.runner import RetryPolicy, TaskRunner
@@ -289,3 +295,35 @@ def test_two_placements_at_once_make_one_marker_and_one_delivery(
         )
         assert tasks == 1
         assert len(queue.ids) == 1
+
+
+def test_an_approved_restriction_request_places_the_markers_through_the_hook(
+    sqlite_shop: Shop,
+    sessions: sessionmaker[Session],
+    keyring: Keyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The request's run (lawful.requests.execution) tells the hook the platform registers."""
+    datamap, queue = told_map(sqlite_shop), Recorder()
+    factory = registry_factory(datamap, base_dir=sqlite_shop.base_dir, environ=sqlite_shop.environ)
+    env = EngineEnv(datamap, keyring, sessions, factory, legal_holds_on)
+    order = RunOrder(
+        reference="R-TEST-1",
+        request_type=RequestType.restriction,
+        identity=sqlite_shop.identity("email=alice@example.org"),
+        channel="web",
+        details={"restriction_reason": "accuracy_contested"},
+        today=utcnow().date(),
+        now=utcnow(),
+    )
+    monkeypatch.setitem(hooks.DECISION_HOOKS, "markers", decision_hook(queue))
+    outcome = run_request(env, order)
+    assert outcome is not None
+    assert len(queue.ids) == 1  # the `people` webhook, queued in the run's transaction
+    with sessions() as session:
+        reasons = set(session.scalars(select(Marker.reason).where(Marker.active.is_(True))))
+        actors = set(
+            session.scalars(select(AuditEntry.actor).where(AuditEntry.action == "marker.placed"))
+        )
+    assert reasons == {"accuracy_contested"}
+    assert actors == {"request:R-TEST-1"}
