@@ -1,4 +1,4 @@
-"""How a system is told of decisions (`notify`): its shape is checked at load time and N001
+"""How a system is told of decisions (`notify`): its shape is checked at load time and L025
 flags an HTTP connector that is not there, each at `file:line:col`."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def test_a_webhook_a_manual_system_and_a_poller_are_clean(write_case: WriteCase)
               id: {category: identifier.customer, provided_by_subject: false}
         """
     )
-    assert [line for line in found(path) if "N001" in line] == []
+    assert [line for line in found(path) if "L025" in line] == []
     datamap = load_datamap(path).datamap
     assert datamap.systems["crm"].notify == "manual"
 
@@ -42,7 +42,7 @@ def test_an_http_connector_the_system_lacks_is_reported_at_notify(write_case: Wr
           crm: {name: CRM, owner: Sales, location: FR, notify: http_connector}
         """
     )
-    assert "case.yaml:3:56 N001" in found(path)  # at `http_connector`
+    assert "case.yaml:3:56 L025" in found(path)  # at `http_connector`
 
 
 def test_a_secret_written_in_the_map_is_refused_where_it_stands(write_case: WriteCase) -> None:

@@ -527,7 +527,7 @@ def redacted_fields(datamap: DataMap, categories: dict[str, Category]) -> Iterat
 
 
 def notify_targets(datamap: DataMap, categories: dict[str, Category]) -> Iterator[Finding]:
-    """N001: how a system is told of decisions must be one it has (notify_checks)."""
+    """L025: how a system is told of decisions must be one it has (notify_checks)."""
     for code, at, message, hint in notify_problems(datamap):
         yield Finding(code, at, message, hint)
 

@@ -1,4 +1,4 @@
-"""N001: a dataset or system told of decisions through the HTTP connector must have one
+"""L025: a dataset or system told of decisions through the HTTP connector must have one
 (wrapped as a rule by `lawful.datamap.checks.notify_targets`)."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ Found = tuple[str, DataPath, str, str]  # code, where, what, how to fix
 
 
 def notify_problems(datamap: DataMap) -> Iterator[Found]:
-    """N001: `notify: http_connector` where the system has no HTTP connection."""
+    """L025: `notify: http_connector` where the system has no HTTP connection."""
     for sid, system in datamap.systems.items():
         if system.notify == "http_connector" and not _http(datamap, sid):
             yield (
-                "N001",
+                "L025",
                 ("systems", sid, "notify"),
                 f"system {sid!r} is told through its HTTP connector but has none",
                 "give it `connection: {type: http, ...}`, or use `webhook` or `manual`",
@@ -25,7 +25,7 @@ def notify_problems(datamap: DataMap) -> Iterator[Found]:
     for did, dataset in datamap.datasets.items():
         if dataset.notify == "http_connector" and not _http(datamap, dataset.system):
             yield (
-                "N001",
+                "L025",
                 ("datasets", did, "notify"),
                 f"dataset {did!r} is told through its system's HTTP connector, and "
                 f"system {dataset.system!r} has none",
