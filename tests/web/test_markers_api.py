@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from lawful.markers.models import MarkerKind
+from lawful.auth.models import Role
+from lawful.markers.models import MarkerChange, MarkerKind
 from lawful.markers.service import PersonInDataset, lift_marker, place_marker
 from lawful.store.audit import AuditEntry
 from lawful.store.tasks import JOBS_LANE
 
-from .conftest import Web
+from .conftest import Web, csrf
 
 # Adversarial values: a formula for spreadsheets, markup, quotes and a non-Latin name.
 EVIL = '=HYPERLINK("http://x")<script>"\'é李'
@@ -109,3 +110,36 @@ def test_every_read_is_audited_without_identities(web: Web) -> None:
         ).all()
     assert [e.details["count"] for e in entries] == [1]
     assert "ann@example.org" not in json.dumps([e.details for e in entries])
+
+
+def test_the_markers_page_lists_changes_and_records_a_manual_telling(web: Web) -> None:
+    _place(web, "candidates", "ann@example.org")  # the ATS is told by hand (`notify: manual`)
+    officer = web.signed_in(Role.privacy_officer)
+    page = officer.get("/admin/markers")
+    assert page.status_code == 200
+    assert "1 change to tell by hand" in page.text
+    assert "ann@example.org" not in page.text  # no identity on the page
+    with web.platform.sessions() as session:
+        [seq] = session.scalars(select(MarkerChange.seq)).all()
+    told = officer.post(f"/admin/markers/changes/{seq}/told", data={"csrf_token": csrf(page)})
+    assert told.status_code == 303
+    after = officer.get("/admin/markers").text
+    assert "to tell by hand" not in after
+    assert "Told by" in after
+    with web.platform.sessions() as session:
+        actions = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.action == "marker.told")
+        ).all()
+    assert actions == ["marker.told"]
+
+
+def test_a_reader_cannot_record_a_manual_telling(web: Web) -> None:
+    _place(web, "candidates", "ann@example.org")
+    reader = web.signed_in(Role.auditor)
+    page = reader.get("/admin/markers")
+    with web.platform.sessions() as session:
+        [seq] = session.scalars(select(MarkerChange.seq)).all()
+    refused = reader.post(f"/admin/markers/changes/{seq}/told", data={"csrf_token": csrf(page)})
+    assert refused.status_code == 403
+    with web.platform.sessions() as session:
+        assert session.get(MarkerChange, seq).told_by is None  # type: ignore[union-attr]

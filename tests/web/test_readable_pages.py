@@ -23,6 +23,8 @@ from lawful.auth.models import Role, StaffUser
 from lawful.breach.service import Changes, open_incident, update_incident
 from lawful.datamap.loader import LoadedMap
 from lawful.engine.identity import parse_identity
+from lawful.markers.models import MarkerKind
+from lawful.markers.service import PersonInDataset, mark_told, place_marker
 from lawful.requests.intake import Intake
 from lawful.requests.service import submit_request
 from lawful.retention.models import HoldScope
@@ -46,7 +48,7 @@ PAGES = (
     "/admin/dashboard", "/admin/requests", "/admin/requests/new", "/admin/outbox",
     "/admin/holds?all=true", "/admin/breaches", "/admin/consent", "/admin/discovery",
     "/admin/audit", "/admin/jobs", "/admin/status", "/admin/tokens", "/admin/agents",
-    "/admin/opendsr",
+    "/admin/opendsr", "/admin/markers",
 )  # fmt: skip
 
 
@@ -148,6 +150,14 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
         add_legal_hold(session, keyring=platform.keyring, datamap=platform.datamap,
                        scope=HoldScope.person, reason="Tribunal claim", owner="Counsel",
                        actor=actor, people=[person])  # fmt: skip
+        for email in ("ann@people.example", "bo@people.example"):  # told by hand (the ATS)
+            placed = place_marker(session, keyring=platform.keyring, datamap=platform.datamap,
+                                  queue=platform.jobs, kind=MarkerKind.restriction,
+                                  person=PersonInDataset("candidates", f"email={email}",
+                                                         {"email": [email]}, [1]),
+                                  reason="legal_claims", actor=actor)  # fmt: skip
+        assert placed is not None
+        mark_told(session, change=placed, actor=actor)
         session.add(Task(id=new_id(), kind="retention.sweep", payload={}, status=TaskStatus.failed,
                          attempts=5, max_attempts=5, run_after=utcnow(), last_error="disk full",
                          started_at=utcnow(), finished_at=utcnow()))  # fmt: skip

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from lawful.markers.models import Marker, MarkerChange
 from lawful.store.crypto import Keyring
+from lawful.store.tasks import Task
 
 IDENTITY_CONTEXT = "markers.identity"
 
@@ -81,3 +82,14 @@ def marker_event(keyring: Keyring, change: MarkerChange | None, marker: Marker) 
     if change is not None:
         event |= {"seq": change.seq, "action": change.action, "at": change.at.isoformat()}
     return event
+
+
+def delivery_states(session: Session, seqs: list[int]) -> dict[int, tuple[str, str | None]]:
+    """The delivery job of each change (by seq): its status and last error."""
+    keys = {f"markers.webhook:{seq}": seq for seq in seqs}
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Task.dedupe_key, Task.status, Task.last_error).where(Task.dedupe_key.in_(keys))
+    ).all()
+    return {keys[str(key)]: (str(status.value), error) for key, status, error in rows}

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from lawful.http.contribution import Contribution
-from lawful.markers import api
+from lawful.http.menu import MenuEntry
+from lawful.markers import api, pages
 
-contribution = Contribution(package="lawful.markers", routers=(api.router,))
+contribution = Contribution(
+    package="lawful.markers",
+    routers=(pages.router, api.router),
+    menu=(MenuEntry("markers", "Markers", "/admin/markers", order=45),),
+)
