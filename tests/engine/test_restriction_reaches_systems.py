@@ -327,3 +327,22 @@ def test_an_approved_restriction_request_places_the_markers_through_the_hook(
         )
     assert reasons == {"accuracy_contested"}
     assert actors == {"request:R-TEST-1"}
+
+
+def test_a_system_told_by_hand_gets_no_job_but_a_change_to_tell(
+    sqlite_shop: Shop, sessions: sessionmaker[Session], keyring: Keyring
+) -> None:
+    path = sqlite_shop.map_path
+    path.write_text(
+        path.read_text().replace(
+            "  people:\n    system: shop", "  people:\n    system: shop\n    notify: http_connector"
+        )
+    )
+    datamap, queue = load_datamap(path).datamap, Recorder()
+    restrict(sqlite_shop, datamap, sessions, keyring, queue)
+    assert queue.ids == []
+    with sessions() as session:
+        notify = session.scalars(
+            select(MarkerChange.notify).where(MarkerChange.dataset == "people")
+        ).all()
+    assert notify == ["http_connector"]

@@ -15,7 +15,7 @@ from lawful.http.deps import CurrentStaff, DbSession, RequestHandler, StaffForm,
 from lawful.http.templating import render
 from lawful.markers.models import MarkerChange
 from lawful.markers.repository import delivery_states, recent_changes
-from lawful.markers.service import mark_told
+from lawful.markers.service import BY_HAND, mark_told
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 200
@@ -30,7 +30,7 @@ def markers(request: Request, db: DbSession, staff: CurrentStaff) -> HTMLRespons
 def told(db: DbSession, staff: RequestHandler, seq: int) -> RedirectResponse:
     """Staff told a `manual` system of the change."""
     change = db.get(MarkerChange, seq)
-    if change is not None and change.notify == "manual" and change.told_by is None:
+    if change is not None and change.notify in BY_HAND and change.told_by is None:
         mark_told(db, change=change, actor=staff_actor(staff))
         db.commit()
     return RedirectResponse("/admin/markers", status_code=303)
@@ -48,7 +48,7 @@ def _context(db: Session) -> dict[str, Any]:
             "action": change.action,
             "at": change.at,
             "notify": change.notify.replace("_", " "),
-            "manual": change.notify == "manual",
+            "manual": change.notify in BY_HAND,
             "told_by": change.told_by,
             "delivery": states.get(change.seq),
         }

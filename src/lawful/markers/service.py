@@ -164,7 +164,9 @@ def _changed(
     )
     session.add(change)
     session.flush()
-    if how in ("webhook", "http_connector"):
+    # `http_connector`: the connector's own call is not built yet, so staff tell the system,
+    # as for `manual` (the change waits on the Markers page until they say they did).
+    if how == "webhook":
         defer_job(
             session,
             queue=queue,
@@ -183,8 +185,11 @@ def _changed(
     return change
 
 
+BY_HAND = frozenset({"manual", "http_connector"})
+
+
 def mark_told(session: Session, *, change: MarkerChange, actor: str) -> None:
-    """Staff told a `manual` system of the change by hand."""
+    """Staff told the system of the change by hand (`manual`, `http_connector` for now)."""
     change.told_by = actor[:200]
     record_event(
         session,
