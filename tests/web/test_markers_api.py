@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from lawful.auth.models import Role
+from lawful.consent.service import check_consent
 from lawful.markers.models import MarkerChange, MarkerKind
 from lawful.markers.service import PersonInDataset, lift_marker, place_marker
+from lawful.requests.intake import Intake
+from lawful.requests.service import submit_request
 from lawful.store.audit import AuditEntry
 from lawful.store.tasks import JOBS_LANE
 
@@ -143,3 +146,32 @@ def test_a_reader_cannot_record_a_manual_telling(web: Web) -> None:
     assert refused.status_code == 403
     with web.platform.sessions() as session:
         assert session.get(MarkerChange, seq).told_by is None  # type: ignore[union-attr]
+
+
+def test_closing_an_objection_on_its_page_writes_the_upheld_purposes(web: Web) -> None:
+    email = "objects@people.example"
+    with web.platform.sessions() as session:
+        intake = Intake(request_type="objection", email=email, country="FR")
+        reference = submit_request(session, ctx=web.platform.requests, intake=intake)
+        session.commit()
+    web.settle()
+    officer = web.signed_in(Role.privacy_officer)
+    for action, form in (("confirm-identity", {"how": "call back"}), ("approve", {})):
+        page = officer.get(f"/admin/requests/{reference.request.reference}")
+        done = officer.post(f"/admin/requests/{reference.request.reference}/{action}",
+                            data={"csrf_token": csrf(page), **form})  # fmt: skip
+        assert done.status_code == 303, done.text
+    web.settle()
+    page = officer.get(f"/admin/requests/{reference.request.reference}")
+    assert 'name="objected" value="customer_relationship"' in page.text
+    assert 'value="billing"' not in page.text  # contract: not open to objection
+    closed = officer.post(
+        f"/admin/requests/{reference.request.reference}/complete",
+        data={"csrf_token": csrf(page), "note": "Upheld.", "objected": "customer_relationship"},
+    )
+    assert closed.status_code == 303, closed.text
+    with web.platform.sessions() as session:
+        decision = check_consent(session, datamap=web.platform.datamap,
+                                 keyring=web.platform.keyring, subject=f"email:{email}",
+                                 purpose="customer_relationship", channel="email")  # fmt: skip
+    assert decision.reason == "objected"
