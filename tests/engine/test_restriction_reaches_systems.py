@@ -346,3 +346,15 @@ def test_a_system_told_by_hand_gets_no_job_but_a_change_to_tell(
             select(MarkerChange.notify).where(MarkerChange.dataset == "people")
         ).all()
     assert notify == ["http_connector"]
+
+
+@pytest.mark.parametrize("secret", ["not base64 at all!", "whsec_", "whsec_%%%"])
+def test_a_malformed_secret_says_what_a_secret_looks_like(
+    sqlite_shop: Shop, sessions: sessionmaker[Session], keyring: Keyring, secret: str
+) -> None:
+    datamap, queue = told_map(sqlite_shop), Recorder()
+    restrict(sqlite_shop, datamap, sessions, keyring, queue)
+    environ = {"PEOPLE_HOOK_URL": "http://127.0.0.1:9/never", "PEOPLE_HOOK_SECRET": secret}
+    assert runner(sessions, datamap, keyring, environ).run(queue.ids[0]) is TaskStatus.retrying
+    error = task_state(sessions, queue.ids[0])[1] or ""
+    assert "PEOPLE_HOOK_SECRET must hold a Standard Webhooks secret" in error

@@ -5,6 +5,7 @@ on every retry, so a receiver that sees it twice drops the second."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -12,6 +13,7 @@ from datetime import datetime
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import EmptyWebhookSecretError
 
 from lawful.datamap.models import DataMap
 from lawful.markers.repository import change_with_marker, marker_event
@@ -32,6 +34,7 @@ def delivery_id(seq: int) -> str:
 def signed_request(*, secret: str, seq: int, body: bytes, at: datetime) -> dict[str, str]:
     """The Standard Webhooks headers for `body`."""
     msg_id = delivery_id(seq)
+    _check_secret(secret)
     signature = Webhook(secret).sign(msg_id=msg_id, timestamp=at, data=body.decode())
     return {
         "content-type": "application/json",
@@ -39,6 +42,13 @@ def signed_request(*, secret: str, seq: int, body: bytes, at: datetime) -> dict[
         "webhook-timestamp": str(int(at.timestamp())),
         "webhook-signature": signature,
     }
+
+
+def _check_secret(secret: str) -> None:
+    """`whsec_` and a strict base64 key of at least 16 bytes; raises ValueError."""
+    key = secret.removeprefix("whsec_")
+    if key == secret or len(base64.b64decode(key + "=" * (-len(key) % 4), validate=True)) < 16:
+        raise ValueError("not a Standard Webhooks secret")
 
 
 def deliver_change(
@@ -75,7 +85,13 @@ def deliver_change(
             "data": marker_event(keyring, change, marker),
         }
         body = json.dumps(event, sort_keys=True, separators=(",", ":")).encode()
-        headers = signed_request(secret=secret, seq=seq, body=body, at=clock())
+        try:
+            headers = signed_request(secret=secret, seq=seq, body=body, at=clock())
+        except (ValueError, EmptyWebhookSecretError):  # binascii.Error is a ValueError
+            raise RetryLaterError(
+                f"{target.secret_env} must hold a Standard Webhooks secret: `whsec_` followed "
+                "by a base64 key (e.g. `whsec_` + `openssl rand -base64 32`)"
+            ) from None
         try:
             with http(timeout=target.timeout_seconds) as client:
                 response = client.post(url, content=body, headers=headers)
