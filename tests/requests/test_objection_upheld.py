@@ -4,16 +4,30 @@ the purposes it covers; the consent check then refuses them, and only them."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import select
 
 from lawful.consent.service import check_consent
+from lawful.markers.hooks import decision_hook
+from lawful.markers.models import Marker
+from lawful.requests import hooks
 from lawful.requests.errors import InvalidInputError
 from lawful.requests.objection import objectable_purposes
 from lawful.requests.service import approve_request, complete_request, verify_request
 from lawful.requests.states import RequestStatus
 
 from .conftest import World
+
+
+@dataclass
+class Recorder:
+    ids: list[str] = field(default_factory=list)
+
+    def dispatch(self, task_ids: Sequence[str], *, lane: str = "jobs") -> None:
+        self.ids.extend(task_ids)
 
 
 def _allowed(world: World, email: str, purpose: str, channel: str = "email") -> str:
@@ -37,7 +51,11 @@ def _objection(world: World) -> tuple[str, str]:
     return reference, email
 
 
-def test_an_upheld_objection_makes_the_check_refuse_the_purpose(world: World) -> None:
+def test_an_upheld_objection_makes_the_check_refuse_the_purpose(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue = Recorder()
+    monkeypatch.setitem(hooks.DECISION_HOOKS, "markers", decision_hook(queue))
     reference, email = _objection(world)
     assert _allowed(world, email, "customer_relationship") == "legal_basis"
     with world.session() as session:
@@ -48,6 +66,20 @@ def test_an_upheld_objection_makes_the_check_refuse_the_purpose(world: World) ->
     assert stored.status is RequestStatus.completed
     assert _allowed(world, email, "customer_relationship") == "objected"
     assert _allowed(world, email, "contract_performance") == "legal_basis"  # not objected
+    index = world.ctx.keyring.index  # markers: on each dataset used for the purpose
+    with world.session() as session:
+        objected = {
+            m.dataset
+            for m in session.scalars(select(Marker).where(Marker.kind == "objection"))
+            if m.person_index == index(f"marker\x00{m.dataset}\x00email={email}")
+        }
+    expected = {
+        did
+        for did, dataset in world.ctx.datamap.datasets.items()
+        if "customer_relationship" in dataset.purposes
+    }
+    assert expected
+    assert objected == expected
 
 
 def test_a_purpose_on_contract_is_refused_and_the_request_stays_open(world: World) -> None:

@@ -12,9 +12,10 @@ from lawful.consent.errors import ConsentInputError
 from lawful.consent.objections import OBJECTABLE, object_to_purposes
 from lawful.consent.subjects import Subject
 from lawful.law.requests import RequestType
+from lawful.requests import hooks
 from lawful.requests.context import RequestsContext
 from lawful.requests.errors import InvalidInputError
-from lawful.requests.identity import open_identity
+from lawful.requests.identity import engine_identity, open_identity
 from lawful.requests.models import RightsRequest
 
 
@@ -63,4 +64,35 @@ def uphold_objection(
             )
     except ConsentInputError as error:
         raise InvalidInputError(error.message, field="purposes") from None
+    _tell_systems(session, ctx=ctx, request=request, purposes=purposes, actor=actor)
     return recorded
+
+
+def _tell_systems(
+    session: Session,
+    *,
+    ctx: RequestsContext,
+    request: RightsRequest,
+    purposes: Sequence[str],
+    actor: str,
+) -> None:
+    """An objection marker on every dataset used for an objected purpose, so the systems
+    stop that processing too (the markers' hook; identities only, no record keys)."""
+    objected = set(purposes)
+    datasets = [
+        did for did, dataset in ctx.datamap.datasets.items() if objected & set(dataset.purposes)
+    ]
+    if not datasets:
+        return
+    identity = engine_identity(open_identity(ctx.keyring, request), ctx.datamap)
+    hooks.decision_made(
+        session,
+        datamap=ctx.datamap,
+        keyring=ctx.keyring,
+        identity=identity,
+        keys={did: [] for did in datasets},
+        kind="objection",
+        reason=",".join(sorted(objected))[:40],
+        lift=False,
+        actor=actor,
+    )
