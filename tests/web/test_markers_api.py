@@ -175,3 +175,12 @@ def test_closing_an_objection_on_its_page_writes_the_upheld_purposes(web: Web) -
                                  keyring=web.platform.keyring, subject=f"email:{email}",
                                  purpose="customer_relationship", channel="email")  # fmt: skip
     assert decision.reason == "objected"
+
+
+def test_the_audit_trail_reads_marker_entries_as_sentences(web: Web) -> None:
+    _place(web, "candidates", "ann@example.org")
+    web.client.get("/api/v1/markers?dataset=candidates", headers=_bearer(web, "markers:read"))
+    page = web.signed_in(Role.privacy_officer).get("/admin/audit").text
+    assert "Restriction (legal claims) placed on dataset candidates" in page
+    assert "its system is told by staff" in page
+    assert "A system read 1 marker in force through the markers API" in page
