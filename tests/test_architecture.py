@@ -34,6 +34,7 @@ DOMAINS = frozenset(
         "interop",
         "reports",
         "audit",
+        "markers",
     }
 )
 

@@ -21,6 +21,7 @@ from lawful.http.platform import JobDispatcher, Platform, cookie_key
 from lawful.http.ratelimit import Limiter, RateLimiter, RedisRateLimiter
 from lawful.interop.drp.callbacks import request_changed as drp_status_changed
 from lawful.interop.opendsr.controller import forward_to_processors
+from lawful.markers.hooks import decision_hook
 from lawful.requests import hooks
 from lawful.requests.context import RequestPolicy, RequestsContext
 from lawful.store.opening import open_store
@@ -48,6 +49,8 @@ def open_platform(
     loaded = loaded or _load_map(settings)
     base_dir = settings.datastore_dir or loaded.path.parent
     jobs = job_dispatcher(settings)
+    # The business systems hear of restrictions through markers; requests never imports them.
+    hooks.register_decision_hook("markers", decision_hook(jobs))
     limiter = rate_limiter(settings)
     policy = RequestPolicy.from_settings(settings)
     with open_store(settings) as store:

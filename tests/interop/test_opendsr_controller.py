@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from lawful.config import Settings
 from lawful.datamap.loader import LoadedMap
-from lawful.datamap.models import RecipientOpenDsr
+from lawful.datamap.outbound import RecipientOpenDsr
 from lawful.interop.opendsr.models import OpenDsrOutgoing
 from lawful.platform import RunningPlatform as Platform
 from lawful.requests import repository, service

@@ -27,6 +27,8 @@ from lawful.directives.service import NewDirective, Person, record_directive, ve
 from lawful.dpia.models import DpiaState
 from lawful.dpia.service import open_dpia, update_dpia
 from lawful.engine.identity import parse_identity
+from lawful.markers.models import MarkerKind
+from lawful.markers.service import PersonInDataset, mark_told, place_marker
 from lawful.processors.models import Authorisation, ChangeKind
 from lawful.processors.service import announce_change, mark_sent, record_agreement
 from lawful.requests.intake import Intake
@@ -55,7 +57,7 @@ PAGES = (
     "/admin/audit", "/admin/jobs", "/admin/status", "/admin/tokens", "/admin/agents",
     "/admin/opendsr", "/admin/complaints", "/admin/complaints/new",
     "/admin/directives", "/admin/directives/new",
-    "/admin/opendsr", "/admin/dpia", "/admin/training", "/admin/processors",
+    "/admin/dpia", "/admin/training", "/admin/processors", "/admin/markers",
 )  # fmt: skip
 
 
@@ -157,6 +159,14 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
         add_legal_hold(session, keyring=platform.keyring, datamap=platform.datamap,
                        scope=HoldScope.person, reason="Tribunal claim", owner="Counsel",
                        actor=actor, people=[person])  # fmt: skip
+        for email in ("ann@people.example", "bo@people.example"):  # told by hand (the ATS)
+            placed = place_marker(session, keyring=platform.keyring, datamap=platform.datamap,
+                                  queue=platform.jobs, kind=MarkerKind.restriction,
+                                  person=PersonInDataset("candidates", f"email={email}",
+                                                         {"email": [email]}, [1]),
+                                  reason="legal_claims", actor=actor)  # fmt: skip
+        assert placed is not None
+        mark_told(session, change=placed, actor=actor)
         session.add(Task(id=new_id(), kind="retention.sweep", payload={}, status=TaskStatus.failed,
                          attempts=5, max_attempts=5, run_after=utcnow(), last_error="disk full",
                          started_at=utcnow(), finished_at=utcnow()))  # fmt: skip

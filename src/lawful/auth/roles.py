@@ -35,6 +35,8 @@ API_SCOPES: Mapping[str, str] = {
     "complaints:write": "Register complaints and authority inquiries",
     "directives:read": "Read the register of post-mortem directives",
     "directives:write": "Record post-mortem directives and report deaths",
+    "markers:read": "Read restriction, objection, isolation and erasure markers, with the "
+    "identities they concern, for the systems that must honour them",
     "status:read": "Read the installation's health: store, broker, workers, jobs, datastores",
     "dpia:read": "Read the DPIA register and each purpose's screening",
     "processors:read": "Read processors, their agreements and changes of sub-processor",

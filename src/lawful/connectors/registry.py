@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from lawful.connectors.base import ConnectionSpec, Connector, ConnectorError
-from lawful.datamap.models import ENV_VAR_PATTERN, Connection
+from lawful.datamap.models import Connection
+from lawful.datamap.outbound import ENV_VAR_PATTERN
 
 GROUP = "lawful.connectors"
 _ENV_NAME = re.compile(ENV_VAR_PATTERN)

@@ -32,6 +32,7 @@ from lawful.consent.errors import ConsentInputError
 from lawful.consent.links import LinkKind, issue_link, unsubscribe_headers
 from lawful.consent.models import ConsentEvent, NoticeVersion
 from lawful.consent.notices import publish_notice, reconsent_list
+from lawful.consent.objections import object_to_purposes
 from lawful.consent.policy import policy_for
 from lawful.consent.receipts import build_receipt
 from lawful.consent.schemas import (
@@ -304,13 +305,25 @@ def history(
     "/api/v1/consent/objections",
     response_model=RecordedAnswer,
     status_code=201,
-    summary="Objection to direct marketing (Art. 21(3))",
+    summary="Objection to direct marketing (Art. 21(3)) or to named purposes (Art. 21(1))",
     responses=WRITE_ERRORS,
 )
 def objection(
     body: ObjectionIn, db: DbSession, datamap: DataMapDep, keyring: KeyringDep, token: WriteToken
 ) -> RecordedAnswer:
-    """Stops all direct marketing for good: the person joins the suppression list."""
+    """Without `purposes`: stops all direct marketing for good (the person joins the
+    suppression list). With them: the consent check answers `objected` for each."""
+    if body.purposes is not None:
+        events = object_to_purposes(
+            db,
+            datamap=datamap,
+            keyring=keyring,
+            subject=body.subject,
+            purposes=body.purposes,
+            channel=body.channel,
+            actor=token_actor(token),
+        )
+        return RecordedAnswer.model_validate({"events": [_ref(e) for e in events]})
     events = object_to_marketing(
         db,
         datamap=datamap,

@@ -89,6 +89,12 @@ class RecordedAnswer(BaseModel):
 class ObjectionIn(Strict):
     subject: str = Field(max_length=400)
     channel: str = "api"
+    purposes: list[str] | None = Field(
+        default=None,
+        max_length=50,
+        description="Art. 21(1): the purposes on legitimate interests or a public task the "
+        "person objects to; left out, an objection to all direct marketing (Art. 21(2)–(3))",
+    )
 
 
 class FilterIn(Strict):

@@ -21,6 +21,7 @@ from lawful.datamap.models import (
     Sensitivity,
     TransferMechanism,
 )
+from lawful.datamap.notify_checks import notify_problems
 from lawful.datamap.problems import DataPath, Problem
 from lawful.datamap.problems import Finding as Finding
 from lawful.datamap.retention_checks import (
@@ -522,6 +523,12 @@ def redacted_fields(datamap: DataMap, categories: dict[str, Category]) -> Iterat
                 )
 
 
+def notify_targets(datamap: DataMap, categories: dict[str, Category]) -> Iterator[Finding]:
+    """L025: how a system is told of decisions must be one it has (notify_checks)."""
+    for code, at, message, hint in notify_problems(datamap):
+        yield Finding(code, at, message, hint)
+
+
 RULES: tuple[Rule, ...] = (
     unknown_references,
     unknown_fields,
@@ -541,4 +548,5 @@ RULES: tuple[Rule, ...] = (
     redacted_fields,
     *NOTICE_RULES,
     dpia_screening,
+    notify_targets,
 )

@@ -24,11 +24,11 @@ from lawful.datamap.notice_fields import (
     PurposeDpia,
     SecurityMeasure,
 )
+from lawful.datamap.outbound import ENV_VAR_PATTERN, Notify, RecipientOpenDsr
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 CATEGORY_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
-ENV_VAR_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
 # ISO 8601 durations as retention periods use them: years, months, weeks, days.
 DURATION_RE = re.compile(r"^P(?=\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 
@@ -273,6 +273,7 @@ class System(Model):
         description="API permissions (e.g. Google API scopes) this system is granted to read "
         "people's data in another service, each with why",
     )
+    notify: Notify | None = Field(default=None, description="How the system is told of decisions")
 
 
 class EraseStrategy(StrEnum):
@@ -390,6 +391,9 @@ class Dataset(Model):
         default="mask", description="Mask fields per strategy, or delete whole rows"
     )
     source: str | None = Field(default=None, description="Where the data came from")
+    notify: Notify | None = Field(
+        default=None, description="How its system is told of decisions (overrides the system's)"
+    )
 
     def client_id(self) -> str | None:
         return self.controller.removeprefix("client:") if self.controller != "us" else None
@@ -432,16 +436,6 @@ class RecipientRole(StrEnum):
     client = "client"
     affiliate = "affiliate"  # a company of our group
     acquirer = "acquirer"  # a buyer or successor in a merger, acquisition or sale of assets
-
-
-class RecipientOpenDsr(Model):
-    """A processor that takes our requests by OpenDSR 2.0 (we are its controller)."""
-
-    url: str = Field(description="Its OpenDSR base, e.g. https://opendsr.vendor.example/v1")
-    domain: str = Field(description="Its domain: X-OpenDSR-Processor-Domain, in its certificate")
-    token_env: str = Field(
-        pattern=ENV_VAR_PATTERN, description="Environment variable with the token it gave us"
-    )
 
 
 class Recipient(Model):

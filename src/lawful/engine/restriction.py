@@ -7,8 +7,9 @@ request still shows it, flagged, since answering them is at their request (Art. 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -40,6 +41,7 @@ class RestrictionResult:
     records: int
     changed: int
     by_dataset: dict[str, int]
+    keys: dict[str, list[Any]] = field(default_factory=dict)  # the person's records' keys
 
 
 def restrict_records(
@@ -106,4 +108,5 @@ def run_restriction(
         datamap=datamap,
         summary={"lifted": lift, "reason": reason.value, "changed": changed},
     )
-    return RestrictionResult(job.id, lift, collected.total(), sum(changed.values()), changed)
+    keys = {dataset: list(records) for dataset, records in collected.records.items() if records}
+    return RestrictionResult(job.id, lift, collected.total(), sum(changed.values()), changed, keys)

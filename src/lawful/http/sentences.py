@@ -35,6 +35,7 @@ JOB_TITLES: Mapping[str, str] = {
     "opendsr.poll": "Status asked of a processor (OpenDSR)",
     "opendsr.run": "Run of an OpenDSR request",
     "opendsr.callback": "Status sent to a controller (OpenDSR)",
+    "markers.webhook": "Decision sent to a system (signed webhook)",
 }
 
 

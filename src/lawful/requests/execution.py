@@ -43,6 +43,7 @@ from lawful.engine.rectification import parse_corrections, run_rectification
 from lawful.engine.repository import add_suppressions
 from lawful.engine.restriction import RestrictionReason, run_restriction
 from lawful.law.requests import RequestType
+from lawful.requests import hooks
 from lawful.requests.forwarding import ClientShare, holding_clients
 from lawful.requests.identity import PersonIdentity, folded
 from lawful.store.crypto import Keyring
@@ -242,6 +243,17 @@ def _restriction(env: EngineEnv, order: RunOrder) -> EngineOutcome:
             datastores=datastores,
             keyring=env.keyring,
             reason=reason,
+        )
+        hooks.decision_made(
+            session,
+            datamap=env.datamap,
+            keyring=env.keyring,
+            identity=order.identity,
+            keys=done.keys,
+            kind="restriction",
+            reason=reason.value,
+            lift=False,
+            actor=f"request:{order.reference}",
         )
         forwards = build_plan(datamap=env.datamap, identity=order.identity).forwards
         shares, unchecked = _shares(env, datastores, order.identity, forwards)

@@ -19,6 +19,10 @@ from lawful.requests.models import RightsRequest
 ChangeHook = Callable[..., None]
 Forwarder = Callable[..., Any]  # (runtime, request, *, now, skip) -> list[ForwardResult]
 CHANGE_HOOKS: list[ChangeHook] = []
+# Who tells the business systems of a decision on a person's records (a restriction placed
+# or lifted): `lawful.markers`, registered by the composition root with its job queue.
+DecisionHook = Callable[..., None]
+DECISION_HOOKS: dict[str, DecisionHook] = {}
 FORWARDERS: list[Forwarder] = []
 
 
@@ -28,6 +32,18 @@ def register(*, change_hook: ChangeHook | None = None, forwarder: Forwarder | No
         CHANGE_HOOKS.append(change_hook)
     if forwarder is not None and forwarder not in FORWARDERS:
         FORWARDERS.append(forwarder)
+
+
+def register_decision_hook(name: str, hook: DecisionHook) -> None:
+    """Set the hook `name` (opening the platform again replaces it)."""
+    DECISION_HOOKS[name] = hook
+
+
+def decision_made(session: Session, **decision: Any) -> None:
+    """Tell every decision hook, in the caller's transaction: `identity`, `keys` (record keys
+    per dataset), `kind`, `reason`, `lift`, `actor`, `datamap`, `keyring`."""
+    for hook in tuple(DECISION_HOOKS.values()):
+        hook(session, **decision)
 
 
 def request_changed(session: Session, *, ctx: RequestsContext, request: RightsRequest) -> None:

@@ -27,12 +27,13 @@ from lawful.http.deps import (
 )
 from lawful.http.templating import render
 from lawful.law.denials import DENIAL_GROUNDS, DenialReason
-from lawful.law.requests import REQUEST_TYPES
+from lawful.law.requests import REQUEST_TYPES, RequestType
 from lawful.requests import desk, forwards, views
 from lawful.requests.context import RequestsContext
 from lawful.requests.deps import RequestsCtx
 from lawful.requests.errors import RequestError
 from lawful.requests.models import RightsRequest
+from lawful.requests.objection import objectable_purposes
 from lawful.requests.sentences import read_request
 from lawful.requests.service import (
     approve_request,
@@ -88,6 +89,9 @@ def detail_context(
         "assignee_id": found.assignee_id or "",
         "team": desk.assignable(db) if handler else [],
         "done_forwards": forwards.done_forwards(db, request=found),
+        "objectable": objectable_purposes(ctx)
+        if summary.request_type is RequestType.objection
+        else [],
         "error": None,
     }
 
@@ -245,15 +249,11 @@ def complete(
     reference: str,
     partly: Annotated[bool, Form(alias="partial")] = False,
     note: Annotated[str, Form(max_length=2000)] = "",
+    objected: Annotated[list[str] | None, Form(max_length=50)] = None,
 ) -> Response:
-    return _act(
-        request,
-        db,
-        ctx,
-        staff,
-        reference,
-        partial(complete_request, db, ctx=ctx, reference=reference, partial=partly, note=note),
-    )
+    close = partial(complete_request, db, ctx=ctx, reference=reference, partial=partly,
+                    note=note, objected=objected or [])  # fmt: skip
+    return _act(request, db, ctx, staff, reference, close)
 
 
 @router.post("/admin/requests/{reference}/retry", dependencies=[StaffForm])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +35,7 @@ from lawful.requests.lookup import status_token as status_token
 from lawful.requests.models import RightsRequest, VerificationLevel
 from lawful.requests.notify import EXECUTE_JOB
 from lawful.requests.notify import queue_mail as queue_mail
+from lawful.requests.objection import uphold_objection
 from lawful.requests.proof import approve, ask_for_proof, mark_verified, store_document
 from lawful.requests.proof import attach_document as attach_document
 from lawful.requests.proof import confirm_identity as confirm_identity
@@ -350,14 +352,19 @@ def complete_request(
     actor: str,
     partial: bool = False,
     note: str = "",
+    objected: Sequence[str] = (),
     now: datetime | None = None,
 ) -> RightsRequest:
     """Staff close a request the engine cannot carry out alone (an objection to one purpose,
-    a complaint, post-mortem directions), saying what was done."""
+    a complaint, post-mortem directions), saying what was done. `objected`: the purposes an
+    upheld objection covers (Art. 21(1)), written to the consent ledger."""
     request = get_request(session, reference=reference)
     ensure_no_open_forward(session, request=request)
     outcome = S.partially_completed if partial else S.completed
-    result = {"handled_by_staff": True, "note": " ".join(note.split())[:2000]}
+    result: dict[str, Any] = {"handled_by_staff": True, "note": " ".join(note.split())[:2000]}
+    if objected:
+        uphold_objection(session, ctx=ctx, request=request, purposes=objected, actor=actor)
+        result["objected_purposes"] = sorted(set(objected))
     finish_request(
         session, ctx=ctx, request=request, outcome=outcome, result=result, actor=actor, now=now
     )

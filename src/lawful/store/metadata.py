@@ -29,6 +29,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "lawful.discovery.models",
     "lawful.dpia.models",
     "lawful.processors.models",
+    "lawful.markers.models",
 )
 
 

@@ -38,6 +38,7 @@ from lawful.http.menu import MenuEntry, arrange
 from lawful.http.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from lawful.http.templating import build_templates
 from lawful.interop import routes as interop
+from lawful.markers import routes as markers
 from lawful.platform import open_platform
 from lawful.processors import routes as processors
 from lawful.requests import routes as requests
@@ -61,6 +62,7 @@ CONTRIBUTIONS: tuple[Contribution, ...] = (
     processors.contribution,
     training.contribution,
     discovery.contribution,
+    markers.contribution,
     worker.contribution,
     interop.contribution,
     shell.contribution,

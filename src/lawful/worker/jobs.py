@@ -30,6 +30,10 @@ from lawful.engine.models import JobStatus
 from lawful.interop.drp.callbacks import job_bodies as drp_job_bodies
 from lawful.interop.opendsr.jobs import job_bodies as opendsr_job_bodies
 from lawful.interop.opendsr.service import purge_results as purge_opendsr_results
+from lawful.markers.hooks import decision_hook
+from lawful.markers.service import WEBHOOK_JOB as MARKERS_WEBHOOK
+from lawful.markers.tasks import deliver_change
+from lawful.requests import hooks
 from lawful.requests.context import RequestPolicy, RequestsContext
 from lawful.requests.execution import EngineEnv
 from lawful.requests.mail import Mailer, mailer_from_settings
@@ -98,6 +102,7 @@ def build_runtime(
 ) -> RequestsRuntime:
     """The requests runtime for a command or a test: jobs run inline unless `queue` says."""
     jobs = queue or InProcessQueue()
+    hooks.register_decision_hook("markers", decision_hook(jobs))
     ctx = RequestsContext(datamap, keyring, RequestPolicy.from_settings(settings), jobs)
     runtime = RequestsRuntime(
         ctx=ctx,
@@ -166,6 +171,13 @@ def platform_bodies(platform: Platform, runtime: RequestsRuntime) -> dict[str, B
         CONSENT_EXPIRE: lambda payload: expire_once(platform.sessions),
         AUDIT_CHECKPOINT: lambda payload: _audit_checkpoint(platform),
         DISCOVERY_SCAN: lambda payload: _discovery_scan(platform, payload),
+        MARKERS_WEBHOOK: lambda payload: deliver_change(
+            platform.sessions,
+            datamap=platform.datamap,
+            keyring=platform.keyring,
+            environ=os.environ,
+            payload=payload,
+        ),
     }
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import httpx
 from sqlalchemy.orm import Session
 
-from lawful.datamap.models import RecipientOpenDsr
+from lawful.datamap.outbound import RecipientOpenDsr
 from lawful.interop.opendsr.controller import PREFIX, processor_answered, processors, status_from
 from lawful.interop.opendsr.models import OpenDsrOutgoing
 from lawful.interop.opendsr.signing import DOMAIN, LEGACY_DOMAIN

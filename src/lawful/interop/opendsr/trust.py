@@ -15,7 +15,7 @@ import certifi
 import httpx
 from cryptography import x509
 
-from lawful.datamap.models import RecipientOpenDsr
+from lawful.datamap.outbound import RecipientOpenDsr
 from lawful.interop.opendsr.signing import (
     DOMAIN,
     LEGACY_DOMAIN,
