@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,11 +18,16 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lawful.auth.models import Role, StaffUser
 from lawful.breach.service import Changes, open_incident, update_incident
+from lawful.consent.models import ConsentState
+from lawful.consent.notices import publish_notice
+from lawful.consent.service import ConsentEntry, record_consent
 from lawful.datamap.loader import LoadedMap
 from lawful.engine.identity import parse_identity
+from lawful.http.platform import Platform
 from lawful.requests.intake import Intake
 from lawful.requests.service import submit_request
 from lawful.retention.models import HoldScope
@@ -115,6 +120,27 @@ def _staff(web: Web) -> list[StaffUser]:
         return list(session.scalars(select(StaffUser)))
 
 
+def _reconsent_run(session: Session, platform: Platform, *, now: datetime) -> None:
+    """A material notice change after Ann's consent: a re-consent run to show."""
+    entry = ConsentEntry(
+        subject="email:ann@people.example",
+        state=ConsentState.given,
+        channel="web_form",
+        method="checkbox",
+        purposes=("email_marketing",),
+    )
+    record_consent(
+        session,
+        datamap=platform.datamap,
+        keyring=platform.keyring,
+        entry=entry,
+        actor="subject",
+        now=now - timedelta(days=2),
+    )
+    publish_notice(session, datamap=platform.datamap, actor="staff:x", material=True,
+                   version="2027-01", purposes=["email_marketing"], grace_days=3)  # fmt: skip
+
+
 @pytest.fixture
 def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, TestClient, list[str]]:
     """An installation in Athens time with requests in the states staff drive them to, a
@@ -151,12 +177,14 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
         session.add(Task(id=new_id(), kind="retention.sweep", payload={}, status=TaskStatus.failed,
                          attempts=5, max_attempts=5, run_after=utcnow(), last_error="disk full",
                          started_at=utcnow(), finished_at=utcnow()))  # fmt: skip
+        _reconsent_run(session, platform, now=utcnow())
         session.commit()
         breach = incident.reference
     admin = web.signed_in(Role.admin)
     requests = [waiting, done, extended, denied, cancelled]
     paths = [*PAGES, *(f"/admin/requests/{r}" for r in requests), f"/admin/breaches/{breach}"]
     paths += [f"/admin/audit?page={n}" for n in (2, 3)]
+    paths.append("/admin/consent/reconsent/2027-01")
     return web, admin, paths
 
 

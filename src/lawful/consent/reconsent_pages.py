@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
 from lawful.consent.models import AskStatus, NoticeVersion, ReconsentAsk
+from lawful.consent.policy import policy_for
 from lawful.consent.reconsent import answer_states, run_of, run_progress
 from lawful.http.deps import CurrentStaff, DbSession, PlatformDep, staff_actor
 from lawful.http.templating import render
@@ -49,6 +50,7 @@ def reconsent_page(
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     )
+    names = {pid: rule.name for pid, rule in policy_for(platform.datamap).purposes.items()}
     people: list[dict[str, Any]] = []
     for ask in db.scalars(query):
         subject = platform.keyring.decrypt(ask.subject_sealed, context="consent.subject").decode()
@@ -59,7 +61,7 @@ def reconsent_page(
         people.append(
             {
                 "subject": subject.partition(":")[2],
-                "purposes": ask.purposes.split(","),
+                "purposes": [names.get(p, p) for p in ask.purposes.split(",")],
                 "state": state,
                 "mailed_at": ask.mailed_at,
             }
