@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from lawful.auth.models import Role
 from lawful.config import Settings
 from lawful.consent.banner import BannerChoice, record_banner_choice
+from lawful.consent.links import LinkKind, issue_link
 from lawful.consent.models import ConsentEvent, ConsentState, NoticeVersion
 from lawful.consent.service import ConsentEntry, record_consent
 from lawful.store.audit import AuditEntry
@@ -230,3 +231,17 @@ def test_a_material_version_mails_each_person_once_and_shows_where_they_stand(
         actions = session.scalars(select(AuditEntry.action)).all()
     assert "consent.reconsent_queued" in actions
     assert "consent.reconsent_viewed" in actions
+
+
+def test_the_preference_center_shows_service_mail_as_not_switchable(console: Web) -> None:
+    platform = console.platform
+    link = issue_link(datamap=platform.datamap, keyring=platform.keyring,
+                      public_url="http://testserver", kind=LinkKind.preferences,
+                      subject="email:ann@people.example")  # fmt: skip
+    page = console.client.get(link.removeprefix("http://testserver"))
+    assert page.status_code == 200
+    assert "What we always send you" in page.text
+    assert "switching a channel off does not stop them" in page.text
+    service = re.findall(r'<input type="checkbox" id="s\d+" checked disabled[^>]*>', page.text)
+    assert len(service) == 2  # account notices by email and by SMS
+    assert 'value="purpose:account:' not in page.text  # not in the form: nothing to post
