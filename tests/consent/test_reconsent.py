@@ -321,3 +321,29 @@ def test_old_consent_counts_until_the_grace_ends_and_answers_are_shown(
         statuses = set(session.scalars(select(ReconsentAsk.status)))
     assert statuses == {AskStatus.mailed}
     assert (progress.answered_yes, progress.answered_no, progress.no_answer) == (1, 1, 2)
+
+
+def test_a_second_change_before_the_first_is_sent_mails_each_person_once(
+    sessions: sessionmaker[Session], shop: DataMap, keyring: Keyring, smtp_server: SMTPServer
+) -> None:
+    seed(sessions, keyring, 30)
+    publish(sessions, shop, version="2")
+    with sessions() as session:
+        publish_notice(session, datamap=shop, actor="staff:1", material=True, version="3",
+                       purposes=["newsletter"], now=CHANGE + timedelta(hours=1))  # fmt: skip
+        session.commit()
+        runs = session.scalars(select(ReconsentRun).order_by(ReconsentRun.id)).all()
+    deliver = smtp(smtp_server)
+    for run in runs:
+        send_batch(sessions, run_id=run.id, datamap=shop, keyring=keyring, public_url=PUBLIC,
+                   deliver=deliver)  # fmt: skip
+    received = Counter(str(m["To"]) for m in smtp_server.inbox.messages)
+    assert received == Counter({email(n): 1 for n in range(30)})
+    with sessions() as session:
+        first = run_progress(session, run=runs[0])
+        second = run_progress(session, run=runs[1])
+        statuses = set(
+            session.scalars(select(ReconsentAsk.status).where(ReconsentAsk.run_id == runs[0].id))
+        )
+    assert statuses == {AskStatus.superseded}
+    assert (first.mailed, second.mailed) == (0, 30)

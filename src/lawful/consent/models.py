@@ -126,6 +126,7 @@ class AskStatus(StrEnum):
     sending = "sending"  # claimed: handed to the mail server, or the sender stopped meanwhile
     mailed = "mailed"
     no_address = "no_address"  # known by a phone number only: nothing to mail
+    superseded = "superseded"  # not mailed yet when a later change's run asked them instead
 
 
 class ReconsentRun(Base):

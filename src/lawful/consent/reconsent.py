@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from lawful.consent import repository
@@ -77,6 +77,18 @@ def start_reconsent(
     ]
     for start in range(0, len(rows), _INSERT_CHUNK):
         session.execute(insert(ReconsentAsk), rows[start : start + _INSERT_CHUNK])
+    # Someone an earlier run has not mailed yet gets this run's mail only: one ask, the latest.
+    this_run = select(ReconsentAsk.subject_index).where(ReconsentAsk.run_id == run.id)
+    session.execute(
+        update(ReconsentAsk)
+        .where(
+            ReconsentAsk.run_id != run.id,
+            ReconsentAsk.status == AskStatus.pending,
+            ReconsentAsk.subject_index.in_(this_run.scalar_subquery()),
+        )
+        .values(status=AskStatus.superseded),
+        execution_options={"synchronize_session": False},
+    )
     defer_job(
         session, queue=queue or LaterDispatch(), kind=RECONSENT_JOB, payload={"run_id": run.id}
     )

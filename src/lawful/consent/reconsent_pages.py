@@ -23,6 +23,7 @@ _STATUS_WORDS = {
     AskStatus.pending: "to ask",
     AskStatus.sending: "unconfirmed: the sender stopped while mailing",
     AskStatus.no_address: "no email address: ask by another way",
+    AskStatus.superseded: "asked by a later notice's mail instead",
 }
 _ANSWER_WORDS = {"yes": "answered yes", "no": "answered no"}
 

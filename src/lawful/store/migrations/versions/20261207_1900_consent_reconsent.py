@@ -58,6 +58,7 @@ def upgrade() -> None:
                 "sending",
                 "mailed",
                 "no_address",
+                "superseded",
                 name="askstatus",
                 native_enum=False,
                 length=16,
