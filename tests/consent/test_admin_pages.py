@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from lawful.auth.models import Role
 from lawful.config import Settings
 from lawful.consent.banner import BannerChoice, record_banner_choice
+from lawful.consent.links import LinkKind, issue_link
 from lawful.consent.models import ConsentEvent, ConsentState, NoticeVersion
 from lawful.consent.service import ConsentEntry, record_consent
 from lawful.store.audit import AuditEntry
@@ -194,3 +195,53 @@ def test_publishing_a_material_version_lists_it_with_the_people_to_ask_again(
                          data={"csrf_token": csrf(listed), "version": "2026-12"})  # fmt: skip
     assert again.status_code == 409
     assert "already published" in again.text
+
+
+def test_a_material_version_mails_each_person_once_and_shows_where_they_stand(
+    console: Web,
+) -> None:
+    past = utcnow() - timedelta(days=3)
+    for name in ("ann", "bob"):
+        record(console, f"email:{name}@people.example", ConsentState.given, past, ("newsletter",))
+    officer = console.signed_in(Role.privacy_officer)
+    page = officer.get("/admin/consent")
+    published = officer.post("/admin/consent/notices", data={
+        "csrf_token": csrf(page), "version": "2027-01", "material": "true",
+        "purposes": ["newsletter"], "grace_days": "5",
+    })  # fmt: skip
+    assert published.status_code == 303
+    mails = [m for m in console.outbox() if "privacy notice changed" in m]
+    assert len(mails) == 2
+    assert sum("To: ann@people.example" in m for m in mails) == 1
+    record(console, "email:ann@people.example", ConsentState.given, utcnow(), ("newsletter",))
+    listed = officer.get("/admin/consent")
+    assert 'href="/admin/consent/reconsent/2027-01"' in listed.text
+    auditor = console.signed_in(Role.auditor)
+    shown = auditor.get("/admin/consent/reconsent/2027-01")
+    assert shown.status_code == 200
+    assert "2 of 2 handled" in shown.text
+    assert "2 mailed: 1 answered yes, 0 answered no, 1 no answer yet" in shown.text
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>[^<]+</td><td>([^<]+)</td>", shown.text)
+    assert sorted(rows) == [
+        ("ann@people.example", "answered yes"),
+        ("bob@people.example", "asked, no answer yet"),
+    ]
+    assert auditor.get("/admin/consent/reconsent/nope").status_code == 404
+    with console.platform.sessions() as session:
+        actions = session.scalars(select(AuditEntry.action)).all()
+    assert "consent.reconsent_queued" in actions
+    assert "consent.reconsent_viewed" in actions
+
+
+def test_the_preference_center_shows_service_mail_as_not_switchable(console: Web) -> None:
+    platform = console.platform
+    link = issue_link(datamap=platform.datamap, keyring=platform.keyring,
+                      public_url="http://testserver", kind=LinkKind.preferences,
+                      subject="email:ann@people.example")  # fmt: skip
+    page = console.client.get(link.removeprefix("http://testserver"))
+    assert page.status_code == 200
+    assert "What we always send you" in page.text
+    assert "switching a channel off does not stop them" in page.text
+    service = re.findall(r'<input type="checkbox" id="s\d+" checked disabled[^>]*>', page.text)
+    assert len(service) == 2  # account notices by email and by SMS
+    assert 'value="purpose:account:' not in page.text  # not in the form: nothing to post

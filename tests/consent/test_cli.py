@@ -24,6 +24,7 @@ from lawful.store.crypto import Keyring
 from lawful.store.db import create_store_engine, session_factory
 from lawful.store.models import utcnow
 
+from ..support.mail import SMTPServer
 from .conftest import SHOP
 
 runner = CliRunner()
@@ -150,3 +151,35 @@ def test_reconsent_for_an_unknown_purpose_says_which_exist(store: Session) -> No
     result = lawful("reconsent", "--purpose", "nope")
     assert result.exit_code == 1
     assert "the data map declares" in result.stderr
+
+
+def test_ask_again_mails_each_person_once_with_a_progress_bar(
+    store: Session,
+    shop: DataMap,
+    keyring: Keyring,
+    smtp_server: SMTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("ann", "bob", "cy"):
+        give(store, shop, keyring, subject=f"email:{name}@people.example")
+    monkeypatch.setenv("LAWFUL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("LAWFUL_SMTP_PORT", str(smtp_server.port))
+    monkeypatch.setenv("LAWFUL_SMTP_STARTTLS", "false")
+    published = lawful("publish", "--version", "9", "--material", "--grace-days", "10")
+    assert published.exit_code == 0, published.output
+    unknown = lawful("ask-again", "--version", "8")
+    assert unknown.exit_code == 1
+    assert "no re-consent run for notice 8" in unknown.output
+    first = lawful("ask-again", "--version", "9")
+    assert first.exit_code == 0, first.output
+    assert "notice 9: 3 mailed, 0 without an email address" in first.output
+    assert "no answer yet 3" in first.output
+    again = lawful("ask-again", "--version", "9")
+    assert again.exit_code == 0, again.output
+    assert sorted(str(m["To"]) for m in smtp_server.inbox.messages) == [
+        "ann@people.example",
+        "bob@people.example",
+        "cy@people.example",
+    ]
+    actions = store.scalars(select(AuditEntry.action)).all()
+    assert "consent.reconsent_queued" in actions

@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,15 +18,20 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lawful.auth.models import Role, StaffUser
 from lawful.breach.service import Changes, open_incident, update_incident
 from lawful.complaints.service import NewComplaint, add_note, receive_complaint
+from lawful.consent.models import ConsentState
+from lawful.consent.notices import publish_notice
+from lawful.consent.service import ConsentEntry, record_consent
 from lawful.datamap.loader import LoadedMap
 from lawful.directives.service import NewDirective, Person, record_directive, verify_directive
 from lawful.dpia.models import DpiaState
 from lawful.dpia.service import open_dpia, update_dpia
 from lawful.engine.identity import parse_identity
+from lawful.http.platform import Platform
 from lawful.markers.models import MarkerKind
 from lawful.markers.service import PersonInDataset, mark_told, place_marker
 from lawful.processors.models import Authorisation, ChangeKind
@@ -126,6 +131,27 @@ def _staff(web: Web) -> list[StaffUser]:
         return list(session.scalars(select(StaffUser)))
 
 
+def _reconsent_run(session: Session, platform: Platform, *, now: datetime) -> None:
+    """A material notice change after Ann's consent: a re-consent run to show."""
+    entry = ConsentEntry(
+        subject="email:ann@people.example",
+        state=ConsentState.given,
+        channel="web_form",
+        method="checkbox",
+        purposes=("email_marketing",),
+    )
+    record_consent(
+        session,
+        datamap=platform.datamap,
+        keyring=platform.keyring,
+        entry=entry,
+        actor="subject",
+        now=now - timedelta(days=2),
+    )
+    publish_notice(session, datamap=platform.datamap, actor="staff:x", material=True,
+                   version="2027-01", purposes=["email_marketing"], grace_days=3)  # fmt: skip
+
+
 @pytest.fixture
 def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, TestClient, list[str]]:
     """An installation in Athens time with requests in the states staff drive them to, a
@@ -193,6 +219,7 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
         mark_sent(session, notice_id=change.notices[0].id, actor=actor)
         record_training(session, user=staff_member, course="GDPR basics", actor=actor,
                         completed_on=utcnow().date(), expires_on=utcnow().date() + timedelta(days=365))  # fmt: skip
+        _reconsent_run(session, platform, now=utcnow())
         session.commit()
         breach = incident.reference
     admin = web.signed_in(Role.admin)
@@ -204,6 +231,7 @@ def filled(make_web: Callable[..., Web], company_files: Path) -> tuple[Web, Test
         f"/admin/dpia/{dpia.reference}",
     ]
     paths += [f"/admin/audit?page={n}" for n in (2, 3)]
+    paths.append("/admin/consent/reconsent/2027-01")
     return web, admin, paths
 
 

@@ -159,10 +159,21 @@ def consent_publish(
         typer.Option("--purpose", "-p", help="A purpose it affects (repeatable; default: all)."),
     ] = None,
     summary: Annotated[str | None, typer.Option(help="What changed.")] = None,
+    grace_days: Annotated[
+        int,
+        typer.Option(
+            "--grace-days",
+            min=0,
+            max=366,
+            help="Days old consents still count after a material change (default 0).",
+        ),
+    ] = 0,
     map_path: MapOption = DEFAULT_MAP,
     operator: OperatorOption = None,
 ) -> None:
-    """Publish the notice generated from the map as a new version (audited)."""
+    """Publish the notice generated from the map as a new version (audited). A material
+    change queues the mails asking people for fresh consent (sent by the worker, or now by
+    `lawful consent ask-again`)."""
     from lawful.consent.notices import publish_notice
 
     with (
@@ -172,10 +183,64 @@ def consent_publish(
     ):
         notice = publish_notice(session, datamap=datamap, actor=operator_name(operator),
                                 material=material, version=version, purposes=purpose or None,
-                                summary=summary)  # fmt: skip
+                                summary=summary, grace_days=grace_days)  # fmt: skip
         line = f"published notice {notice.version} (sha256 {notice.sha256[:16]}…)"
         session.commit()
     out.print(escape(line) + (", a material change" if material else ""), highlight=False)
+
+
+@consent_app.command("ask-again")
+def consent_ask_again(
+    version: Annotated[str, typer.Option(help="The material notice version, e.g. 2026-11.")],
+    map_path: MapOption = DEFAULT_MAP,
+) -> None:
+    """Send now the mails asking for fresh consent after a material change (what the worker
+    does, a batch at a time). Safe to run again, or beside the worker: nobody is mailed twice."""
+    from rich.progress import Progress
+
+    from lawful.config import load_settings
+    from lawful.consent.reconsent import BATCH, run_of, run_progress
+    from lawful.consent.reconsent_mail import send_batch
+    from lawful.requests.mail import MailError, mailer_from_settings
+    from lawful.worker.jobs import reconsent_delivery
+
+    settings = load_settings()
+    with (
+        _consent_errors(),
+        dsr_runtime(map_path, None) as (datamap, runtime),
+    ):
+        with runtime.sessions() as session:
+            run = run_of(session, version=version)
+            if run is None:
+                err.print(f"[red]error[/] no re-consent run for notice {escape(version)}: "
+                          "publish it with --material first (`lawful consent notices` lists "
+                          "the versions)")  # fmt: skip
+                raise typer.Exit(1)
+            run_id, progress = run.id, run_progress(session, run=run)
+        deliver = reconsent_delivery(mailer_from_settings(settings))
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("asking again", total=progress.total, completed=progress.done)
+            remaining = progress.pending
+            try:
+                while remaining:
+                    remaining = send_batch(
+                        runtime.sessions, run_id=run_id, datamap=datamap,
+                        keyring=runtime.keyring, public_url=settings.public_url,
+                        deliver=deliver, limit=BATCH, on_mailed=lambda: bar.advance(task),
+                    )  # fmt: skip
+            except MailError as error:
+                err.print(f"[red]error[/] {escape(str(error))}; run the command again later")
+                raise typer.Exit(1) from None
+        with runtime.sessions() as session:
+            found = run_of(session, version=version)
+            assert found is not None
+            done = run_progress(session, run=found)
+    out.print(
+        f"notice {escape(version)}: {done.mailed} mailed, {done.no_address} without an email "
+        f"address, {done.unconfirmed} unconfirmed; answered yes {done.answered_yes}, "
+        f"no {done.answered_no}, no answer yet {done.no_answer}",
+        highlight=False,
+    )
 
 
 @consent_app.command("reconsent")

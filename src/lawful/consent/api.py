@@ -408,15 +408,17 @@ def notices(db: DbSession, _: ReadToken) -> list[NoticeOut]:
     summary="Publish the notice generated from the map",
     responses=WRITE_ERRORS | error_responses(409),
 )
-def publish(body: NoticeIn, db: DbSession, datamap: DataMapDep, token: WriteToken) -> NoticeOut:
+def publish(body: NoticeIn, db: DbSession, platform: PlatformDep, token: WriteToken) -> NoticeOut:
     notice = publish_notice(
         db,
-        datamap=datamap,
+        datamap=platform.datamap,
         actor=token_actor(token),
         material=body.material,
         version=body.version,
         purposes=body.purposes,
         summary=body.summary,
+        grace_days=body.grace_days,
+        queue=platform.jobs,
     )
     return _notice(db, notice)
 

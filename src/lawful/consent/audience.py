@@ -64,8 +64,13 @@ def filter_audience(
     contact_channel(channel)
     columns = _columns(contacts, policy)
     facts = _events(session, columns, rule.id, channel, keyring)
-    reconsent = repository.reconsent_after(session, purpose=rule.id) if rule.consent_based else None
-    judge = _Judge(rule, channel, reconsent, now or utcnow())
+    moment = now or utcnow()
+    reconsent = (
+        repository.reconsent_after(session, purpose=rule.id, now=moment)
+        if rule.consent_based
+        else None
+    )
+    judge = _Judge(rule, channel, reconsent, moment)
     judge.total = len(contacts)
     result = facts.decide(judge, reachable=_reachable(columns, channel, len(contacts)))
     return _without_suppressed(session, result, columns, policy, rule, keyring)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -100,6 +101,11 @@ class NoticeVersion(Base):
     summary: Mapped[str | None] = mapped_column(Text, nullable=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_by: Mapped[str] = mapped_column(String(200))
+    effective_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(),
+        nullable=True,
+        comment="From when consents older than a material change stop counting",
+    )
 
 
 class NoticePurpose(Base):
@@ -111,6 +117,48 @@ class NoticePurpose(Base):
         ForeignKey("consent_notice_versions.id", ondelete="CASCADE"), primary_key=True
     )
     purpose: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class AskStatus(StrEnum):
+    """Where the mail asking one person for fresh consent stands."""
+
+    pending = "pending"
+    sending = "sending"  # claimed: handed to the mail server, or the sender stopped meanwhile
+    mailed = "mailed"
+    no_address = "no_address"  # known by a phone number only: nothing to mail
+    superseded = "superseded"  # not mailed yet when a later change's run asked them instead
+
+
+class ReconsentRun(Base):
+    """The mails a material notice change owes: one run per notice version, whoever publishes."""
+
+    __tablename__ = "consent_reconsent_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("consent_notice_versions.id", ondelete="CASCADE"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    total: Mapped[int] = mapped_column(Integer, comment="People to ask")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ReconsentAsk(Base):
+    """One person asked for fresh consent by a run; the unique pair is the checkpoint."""
+
+    __tablename__ = "consent_reconsent_asks"
+    __table_args__ = (
+        UniqueConstraint("run_id", "subject_index", name="uq_consent_reconsent_asks_person"),
+        Index("ix_consent_reconsent_asks_run_status", "run_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("consent_reconsent_runs.id", ondelete="CASCADE"))
+    subject_index: Mapped[str] = mapped_column(String(64), comment="HMAC blind index")
+    subject_sealed: Mapped[bytes] = mapped_column(LargeBinary, comment="AES-GCM sealed subject")
+    purposes: Mapped[str] = mapped_column(String(1000), comment="Purposes to ask about, ','")
+    status: Mapped[AskStatus] = mapped_column(_enum(AskStatus))
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 @event.listens_for(ConsentEvent, "before_update")

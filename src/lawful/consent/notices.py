@@ -12,22 +12,26 @@ import dataclasses
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from threading import Lock
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lawful.consent import repository
 from lawful.consent.errors import ConsentInputError, NoticeConflictError
 from lawful.consent.models import NoticePurpose, NoticeVersion
 from lawful.consent.policy import policy_for
+from lawful.consent.reconsent import start_reconsent
 from lawful.datamap.models import DataMap
 from lawful.reports.notice import build_notice
 from lawful.reports.render import render
 from lawful.store.audit import record_event
 from lawful.store.crypto import Keyring
 from lawful.store.models import utcnow
+from lawful.store.tasks import Dispatcher
 
+MAX_GRACE_DAYS = 366
 _VERSION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
 
 
@@ -97,18 +101,24 @@ def publish_notice(
     purposes: Sequence[str] | None = None,
     summary: str | None = None,
     now: datetime | None = None,
+    grace_days: int = 0,
+    queue: Dispatcher | None = None,
 ) -> NoticeVersion:
     """Store a new version of the generated notice. A material change names the
     consent-based purposes it affects (all of them by default): their consents given
-    before now must be renewed."""
+    before now must be renewed, and stop counting `grace_days` after publication; the mails
+    asking those people again are queued (`lawful.consent.reconsent`, one run per version)."""
     text = notice_text(datamap, version=_checked_version(version))
     if repository.notice_by_version(session, version=text.version) is not None:
-        raise NoticeConflictError(
-            f"notice version {text.version!r} is already published: give the new version a "
-            "new number (`version`), or raise `organization.notice.version` in the map",
-            field="version",
-        )
+        raise _already_published(text.version)
     affected = _affected(datamap, material=material, purposes=purposes)
+    if not 0 <= grace_days <= MAX_GRACE_DAYS:
+        raise ConsentInputError(
+            f"the grace period is 0 to {MAX_GRACE_DAYS} days (how long old consents still "
+            "count after a material change)",
+            field="grace_days",
+        )
+    published = now or utcnow()
     notice = NoticeVersion(
         version=text.version,
         language=text.language,
@@ -116,11 +126,16 @@ def publish_notice(
         text=text.text,
         material=material,
         summary=summary,
-        published_at=now or utcnow(),
+        published_at=published,
         published_by=actor,
+        effective_at=published + timedelta(days=grace_days) if material else None,
     )
-    session.add(notice)
-    session.flush()
+    try:
+        with session.begin_nested():  # two staff publishing the same version at once
+            session.add(notice)
+            session.flush()
+    except IntegrityError:
+        raise _already_published(text.version) from None
     session.add_all(NoticePurpose(notice_id=notice.id, purpose=p) for p in affected)
     record_event(
         session,
@@ -130,8 +145,18 @@ def publish_notice(
         subject_id=text.version,
         details={"sha256": text.sha256, "material": material, "purposes": affected},
     )
+    if affected:
+        start_reconsent(session, notice=notice, purposes=affected, actor=actor, queue=queue)
     session.flush()
     return notice
+
+
+def _already_published(version: str) -> NoticeConflictError:
+    return NoticeConflictError(
+        f"notice version {version!r} is already published: give the new version a "
+        "new number (`version`), or raise `organization.notice.version` in the map",
+        field="version",
+    )
 
 
 def _checked_version(version: str | None) -> str | None:

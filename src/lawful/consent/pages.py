@@ -57,12 +57,14 @@ def publish(
     material: Annotated[bool, Form()] = False,
     purposes: Annotated[list[str] | None, Form()] = None,
     summary: Annotated[str, Form(max_length=2000)] = "",
+    grace_days: Annotated[int, Form(ge=0, le=366)] = 0,
 ) -> Response:
     """Publish the notice generated from the map as `version` (audited by the service)."""
     try:
         publish_notice(db, datamap=platform.datamap, actor=staff_actor(staff), material=material,
                        version=version.strip(), purposes=purposes or None,
-                       summary=summary.strip() or None)  # fmt: skip
+                       summary=summary.strip() or None, grace_days=grace_days,
+                       queue=platform.jobs)  # fmt: skip
     except ConsentError as error:
         db.rollback()
         context = _overview(db, platform, staff) | {"error": error.message}

@@ -28,10 +28,22 @@ class PurposeRule:
     marketing: bool  # direct marketing, sale or sharing: the suppression list applies
     sale_or_sharing: bool  # CCPA §1798.120, §1798.135: GPC opts out
     expires: str | None  # ISO 8601 duration a consent lasts
+    service: bool = False  # a service communication (account, security, contract notices)
 
     @property
     def consent_based(self) -> bool:
         return self.basis is LegalBasis.consent  # GDPR Art. 6(1)(a)
+
+    @property
+    def service_communication(self) -> bool:
+        """Sent under the contract (GDPR Art. 6(1)(b)) or the law (Art. 6(1)(c)), never
+        marketing: no channel opt-out or objection to marketing stops it. A map that flags a
+        service purpose on any other basis fails `lawful check` (L036) and is not honoured."""
+        return (
+            self.service
+            and not self.marketing
+            and self.basis in (LegalBasis.contract, LegalBasis.legal_obligation)
+        )
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,7 @@ def _purpose_rule(purpose_id: str, datamap: DataMap) -> PurposeRule:
         marketing=purpose.direct_marketing or purpose.sale or purpose.sharing,
         sale_or_sharing=purpose.sale or purpose.sharing,
         expires=purpose.consent.expires if purpose.consent else None,
+        service=purpose.service,
     )
 
 

@@ -4,7 +4,7 @@ and saving their changes as ledger events (one per change, nothing for what stay
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -40,9 +40,24 @@ class Toggle:
 
 
 @dataclass(frozen=True)
+class ServiceNotice:
+    """A service communication: shown, not switchable, with the reason."""
+
+    label: str
+    why: str
+
+
+SERVICE_WHY = (
+    "we must send these to run your account and our contract with you, or because the law "
+    "requires it (GDPR Art. 6(1)(b), (c)); switching a channel off does not stop them"
+)
+
+
+@dataclass(frozen=True)
 class PreferenceView:
     purposes: list[Toggle]
     channels: list[Toggle]
+    service: list[ServiceNotice] = field(default_factory=list)
 
 
 def preference_view(
@@ -56,7 +71,15 @@ def preference_view(
     """One switch per marketing purpose and channel it uses, one per channel as a whole."""
     policy = policy_for(datamap)
     toggles = []
+    service = [
+        ServiceNotice(f"{rule.name} — {CHANNEL_NAMES.get(channel, channel)}", SERVICE_WHY)
+        for rule in policy.purposes.values()
+        if rule.service_communication
+        for channel in sorted(rule.channels)
+    ]
     for rule in policy.purposes.values():
+        if rule.service_communication:
+            continue
         if not (rule.marketing or rule.consent_based) or not rule.channels:
             continue
         for channel in sorted(rule.channels):
@@ -74,7 +97,7 @@ def preference_view(
             toggles.append(Toggle(f"purpose:{rule.id}:{channel}", label, decision.allowed, note))
     index = keyring.index(parse_subject(subject, policy=policy).key)
     channels = [_channel_toggle(session, index, channel) for channel in CHANNELS]
-    return PreferenceView(purposes=toggles, channels=channels)
+    return PreferenceView(purposes=toggles, channels=channels, service=service)
 
 
 def _channel_toggle(session: Session, index: str, channel: str) -> Toggle:

@@ -142,14 +142,26 @@ def suppressed_hashes(session: Session, *, identity_types: Iterable[str]) -> dic
     return found
 
 
-def reconsent_after(session: Session, *, purpose: str) -> datetime | None:
-    """When the latest material notice change affecting the purpose was published."""
+def reconsent_after(
+    session: Session, *, purpose: str, now: datetime | None = None
+) -> datetime | None:
+    """When the latest material notice change affecting the purpose was published; with
+    `now`, only changes in force by then (past their grace, `effective_at`)."""
     query = (
         select(func.max(NoticeVersion.published_at))
         .join(NoticePurpose, NoticePurpose.notice_id == NoticeVersion.id)
         .where(NoticeVersion.material.is_(True), NoticePurpose.purpose == purpose)
     )
+    if now is not None:
+        effective = func.coalesce(NoticeVersion.effective_at, NoticeVersion.published_at)
+        query = query.where(effective <= now)
     return session.scalars(query).first()
+
+
+def in_force(changes: Sequence[tuple[datetime, datetime]], now: datetime) -> datetime | None:
+    """Of (published, effective) material changes, the latest published one in force at `now`:
+    consents given before it no longer count."""
+    return max((published for published, effective in changes if effective <= now), default=None)
 
 
 def latest_notice(session: Session) -> NoticeVersion | None:
@@ -227,6 +239,17 @@ def reconsent_subjects(
     return set(session.scalars(query))
 
 
+def reconsent_people(
+    session: Session, *, purpose: str, changed: datetime
+) -> list[tuple[str, bytes, str]]:
+    """(blind index, sealed subject, kind) of each person whose running consent to `purpose`
+    was given before `changed` (nothing decrypted)."""
+    query = select(
+        ConsentEvent.subject_index, ConsentEvent.subject_sealed, ConsentEvent.subject_type
+    ).where(_reconsent_due(purpose, changed, changed))
+    return [(index, sealed, kind) for index, sealed, kind in session.execute(query)]
+
+
 def cookie_choice(session: Session, *, index: str, category: str) -> str | None:
     """The state of a browser's latest choice about a cookie category, if it made one."""
     query = (
@@ -242,7 +265,7 @@ def cookie_choice(session: Session, *, index: str, category: str) -> str | None:
 class CheckFacts(NamedTuple):
     events: list[EventFact]
     suppressed: bool
-    reconsent_after: datetime | None
+    changes: list[tuple[datetime, datetime]]  # material notice changes: (published, effective)
 
 
 # One round trip for a check: the deciding events, the suppression list and the latest
@@ -260,7 +283,8 @@ _CHECK_SQL = """
       FROM suppressions
      WHERE identity_type IN (:t0, :t1, :t2, :t3) AND identity_hash IN (:h0, :h1, :h2, :h3)
     UNION ALL
-    SELECT 'n', MAX(v.published_at), 0, NULL, NULL, NULL, NULL, NULL
+    SELECT 'n', v.published_at, 0, NULL, NULL, COALESCE(v.effective_at, v.published_at),
+           NULL, NULL
       FROM consent_notice_versions v
       JOIN consent_notice_purposes p ON p.notice_id = v.id
      WHERE v.material = :material AND p.purpose = :purpose
@@ -331,7 +355,7 @@ def _check_params(
 
 def _facts(rows: Sequence[Sequence[Any]]) -> CheckFacts:
     events: list[EventFact] = []
-    suppressed, changed = False, None
+    suppressed, changes = False, []
     for kind, at, *rest in rows:
         if kind == "e":
             event_id, uid, state, expires, purpose, channel = rest
@@ -342,9 +366,9 @@ def _facts(rows: Sequence[Sequence[Any]]) -> CheckFacts:
         elif kind == "s":
             suppressed = True
         else:
-            changed = _optional_moment(at)
+            changes.append((_moment(at), _moment(rest[3])))
     events.sort(key=lambda fact: fact.order)
-    return CheckFacts(events, suppressed, changed)
+    return CheckFacts(events, suppressed, changes)
 
 
 # --- the check's fast path: the token and the facts in one statement --------------------------

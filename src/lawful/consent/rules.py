@@ -34,8 +34,11 @@ REASONS: dict[str, str] = {
     "objected": "the person objected to or opted out of this purpose (GDPR Art. 21, "
     "CCPA §1798.120)",
     "no_legal_basis": "the data map declares no legal basis for this purpose",
+    "service_communication": "service communication: account, security and contract notices "
+    "are sent under the contract or the law (GDPR Art. 6(1)(b), (c)), whatever the person "
+    "chose for marketing on this channel",
 }
-ALLOWED = frozenset({"consent_given", "legal_basis"})
+ALLOWED = frozenset({"consent_given", "legal_basis", "service_communication"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ def reason_for(
     """The reason code deciding the case, and the event that decided it (if one did)."""
     if rule.channels and channel not in rule.channels:
         return "channel_not_declared", None
+    if rule.service_communication:  # a channel opt-out is about marketing (ePrivacy Art. 13)
+        return "service_communication", None
     if suppressed and rule.marketing:
         return "suppressed", None
     if _opted_out_of_channel(channel_event, purpose_event):

@@ -135,6 +135,9 @@ class NoticeIn(Strict):
         default=None, description="Consent-based purposes a material change affects (default: all)"
     )
     summary: str | None = Field(default=None, max_length=2000)
+    grace_days: int = Field(
+        default=0, ge=0, le=366, description="Days old consents still count after a material change"
+    )
 
 
 class NoticeOut(BaseModel):

@@ -348,7 +348,7 @@ def decide_check(*, question: CheckQuestion, found: CheckFacts, now: datetime) -
         suppressed=found.suppressed,
         purpose_event=purpose_event,
         channel_event=channel_event,
-        reconsent_after=found.reconsent_after,
+        reconsent_after=repository.in_force(found.changes, now),
         now=now,
     )
     return Decision(allowed=reason in ALLOWED, reason=reason, event=event)

@@ -287,6 +287,37 @@ def legal_bases(datamap: DataMap, categories: dict[str, Category]) -> Iterator[F
             )
 
 
+SERVICE_BASES = (LegalBasis.contract, LegalBasis.legal_obligation)
+
+
+def service_purposes(datamap: DataMap, categories: dict[str, Category]) -> Iterator[Finding]:
+    """L036: a service communication (account, security, contract notices) is sent because the
+    contract (GDPR Art. 6(1)(b)) or the law (Art. 6(1)(c)) requires it, never on consent, and is
+    never marketing (ePrivacy Directive Art. 13 covers marketing only): else a channel opt-out
+    would have to stop it."""
+    for pid, purpose in datamap.purposes.items():
+        if not purpose.service:
+            continue
+        if purpose.legal_basis not in SERVICE_BASES:
+            basis = purpose.legal_basis.value if purpose.legal_basis else "none"
+            yield Finding(
+                "L036",
+                ("purposes", pid, "legal_basis" if purpose.legal_basis else "service"),
+                f"service purpose `{pid}` rests on `{basis}`: a service communication is sent "
+                "under the contract or a legal obligation",
+                "set `legal_basis: contract` or `legal_basis: legal_obligation` (GDPR Art. "
+                "6(1)(b), (c)), or remove `service: true` if people may switch it off",
+            )
+        if purpose.direct_marketing or purpose.sale or purpose.sharing:
+            yield Finding(
+                "L036",
+                ("purposes", pid, "service"),
+                f"service purpose `{pid}` is also marked as marketing, sale or sharing",
+                "split it: a service purpose for account, security and contract notices, "
+                "and a marketing purpose people can switch off",
+            )
+
+
 def sensitive_conditions(datamap: DataMap, categories: dict[str, Category]) -> Iterator[Finding]:
     """L002/L003: special categories need an Art. 9(2) condition, criminal data an Art. 10 one."""
     rules = (
@@ -534,6 +565,7 @@ RULES: tuple[Rule, ...] = (
     unknown_fields,
     identity_fields,
     legal_bases,
+    service_purposes,
     sensitive_conditions,
     subject_ages,
     transfers,

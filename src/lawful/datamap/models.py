@@ -237,6 +237,11 @@ class Purpose(Model):
         default=False, description="Shares PI for cross-context ads (CCPA §1798.140(ah))"
     )
     channels: list[Channel] = Field(default_factory=list)
+    service: bool = Field(
+        default=False,
+        description="Service communications (account, security, contract notices): sent on "
+        "Art. 6(1)(b) or (c), never blocked by a channel opt-out",
+    )
     consent: ConsentSpec | None = None
     automated_decisions: str | None = Field(
         default=None, description="Automated decision-making and its logic (Art. 22, 15(1)(h))"

@@ -29,6 +29,7 @@ JOB_TITLES: Mapping[str, str] = {
     "requests.housekeeping": "Expiry and clean-up of requests",
     "retention.sweep": "Retention sweep",
     "consent.expire": "Expiry of consents",
+    "consent.reconsent": "Mails asking people to consent again",
     "audit.checkpoint": "Checkpoint of the audit trail",
     "discovery.scan": "Discovery scan",
     "drp.status_callback": "Status sent to an authorized agent (DRP)",

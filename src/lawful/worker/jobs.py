@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lawful.config import Settings
 from lawful.consent.expiry import expire_once
+from lawful.consent.reconsent import RECONSENT_JOB
+from lawful.consent.reconsent_mail import ReconsentMail, send_batch
 from lawful.datamap.models import DataMap
 from lawful.discovery.service import DISCOVERY_SCAN
 from lawful.discovery.tasks import scan_and_record
@@ -36,7 +38,7 @@ from lawful.markers.tasks import deliver_change
 from lawful.requests import hooks
 from lawful.requests.context import RequestPolicy, RequestsContext
 from lawful.requests.execution import EngineEnv
-from lawful.requests.mail import Mailer, mailer_from_settings
+from lawful.requests.mail import Mail, Mailer, MailError, mailer_from_settings
 from lawful.requests.records import expire_unverified_requests, purge_expired_records
 from lawful.requests.tasks import RequestsRuntime, job_bodies, record_gave_up
 from lawful.retention.holds import legal_holds_on
@@ -44,7 +46,14 @@ from lawful.retention.schedule import OPERATOR, SWEEP_TASK, sweep_once
 from lawful.store.checkpoints import session_trail, write_checkpoint
 from lawful.store.crypto import Keyring
 from lawful.store.models import utcnow
-from lawful.store.tasks import Dispatcher, Handler, Payload, RetryLaterError, prune_done_tasks
+from lawful.store.tasks import (
+    Dispatcher,
+    Handler,
+    Payload,
+    RetryLaterError,
+    defer_job,
+    prune_done_tasks,
+)
 from lawful.worker.inprocess import InProcessQueue
 from lawful.worker.poller import Poller, Scheduled
 from lawful.worker.runner import RetryPolicy, TaskRunner
@@ -178,7 +187,37 @@ def platform_bodies(platform: Platform, runtime: RequestsRuntime) -> dict[str, B
             environ=os.environ,
             payload=payload,
         ),
+        RECONSENT_JOB: lambda payload: _reconsent(platform, runtime.mailer, payload),
     }
+
+
+def reconsent_delivery(mailer: Mailer) -> Callable[[ReconsentMail], None]:
+    """The re-consent mails through the platform's mailer."""
+
+    def deliver(mail: ReconsentMail) -> None:
+        mailer.send(Mail(to=mail.to, subject=mail.subject, text=mail.text, html=mail.html,
+                         kind="reconsent"))  # fmt: skip
+
+    return deliver
+
+
+def _reconsent(platform: Platform, mailer: Mailer, payload: Payload) -> None:
+    """One batch of a re-consent run; the next batch is its own task."""
+    try:
+        remaining = send_batch(
+            platform.sessions,
+            run_id=int(str(payload["run_id"])),
+            datamap=platform.datamap,
+            keyring=platform.keyring,
+            public_url=platform.settings.public_url,
+            deliver=reconsent_delivery(mailer),
+        )
+    except MailError as error:  # that person waits; the task runs again later
+        raise RetryLaterError(f"the mail server did not take a re-consent mail: {error}") from None
+    if remaining:
+        with platform.sessions() as session:
+            defer_job(session, queue=platform.jobs, kind=RECONSENT_JOB, payload=dict(payload))
+            session.commit()
 
 
 def _sweep(platform: Platform, payload: Payload) -> None:
