@@ -11,6 +11,7 @@ removed). Nothing is stored.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -42,6 +43,7 @@ MAX_PROBLEMS = 20  # malformed contacts listed in the refusal; the count covers 
 # The address a channel needs: an email for email, a phone number for SMS and calls.
 CHANNEL_KIND = {"email": SubjectKind.email, "sms": SubjectKind.phone, "phone": SubjectKind.phone}
 _MAX_VALUE = 320  # RFC 5321 §4.5.3.1
+_E164 = re.compile(r"\+[1-9]\d{7,14}")  # ITU-T E.164, as lawful.engine.phone accepts it
 
 Contact = Mapping[str, object]
 Column = tuple[list[int], list[str]]  # positions in the list, normalised values
@@ -341,7 +343,7 @@ def _columns(contacts: Sequence[Contact], policy: ConsentPolicy) -> dict[str, Co
     )
     present = keys & policy.identity_kinds.keys()
     columns: dict[str, Column] = {}
-    uncovered = set(range(len(rows)))
+    uncovered: set[int] | None = None  # made only if no identity type covers every contact
     for key in sorted(present):
         raw = (
             list(map(dict.get, cast(Sequence[dict[str, object]], rows), repeat(key)))
@@ -352,7 +354,12 @@ def _columns(contacts: Sequence[Contact], policy: ConsentPolicy) -> dict[str, Co
         target = columns.setdefault(policy.identity_kinds[key], ([], []))
         target[0].extend(positions)
         target[1].extend(values)
-        uncovered.difference_update(positions)
+        if len(positions) == len(rows):
+            uncovered = set()  # one key's positions are distinct: every contact has it
+        elif uncovered is None or uncovered:
+            uncovered = set(range(len(rows))) if uncovered is None else uncovered
+            uncovered.difference_update(positions)
+    uncovered = set(range(len(rows))) if uncovered is None else uncovered
     uncovered.difference_update(p for p, _ in problems)
     known = ", ".join(sorted(policy.identity_kinds))
     problems += [
@@ -379,6 +386,13 @@ def _normalised_column(
         emails = _emails(cast(list[str], texts))
         if emails is not None:
             return positions, emails
+    # Numbers already in E.164 are their own normal form (`to_e164`): one pass in C.
+    if (
+        policy.identity_kinds[key] == SubjectKind.phone
+        and set(map(type, texts)) <= {str}
+        and all(map(_E164.fullmatch, cast(list[str], texts)))
+    ):
+        return positions, cast(list[str], list(texts))
     good: Column = ([], [])
     for position, value in zip(positions, texts, strict=True):
         try:
