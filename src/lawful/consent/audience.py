@@ -127,12 +127,35 @@ class _Matches:
                 channel = latest(channel, repository.fact_of(row))
         return purpose, channel
 
+    def _verdict(self, judge: _Judge, index: str, memo: dict[tuple[object, ...], str]) -> str:
+        """`judge` for one subject. A subject with only one of the two rows is judged on the
+        few fields `reason_for` reads from it, and subjects alike share that answer: the
+        state alone for a channel preference; for an event about the purpose, its state,
+        expiry and, if a material notice change asks for consent again, its time. Both rows:
+        their order counts too, judged in full."""
+        purpose, channel = self.purposes.get(index), self.channels.get(index)
+        if purpose is not None and channel is not None:
+            return judge(*self._facts((index,)))
+        if purpose is None:
+            assert channel is not None
+            key: tuple[object, ...] = ("channel", channel[4])
+        else:
+            moment = purpose[1] if judge.reconsent is not None else None
+            key = ("purpose", purpose[4], purpose[5], moment)
+        verdict = memo.get(key)
+        if verdict is None:
+            verdict = memo[key] = judge(*self._facts((index,)))
+        return verdict
+
     def decide(self, judge: _Judge, *, reachable: Sequence[int], total: int) -> AudienceResult:
         """Contacts with events by their subjects' answers; all the others share one."""
         excluded: Counter[str] = Counter()
         if len(reachable) < total:
             excluded["no_address_for_channel"] = total - len(reachable)
-        verdicts = {index: judge(*self._facts((index,))) for index in set(self.subject.values())}
+        memo: dict[tuple[object, ...], str] = {}
+        verdicts = {
+            index: self._verdict(judge, index, memo) for index in set(self.subject.values())
+        }
         reasons = {position: verdicts[index] for position, index in self.subject.items()}
         for position, indexes in self.more.items():
             reasons[position] = judge(*self._facts(indexes))
