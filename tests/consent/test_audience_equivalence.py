@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tests.support import audience_reference
 
 from lawful.consent.audience import filter_audience
-from lawful.consent.models import ConsentEvent
+from lawful.consent.models import ConsentEvent, NoticePurpose, NoticeVersion
 from lawful.consent.service import SUBJECT_CONTEXT
 from lawful.datamap.models import DataMap
 from lawful.engine.models import Suppression
@@ -117,6 +117,23 @@ def test_the_fast_filter_answers_as_the_one_it_replaced(
                 assert new.allowed == old.allowed, (purpose, channel, len(audience), moment)
                 assert new.excluded == old.excluded, (purpose, channel, len(audience), moment)
                 reasons.update(old.excluded)
+    # A material notice change a year ago: consents given before it must be asked again.
+    notice = NoticeVersion(version="2", language="en", sha256="1" * 64, text="New purposes.",
+                           material=True, published_at=NOW - timedelta(days=365),
+                           published_by="staff:1")  # fmt: skip
+    db.add(notice)
+    db.flush()
+    db.add(NoticePurpose(notice_id=notice.id, purpose="newsletter"))
+    db.flush()
+    for channel in ("email", "sms"):
+        arguments = {
+            "datamap": shop, "keyring": keyring, "contacts": contacts,
+            "purpose": "newsletter", "channel": channel, "now": NOW,
+        }  # fmt: skip
+        new = filter_audience(db, **arguments)
+        old = audience_reference.filter_audience(db, **arguments)
+        assert (new.allowed, new.excluded) == (old.allowed, old.excluded), channel
+        reasons.update(old.excluded)
     # The ledger is varied enough for the comparison to mean something.
     assert reasons >= {"no_consent", "withdrawn", "refused", "expired", "channel_opted_out",
-                       "objected", "suppressed", "channel_not_declared", "no_address_for_channel"}  # fmt: skip
+                       "objected", "suppressed", "reconsent_required", "channel_not_declared", "no_address_for_channel"}  # fmt: skip
