@@ -70,11 +70,15 @@ def filter_audience(
     matches = _events(session, columns, rule.id, channel, keyring)
     reconsent = repository.reconsent_after(session, purpose=rule.id) if rule.consent_based else None
     judge = _Judge(rule, channel, reconsent, now or utcnow())
-    result = matches.decide(judge, reachable=_reachable(columns, channel, total), total=total)
-    return _without_suppressed(session, result, columns, policy, rule, keyring, total)
+    whole = {kind for kind, (positions, _) in columns.items() if _whole(positions, total)}
+    reachable = _reachable(columns, channel, total, whole)
+    result = matches.decide(judge, reachable=reachable, total=total)
+    return _without_suppressed(session, result, columns, policy, rule, keyring, whole)
 
 
-def _reachable(columns: dict[str, Column], channel: str, total: int) -> Sequence[int]:
+def _reachable(
+    columns: dict[str, Column], channel: str, total: int, whole: set[str]
+) -> Sequence[int]:
     """Positions that hold the address the channel needs (any contact, for post or web),
     in order."""
     needed = CHANNEL_KIND.get(channel)
@@ -83,7 +87,7 @@ def _reachable(columns: dict[str, Column], channel: str, total: int) -> Sequence
     if needed not in columns:
         return []
     positions = columns[needed][0]
-    return range(total) if _whole(positions, total) else sorted(set(positions))
+    return range(total) if needed in whole else sorted(set(positions))
 
 
 def _whole(positions: list[int], total: int) -> bool:
@@ -267,7 +271,7 @@ def _without_suppressed(
     policy: ConsentPolicy,
     rule: PurposeRule,
     keyring: Keyring,
-    total: int,
+    whole: set[str],
 ) -> AudienceResult:
     """Take out the allowed contacts an erasure or an objection put on the suppression list
     (marketing purposes only, GDPR Art. 21(3)); only their values are hashed."""
@@ -277,7 +281,7 @@ def _without_suppressed(
     allowed: set[int] | None = None
     suppressed: set[int] = set()
     for kind, (positions, values) in columns.items():
-        if _whole(positions, total):  # every contact has this identity: pick the allowed
+        if kind in whole:  # every contact has this identity: pick the allowed ones
             wanted_positions = result.allowed
             wanted_values = list(map(values.__getitem__, wanted_positions))
         else:
