@@ -117,6 +117,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="Filter runs (the median counts).")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--baseline", action="store_true",
+                        help="Filter: alternate each run with the filter before issue 19 "
+                             "(tests/support/audience_reference.py) and compare the answers.")  # fmt: skip
     return parser.parse_args()
 
 
@@ -470,21 +473,39 @@ def _filter_run(store: Store, args: argparse.Namespace) -> dict[str, Any]:
     keyring = Keyring.from_master(MASTER)
     contacts = _contacts(args.contacts, random.Random(args.seed))
     engine = create_store_engine(store.url)
-    times, cpu, result = [], [], None
+    filters: dict[str, Any] = {"after": filter_audience}
+    if args.baseline:  # the filter as it was, alternated with the current one
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from tests.support.audience_reference import filter_audience as before
+
+        filters = {"before": before, "after": filter_audience}
+    times: dict[str, list[float]] = {name: [] for name in filters}
+    cpu: dict[str, list[float]] = {name: [] for name in filters}
+    results: dict[str, Any] = {}
     for _ in range(args.repeat):
-        with session_factory(engine)() as db:
-            started, cpu_started = time.perf_counter(), time.process_time()
-            result = filter_audience(db, datamap=datamap, keyring=keyring, contacts=contacts,
-                                     purpose=PURPOSE, channel=CHANNEL)  # fmt: skip
-            times.append(time.perf_counter() - started)
-            cpu.append(time.process_time() - cpu_started)
+        for name, run in filters.items():
+            with session_factory(engine)() as db:
+                started, cpu_started = time.perf_counter(), time.process_time()
+                results[name] = run(db, datamap=datamap, keyring=keyring, contacts=contacts,
+                                    purpose=PURPOSE, channel=CHANNEL)  # fmt: skip
+                times[name].append(time.perf_counter() - started)
+                cpu[name].append(time.process_time() - cpu_started)
     engine.dispose()
-    assert result is not None
+    result = results["after"]
+    if args.baseline:  # the same answer, or the figures mean nothing
+        assert result.allowed == results["before"].allowed
+        assert result.excluded == results["before"].excluded
     return {
         "part": "filter", "backend": store.backend, "contacts": args.contacts,
         "allowed": len(result.allowed), "excluded": result.excluded,
-        "seconds_median": round(statistics.median(times), 2), "seconds_all": [round(t, 2) for t in times],
-        "cpu_seconds_median": round(statistics.median(cpu), 2),
+        "seconds_median": round(statistics.median(times["after"]), 2),
+        "seconds_all": [round(t, 2) for t in times["after"]],
+        "cpu_seconds_median": round(statistics.median(cpu["after"]), 2),
+        "load_average": os.getloadavg(),
+        **({"before_seconds_median": round(statistics.median(times["before"]), 2),
+            "before_seconds_all": [round(t, 2) for t in times["before"]],
+            "before_cpu_seconds_median": round(statistics.median(cpu["before"]), 2)}
+           if args.baseline else {}),
     }  # fmt: skip
 
 
@@ -537,8 +558,10 @@ def _table(results: list[dict[str, Any]]) -> Table:
                           f"{r['contacts']:,} contacts, {r['request_mb']} MB in, answer={r['answer']}",
                           f"{r['seconds_median']} s ({r['allowed']:,} allowed, {r['response_mb']} MB out)", "")  # fmt: skip
         else:
+            before = (f", before: {r['before_seconds_median']} s"
+                      if "before_seconds_median" in r else "")  # fmt: skip
             table.add_row("filter", r["backend"], f"{r['contacts']:,} contacts",
-                          f"{r['seconds_median']} s ({r['allowed']:,} allowed)", "")  # fmt: skip
+                          f"{r['seconds_median']} s ({r['allowed']:,} allowed){before}", "")  # fmt: skip
     return table
 
 

@@ -375,3 +375,44 @@ def test_a_list_of_addresses_is_normalised_exactly_as_each_address_alone(column:
     except ValueError as error:
         got = str(error)
     assert got == expected
+
+
+@pytest.mark.parametrize("column", [
+    ["+33612345678", "+14155550123"],
+    ["+33612345678", "06 12 34 56 78"],
+    ["+33612345678\n", "+33612345678"],
+    ["+٣٣٦١٢٣٤٥٦٧٨", "+33612345678"],
+    ["+0612345678", "+33612345678"],
+    ["+3361234", "+33612345678"],
+    ["+3361234567890123", "+33612345678"],
+    ["tel:+33612345678", "+33 6 12 34 56 78"],
+    ["+33612345678", 33612345678],
+])  # fmt: skip
+def test_a_column_of_phone_numbers_is_normalised_exactly_as_each_number_alone(
+    shop: DataMap, column: list[Any]
+) -> None:
+    """Numbers already in E.164 skip the one-by-one normaliser: the answer, or the refusal
+    naming each position at fault, must not change."""
+    from lawful.consent.audience import _columns
+    from lawful.consent.policy import policy_for
+    from lawful.consent.subjects import normalise_subject
+
+    policy = policy_for(shop)
+    contacts = [{"phone": value} for value in column]
+    problems = []
+    expected = []
+    for position, value in enumerate(column):
+        try:
+            if not isinstance(value, str):
+                raise ConsentInputError("`phone` must be a string")
+            expected.append(normalise_subject("phone", value, policy=policy).value)
+        except ConsentInputError:
+            problems.append(position)
+    if problems:
+        with pytest.raises(ConsentInputError) as refused:
+            _columns(contacts, policy)
+        assert [f"contact {p}:" in refused.value.message for p in problems] == [True] * len(
+            problems
+        )
+    else:
+        assert _columns(contacts, policy) == {"phone": (list(range(len(column))), expected)}

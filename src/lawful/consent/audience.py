@@ -11,10 +11,12 @@ removed). Nothing is stored.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from itertools import chain, compress, filterfalse, repeat
+from itertools import chain, compress, filterfalse, islice, repeat
+from operator import lt
 from typing import Any, cast
 
 from sqlalchemy.orm import Session
@@ -41,6 +43,7 @@ MAX_PROBLEMS = 20  # malformed contacts listed in the refusal; the count covers 
 # The address a channel needs: an email for email, a phone number for SMS and calls.
 CHANNEL_KIND = {"email": SubjectKind.email, "sms": SubjectKind.phone, "phone": SubjectKind.phone}
 _MAX_VALUE = 320  # RFC 5321 §4.5.3.1
+_E164 = re.compile(r"\+[1-9]\d{7,14}")  # ITU-T E.164, as lawful.engine.phone accepts it
 
 Contact = Mapping[str, object]
 Column = tuple[list[int], list[str]]  # positions in the list, normalised values
@@ -63,7 +66,8 @@ def filter_audience(
     rule = purpose_rule(policy, purpose)
     contact_channel(channel)
     columns = _columns(contacts, policy)
-    facts = _events(session, columns, rule.id, channel, keyring)
+    total = len(contacts)
+    matches = _events(session, columns, rule.id, channel, keyring)
     moment = now or utcnow()
     reconsent = (
         repository.reconsent_after(session, purpose=rule.id, now=moment)
@@ -71,65 +75,120 @@ def filter_audience(
         else None
     )
     judge = _Judge(rule, channel, reconsent, moment)
-    judge.total = len(contacts)
-    result = facts.decide(judge, reachable=_reachable(columns, channel, len(contacts)))
-    return _without_suppressed(session, result, columns, policy, rule, keyring)
+    whole = {kind for kind, (positions, _) in columns.items() if _whole(positions, total)}
+    reachable = _reachable(columns, channel, total, whole)
+    result = matches.decide(judge, reachable=reachable, total=total)
+    return _without_suppressed(session, result, columns, policy, rule, keyring, whole)
 
 
-def _reachable(columns: dict[str, Column], channel: str, total: int) -> Sequence[int]:
-    """Positions that hold the address the channel needs (any contact, for post or web)."""
+def _reachable(
+    columns: dict[str, Column], channel: str, total: int, whole: set[str]
+) -> Sequence[int]:
+    """Positions that hold the address the channel needs (any contact, for post or web),
+    in order."""
     needed = CHANNEL_KIND.get(channel)
     if needed is None:
         return range(total)
-    return sorted(set(columns[needed][0])) if needed in columns else []
+    if needed not in columns:
+        return []
+    positions = columns[needed][0]
+    return range(total) if needed in whole else sorted(set(positions))
+
+
+def _whole(positions: list[int], total: int) -> bool:
+    """Whether `positions` is exactly 0, 1, … total - 1 (every contact, once, in order)."""
+    return len(positions) == total and all(map(lt, positions, islice(positions, 1, None)))
 
 
 # --- events --------------------------------------------------------------------------------------
 
 
-class _Facts:
-    """Per position, for the few contacts that have any: the latest event about the purpose
-    and the latest preference for the channel as a whole."""
+class _Matches:
+    """The ledger's latest rows per subject (blind index) about the purpose and about the
+    channel as a whole, and which contacts are which subjects. Each subject is judged once,
+    however many contacts name it; a contact naming two subjects (an email and a phone number
+    filed apart) is judged on the latest choice made under either."""
 
-    def __init__(self) -> None:
-        self.purpose: dict[int, EventFact] = {}
-        self.channel: dict[int, EventFact] = {}
+    def __init__(
+        self, purposes: dict[str, Sequence[Any]], channels: dict[str, Sequence[Any]]
+    ) -> None:
+        self.purposes, self.channels = purposes, channels
+        self.subject: dict[int, str] = {}  # position → the first subject it matched
+        self.more: dict[int, list[str]] = {}  # position → every subject, when two or more
 
-    def add(self, position: int, purpose_row: Any, channel_row: Any) -> None:
-        if purpose_row is not None:
-            self.purpose[position] = latest(
-                self.purpose.get(position), repository.fact_of(purpose_row)
-            )
-        if channel_row is not None:
-            self.channel[position] = latest(
-                self.channel.get(position), repository.fact_of(channel_row)
-            )
+    def add(self, positions: Iterable[int], indexes: Iterable[str]) -> None:
+        if not self.subject:
+            self.subject.update(zip(positions, indexes, strict=True))  # the first column: in C
+            return
+        subject, more = self.subject, self.more
+        for position, index in zip(positions, indexes, strict=True):
+            first = subject.setdefault(position, index)
+            if first != index:
+                more.setdefault(position, [first]).append(index)
 
-    def decide(self, judge: _Judge, *, reachable: Sequence[int]) -> AudienceResult:
-        """Contacts with events one by one; all the others share one answer."""
+    def _facts(self, indexes: Iterable[str]) -> tuple[EventFact | None, EventFact | None]:
+        purpose: EventFact | None = None
+        channel: EventFact | None = None
+        for index in indexes:
+            if (row := self.purposes.get(index)) is not None:
+                purpose = latest(purpose, repository.fact_of(row))
+            if (row := self.channels.get(index)) is not None:
+                channel = latest(channel, repository.fact_of(row))
+        return purpose, channel
+
+    def _verdict(self, judge: _Judge, index: str, memo: dict[tuple[object, ...], str]) -> str:
+        """`judge` for one subject. A subject with only one of the two rows is judged on the
+        few fields `reason_for` reads from it, and subjects alike share that answer: the
+        state alone for a channel preference; for an event about the purpose, its state,
+        expiry and, if a material notice change asks for consent again, its time. Both rows:
+        their order counts too, judged in full."""
+        purpose, channel = self.purposes.get(index), self.channels.get(index)
+        if purpose is not None and channel is not None:
+            return judge(*self._facts((index,)))
+        if purpose is None:
+            assert channel is not None
+            key: tuple[object, ...] = ("channel", channel[4])
+        else:
+            moment = purpose[1] if judge.reconsent is not None else None
+            key = ("purpose", purpose[4], purpose[5], moment)
+        verdict = memo.get(key)
+        if verdict is None:
+            verdict = memo[key] = judge(*self._facts((index,)))
+        return verdict
+
+    def decide(self, judge: _Judge, *, reachable: Sequence[int], total: int) -> AudienceResult:
+        """Contacts with events by their subjects' answers; all the others share one."""
         excluded: Counter[str] = Counter()
-        if len(reachable) < judge.total:
-            excluded["no_address_for_channel"] = judge.total - len(reachable)
-        special = self.purpose.keys() | self.channel.keys()
-        allowed: list[int] = []
-        for position in sorted(special.intersection(reachable)):
-            reason = judge(self.purpose.get(position), self.channel.get(position))
-            if reason in ALLOWED:
-                allowed.append(position)
-            else:
-                excluded[reason] += 1
-        ordinary = list(filterfalse(special.__contains__, reachable))
+        if len(reachable) < total:
+            excluded["no_address_for_channel"] = total - len(reachable)
+        memo: dict[tuple[object, ...], str] = {}
+        verdicts = {
+            index: self._verdict(judge, index, memo) for index in set(self.subject.values())
+        }
+        reasons = {position: verdicts[index] for position, index in self.subject.items()}
+        for position, indexes in self.more.items():
+            reasons[position] = judge(*self._facts(indexes))
+        if not isinstance(reachable, range) or len(reachable) < total:
+            wanted = set(reachable)
+            reasons = {p: r for p, r in reasons.items() if p in wanted}
+        counts = Counter(reasons.values())
         default = judge(None, None)
         if default in ALLOWED:
-            allowed = sorted([*allowed, *ordinary])
-        elif ordinary:
-            excluded[default] += len(ordinary)
+            barred = {p for p, r in reasons.items() if r not in ALLOWED}
+            allowed = list(filterfalse(barred.__contains__, reachable))
+        else:
+            allowed = sorted(p for p, r in reasons.items() if r in ALLOWED)
+            if ordinary := len(reachable) - len(reasons):
+                excluded[default] += ordinary
+        for reason, count in counts.items():
+            if reason not in ALLOWED:
+                excluded[reason] += count
         return AudienceResult(allowed=allowed, excluded=dict(excluded))
 
 
 def _events(
     session: Session, columns: dict[str, Column], purpose: str, channel: str, keyring: Keyring
-) -> _Facts:
+) -> _Matches:
     purposes, channels = repository.latest_audience_events(
         session, purpose=purpose, channel=channel
     )
@@ -137,16 +196,16 @@ def _events(
     opened = (
         _opened(rows, keyring) if len(rows) < sum(len(v) for _, v in columns.values()) else None
     )
-    facts = _Facts()
+    matches = _Matches(purposes, channels)
     for kind, (positions, values) in columns.items():
-        matches = (
-            _by_value(opened.get(kind, {}), positions, values)
-            if opened is not None
-            else _by_digest(rows.keys(), kind, positions, values, keyring.blind_index)
+        matches.add(
+            *(
+                _by_value(opened.get(kind, {}), positions, values)
+                if opened is not None
+                else _by_digest(rows.keys(), kind, positions, values, keyring.blind_index)
+            )
         )
-        for position, index in matches:
-            facts.add(position, purposes.get(index), channels.get(index))
-    return facts
+    return matches
 
 
 def _opened(
@@ -170,20 +229,19 @@ def _opened(
 
 def _by_value(
     lookup: Mapping[str, str], positions: list[int], values: list[str]
-) -> Iterator[tuple[int, str]]:
-    hits = map(lookup.__contains__, values)  # in C: most contacts have no event
-    for position, value in compress(zip(positions, values, strict=True), hits):
-        yield position, lookup[value]
+) -> tuple[Iterable[int], Iterable[str]]:
+    """(positions, blind indexes) of the contacts whose value has events, in C: most have none."""
+    hits = list(map(lookup.__contains__, values))
+    return compress(positions, hits), map(lookup.__getitem__, compress(values, hits))
 
 
 def _by_digest(
     indexes: Iterable[str], kind: str, positions: list[int], values: list[str], key: bytes
-) -> Iterator[tuple[int, str]]:
+) -> tuple[Iterable[int], Iterable[str]]:
     known = {bytes.fromhex(index): index for index in indexes}
     digests = hmac_digests(key, prefix=f"{kind}:", values=values)
-    hits = map(known.__contains__, digests)  # in C: most contacts have no event
-    for position, digest in compress(zip(positions, digests, strict=True), hits):
-        yield position, known[digest]
+    hits = list(map(known.__contains__, digests))
+    return compress(positions, hits), map(known.__getitem__, compress(digests, hits))
 
 
 class _Judge:
@@ -218,26 +276,32 @@ def _without_suppressed(
     policy: ConsentPolicy,
     rule: PurposeRule,
     keyring: Keyring,
+    whole: set[str],
 ) -> AudienceResult:
     """Take out the allowed contacts an erasure or an objection put on the suppression list
     (marketing purposes only, GDPR Art. 21(3)); only their values are hashed."""
     listed = _suppression_list(session, policy, rule)
     if not listed or not result.allowed:
         return result
-    allowed = set(result.allowed)
+    allowed: set[int] | None = None
     suppressed: set[int] = set()
     for kind, (positions, values) in columns.items():
-        wanted = list(
-            compress(zip(positions, values, strict=True), map(allowed.__contains__, positions))
-        )
+        if kind in whole:  # every contact has this identity: pick the allowed ones
+            wanted_positions = result.allowed
+            wanted_values = list(map(values.__getitem__, wanted_positions))
+        else:
+            allowed = set(result.allowed) if allowed is None else allowed
+            hits = list(map(allowed.__contains__, positions))
+            wanted_positions = list(compress(positions, hits))
+            wanted_values = list(compress(values, hits))
         for identity_type in policy.suppression_types.get(kind, (kind,)):
             hashes = {bytes.fromhex(h) for h in listed.get(identity_type, ())}
             if not hashes:
                 continue  # hash only for the identity types someone is suppressed under
             digests = hmac_digests(
-                keyring.suppression, prefix=f"{identity_type}:", values=[v for _, v in wanted]
+                keyring.suppression, prefix=f"{identity_type}:", values=wanted_values
             )
-            suppressed.update(p for (p, _), d in zip(wanted, digests, strict=True) if d in hashes)
+            suppressed.update(compress(wanted_positions, map(hashes.__contains__, digests)))
     if not suppressed:
         return result
     excluded = {
@@ -245,7 +309,7 @@ def _without_suppressed(
         "suppressed": result.excluded.get("suppressed", 0) + len(suppressed),
     }
     return AudienceResult(
-        allowed=[p for p in result.allowed if p not in suppressed], excluded=excluded
+        allowed=list(filterfalse(suppressed.__contains__, result.allowed)), excluded=excluded
     )
 
 
@@ -311,7 +375,7 @@ def _columns(contacts: Sequence[Contact], policy: ConsentPolicy) -> dict[str, Co
     )
     present = keys & policy.identity_kinds.keys()
     columns: dict[str, Column] = {}
-    uncovered = set(range(len(rows)))
+    uncovered: set[int] | None = None  # made only if no identity type covers every contact
     for key in sorted(present):
         raw = (
             list(map(dict.get, cast(Sequence[dict[str, object]], rows), repeat(key)))
@@ -322,7 +386,12 @@ def _columns(contacts: Sequence[Contact], policy: ConsentPolicy) -> dict[str, Co
         target = columns.setdefault(policy.identity_kinds[key], ([], []))
         target[0].extend(positions)
         target[1].extend(values)
-        uncovered.difference_update(positions)
+        if len(positions) == len(rows):
+            uncovered = set()  # one key's positions are distinct: every contact has it
+        elif uncovered is None or uncovered:
+            uncovered = set(range(len(rows))) if uncovered is None else uncovered
+            uncovered.difference_update(positions)
+    uncovered = set(range(len(rows))) if uncovered is None else uncovered
     uncovered.difference_update(p for p, _ in problems)
     known = ", ".join(sorted(policy.identity_kinds))
     problems += [
@@ -349,6 +418,13 @@ def _normalised_column(
         emails = _emails(cast(list[str], texts))
         if emails is not None:
             return positions, emails
+    # Numbers already in E.164 are their own normal form (`to_e164`): one pass in C.
+    if (
+        policy.identity_kinds[key] == SubjectKind.phone
+        and set(map(type, texts)) <= {str}
+        and all(map(_E164.fullmatch, cast(list[str], texts)))
+    ):
+        return positions, cast(list[str], list(texts))
     good: Column = ([], [])
     for position, value in zip(positions, texts, strict=True):
         try:
