@@ -73,10 +73,13 @@ class PhoneRecognizer(PatternRecognizer):
             context=_CONTEXT,
             context_score=0.1,
         )
-        # The plans of the regions read now, once, not at the first number of each country
-        # met in a text (compiling them takes longer than reading a thousand texts).
+        # Every country's plan compiled now, once per process (a third of a second), not at
+        # the first number of each country met in a text: an international number, or a
+        # run of digits after "00", may name any country code.
         for region, _ in self.regions:
             _joined(_plan(region)[0])
+        for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            _joined(code)
 
     def valid(self, candidate: str) -> bool:
         """Whether a numbering plan accepts the candidate."""
