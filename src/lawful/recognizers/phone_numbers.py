@@ -73,6 +73,13 @@ class PhoneRecognizer(PatternRecognizer):
             context=_CONTEXT,
             context_score=0.1,
         )
+        # Every country's plan compiled now, once per process (a third of a second), not at
+        # the first number of each country met in a text: an international number, or a
+        # run of digits after "00", may name any country code.
+        for region, _ in self.regions:
+            _joined(_plan(region)[0])
+        for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            _joined(code)
 
     def valid(self, candidate: str) -> bool:
         """Whether a numbering plan accepts the candidate."""
@@ -81,18 +88,42 @@ class PhoneRecognizer(PatternRecognizer):
     def score(self, candidate: str) -> float:
         """0.9 for a valid international number, 0.75 for a valid national one, else 0."""
         raw = candidate.strip()
-        if _DIGIT_COUNT.fullmatch(raw) is None or _DATE.match(raw):
+        digits = only_digits(raw)
+        if not _digit_count_fits(raw, digits) or _DATE.match(raw):
             return 0.0  # more digits than any number has (a card, an account): not parsed
         if raw.startswith("00"):
             raw = "+" + raw[2:]
+            digits = digits[2:]
         if raw.startswith("+"):
-            valid = _valid_international(_NOT_DIGIT.sub("", raw)) or _valid(raw, None)
+            valid = _valid_international(digits) or _valid(raw, None)
             return 0.9 if valid else 0.0
-        digits = _NOT_DIGIT.sub("", raw)
         for region, shape in self.regions:  # in order: the first plan accepting it
             if shape.fullmatch(digits) and _valid_national(digits, region):
                 return 0.75
         return 0.0
+
+
+def only_digits(raw: str) -> str:
+    """`_NOT_DIGIT.sub("", raw)`, without the regex engine for the usual separators."""
+    digits = (
+        raw.replace(" ", "").replace("-", "").replace(".", "").replace("(", "").replace(")", "")
+    )
+    digits = digits.replace("/", "").replace("+", "")
+    # str.isdecimal is the regex's \d (Unicode category Nd); anything else (a tab, a
+    # no-break space, letters) goes through the regex
+    return digits if digits.isdecimal() else _NOT_DIGIT.sub("", raw)
+
+
+def _digit_count_fits(raw: str, digits: str) -> bool:
+    """`_DIGIT_COUNT.fullmatch(raw) is not None`, from the count of digits: 7 to 15, or up
+    to 17 when the first two digits are a "00" written together (an international prefix)."""
+    count = len(digits)
+    if 7 <= count <= 15:
+        return True
+    if count < 9 or count > 17:
+        return False
+    first = next(i for i, c in enumerate(raw) if c.isdecimal())
+    return raw.startswith("00", first)
 
 
 def _valid(raw: str, region: str | None) -> bool:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import ahocorasick
 
 from lawful.recognizers.validators import Validator
 
@@ -157,10 +159,14 @@ class PatternRecognizer:
             return None
         return Finding(start, end, self.entity, score, self.name)
 
-    def matches_anywhere(self, text: str) -> Iterator[tuple[int, int, str]]:
+    def matches_anywhere(
+        self, text: str, *, context_seen: bool = False
+    ) -> Iterator[tuple[int, int, str]]:
         """(start, end, pattern name) of every match of the patterns scanned for on their
         own; when context is required, only those just after a context word (the rare
-        context words are searched first, so the patterns run on small windows)."""
+        context words are searched first, so the patterns run on small windows).
+        `context_seen`: the caller knows a context word is in the text (`PatternSet` looks
+        for every recognizer's at once)."""
         if self._regex is None:
             return
         if self.anchor is not None and not self.context_required:
@@ -171,8 +177,7 @@ class PatternRecognizer:
                 name = match.lastgroup or "p0"
                 yield match.start(), match.start(name), name
             return
-        folded = text.casefold()
-        if not any(word in folded for word in self._folded_context):
+        if not context_seen and not self.context_in(text.casefold()):
             return  # no context word at all: a few substring tests, no scan
         done = -1
         for word in self._context.finditer(text):
@@ -183,6 +188,10 @@ class PatternRecognizer:
                     name = match.lastgroup or "p0"
                     done = match.start(name)
                     yield match.start(), done, name
+
+    def context_in(self, folded: str) -> bool:
+        """Whether one of the context words is in the case-folded text."""
+        return any(word in folded for word in self._folded_context)
 
     def _around_anchors(
         self, text: str, regex: re.Pattern[str], anchor: str
@@ -238,13 +247,21 @@ class PatternSet:
         self._scanned = [r for r in self.recognizers if r.scans]
         self._gated = [r for r in self.recognizers if r.requires]
         self._everyone = {id(r) for r in self.recognizers}
+        # The recognizers reading only after a context word: whether a text holds one of
+        # their words is found for all of them in one pass of an Aho-Corasick automaton
+        # over the case-folded text (as `context_in` would find it, recognizer by recognizer).
+        self._worded = [r for r in self._scanned if r.context_required and r.context]
+        self._words = _automaton(self._worded)
 
     def analyze(self, text: str) -> list[Finding]:
         refused = {id(r) for r in self._gated if not r.applies(text)}
+        if self._words is not None:
+            present = self.context_present(text)
+            refused.update(id(r) for r in self._worded if id(r) not in present)
         applying = [r for r in self._scanned if id(r) not in refused]
         found: list[Finding] = []
         for recognizer in applying:
-            for start, end, name in recognizer.matches_anywhere(text):
+            for start, end, name in recognizer.matches_anywhere(text, context_seen=True):
                 made = recognizer.finding(text, start, end, name)
                 if made is not None:
                     found.append(made)
@@ -253,6 +270,30 @@ class PatternSet:
             for kind in self._kinds:
                 found.extend(kind.findings(text, ids))
         return found
+
+    def context_present(self, text: str) -> set[int]:
+        """The ids of the recognizers needing a context word that have one in `text`."""
+        present: set[int] = set()
+        if self._words is not None:
+            for _, owners in self._words.iter(text.casefold()):
+                present.update(owners)
+        return present
+
+
+def _automaton(recognizers: Sequence[PatternRecognizer]) -> Any:
+    """An automaton finding the recognizers' case-folded context words, each word's value
+    the ids of the recognizers it belongs to (None for no recognizers)."""
+    owners: dict[str, set[int]] = {}
+    for recognizer in recognizers:
+        for word in recognizer.context:
+            owners.setdefault(word.casefold(), set()).add(id(recognizer))
+    if not owners:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word, ids in owners.items():
+        automaton.add_word(word, frozenset(ids))
+    automaton.make_automaton()
+    return automaton
 
 
 class _StartKind:
