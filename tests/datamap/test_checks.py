@@ -367,6 +367,7 @@ def test_a_purpose_meeting_two_dpia_criteria_without_a_dpia_is_reported(
           vetting:
             name: Vet candidates
             legal_basis: legal_obligation
+            provision: {requirement: statutory, obliged: true, consequence: We cannot go on.}
             criminal_condition: authorised_by_law
             categories: [criminal.record]
             dpia:
@@ -374,6 +375,7 @@ def test_a_purpose_meeting_two_dpia_criteria_without_a_dpia_is_reported(
           sourcing:
             name: Find candidates
             legal_basis: legal_obligation
+            provision: {requirement: statutory, obliged: true, consequence: We cannot go on.}
             dpia:
               criteria: [large_scale]
         """
@@ -390,6 +392,7 @@ def test_a_purpose_that_names_its_dpia_passes(write_case: WriteCase) -> None:
           vetting:
             name: Vet candidates
             legal_basis: legal_obligation
+            provision: {requirement: statutory, obliged: true, consequence: We cannot go on.}
             automated_decisions: Candidates below a score are turned down by the system.
             dpia:
               criteria: [evaluation]
