@@ -11,8 +11,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from lawful.auth.names import actor_names
 from lawful.auth.models import StaffUser
+from lawful.auth.names import actor_names
 from lawful.auth.roles import REQUEST_DECIDERS
 from lawful.breach.assessment import assess
 from lawful.breach.drafts import AUDIENCES, DraftError, make_draft, render_draft
