@@ -155,10 +155,7 @@ def retention(datamap: DataMap, page: _Sections) -> None:
         if facts.rule_concerns_us(datamap, rule):
             assert facts.capitalised(facts.words(rid)) in text
             assert facts.human_duration(rule.period) in text
-    assert (
-        "Candidates not hired (candidates) 2 years last activity Deleted"
-        in text
-    )
+    assert "Candidates not hired (candidates) 2 years last activity Deleted" in text
     assert "Invoices" in text
     assert "10 years issued Deleted" in text
 

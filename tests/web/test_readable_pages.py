@@ -184,7 +184,9 @@ def test_every_staff_page_reads_as_sentences_with_names_and_one_time_zone(
     assert zones == {"EET"} or zones <= ABBREVIATIONS, zones  # one zone, Athens, named
     audit = visible(admin.get("/admin/audit").text)
     assert officer_name in audit  # staff by name
-    assert f"Staff signed in staff member {officer_name}" in audit  # what it is about, too
+    assert (
+        f"Staff signed in with a password staff member {officer_name}" in audit
+    )  # what it is about, too
 
 
 def test_what_staff_typed_is_shown_as_typed_never_run_or_read_as_markup(
