@@ -254,7 +254,7 @@ def test_an_officer_records_a_forward_to_a_client_as_sent_from_the_request_page(
         jobs = console.platform.jobs
         assert isinstance(jobs, InProcessQueue)
         jobs.join()
-        sent_at = datetime.now(ctx.zone()).strftime("%Y-%m-%dT%H:%M")
+        sent_at = datetime.now(ctx.shown_zone()).strftime("%Y-%m-%dT%H:%M")
 
         def steps(page: Page) -> None:
             page.goto(f"/admin/requests/{reference}")
@@ -265,7 +265,7 @@ def test_an_officer_records_a_forward_to_a_client_as_sent_from_the_request_page(
             todo.get_by_label("What was sent").fill("The request form, with the reference.")
             todo.get_by_role("button", name="Record as sent").click()
             done = page.locator("#forwards-done")
-            expect(done).to_contain_text("Lumière Énergie SA: sent by staff:")
+            expect(done).to_contain_text("Lumière Énergie SA: sent by Camille Officer")
             expect(done).to_contain_text("by client portal on")
             expect(done).to_contain_text("The request form, with the reference.")
             expect(page.locator("section.forward-todo")).to_have_count(0)

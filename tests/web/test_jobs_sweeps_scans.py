@@ -34,7 +34,7 @@ def test_the_jobs_page_shows_a_sweep_with_its_progress_and_the_last_scans(
     web.settle()
     jobs = officer.get("/admin/jobs")
     assert jobs.status_code == 200
-    assert "retention sweep<br><code>retention.sweep</code>" in jobs.text
+    assert 'Retention sweep<br><code class="muted">retention.sweep</code>' in jobs.text
     sweeps = jobs.text[
         jobs.text.index('<table id="sweeps">') : jobs.text.index('<table id="scans">')
     ]

@@ -260,7 +260,7 @@ def test_every_staff_page_reads_as_sentences_with_names_and_one_time_zone(
     # The registers seeded above (issue 18) fill more than the first page: read the first few.
     audit = " ".join(visible(admin.get(f"/admin/audit?page={n}").text) for n in (1, 2, 3))
     assert officer_name in audit  # staff by name
-    assert f"Staff signed in: method: password staff member {officer_name}" in audit  # about whom
+    assert f"Staff signed in with a password staff member {officer_name}" in audit  # about whom
     assert "DPIA opened for “Check the criminal record of candidates offered a job”" in audit
     assert "DPIA updated (the summary of risks and measures, the state): now approved" in audit
     assert "Notice of a sub-processor change sent to Lumière Énergie SA" in audit

@@ -79,7 +79,7 @@ def test_the_schedule_is_shown_and_an_unreadable_datastore_is_said_plainly(
     page = web.signed_in(Role.auditor).get("/admin/retention")
     assert page.status_code == 200
     assert "A sweep runs every 24.0 hours" in page.text
-    assert re.search(r"the next is due around \d{4}-\d\d-\d\d 00:00 UTC", page.text)
+    assert re.search(r"the next is due around \d{1,2} \w{3} \d{4}, 00:00 UTC", page.text)
     assert "<strong>cannot apply:</strong> the SQLite file" in page.text
     assert "does not exist or cannot be opened" in page.text
     assert "Traceback" not in page.text

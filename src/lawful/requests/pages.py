@@ -67,12 +67,19 @@ def detail_context(
     handler, decider = staff.role in REQUEST_HANDLERS, staff.role in REQUEST_DECIDERS
     found = get_request(db, reference=reference)
     request_id = found.id
+    done = forwards.done_forwards(db, request=found)
     return {
         "active": "requests",
         "d": detail,
         "s": summary,
         "reading": read_request(found, ctx.datamap),
-        "actor_names": actor_names(db, [event.actor for event in found.events]),
+        "actor_names": actor_names(
+            db,
+            [
+                *(event.actor for event in found.events),
+                *(f.recorded_by for f in done if f.recorded_by),
+            ],
+        ),
         "request_id": request_id,  # for its audit-trail entries
         "tasks": failing_tasks(db, request_id=request_id, reference=reference),
         "can_retry_tasks": handler,
@@ -88,7 +95,7 @@ def detail_context(
         "assignee": desk.staff_names(db).get(found.assignee_id or ""),
         "assignee_id": found.assignee_id or "",
         "team": desk.assignable(db) if handler else [],
-        "done_forwards": forwards.done_forwards(db, request=found),
+        "done_forwards": done,
         "objectable": objectable_purposes(ctx)
         if summary.request_type is RequestType.objection
         else [],

@@ -7,6 +7,7 @@ from lawful.auth.roles import ADMINS
 from lawful.http.contribution import Contribution
 from lawful.http.menu import MenuEntry
 from lawful.web.pages import account, dashboard, datamap, notice, session, sso, tokens, users
+from lawful.web.sentences import audit_sentence
 from lawful.web.threads import enough_threads
 
 contribution = Contribution(
@@ -29,4 +30,5 @@ contribution = Contribution(
         MenuEntry("account", "My account", "/admin/account", order=99),
     ),
     services=(enough_threads,),
+    sentences=(audit_sentence,),
 )
