@@ -65,13 +65,21 @@ SHOTS: list[tuple[str, str | Callable[[Page], str | None], str]] = [
     ("queue", "/admin/requests", "the request queue"),
     (
         "request",
-        _first_link("/admin/requests/", ("/admin/requests/new",), on="/admin/requests?due=overdue"),
+        _first_link(
+            "/admin/requests/",
+            ("/admin/requests/new", "/admin/requests/export"),
+            on="/admin/requests?due=overdue",
+        ),
         "an overdue request",
     ),
     ("map", "/admin/map", "the data map, drawn"),
     ("map-dataset", "/admin/map/datasets/candidates", "a dataset of the map"),
     ("breaches", "/admin/breaches", "the breach register"),
-    ("breach", _first_link("/admin/breaches/"), "one breach and its timeline"),
+    (
+        "breach",
+        _first_link("/admin/breaches/", ("/admin/breaches/new",)),
+        "one breach and its timeline",
+    ),
     ("retention", "/admin/retention", "retention rules and sweeps"),
     ("holds", "/admin/holds", "legal holds"),
     ("consent", "/admin/consent", "the consent ledger"),

@@ -82,3 +82,30 @@ def test_mistakes_are_explained_not_traced(sqlite_company: Company) -> None:
     audience = lawful(sqlite_company, "breach", "draft", "BR-2020-0001", "--to", "press")
     assert audience.exit_code == 1
     assert "--to is one of authority, people, public, client" in audience.output
+
+
+def test_show_and_draft_read_moments_in_the_installations_zone(
+    sqlite_company: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAWFUL_TIME_ZONE", "Europe/Athens")  # UTC+3 in July (EEST)
+    opened = lawful(
+        sqlite_company, "breach", "open", "--title", "Laptop stolen", "--aware-at",
+        "2026-07-01T09:30Z", "--system", "marketing", "--kind", "confidentiality",
+    )  # fmt: skip
+    assert opened.exit_code == 0, opened.output
+    reference = opened.output.split("opened ")[1].split()[0]
+    shown = lawful(sqlite_company, "breach", "show", reference)
+    assert shown.exit_code == 0, shown.output
+    assert "deadline 4 Jul 2026, 12:30 EEST" in shown.output
+    assert "UTC" not in shown.output
+    listed = lawful(sqlite_company, "breach", "show")
+    assert "1 Jul 2026, 12:30 EEST" in listed.output
+    draft = lawful(sqlite_company, "breach", "draft", reference, "--to", "authority")
+    assert draft.exit_code == 0, draft.output
+    assert "We became aware of the breach on 1 Jul 2026, 12:30 EEST." in draft.output
+
+    monkeypatch.setenv("LAWFUL_TIME_ZONE", "Europe/Atlantis")
+    wrong = lawful(sqlite_company, "breach", "show", reference)
+    assert wrong.exit_code == 1
+    assert "is not an IANA time zone name" in wrong.output
+    assert "Traceback" not in wrong.output

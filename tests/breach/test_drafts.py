@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -115,10 +116,31 @@ def test_a_processor_report_is_named_in_the_notification(datamap: DataMap) -> No
     text = render_draft(
         make_draft(incident=incident, datamap=datamap, audience="authority", now=NOW), kind="md"
     )
-    assert (
-        "Our processor Postelia SAS reported the breach to us on 20 November 2026 at 09:30 UTC."
-        in text
+    assert "Our processor Postelia SAS reported the breach to us on 20 Nov 2026, 09:30 UTC." in text
+
+
+def test_every_moment_of_a_draft_reads_in_the_installations_zone_with_summer_time(
+    datamap: DataMap,
+) -> None:
+    athens = ZoneInfo("Europe/Athens")  # UTC+2 (EET) in winter, UTC+3 (EEST) in summer
+    incident = _incident(
+        occurred_from=datetime(2026, 7, 1, 21, 15, tzinfo=UTC),
+        occurred_until=AWARE - timedelta(hours=1),
+        reported_by="email_platform",
+        reported_to_us_at=AWARE,
     )
+    draft = make_draft(incident=incident, datamap=datamap, audience="authority", now=NOW,
+                       zone=athens)  # fmt: skip
+    text = render_draft(draft, kind="md")
+    assert "We became aware of the breach on 20 Nov 2026, 11:30 EET." in text
+    assert "The breach happened from 2 Jul 2026, 00:15 EEST until 20 Nov 2026, 10:30 EET." in text
+    assert "the 72-hour period ends 23 Nov 2026, 11:30 EET." in text
+    assert "counted in our systems on 20 Nov 2026, 13:30 EET" in text
+    assert "reported the breach to us on 20 Nov 2026, 11:30 EET." in text
+    assert "UTC" not in text
+    html = render_draft(draft, kind="html")
+    assert "20 Nov 2026, 11:30 EET" in html
+    assert "UTC" not in html
 
 
 def test_the_message_to_people_holds_what_article_34_2_asks_in_plain_words(

@@ -48,7 +48,7 @@ def test_the_example_map_is_drawn_with_every_system_dataset_and_recipient() -> N
     assert {_link("system", s) for s in datamap.systems} <= links
     assert {_link("recipient", r) for r in datamap.recipients} <= links
     texts = _texts(root)
-    assert "Recipients in US (outside the EEA)" in texts
+    assert "Recipients in United States (outside the EEA)" in texts
     assert any("SCCs (Art. 46(2)(c))" in t for t in texts)  # AdMosaic's safeguard
     # invoices reference contracts: the arrow goes the way the engine follows it
     titles = {t.text for t in root.iter(f"{SVG}title")}

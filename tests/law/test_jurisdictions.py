@@ -55,9 +55,9 @@ def test_french_rules_follow_a_french_establishment_to_a_greek_resident(
     org = make_organization(J.gdpr, J.fr, J.gr, seat="FR")
     found = applicable_jurisdictions(organization=org, residence_country="GR")
     assert codes(found) == [J.gdpr, J.fr, J.gr]
-    assert found[0].reason == "GDPR Art. 3(1): the organisation is established in FR"
-    assert found[1].reason.endswith("the organisation is established in FR")
-    assert found[2].reason.endswith("the person lives in GR")
+    assert found[0].reason == "GDPR Art. 3(1): the organisation is established in France"
+    assert found[1].reason.endswith("the organisation is established in France")
+    assert found[2].reason.endswith("the person lives in Greece")
 
 
 def test_undeclared_member_state_rules_do_not_apply(make_organization: MakeOrganization) -> None:
@@ -100,7 +100,7 @@ def test_an_organisation_established_in_the_eea_owes_the_gdpr_to_everyone(
         organization=org, residence_country="US", residence_region="CA"
     )
     assert codes(found) == [J.gdpr, J.ccpa]
-    assert found[0].reason == "GDPR Art. 3(1): the organisation is established in GR"
+    assert found[0].reason == "GDPR Art. 3(1): the organisation is established in Greece"
 
 
 def test_the_uk_gdpr_covers_uk_residents_when_declared_and_everyone_when_established(

@@ -54,7 +54,7 @@ def test_adequacy_claimed_for_the_united_states_is_flagged() -> None:
     transfer = facts.recipient_transfer(_recipient("US", TransferMechanism.adequacy))
     assert transfer is not None
     assert not transfer.valid
-    assert transfer.problem == "no adequacy decision covers US (GDPR Art. 45)"
+    assert transfer.problem == "no adequacy decision covers United States (GDPR Art. 45)"
 
 
 def test_the_data_privacy_framework_covers_only_the_united_states() -> None:

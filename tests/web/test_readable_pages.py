@@ -287,7 +287,7 @@ def test_a_request_page_says_what_happened_who_did_it_and_which_laws_apply_and_w
     assert officer_name in extended
     assert "GDPR (EU)" in extended
     assert "LIL (France)" in extended
-    assert "the person lives in FR" in extended  # why the French law applies
+    assert "the person lives in France" in extended  # why the French law applies
     assert "France" in extended  # where the person lives, by name
     denied = visible(admin.get(paths[len(PAGES) + 3]).text)
     assert "Denied: " in denied

@@ -9,7 +9,7 @@ Times are UTC instants, so a change of summer time never moves a deadline.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from lawful.formats import moment
 
@@ -46,7 +46,7 @@ class Clock:
             and self.notified_at > self.deadline
         )
 
-    def describe(self, zone: str = "UTC") -> str:
+    def describe(self, zone: tzinfo | str = "UTC") -> str:
         """The clock in a sentence; the deadline shown in `zone` (the installation's)."""
         if self.deadline is None:
             if self.notified_at is not None:

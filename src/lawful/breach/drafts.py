@@ -13,7 +13,7 @@ An item not yet known is never left out: it says so, and that it will follow in 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from functools import cache
 from typing import Literal
 
@@ -24,6 +24,7 @@ from lawful.breach.clock import breach_clock
 from lawful.breach.models import Incident
 from lawful.datamap import facts
 from lawful.datamap.models import Contact, DataMap
+from lawful.formats import moment as _moment
 from lawful.jinja import environment, package_templates
 
 Audience = Literal["authority", "people", "public", "client"]
@@ -67,32 +68,36 @@ def make_draft(
     audience: Audience,
     now: datetime,
     client: str | None = None,
+    zone: tzinfo = UTC,
 ) -> Draft:
-    """The draft for one audience."""
+    """The draft for one audience; every moment in it reads in `zone`, the installation's
+    (`LAWFUL_TIME_ZONE`, as on every page and mail)."""
     if audience == "authority":
-        return authority_draft(incident, datamap, now)
+        return authority_draft(incident, datamap, now, zone)
     if audience in {"people", "public"}:
         return people_draft(incident, datamap, public=audience == "public")
-    return client_draft(incident, datamap, _client(incident, datamap, client))
+    return client_draft(incident, datamap, _client(incident, datamap, client), zone)
 
 
 # --- the authority (Art. 33) ---------------------------------------------------------------
 
 
-def authority_draft(incident: Incident, datamap: DataMap, now: datetime) -> Draft:
+def authority_draft(
+    incident: Incident, datamap: DataMap, now: datetime, zone: tzinfo = UTC
+) -> Draft:
     organization = datamap.organization
     authority = organization.lead_authority
     phase = len([u for u in incident.updates if u.changed]) + 1
     items = [
-        _timing(incident, now),
-        _nature(incident, datamap),
+        _timing(incident, now, zone),
+        _nature(incident, datamap, zone),
         _contact_point(datamap),
         _text_item("Art. 33(3)(c)", "Likely consequences of the breach", incident.consequences),
         _measures(incident),
-        _people_told(incident),
+        _people_told(incident, zone),
     ]
     if incident.reported_by:
-        items.append(_processor_report(incident, datamap))
+        items.append(_processor_report(incident, datamap, zone))
     intro = [
         f"Notification of a personal data breach under GDPR Article 33, by {organization.name} "
         f"({facts.address_line(organization.address)}) as controller. Our reference: "
@@ -108,15 +113,16 @@ def authority_draft(incident: Incident, datamap: DataMap, now: datetime) -> Draf
     )
 
 
-def _timing(incident: Incident, now: datetime) -> Item:
+def _timing(incident: Incident, now: datetime, zone: tzinfo) -> Item:
     notified = incident.authority_notified_at or now
     clock = breach_clock(became_aware_at=incident.became_aware_at, now=now,
                          notified_at=notified, controller=True)  # fmt: skip
     deadline = clock.deadline or notified
     bullets = [
-        f"We became aware of the breach on {_when(incident.became_aware_at)}.",
-        _occurred(incident),
-        f"This notification: {_when(notified)}; the 72-hour period ends {_when(deadline)}.",
+        f"We became aware of the breach on {_when(incident.became_aware_at, zone)}.",
+        _occurred(incident, zone),
+        f"This notification: {_when(notified, zone)}; the 72-hour period ends "
+        f"{_when(deadline, zone)}.",
     ]
     if notified > deadline:
         reasons = incident.delay_reasons or "to be given before sending"
@@ -129,18 +135,18 @@ def _timing(incident: Incident, now: datetime) -> Item:
     )
 
 
-def _occurred(incident: Incident) -> str:
+def _occurred(incident: Incident, zone: tzinfo) -> str:
     if incident.occurred_from is None:
         return "When the breach itself happened: not known yet."
-    until = f" until {_when(incident.occurred_until)}" if incident.occurred_until else ""
-    return f"The breach happened from {_when(incident.occurred_from)}{until}."
+    until = f" until {_when(incident.occurred_until, zone)}" if incident.occurred_until else ""
+    return f"The breach happened from {_when(incident.occurred_from, zone)}{until}."
 
 
-def _nature(incident: Incident, datamap: DataMap) -> Item:
+def _nature(incident: Incident, datamap: DataMap, zone: tzinfo) -> Item:
     """Art. 33(3)(a): nature, categories and approximate numbers of people and records."""
     people = (
         f"About {incident.people_count:,} people (counted in our systems on "
-        f"{_when(incident.counted_at)})"
+        f"{_when(incident.counted_at, zone)})"
         if incident.people_count is not None and incident.counted_at
         else "Number of people: not counted yet"
     )
@@ -203,10 +209,10 @@ def _measures(incident: Incident) -> Item:
     )
 
 
-def _people_told(incident: Incident) -> Item:
+def _people_told(incident: Incident, zone: tzinfo) -> Item:
     grounds = [EXEMPTIONS[Exemption(e)] for e in incident.exemptions]
     if incident.people_notified_at:
-        text = f"The people concerned were told on {_when(incident.people_notified_at)}."
+        text = f"The people concerned were told on {_when(incident.people_notified_at, zone)}."
     elif incident.risk.value == "high" and not grounds:
         text = "The risk is high: the people concerned will be told without undue delay (GDPR Art. 34(1))."
     elif grounds:
@@ -216,9 +222,10 @@ def _people_told(incident: Incident) -> Item:
     return Item("Art. 34", "Communication to the people concerned", paragraphs=[text])
 
 
-def _processor_report(incident: Incident, datamap: DataMap) -> Item:
+def _processor_report(incident: Incident, datamap: DataMap, zone: tzinfo) -> Item:
     name = facts.recipient_name(datamap, incident.reported_by or "")
-    when = _when(incident.reported_to_us_at) if incident.reported_to_us_at else "(date to be given)"
+    reported = incident.reported_to_us_at
+    when = _when(reported, zone) if reported else "(date to be given)"
     return Item(
         "Art. 33(2)",
         "Reported by our processor",
@@ -312,7 +319,7 @@ def _client(incident: Incident, datamap: DataMap, client: str | None) -> str:
     return client
 
 
-def client_draft(incident: Incident, datamap: DataMap, client_id: str) -> Draft:
+def client_draft(incident: Incident, datamap: DataMap, client_id: str, zone: tzinfo = UTC) -> Draft:
     client = datamap.clients[client_id]
     theirs = [d for d in incident.datasets if datamap.datasets[d].client_id() == client_id]
     categories = sorted({f.category for d in theirs for f in datamap.datasets[d].fields.values()})
@@ -321,7 +328,7 @@ def client_draft(incident: Incident, datamap: DataMap, client_id: str) -> Draft:
         Item(
             "Art. 33(2)",
             "When we became aware",
-            paragraphs=[f"{_when(incident.became_aware_at)}. {_occurred(incident)}"],
+            paragraphs=[f"{_when(incident.became_aware_at, zone)}. {_occurred(incident, zone)}"],
         ),
         Item(
             "Art. 33(3)(a)",
@@ -377,5 +384,6 @@ def render_draft(draft: Draft, *, kind: Literal["md", "html"]) -> str:
     return environment.get_template(f"draft.{kind}.j2").render(draft=draft)
 
 
-def _when(moment: datetime | None) -> str:
-    return f"{moment:%d %B %Y at %H:%M} UTC" if moment else "(not known)"
+def _when(value: datetime | None, zone: tzinfo) -> str:
+    """`7 Dec 2026, 12:17 EET`: as every page and mail reads a moment (`lawful.formats`)."""
+    return _moment(value, zone) if value else "(not known)"

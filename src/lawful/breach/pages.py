@@ -20,6 +20,7 @@ from lawful.breach.errors import InvalidIncidentError
 from lawful.breach.forms import Form
 from lawful.breach.models import Incident, OurRole
 from lawful.breach.service import get_incident, incident_clock, list_incidents
+from lawful.formats import display_zone
 from lawful.http.deps import CurrentStaff, DbSession, PlatformDep
 from lawful.http.platform import Platform
 from lawful.http.templating import render
@@ -54,7 +55,8 @@ def incident_context(
     clients = sorted({c for d in incident.datasets if (c := datamap.datasets[d].client_id())})
     decision = assess(risk=incident.risk, exemptions=incident.exemptions, role=incident.our_role,
                       categories=incident.categories, clients=clients, people=incident.people_count)  # fmt: skip
-    draft = make_draft(incident=incident, datamap=datamap, audience="authority", now=now)
+    draft = make_draft(incident=incident, datamap=datamap, audience="authority", now=now,
+                       zone=display_zone(platform.settings))  # fmt: skip
     clock = incident_clock(incident, now=now)
     return {
         "active": "breaches",
@@ -97,7 +99,7 @@ def download_draft(
     incident = get_incident(db, reference=reference)
     try:
         draft = make_draft(incident=incident, datamap=platform.datamap, audience=audience,  # type: ignore[arg-type]
-                           now=utcnow())  # fmt: skip
+                           now=utcnow(), zone=display_zone(platform.settings))  # fmt: skip
     except DraftError as error:
         raise InvalidIncidentError(str(error), field="client") from None
     name = f"{incident.reference}-{audience}.{kind}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -54,6 +55,14 @@ def _moment(text: str | None, option: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _zone() -> tzinfo:
+    """The installation's zone (`LAWFUL_TIME_ZONE`), as pages and mail show moments."""
+    from lawful.config import load_settings
+    from lawful.formats import display_zone
+
+    return display_zone(load_settings())
+
+
 @contextmanager
 def _breach_errors() -> Iterator[None]:
     from lawful.breach.drafts import DraftError
@@ -82,7 +91,7 @@ def _count_and_show(session: Session, datamap: DataMap, runtime: Runtime, refere
                        reference=reference, actor=actor)  # fmt: skip
     session.commit()
     out.print(incident_view(get_incident(session, reference=reference), datamap,
-                            now=datetime.now(UTC)))  # fmt: skip
+                            now=datetime.now(UTC), zone=_zone()))  # fmt: skip
 
 
 @breach_app.command("open")
@@ -227,9 +236,10 @@ def breach_show(
         runtime.sessions() as session,
     ):
         if reference is None:
-            out.print(incidents_table(list_incidents(session), now=now))
+            out.print(incidents_table(list_incidents(session), now=now, zone=_zone()))
         else:
-            out.print(incident_view(get_incident(session, reference=reference), datamap, now=now))
+            out.print(incident_view(get_incident(session, reference=reference), datamap,
+                                    now=now, zone=_zone()))  # fmt: skip
 
 
 @breach_app.command("draft")
@@ -264,7 +274,7 @@ def breach_draft(
     ):
         incident = get_incident(session, reference=reference)
         draft = make_draft(incident=incident, datamap=datamap, audience=to,
-                           now=datetime.now(UTC), client=client)  # fmt: skip
+                           now=datetime.now(UTC), client=client, zone=_zone())  # fmt: skip
         text = render_draft(draft, kind="html" if output_format == "html" else "md")
         if recipients is not None:
             found = list_people(session, datamap=datamap, datastores=runtime.datastores,

@@ -26,6 +26,7 @@ from lawful.datamap.facts import recipient_transfer, role_name
 from lawful.datamap.graph import reference_edges
 from lawful.datamap.models import DataMap, TransferMechanism
 from lawful.errors import DomainError
+from lawful.formats import country as country_name
 from lawful.law.transfers import in_eea
 
 Format = Literal["svg", "png", "dot"]
@@ -161,7 +162,9 @@ def _recipients(graph: graphviz.Digraph, datamap: DataMap, link: Linker) -> None
         where = "inside the EEA" if in_eea(country) else "outside the EEA"
         with graph.subgraph(name=f"cluster_country_{country}") as cluster:
             cluster.attr(
-                label=f"Recipients in {country} ({where})", style="dashed", color="#c9a35b"
+                label=f"Recipients in {country_name(country)} ({where})",
+                style="dashed",
+                color="#c9a35b",
             )
             for rid, recipient in datamap.recipients.items():
                 if recipient.country != country:

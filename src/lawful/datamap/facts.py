@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lawful import formats
 from lawful.datamap.models import (
     DURATION_RE,
     Address,
@@ -361,9 +362,9 @@ def _mechanism_problem(mechanism: TransferMechanism, country: str) -> str | None
     if mechanism not in VALID_MECHANISMS:
         return "no safeguard declared for a country without adequacy (GDPR Art. 44)"
     if mechanism is TransferMechanism.adequacy and not is_adequate(country):
-        return f"no adequacy decision covers {country} (GDPR Art. 45)"
+        return f"no adequacy decision covers {formats.country(country)} (GDPR Art. 45)"
     if mechanism is TransferMechanism.dpf and country != "US":
-        return f"the Data Privacy Framework covers only the United States, not {country}"
+        return f"the Data Privacy Framework covers only the United States, not {formats.country(country)}"
     return None
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lawful.datamap.models import Jurisdiction, Organization
+from lawful.formats import country as country_name
 from lawful.law.requests import MEMBER_STATES, RequestType, right_under
 from lawful.law.transfers import in_eea
 
@@ -112,13 +113,15 @@ def establishment_countries(organization: Organization) -> frozenset[str]:
 def _eu_gdpr(
     country: str, declared: set[Jurisdiction], established: frozenset[str]
 ) -> dict[Jurisdiction, str]:
-    in_eu = ", ".join(sorted(c for c in established if in_eea(c)))
+    in_eu = ", ".join(sorted(country_name(c) for c in established if in_eea(c)))
     if in_eu:
         return {Jurisdiction.gdpr: f"GDPR Art. 3(1): the organisation is established in {in_eu}"}
     # Declaring the GDPR, or a member state's law, means addressing people in the EEA.
     targets_eea = Jurisdiction.gdpr in declared or bool(declared & set(MEMBER_STATES))
     if targets_eea and in_eea(country):
-        return {Jurisdiction.gdpr: f"GDPR Art. 3(2): the person lives in {country}, in the EEA"}
+        return {
+            Jurisdiction.gdpr: f"GDPR Art. 3(2): the person lives in {country_name(country)}, in the EEA"
+        }
     return {}
 
 
@@ -141,9 +144,9 @@ def _member_states(
             continue
         law = NATIONAL_LAWS[jurisdiction]
         if country == state:
-            found[jurisdiction] = f"{law}: the person lives in {state}"
+            found[jurisdiction] = f"{law}: the person lives in {country_name(state)}"
         elif state in established:
-            found[jurisdiction] = f"{law}: the organisation is established in {state}"
+            found[jurisdiction] = f"{law}: the organisation is established in {country_name(state)}"
     return found
 
 

@@ -50,7 +50,7 @@ class EventLine:
 @dataclass(frozen=True)
 class LawLine:
     name: str  # "GDPR (EU)"
-    why: str  # "GDPR Art. 3(1): the organisation is established in FR"
+    why: str  # "GDPR Art. 3(1): the organisation is established in France"
     deciding: bool = False
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from rich.console import Group, RenderableType
@@ -17,9 +17,11 @@ from lawful.breach.assessment import assess
 from lawful.breach.models import Incident
 from lawful.breach.service import incident_clock
 from lawful.datamap.models import DataMap
+from lawful.formats import moment
 
 
-def incidents_table(incidents: Sequence[Incident], *, now: datetime) -> Table:
+def incidents_table(incidents: Sequence[Incident], *, now: datetime, zone: tzinfo = UTC) -> Table:
+    """The register; every moment in `zone`, the installation's (`LAWFUL_TIME_ZONE`)."""
     table = Table(title="Breach register", title_justify="left")
     for name in ("reference", "title", "status", "role", "aware", "people", "clock"):
         table.add_column(name, overflow="fold")
@@ -29,40 +31,43 @@ def incidents_table(incidents: Sequence[Incident], *, now: datetime) -> Table:
             escape(incident.title),
             incident.status.value,
             incident.our_role.value,
-            f"{incident.became_aware_at:%Y-%m-%d %H:%M}",
+            moment(incident.became_aware_at, zone),
             "—" if incident.people_count is None else f"{incident.people_count:,}",
-            escape(incident_clock(incident, now=now).describe()),
+            escape(incident_clock(incident, now=now).describe(zone)),
         )
     return table
 
 
-def incident_view(incident: Incident, datamap: DataMap, *, now: datetime) -> RenderableType:
-    """One incident: clock, scope and counts, the Art. 33(3) items, who to tell, phases."""
+def incident_view(
+    incident: Incident, datamap: DataMap, *, now: datetime, zone: tzinfo = UTC
+) -> RenderableType:
+    """One incident: clock, scope and counts, the Art. 33(3) items, who to tell, phases;
+    every moment in `zone`, the installation's (`LAWFUL_TIME_ZONE`)."""
     clients = sorted({c for d in incident.datasets if (c := datamap.datasets[d].client_id())})
     decision = assess(risk=incident.risk, exemptions=incident.exemptions, role=incident.our_role,
                       categories=incident.categories, clients=clients, people=incident.people_count)  # fmt: skip
     lines: list[RenderableType] = [
         f"[bold]{incident.reference}[/] {escape(incident.title)} — {incident.status.value}, "
         f"we are {incident.our_role.value}",
-        f"clock: {escape(incident_clock(incident, now=now).describe())}",
+        f"clock: {escape(incident_clock(incident, now=now).describe(zone))}",
         f"datasets: {', '.join(incident.datasets) or '—'}",
-        _counts(incident),
+        _counts(incident, zone),
         _items_table(incident),
         *(f"to do: {escape(reason)}" for reason in decision.reasons),
         *(f"[yellow]hint[/] {escape(hint)}" for hint in decision.hints),
-        _phases_table(incident),
+        _phases_table(incident, zone),
     ]
     return Group(*lines)
 
 
-def _counts(incident: Incident) -> str:
+def _counts(incident: Incident, zone: tzinfo) -> str:
     if incident.counted_at is None:
         return "people affected: not counted yet (`lawful breach update REF --count`)"
     records = sum(incident.records_count.values())
     return (
         f"people affected: {incident.people_count:,}; records: {records:,} "
         f"({incident.unidentified_records or 0:,} identify no one), counted "
-        f"{incident.counted_at:%Y-%m-%d %H:%M} UTC"
+        f"{moment(incident.counted_at, zone)}"
     )
 
 
@@ -84,13 +89,13 @@ def _items_table(incident: Incident) -> Table:
     return table
 
 
-def _phases_table(incident: Incident) -> Table:
+def _phases_table(incident: Incident, zone: tzinfo) -> Table:
     table = Table(title="Phases", title_justify="left")
     for name in ("when", "who", "changed", "note"):
         table.add_column(name, overflow="fold")
     for update in incident.updates:
         table.add_row(
-            f"{update.at:%Y-%m-%d %H:%M}",
+            moment(update.at, zone),
             escape(update.actor),
             escape(", ".join(update.changed)),
             escape(update.note or ""),
