@@ -38,7 +38,7 @@ from ..support.databases import ThrowawayDatabases, database_name
 from ..support.mail import SMTPServer
 from .conftest import NOW
 
-PEOPLE = 2000
+PEOPLE = 1000
 CHANGE = NOW + timedelta(days=1)
 PUBLIC = "https://privacy.example.org"
 
@@ -185,17 +185,17 @@ def test_a_material_change_mails_everyone_once_though_the_sender_crashes(
         assert run.total == PEOPLE + 1  # the phone number is listed, with nothing to mail
     mailed = 0
 
-    def crash_at_700() -> None:
+    def crash_at_350() -> None:
         nonlocal mailed
         mailed += 1
-        if mailed == 700:
+        if mailed == 350:
             raise CrashError
 
     deliver = smtp(smtp_server)
     with pytest.raises(CrashError):
-        send(sessions, shop, keyring, deliver, limit=1000, on_mailed=crash_at_700)
-    remaining = [send(sessions, shop, keyring, deliver, limit=500) for _ in range(4)]
-    assert remaining == [PEOPLE - 1200, PEOPLE - 1700, 0, 0]
+        send(sessions, shop, keyring, deliver, limit=500, on_mailed=crash_at_350)
+    remaining = [send(sessions, shop, keyring, deliver, limit=250) for _ in range(4)]
+    assert remaining == [PEOPLE - 600, PEOPLE - 850, 0, 0]
 
     received = Counter(str(m["To"]) for m in smtp_server.inbox.messages)
     assert received == Counter({email(n): 1 for n in range(PEOPLE)})

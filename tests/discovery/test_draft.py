@@ -94,6 +94,9 @@ def test_a_draft_of_an_unfamiliar_schema_checks_and_matches_the_live_store(
         "address": {"street": "1 High Street", "city": "Leeds", "country": "GB"},
         "contact": {"email": "dpo@example.org"},
         "jurisdictions": ["gdpr"],
+        "security_measures": [
+            {"name": "Encryption", "description": "Disks and links are encrypted."}
+        ],
     }
     filled = tmp_path / "filled.yaml"
     filled.write_text(yaml.safe_dump(draft, allow_unicode=True), encoding="utf-8")

@@ -156,6 +156,9 @@ def test_scan_drafts_the_example_companys_personal_columns_and_the_draft_checks(
         "address": {"street": "1 place Bellecour", "city": "Lyon", "country": "FR"},
         "contact": {"email": "dpo@example.org"},
         "jurisdictions": ["gdpr"],
+        "security_measures": [
+            {"name": "Encryption", "description": "Disks and links are encrypted."}
+        ],
     }
     filled = small_company / "filled.yaml"
     filled.write_text(yaml.safe_dump(draft, allow_unicode=True), encoding="utf-8")

@@ -60,6 +60,8 @@ organization:
   address: {street: 1 rue du Test, city: Paris, country: FR}
   contact: {email: privacy@rental.example}
   jurisdictions: [gdpr]
+  security_measures:
+    - {name: Encryption, description: Disks and links are encrypted.}
 subjects:
   customer: {name: Customers, minimum_age: 16}
   staff: {name: Staff, minimum_age: 18}
@@ -274,7 +276,7 @@ def test_an_unreachable_datastore_is_one_line_without_traceback(tmp_path: Path) 
     assert "Traceback" not in result.output
     lines = [line for line in result.output.splitlines() if ": D0" in line]
     assert len(lines) == 1, result.output
-    assert lines[0].startswith(f"{map_path}:15:5: D001 system `shop` cannot be read: ")
+    assert lines[0].startswith(f"{map_path}:17:5: D001 system `shop` cannot be read: ")
     assert "unreachable" in lines[0]
 
 

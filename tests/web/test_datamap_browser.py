@@ -15,7 +15,7 @@ from playwright.sync_api import sync_playwright
 from lawful.auth.models import Role
 from lawful.auth.service import create_user
 from lawful.config import Settings
-from lawful.datamap.loader import LoadedMap
+from lawful.datamap.loader import load_datamap
 from lawful.web.app import create_app
 
 from ..support.servers import free_port, serve
@@ -26,13 +26,12 @@ EMAIL = "analyst@staff.example"
 
 
 @pytest.fixture
-def base_url(
-    platform_store_template: Path, tmp_path: Path, example_map: LoadedMap
-) -> Iterator[str]:
+def base_url(platform_store_template: Path, tmp_path: Path) -> Iterator[str]:
     shutil.copy(platform_store_template, tmp_path / "platform.db")
     settings = Settings(map_path=EXAMPLE_MAP, data_dir=tmp_path / "data", encryption_key=KEY,
                         database_url=f"sqlite:///{tmp_path / 'platform.db'}", smtp_host=None)  # fmt: skip
-    app = create_app(settings, loaded=example_map)
+    # A map of its own: the session's shared one may have been changed by an earlier test.
+    app = create_app(settings, loaded=load_datamap(EXAMPLE_MAP))
     with serve(app, free_port()) as url:
         platform = app.state.platform
         with platform.sessions() as session:
@@ -64,6 +63,8 @@ def _click_through(base_url: str) -> None:
         page.click("button[type=submit]")
         page.wait_for_url("**/admin/map")
         picture = page.locator("figure.datamap svg")
+        if picture.count() == 0:  # say what the page shows instead of timing out
+            raise AssertionError(page.locator("main").inner_text()[:2000])
         assert picture.bounding_box() is not None  # drawn, with a size
         box = picture.locator('a[*|href="/admin/map/datasets/candidates"]').first  # xlink:href
         box.click()
