@@ -235,8 +235,6 @@ def draw_map(datamap: DataMap, *, fmt: Format = "svg", link: Linker = None) -> b
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", XLINK_NS)
 _ALLOWED = frozenset(
     {"svg", "g", "title", "polygon", "polyline", "path", "ellipse", "text", "a", "defs"}
 )
@@ -255,6 +253,11 @@ def clean_svg(svg: str, *, allowed_link: re.Pattern[str] = _SAFE_LINK) -> str:
     if root is None or _local(root.tag) != "svg":
         raise DrawingError("Graphviz did not write an SVG picture: check its installation.")
     _clean(root, allowed_link)
+    # The prefixes are ElementTree's global state, which other SVG writers change (qrcode
+    # registers "svg:"): set them again just before writing, or a page would get <svg:svg>,
+    # which HTML does not draw.
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
     return ET.tostring(root, encoding="unicode")
 
 
